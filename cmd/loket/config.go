@@ -1,0 +1,62 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// config is Loket's configuration: each setting is a flag whose default
+// comes from the environment variable of the same name.
+type config struct {
+	Addr        string
+	Data        string
+	DatabaseURL string
+	BaseURL     string
+	Region      string
+	AdminEmail  string
+	AdminPass   string
+	SecretKey   string
+	BlobDir     string
+	LogLevel    string
+	NoDemo      bool
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+// bind registers the flags shared by every command that opens the database.
+func (c *config) bindStore(fs *flag.FlagSet) {
+	fs.StringVar(&c.Data, "data", env("LOKET_DATA", "./data"), "data directory: SQLite database, attachments, secret key (LOKET_DATA)")
+	fs.StringVar(&c.DatabaseURL, "database-url", env("LOKET_DATABASE_URL", ""), "postgres://… to use PostgreSQL; empty for embedded SQLite (LOKET_DATABASE_URL)")
+	fs.StringVar(&c.SecretKey, "secret-key", env("LOKET_SECRET_KEY", ""), "32-byte key (base64 or hex) sealing channel secrets; default: DATA/secret.key (LOKET_SECRET_KEY)")
+	fs.StringVar(&c.Region, "default-region", env("LOKET_DEFAULT_REGION", "NL"), "region for phone numbers written without country code (LOKET_DEFAULT_REGION)")
+	fs.StringVar(&c.LogLevel, "log-level", env("LOKET_LOG_LEVEL", "info"), "debug, info, warn or error (LOKET_LOG_LEVEL)")
+}
+
+func (c *config) bindServe(fs *flag.FlagSet) {
+	c.bindStore(fs)
+	fs.StringVar(&c.Addr, "addr", env("LOKET_ADDR", ":8080"), "address to listen on (LOKET_ADDR)")
+	fs.StringVar(&c.BaseURL, "base-url", env("LOKET_BASE_URL", ""), "public URL of this Loket, for links; https enables Secure cookies (LOKET_BASE_URL)")
+	fs.StringVar(&c.AdminEmail, "admin-email", env("LOKET_ADMIN_EMAIL", ""), "first admin's e-mail on an empty database (LOKET_ADMIN_EMAIL)")
+	fs.StringVar(&c.AdminPass, "admin-password", env("LOKET_ADMIN_PASSWORD", ""), "first admin's password on an empty database (LOKET_ADMIN_PASSWORD)")
+	fs.StringVar(&c.BlobDir, "blob-dir", env("LOKET_BLOB_DIR", ""), "directory for attachments; default DATA/blobs; must be shared by all nodes (LOKET_BLOB_DIR)")
+	fs.BoolVar(&c.NoDemo, "no-demo", env("LOKET_NO_DEMO", "") != "", "do not create the demo team and channel on first start (LOKET_NO_DEMO)")
+}
+
+// publicURL is the base URL, or one derived from the listen address.
+func (c *config) publicURL() string {
+	if c.BaseURL != "" {
+		return strings.TrimRight(c.BaseURL, "/")
+	}
+	host := c.Addr
+	if strings.HasPrefix(host, ":") {
+		host = "localhost" + host
+	}
+	return fmt.Sprintf("http://%s", host)
+}

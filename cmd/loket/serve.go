@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"loket.dev/loket/internal/blob"
+	"loket.dev/loket/internal/channel"
+	"loket.dev/loket/internal/channel/api"
+	"loket.dev/loket/internal/desk"
+	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/httpapi"
+	"loket.dev/loket/internal/outbox"
+	"loket.dev/loket/internal/realtime"
+	"loket.dev/loket/internal/secret"
+	"loket.dev/loket/internal/store"
+)
+
+func serve(ctx context.Context, args []string) error {
+	var c config
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	c.bindServe(fs)
+	fs.Parse(args)
+	log := newLogger(c.LogLevel)
+	started := time.Now()
+
+	st, err := openStore(ctx, &c)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if c.BlobDir == "" {
+		c.BlobDir = filepath.Join(c.Data, "blobs")
+	}
+	blobs, err := blob.NewDir(c.BlobDir)
+	if err != nil {
+		return err
+	}
+	channels := channel.NewRegistry(api.New())
+
+	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRun()
+	var background sync.WaitGroup
+	hub := realtime.NewHub(st, log)
+	var events domain.Publisher = hub
+	if st.Dialect() == store.Postgres {
+		bus := realtime.NewPGBus(hub, st, c.DatabaseURL, log)
+		events = bus
+		background.Go(func() { bus.Run(runCtx) })
+	}
+	var d *desk.Desk
+	worker := outbox.NewWorker(st, func(ctx context.Context, j store.Job) { d.Deliver(ctx, j) }, log)
+	d = desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channels, Events: events, Region: c.Region, Log: log, Wake: worker.Wake})
+	background.Go(func() { worker.Run(runCtx) })
+
+	firstLogin, err := bootstrap(ctx, st, &c)
+	if err != nil {
+		d.Close()
+		return err
+	}
+
+	srv := httpapi.New(httpapi.Config{
+		Desk: d, Store: st, Blobs: blobs, Hub: hub, Channels: channels, Log: log,
+		SecureCookies: strings.HasPrefix(c.BaseURL, "https://"),
+	})
+	httpSrv := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		d.Close()
+		return fmt.Errorf("listen on %s: %w", c.Addr, err)
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpSrv.Serve(ln) }()
+
+	fmt.Printf("Loket is running at %s (%s, started in %s)\n", c.publicURL(), st.Dialect(), time.Since(started).Round(time.Millisecond))
+	if firstLogin != "" {
+		fmt.Print(firstLogin)
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "database", st.Dialect())
+
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	}
+	log.Info("shutting down")
+	// Stop taking requests and let those in flight finish; then commit what
+	// is queued, stop the outbox after its deliveries and close the store.
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	hub.CloseAll()
+	if serr := httpSrv.Shutdown(shutdownCtx); serr != nil {
+		log.Warn("shutdown", "err", serr)
+	}
+	d.Close()
+	stopRun()
+	background.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// bootstrap prepares an empty database: the first admin (from the
+// configuration or generated) and, unless disabled, a demo team and API
+// channel so a new user can try Loket at once. It returns what to print.
+func bootstrap(ctx context.Context, st *store.Store, c *config) (string, error) {
+	n, err := st.CountAgents(ctx)
+	if err != nil || n > 0 {
+		return "", err
+	}
+	email, pw, generated := c.AdminEmail, c.AdminPass, false
+	if email == "" {
+		email = "admin@localhost"
+	}
+	if email, err = domain.NormalizeEmail(email); err != nil {
+		return "", fmt.Errorf("LOKET_ADMIN_EMAIL: %w", err)
+	}
+	if pw == "" {
+		pw, generated = secret.Token("pw")[3:23], true
+	}
+	hash, err := secret.HashPassword(pw)
+	if err != nil {
+		return "", fmt.Errorf("LOKET_ADMIN_PASSWORD: %w", err)
+	}
+	var out strings.Builder
+	var demoToken string
+	var ch *domain.Channel
+	err = st.Tx(ctx, func(tx *store.Store) error {
+		a := &domain.Agent{Email: email, Name: "Admin", Role: domain.RoleAdmin}
+		if err := tx.CreateAgent(ctx, a, hash); err != nil {
+			return err
+		}
+		if c.NoDemo {
+			return nil
+		}
+		team := &domain.Team{Name: "Support"}
+		if err := tx.CreateTeam(ctx, team); err != nil {
+			return err
+		}
+		if err := tx.SetAgentTeams(ctx, a.ID, []int64{team.ID}); err != nil {
+			return err
+		}
+		demoToken = secret.Token("lki")
+		ch = &domain.Channel{Kind: api.Kind, Name: "Demo (API)", TeamID: team.ID, Enabled: true}
+		return tx.CreateChannel(ctx, ch, secret.Hash(demoToken))
+	})
+	if err != nil {
+		return "", fmt.Errorf("create first admin: %w", err)
+	}
+	fmt.Fprintf(&out, "\nFirst start: sign in as %s", email)
+	if generated {
+		fmt.Fprintf(&out, " with password %s\n(shown only now; change it after signing in)\n", pw)
+	} else {
+		fmt.Fprint(&out, " with the password from LOKET_ADMIN_PASSWORD\n")
+	}
+	if ch != nil {
+		fmt.Fprintf(&out, "\nA demo API channel is ready. Post a customer message to it:\n\n"+
+			"  curl -s %s/api/v1/channels/%d/inbound \\\n    -H 'Authorization: Bearer %s' \\\n"+
+			"    -d '{\"external_id\":\"demo-1\",\"from\":{\"email\":\"jan@example.nl\",\"name\":\"Jan\"},\"text\":\"Where is my order?\"}'\n\n",
+			c.publicURL(), ch.ID, demoToken)
+	}
+	return out.String(), nil
+}
+

@@ -1,0 +1,103 @@
+// Package blob stores attachment and raw-message bytes once, addressed by
+// their SHA-256. The local directory store is the default; the Store
+// interface lets S3-compatible storage take its place for several nodes.
+package blob
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// Store keeps content-addressed blobs.
+type Store interface {
+	// Put stores data durably and returns its hex SHA-256. Storing the
+	// same bytes twice keeps one copy.
+	Put(ctx context.Context, data []byte) (string, error)
+	// Open returns the blob with that hash.
+	Open(ctx context.Context, sha string) (io.ReadSeekCloser, error)
+}
+
+// Dir stores blobs as files under a directory, fanned out by hash prefix.
+type Dir struct{ root string }
+
+// NewDir returns a Dir rooted at root, creating it if needed.
+func NewDir(root string) (*Dir, error) {
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return nil, fmt.Errorf("create blob directory: %w", err)
+	}
+	return &Dir{root: root}, nil
+}
+
+// ErrNotFound reports a blob that does not exist.
+var ErrNotFound = errors.New("blob not found")
+
+func (d *Dir) path(sha string) (string, error) {
+	if len(sha) != 64 {
+		return "", ErrNotFound
+	}
+	if _, err := hex.DecodeString(sha); err != nil {
+		return "", ErrNotFound
+	}
+	return filepath.Join(d.root, sha[:2], sha[2:4], sha), nil
+}
+
+// Put writes data to a temporary file, syncs it and renames it into place,
+// so a crash never leaves a partial blob under its hash.
+func (d *Dir) Put(_ context.Context, data []byte) (string, error) {
+	sum := sha256.Sum256(data)
+	sha := hex.EncodeToString(sum[:])
+	path, _ := d.path(sha)
+	if _, err := os.Stat(path); err == nil {
+		return sha, nil
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("put blob %s: %w", sha, err)
+	}
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return "", fmt.Errorf("put blob %s: %w", sha, err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return "", fmt.Errorf("put blob %s: %w", sha, err)
+	}
+	if dh, err := os.Open(dir); err == nil {
+		dh.Sync()
+		dh.Close()
+	}
+	return sha, nil
+}
+
+// Open opens a stored blob.
+func (d *Dir) Open(_ context.Context, sha string) (io.ReadSeekCloser, error) {
+	path, err := d.path(sha)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open blob %s: %w", sha, err)
+	}
+	return f, nil
+}

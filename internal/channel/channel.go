@@ -1,0 +1,172 @@
+// Package channel is the contract between Loket's core and its channel
+// adapters. An adapter turns a provider's format into Inbound values for
+// desk.Receive and delivers Outbound messages that the outbox hands it.
+// Adding a channel means writing an adapter and registering it; the core
+// has no channel-specific branches.
+package channel
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"loket.dev/loket/internal/domain"
+)
+
+// Inbound is one normalised customer message, whatever channel it came by.
+type Inbound struct {
+	ChannelID  int64
+	ExternalID string // the provider's id; duplicates per channel are dropped
+	// From is the customer's address on this channel. Also holds further
+	// identities the channel vouches for (an API caller's e-mail and phone).
+	From domain.Identity
+	Also []domain.Identity
+	Name string // the customer's display name, if the channel gives one
+	// Language is the customer's language (ISO 639-1), if known.
+	Language string
+	Kind     domain.MessageKind // message (default), call, letter, visit
+	Subject  string
+	Text     string
+	HTML     string // already sanitised by the adapter
+	// Thread is an explicit conversation key from the channel: messages
+	// with the same key land on the same ticket.
+	Thread string
+	// ReplyTo lists external ids of earlier messages on this channel that
+	// this one answers (e-mail In-Reply-To and References).
+	ReplyTo []string
+	// TicketNumber is a ticket the channel believes this belongs to (a
+	// number in an e-mail subject). It is honoured only for that ticket's
+	// own contact, so a guessed number cannot hijack a ticket.
+	TicketNumber int64
+	// Standalone messages never join the contact's latest ticket on the
+	// channel: without a thread match they open a new ticket (e-mail).
+	Standalone bool
+	// Automatic marks machine-sent mail such as out-of-office replies: it
+	// is stored on the ticket without reopening it or counting as a
+	// customer message.
+	Automatic   bool
+	Attachments []Attachment
+	Raw         []byte // the provider's original bytes, kept for audit when set
+	ProviderAt  time.Time
+	Meta        json.RawMessage
+}
+
+// Attachment is a file received with a message, fetched at ingest.
+type Attachment struct {
+	Filename    string
+	ContentType string
+	ContentID   string
+	Inline      bool
+	Data        []byte
+}
+
+// Outbound is a stored message the outbox asks an adapter to deliver.
+type Outbound struct {
+	Channel *domain.Channel
+	Ticket  *domain.Ticket
+	Contact *domain.Contact
+	Message *domain.Message
+	// To is the customer's address to deliver to.
+	To *domain.Identity
+	// Attachment returns the bytes of one of Message.Attachments.
+	Attachment func(ctx context.Context, a domain.Attachment) ([]byte, error)
+	// IdempotencyKey is stable across retries of the same message; pass it
+	// to providers that accept one so a retry never sends twice.
+	IdempotencyKey string
+}
+
+// Sent is what a provider answered for a delivered message.
+type Sent struct {
+	ExternalID string
+	Status     domain.DeliveryStatus // sent (default) or delivered
+}
+
+// Adapter delivers messages for one kind of channel and checks its settings.
+type Adapter interface {
+	// Kind is the channel kind this adapter serves, such as "api" or "email".
+	Kind() string
+	// Secrets names the settings keys that are secret: they are sealed at
+	// rest and never returned by the API.
+	Secrets() []string
+	// Validate checks a channel's settings and secrets before they are saved.
+	Validate(settings json.RawMessage, secrets map[string]string) error
+	// Send delivers one message. Return a *PermanentError when retrying
+	// cannot help; any other error is retried with backoff.
+	Send(ctx context.Context, out *Outbound) (Sent, error)
+}
+
+// PermanentError is a delivery failure that retrying cannot fix, such as a
+// provider rejecting the recipient.
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Permanent wraps err as a PermanentError.
+func Permanent(err error) error { return &PermanentError{Err: err} }
+
+// IsPermanent reports whether err must not be retried.
+func IsPermanent(err error) bool {
+	var p *PermanentError
+	return errors.As(err, &p)
+}
+
+// Registry maps channel kinds to adapters.
+type Registry struct {
+	mu       sync.RWMutex
+	adapters map[string]Adapter
+}
+
+// NewRegistry returns a registry holding adapters.
+func NewRegistry(adapters ...Adapter) *Registry {
+	r := &Registry{adapters: map[string]Adapter{}}
+	for _, a := range adapters {
+		r.Register(a)
+	}
+	return r
+}
+
+// Register adds or replaces the adapter for its kind.
+func (r *Registry) Register(a Adapter) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.adapters[a.Kind()] = a
+}
+
+// Adapter returns the adapter for kind.
+func (r *Registry) Adapter(kind string) (Adapter, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	a, ok := r.adapters[kind]
+	if !ok {
+		return nil, domain.Invalid("unknown_channel_kind", fmt.Sprintf("no channel kind %q; available: %v", kind, r.kindsLocked()))
+	}
+	return a, nil
+}
+
+// Kinds lists the registered kinds, sorted.
+func (r *Registry) Kinds() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.kindsLocked()
+}
+
+func (r *Registry) kindsLocked() []string {
+	out := make([]string, 0, len(r.adapters))
+	for k := range r.adapters {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Parser is implemented by adapters whose inbound traffic arrives as a
+// payload (a webhook body, a posted e-mail). The core keeps the payload as
+// a dead letter when processing fails, and parses it again on retry.
+type Parser interface {
+	Parse(ch *domain.Channel, contentType string, body []byte, region string) ([]*Inbound, error)
+}

@@ -1,0 +1,99 @@
+package desk
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"loket.dev/loket/internal/channel"
+	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/outbox"
+	"loket.dev/loket/internal/store"
+)
+
+// Deliver hands one outbox job to its channel's adapter and records the
+// outcome: sent, retried later with backoff, or failed with the reason.
+func (d *Desk) Deliver(ctx context.Context, job store.Job) {
+	out, err := d.outbound(ctx, job)
+	var sent channel.Sent
+	if err == nil {
+		var a channel.Adapter
+		if a, err = d.channels.Adapter(out.Channel.Kind); err == nil {
+			sent, err = a.Send(ctx, out)
+		} else {
+			err = channel.Permanent(err)
+		}
+	}
+	var events []domain.Event
+	txErr := d.store.Tx(context.WithoutCancel(ctx), func(tx *store.Store) error {
+		m, terr := tx.Message(ctx, job.MessageID)
+		if terr != nil {
+			return terr
+		}
+		switch {
+		case err == nil:
+			status := sent.Status
+			if status == "" {
+				status = domain.DeliverySent
+			}
+			if terr := tx.FinishJob(ctx, job.ID); terr != nil {
+				return terr
+			}
+			return d.setDelivery(ctx, tx, m, m.DeliveryStatus.Merge(status), "", sent.ExternalID, &events)
+		case channel.IsPermanent(err) || job.Attempts >= job.MaxAttempts:
+			if terr := tx.FailJob(ctx, job.ID, err.Error()); terr != nil {
+				return terr
+			}
+			return d.setDelivery(ctx, tx, m, domain.DeliveryFailed, err.Error(), "", &events)
+		default:
+			next := store.Now() + outbox.Backoff(job.Attempts).Milliseconds()
+			return tx.RetryJob(ctx, job.ID, next, err.Error())
+		}
+	})
+	if txErr != nil {
+		// The lease runs out and the job is claimed again; the idempotency
+		// key keeps a provider that honours it from sending twice.
+		d.log.Error("record delivery outcome", "message", job.MessageID, "err", txErr)
+		return
+	}
+	if err != nil {
+		d.log.Warn("delivery failed", "message", job.MessageID, "attempt", job.Attempts, "err", err)
+	}
+	d.publish(ctx, events)
+}
+
+func (d *Desk) outbound(ctx context.Context, job store.Job) (*channel.Outbound, error) {
+	m, err := d.store.Message(ctx, job.MessageID)
+	if err != nil {
+		return nil, channel.Permanent(err)
+	}
+	ch, err := d.store.Channel(ctx, job.ChannelID)
+	if err != nil {
+		return nil, channel.Permanent(err)
+	}
+	if !ch.Enabled {
+		return nil, fmt.Errorf("channel %q is disabled", ch.Name)
+	}
+	t, err := d.store.Ticket(ctx, m.TicketID)
+	if err != nil {
+		return nil, channel.Permanent(err)
+	}
+	c, err := d.store.Contact(ctx, t.ContactID)
+	if err != nil {
+		return nil, channel.Permanent(err)
+	}
+	return &channel.Outbound{
+		Channel: ch, Ticket: t, Contact: c, Message: m, To: m.Address,
+		Attachment:     d.attachmentBytes,
+		IdempotencyKey: fmt.Sprintf("loket-message-%d", m.ID),
+	}, nil
+}
+
+func (d *Desk) attachmentBytes(ctx context.Context, a domain.Attachment) ([]byte, error) {
+	f, err := d.blobs.Open(ctx, a.SHA256)
+	if err != nil {
+		return nil, fmt.Errorf("attachment %s: %w", a.Filename, err)
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}

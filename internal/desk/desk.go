@@ -1,0 +1,104 @@
+// Package desk holds Loket's use cases: receiving customer messages from
+// any channel, sending replies through the outbox, changing tickets and
+// merging contacts. Every change is made in one transaction and announced
+// as events only after it commits. Desk does not speak HTTP or any
+// provider protocol; adapters and handlers call it.
+package desk
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"loket.dev/loket/internal/blob"
+	"loket.dev/loket/internal/channel"
+	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/store"
+)
+
+// Config wires a Desk.
+type Config struct {
+	Store    *store.Store
+	Blobs    blob.Store
+	Channels *channel.Registry
+	Events   domain.Publisher
+	Region   string // default region for phone numbers, such as "NL"
+	Log      *slog.Logger
+	// Wake is called after an outbound message is queued, so the outbox
+	// worker starts at once instead of at its next poll. May be nil.
+	Wake func()
+	// MaxBatch caps how many inbound messages share one transaction.
+	MaxBatch int
+}
+
+// Desk runs the use cases.
+type Desk struct {
+	store    *store.Store
+	blobs    blob.Store
+	channels *channel.Registry
+	events   domain.Publisher
+	region   string
+	log      *slog.Logger
+	wake     func()
+
+	receives chan *receiveReq
+	maxBatch int
+	stop     chan struct{}
+	wg       sync.WaitGroup
+}
+
+// New starts a Desk. Call Close to flush pending receives and stop.
+func New(cfg Config) *Desk {
+	d := &Desk{
+		store: cfg.Store, blobs: cfg.Blobs, channels: cfg.Channels, events: cfg.Events,
+		region: cfg.Region, log: cfg.Log, wake: cfg.Wake,
+		receives: make(chan *receiveReq, 4096),
+		maxBatch: cfg.MaxBatch,
+		stop:     make(chan struct{}),
+	}
+	if d.log == nil {
+		d.log = slog.Default()
+	}
+	if d.maxBatch <= 0 {
+		d.maxBatch = 256
+	}
+	if d.events == nil {
+		d.events = discard{}
+	}
+	if d.wake == nil {
+		d.wake = func() {}
+	}
+	// SQLite has one writer: one committer does all. PostgreSQL takes
+	// several transactions at once.
+	committers := 1
+	if d.store.Dialect() == store.Postgres {
+		committers = 4
+	}
+	for range committers {
+		d.wg.Add(1)
+		go d.commitLoop()
+	}
+	return d
+}
+
+// Close waits for queued receives to commit, then stops.
+func (d *Desk) Close() {
+	close(d.stop)
+	d.wg.Wait()
+}
+
+// Store returns the store the desk works on.
+func (d *Desk) Store() *store.Store { return d.store }
+
+// Region returns the default phone region.
+func (d *Desk) Region() string { return d.region }
+
+type discard struct{}
+
+func (discard) Publish(...domain.Event) {}
+
+func (d *Desk) publish(ctx context.Context, events []domain.Event) {
+	if len(events) > 0 {
+		d.events.Publish(events...)
+	}
+}

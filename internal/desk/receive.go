@@ -1,0 +1,445 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"loket.dev/loket/internal/channel"
+	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/store"
+)
+
+// Limits on one inbound message.
+const (
+	MaxTextBytes       = 1 << 20
+	MaxAttachments     = 50
+	MaxAttachmentBytes = 25 << 20
+)
+
+// Received is the outcome of Receive.
+type Received struct {
+	Ticket    *domain.Ticket
+	Message   *domain.Message
+	Contact   *domain.Contact
+	Duplicate bool // the external id was seen before; the ids are the first message's
+	Created   bool // a new ticket was opened
+	events    []domain.Event
+}
+
+type receiveReq struct {
+	in     *channel.Inbound
+	msg    *domain.Message // prepared fields, attachments already in the blob store
+	result chan receiveResult
+}
+
+type receiveResult struct {
+	r   *Received
+	err error
+}
+
+// errLostRace means another transaction created the same identity or
+// message first; the receive is undone and tried again.
+var errLostRace = errors.New("lost a race with a concurrent receive")
+
+// ErrClosed is returned by Receive once Close has begun.
+var ErrClosed = errors.New("desk is shutting down")
+
+// Receive is the one way in: it stores a customer message from any channel
+// in one transaction — dropping duplicates by (channel, external id),
+// recognising or creating the contact, finding or opening the ticket — and
+// publishes events after commit. Concurrent calls share transactions
+// (group commit); Receive returns only once its message is durable.
+func (d *Desk) Receive(ctx context.Context, in *channel.Inbound) (*Received, error) {
+	msg, err := d.prepare(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	req := &receiveReq{in: in, msg: msg, result: make(chan receiveResult, 1)}
+	select {
+	case <-d.stop:
+		return nil, ErrClosed
+	default:
+	}
+	select {
+	case d.receives <- req:
+	case <-d.stop:
+		return nil, ErrClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	// Once queued the message will be committed or fail; wait for the
+	// outcome even if the caller gives up, so the answer is never a lie.
+	res := <-req.result
+	return res.r, res.err
+}
+
+// prepare validates in and writes its attachments and raw bytes to the
+// blob store, outside the transaction (blobs are content-addressed, so an
+// unused one is harmless).
+func (d *Desk) prepare(ctx context.Context, in *channel.Inbound) (*domain.Message, error) {
+	if in.ChannelID == 0 {
+		return nil, domain.Invalid("invalid_inbound", "inbound message has no channel")
+	}
+	if in.From.Value == "" {
+		return nil, domain.Invalid("invalid_inbound", "inbound message has no sender: give an e-mail address, phone number or id")
+	}
+	if in.Kind == "" {
+		in.Kind = domain.KindMessage
+	}
+	if len(in.Text) > MaxTextBytes || len(in.HTML) > MaxTextBytes {
+		return nil, domain.Invalid("too_large", fmt.Sprintf("message text is larger than %d bytes", MaxTextBytes))
+	}
+	if !utf8.ValidString(in.Text) || !utf8.ValidString(in.HTML) || !utf8.ValidString(in.Subject) {
+		return nil, domain.Invalid("invalid_text", "message text must be valid UTF-8")
+	}
+	if in.Kind == domain.KindMessage && strings.TrimSpace(in.Text) == "" && strings.TrimSpace(in.HTML) == "" && len(in.Attachments) == 0 {
+		return nil, domain.Invalid("empty_message", "message has no text, HTML or attachments")
+	}
+	if len(in.ExternalID) > 255 || len(in.Thread) > 255 {
+		return nil, domain.Invalid("invalid_inbound", "external_id and thread must be at most 255 characters")
+	}
+	if len(in.Attachments) > MaxAttachments {
+		return nil, domain.Invalid("too_many_attachments", fmt.Sprintf("at most %d attachments per message", MaxAttachments))
+	}
+	m := &domain.Message{
+		ChannelID:  in.ChannelID,
+		Kind:       in.Kind,
+		Direction:  domain.DirectionIn,
+		AuthorType: domain.AuthorContact,
+		Address:    &in.From,
+		Subject:    in.Subject,
+		Text:       in.Text,
+		HTML:       in.HTML,
+		ExternalID: in.ExternalID,
+		Meta:       in.Meta,
+	}
+	if !in.ProviderAt.IsZero() {
+		m.ProviderAt = in.ProviderAt.UnixMilli()
+	}
+	atts, err := d.storeAttachments(ctx, in.Attachments)
+	if err != nil {
+		return nil, err
+	}
+	m.Attachments = atts
+	if len(in.Raw) > 0 {
+		if m.RawSHA256, err = d.blobs.Put(ctx, in.Raw); err != nil {
+			return nil, fmt.Errorf("keep raw message: %w", err)
+		}
+	}
+	return m, nil
+}
+
+func (d *Desk) storeAttachments(ctx context.Context, in []channel.Attachment) ([]domain.Attachment, error) {
+	out := make([]domain.Attachment, 0, len(in))
+	for _, a := range in {
+		if len(a.Data) > MaxAttachmentBytes {
+			return nil, domain.Invalid("too_large", fmt.Sprintf("attachment %q is larger than %d bytes", a.Filename, MaxAttachmentBytes))
+		}
+		sha, err := d.blobs.Put(ctx, a.Data)
+		if err != nil {
+			return nil, fmt.Errorf("store attachment %q: %w", a.Filename, err)
+		}
+		name := strings.TrimSpace(a.Filename)
+		if name == "" {
+			name = "attachment"
+		}
+		ct := a.ContentType
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		out = append(out, domain.Attachment{Filename: name, ContentType: ct, Size: int64(len(a.Data)), SHA256: sha,
+			ContentID: a.ContentID, Inline: a.Inline})
+	}
+	return out, nil
+}
+
+// commitLoop takes queued receives and commits them in batches until Close,
+// then drains what is left.
+func (d *Desk) commitLoop() {
+	defer d.wg.Done()
+	for {
+		var first *receiveReq
+		select {
+		case first = <-d.receives:
+		case <-d.stop:
+			select {
+			case first = <-d.receives:
+			default:
+				return
+			}
+		}
+		batch := []*receiveReq{first}
+	fill:
+		for len(batch) < d.maxBatch {
+			select {
+			case r := <-d.receives:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		d.commitBatch(batch)
+	}
+}
+
+func (d *Desk) commitBatch(batch []*receiveReq) {
+	ctx := context.Background()
+	results := make([]receiveResult, len(batch))
+	err := d.store.Tx(ctx, func(tx *store.Store) error {
+		for i, req := range batch {
+			var r *Received
+			var err error
+			for attempt := 0; attempt < 3; attempt++ {
+				err = tx.Savepoint(ctx, func() error {
+					var err error
+					r, err = d.receiveOne(ctx, tx, req)
+					return err
+				})
+				if !errors.Is(err, errLostRace) {
+					break
+				}
+			}
+			results[i] = receiveResult{r, err}
+		}
+		return nil
+	})
+	var events []domain.Event
+	for i, req := range batch {
+		res := results[i]
+		if err != nil {
+			res = receiveResult{nil, fmt.Errorf("receive message %s: %w", req.in.ExternalID, err)}
+		} else if res.err != nil {
+			res.err = fmt.Errorf("receive message %s: %w", req.in.ExternalID, res.err)
+		} else {
+			events = append(events, res.r.events...)
+		}
+		req.result <- res
+	}
+	d.publish(ctx, events)
+}
+
+func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq) (*Received, error) {
+	in := req.in
+	if in.ExternalID != "" {
+		if prev, err := tx.MessageByExternalID(ctx, in.ChannelID, in.ExternalID); err == nil {
+			return d.duplicate(ctx, tx, prev)
+		} else if !errors.Is(err, domain.ErrNotFound) {
+			return nil, err
+		}
+	}
+	ch, err := tx.Channel(ctx, in.ChannelID)
+	if err != nil {
+		return nil, err
+	}
+	contact, err := d.recognise(ctx, tx, in)
+	if err != nil {
+		return nil, err
+	}
+	now := store.Now()
+	ticket, created, err := d.findTicket(ctx, tx, in, ch, contact, now)
+	if err != nil {
+		return nil, err
+	}
+	m := *req.msg
+	m.Attachments = append([]domain.Attachment(nil), req.msg.Attachments...)
+	m.TicketID, m.AuthorID, m.CreatedAt = ticket.ID, contact.ID, now
+	inserted, err := tx.InsertMessage(ctx, &m)
+	if err != nil {
+		return nil, err
+	}
+	if !inserted {
+		return nil, errLostRace // another node stored this external id first
+	}
+	if !created {
+		if !in.Automatic {
+			next, _ := ticket.Status.Inbound()
+			if ticket.Status == domain.StatusSolved {
+				ticket.SolvedAt = 0
+			}
+			ticket.Status = next
+			if ticket.FirstCustomerAt == 0 {
+				ticket.FirstCustomerAt = now
+			}
+			ticket.LastCustomerAt = now
+		}
+		ticket.UpdatedAt = now
+		if err := tx.UpdateTicket(ctx, ticket); err != nil {
+			return nil, err
+		}
+	}
+	r := &Received{Ticket: ticket, Message: &m, Contact: contact, Created: created}
+	ev := domain.Event{TicketID: ticket.ID, TeamID: ticket.TeamID, AssigneeID: ticket.AssigneeID}
+	if created {
+		r.events = append(r.events, with(ev, domain.EventTicketCreated, ticket, nil))
+	} else {
+		r.events = append(r.events, with(ev, domain.EventTicketUpdated, ticket, nil))
+	}
+	r.events = append(r.events, with(ev, domain.EventMessageCreated, nil, &m))
+	return r, nil
+}
+
+func with(ev domain.Event, typ string, t *domain.Ticket, m *domain.Message) domain.Event {
+	ev.Type, ev.Ticket, ev.Message = typ, t, m
+	if m != nil {
+		ev.MessageID = m.ID
+	}
+	return ev
+}
+
+func (d *Desk) duplicate(ctx context.Context, tx *store.Store, prev *domain.Message) (*Received, error) {
+	t, err := tx.Ticket(ctx, prev.TicketID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := tx.Contact(ctx, t.ContactID)
+	if err != nil {
+		return nil, err
+	}
+	return &Received{Ticket: t, Message: prev, Contact: c, Duplicate: true}, nil
+}
+
+// recognise finds the contact owning any of the message's identities, or
+// creates one, and links the identities the contact does not have yet.
+func (d *Desk) recognise(ctx context.Context, tx *store.Store, in *channel.Inbound) (*domain.Contact, error) {
+	ids := append([]domain.Identity{in.From}, in.Also...)
+	var contactID int64
+	for _, id := range ids {
+		cid, err := tx.ContactIDByIdentity(ctx, id)
+		if err == nil {
+			contactID = cid
+			break
+		}
+		if !errors.Is(err, domain.ErrNotFound) {
+			return nil, err
+		}
+	}
+	if contactID == 0 {
+		c := &domain.Contact{Name: in.Name, Language: in.Language}
+		if err := tx.CreateContact(ctx, c); err != nil {
+			return nil, err
+		}
+		owner, err := tx.AddIdentity(ctx, c.ID, in.From)
+		if err != nil {
+			return nil, err
+		}
+		if owner != c.ID {
+			return nil, errLostRace
+		}
+		contactID = c.ID
+	}
+	for _, id := range ids {
+		// An identity another contact already owns stays with that contact.
+		if _, err := tx.AddIdentity(ctx, contactID, id); err != nil {
+			return nil, err
+		}
+	}
+	c, err := tx.Contact(ctx, contactID)
+	if err != nil {
+		return nil, err
+	}
+	if (c.Name == "" && in.Name != "") || (c.Language == "" && in.Language != "") {
+		c.Name = orElse(c.Name, in.Name)
+		c.Language = orElse(c.Language, in.Language)
+		if err := tx.UpdateContact(ctx, c); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func orElse(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// findTicket picks the ticket for an inbound message: the channel's
+// explicit thread, a message it replies to, a ticket number the contact
+// owns, the contact's latest ticket on the channel, or a new one. A closed
+// ticket is never reopened; a follow-up linked to it is opened instead.
+func (d *Desk) findTicket(ctx context.Context, tx *store.Store, in *channel.Inbound, ch *domain.Channel, contact *domain.Contact, now int64) (*domain.Ticket, bool, error) {
+	var t *domain.Ticket
+	found := func(tt *domain.Ticket, err error) error {
+		if err == nil {
+			t = tt
+			return nil
+		}
+		if errors.Is(err, domain.ErrNotFound) {
+			return nil
+		}
+		return err
+	}
+	if in.Thread != "" {
+		if err := found(tx.TicketByThread(ctx, in.ChannelID, in.Thread)); err != nil {
+			return nil, false, err
+		}
+	}
+	for _, ref := range in.ReplyTo {
+		if t != nil {
+			break
+		}
+		m, err := tx.MessageByExternalID(ctx, in.ChannelID, ref)
+		if errors.Is(err, domain.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, false, err
+		}
+		if err := found(tx.Ticket(ctx, m.TicketID)); err != nil {
+			return nil, false, err
+		}
+	}
+	if t == nil && in.TicketNumber != 0 {
+		if err := found(tx.TicketByNumber(ctx, in.TicketNumber)); err != nil {
+			return nil, false, err
+		}
+		if t != nil && t.ContactID != contact.ID {
+			t = nil
+		}
+	}
+	if t == nil && !in.Standalone {
+		if err := found(tx.LatestTicketOnChannel(ctx, contact.ID, in.ChannelID)); err != nil {
+			return nil, false, err
+		}
+	}
+	var followUp int64
+	if t != nil && t.Status == domain.StatusClosed {
+		followUp, t = t.ID, nil
+	}
+	created := false
+	if t == nil {
+		t = &domain.Ticket{
+			ContactID: contact.ID, Subject: subjectOf(in), Status: domain.StatusNew, Priority: domain.PriorityNormal,
+			TeamID: ch.TeamID, ChannelID: in.ChannelID, FollowUpOf: followUp, CreatedAt: now,
+		}
+		if !in.Automatic {
+			t.FirstCustomerAt, t.LastCustomerAt = now, now
+		}
+		if err := tx.CreateTicket(ctx, t); err != nil {
+			return nil, false, err
+		}
+		created = true
+	}
+	if in.Thread != "" {
+		if err := tx.SetThread(ctx, in.ChannelID, in.Thread, t.ID); err != nil {
+			return nil, false, err
+		}
+	}
+	return t, created, nil
+}
+
+// subjectOf is the message's subject, or the start of its text.
+func subjectOf(in *channel.Inbound) string {
+	s := strings.TrimSpace(in.Subject)
+	if s == "" {
+		s = strings.Join(strings.Fields(in.Text), " ")
+	}
+	if utf8.RuneCountInString(s) > 120 {
+		r := []rune(s)
+		s = string(r[:117]) + "…"
+	}
+	return s
+}

@@ -1,0 +1,220 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"loket.dev/loket/internal/channel"
+	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/store"
+)
+
+// MaxAttempts is how often the outbox tries to deliver a message.
+const MaxAttempts = 8
+
+// Outgoing is a reply or internal note an agent, bot or rule writes.
+type Outgoing struct {
+	TicketID   int64
+	ChannelID  int64 // 0: the ticket's own channel; ignored for notes
+	Note       bool
+	Text       string
+	HTML       string // sanitised by the caller
+	To         *domain.Identity
+	AuthorType domain.AuthorType
+	AuthorID   int64
+	// Attachments are stored in the blob store before the transaction.
+	Attachments []channel.Attachment
+}
+
+// Send stores a reply with status queued and a durable outbox job in one
+// transaction, or an internal note; the outbox delivers the reply. A crash
+// after Send returns loses nothing.
+func (d *Desk) Send(ctx context.Context, out *Outgoing) (*domain.Message, error) {
+	if strings.TrimSpace(out.Text) == "" && strings.TrimSpace(out.HTML) == "" && len(out.Attachments) == 0 {
+		return nil, domain.Invalid("empty_message", "write some text or attach a file")
+	}
+	if len(out.Text) > MaxTextBytes || len(out.HTML) > MaxTextBytes {
+		return nil, domain.Invalid("too_large", fmt.Sprintf("message text is larger than %d bytes", MaxTextBytes))
+	}
+	if len(out.Attachments) > MaxAttachments {
+		return nil, domain.Invalid("too_many_attachments", fmt.Sprintf("at most %d attachments per message", MaxAttachments))
+	}
+	atts, err := d.storeAttachments(ctx, out.Attachments)
+	if err != nil {
+		return nil, err
+	}
+	if out.AuthorType == "" {
+		out.AuthorType = domain.AuthorAgent
+	}
+	m := &domain.Message{
+		Kind: domain.KindNote, AuthorType: out.AuthorType, AuthorID: out.AuthorID,
+		Text: out.Text, HTML: out.HTML, Attachments: atts,
+	}
+	var events []domain.Event
+	err = d.store.Tx(ctx, func(tx *store.Store) error {
+		t, err := tx.Ticket(ctx, out.TicketID)
+		if err != nil {
+			return err
+		}
+		now := store.Now()
+		m.TicketID, m.CreatedAt = t.ID, now
+		if !out.Note {
+			if err := d.addressReply(ctx, tx, t, out, m); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.InsertMessage(ctx, m); err != nil {
+			return err
+		}
+		if !out.Note {
+			if err := tx.Enqueue(ctx, m.ID, m.ChannelID, MaxAttempts); err != nil {
+				return err
+			}
+			if t.FirstResponseAt == 0 && out.AuthorType != domain.AuthorSystem {
+				t.FirstResponseAt = now
+			}
+			if t.Status == domain.StatusNew {
+				t.Status = domain.StatusOpen
+			}
+		}
+		t.UpdatedAt = now
+		if err := tx.UpdateTicket(ctx, t); err != nil {
+			return err
+		}
+		ev := domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}
+		events = []domain.Event{with(ev, domain.EventMessageCreated, nil, m), with(ev, domain.EventTicketUpdated, t, nil)}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("send on ticket %d: %w", out.TicketID, err)
+	}
+	d.publish(ctx, events)
+	if !out.Note {
+		d.wake()
+	}
+	return m, nil
+}
+
+// addressReply fills channel and recipient of a reply: the given ones, or
+// the ticket's channel and the address the customer last wrote from there.
+func (d *Desk) addressReply(ctx context.Context, tx *store.Store, t *domain.Ticket, out *Outgoing, m *domain.Message) error {
+	chID := out.ChannelID
+	if chID == 0 {
+		chID = t.ChannelID
+	}
+	if chID == 0 {
+		return domain.Invalid("no_channel", "this ticket has no channel; choose one with channel_id")
+	}
+	ch, err := tx.Channel(ctx, chID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.Invalid("unknown_channel", fmt.Sprintf("channel %d does not exist", chID))
+	} else if err != nil {
+		return err
+	}
+	if !ch.Enabled {
+		return domain.Invalid("channel_disabled", fmt.Sprintf("channel %q is disabled", ch.Name))
+	}
+	m.Kind, m.Direction, m.ChannelID, m.DeliveryStatus = domain.KindMessage, domain.DirectionOut, ch.ID, domain.DeliveryQueued
+	if out.To != nil {
+		m.Address = out.To
+		return nil
+	}
+	msgs, err := tx.Messages(ctx, t.ID, 0, 0)
+	if err != nil {
+		return err
+	}
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Direction == domain.DirectionIn && msgs[i].ChannelID == ch.ID && msgs[i].Address != nil {
+			m.Address = msgs[i].Address
+			return nil
+		}
+	}
+	c, err := tx.Contact(ctx, t.ContactID)
+	if err != nil {
+		return err
+	}
+	if len(c.Identities) > 0 {
+		m.Address = &c.Identities[0]
+	}
+	return nil
+}
+
+// Retry queues a failed outbound message for delivery again.
+func (d *Desk) Retry(ctx context.Context, messageID int64) (*domain.Message, error) {
+	var m *domain.Message
+	var events []domain.Event
+	err := d.store.Tx(ctx, func(tx *store.Store) error {
+		var err error
+		if m, err = tx.Message(ctx, messageID); err != nil {
+			return err
+		}
+		if m.Direction != domain.DirectionOut || m.DeliveryStatus != domain.DeliveryFailed {
+			return domain.Invalid("not_failed", "only a failed outbound message can be retried")
+		}
+		if err := tx.SetDelivery(ctx, m.ID, domain.DeliveryQueued, "", ""); err != nil {
+			return err
+		}
+		if err := tx.Enqueue(ctx, m.ID, m.ChannelID, MaxAttempts); err != nil {
+			return err
+		}
+		m.DeliveryStatus, m.DeliveryError = domain.DeliveryQueued, ""
+		t, err := tx.Ticket(ctx, m.TicketID)
+		if err != nil {
+			return err
+		}
+		events = []domain.Event{with(domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}, domain.EventMessageUpdated, nil, m)}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("retry message %d: %w", messageID, err)
+	}
+	d.publish(ctx, events)
+	d.wake()
+	return m, nil
+}
+
+// UpdateDelivery merges a provider's status report for a message it knows
+// by externalID. Reports may arrive out of order; the status only moves
+// forward (see domain.DeliveryStatus.Merge).
+func (d *Desk) UpdateDelivery(ctx context.Context, channelID int64, externalID string, status domain.DeliveryStatus, reason string) error {
+	if !status.Valid() {
+		return domain.Invalid("invalid_status", fmt.Sprintf("unknown delivery status %q", status))
+	}
+	var events []domain.Event
+	err := d.store.Tx(ctx, func(tx *store.Store) error {
+		m, err := tx.MessageByExternalID(ctx, channelID, externalID)
+		if err != nil {
+			return err
+		}
+		return d.setDelivery(ctx, tx, m, m.DeliveryStatus.Merge(status), reason, "", &events)
+	})
+	if err != nil {
+		return fmt.Errorf("delivery status of %s: %w", externalID, err)
+	}
+	d.publish(ctx, events)
+	return nil
+}
+
+func (d *Desk) setDelivery(ctx context.Context, tx *store.Store, m *domain.Message, status domain.DeliveryStatus, reason, externalID string, events *[]domain.Event) error {
+	if status != domain.DeliveryFailed {
+		reason = ""
+	}
+	if status == m.DeliveryStatus && reason == m.DeliveryError && externalID == "" {
+		return nil
+	}
+	if err := tx.SetDelivery(ctx, m.ID, status, reason, externalID); err != nil {
+		return err
+	}
+	m.DeliveryStatus, m.DeliveryError = status, reason
+	if externalID != "" {
+		m.ExternalID = externalID
+	}
+	t, err := tx.Ticket(ctx, m.TicketID)
+	if err != nil {
+		return err
+	}
+	*events = append(*events, with(domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}, domain.EventMessageUpdated, nil, m))
+	return nil
+}

@@ -1,0 +1,178 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/store"
+)
+
+// TicketChange lists the fields to change; nil fields stay as they are.
+// AssigneeID and TeamID 0 clear the assignment.
+type TicketChange struct {
+	Status     *domain.TicketStatus
+	Priority   *domain.Priority
+	AssigneeID *int64
+	TeamID     *int64
+	Tags       *[]string
+	Subject    *string
+}
+
+// UpdateTicket applies a change made by an agent (actorID) and records each
+// change on the timeline as an event entry.
+func (d *Desk) UpdateTicket(ctx context.Context, ticketID, actorID int64, ch TicketChange) (*domain.Ticket, error) {
+	var t *domain.Ticket
+	var events []domain.Event
+	err := d.store.Tx(ctx, func(tx *store.Store) error {
+		var err error
+		if t, err = tx.Ticket(ctx, ticketID); err != nil {
+			return err
+		}
+		before := *t
+		var notes []string
+		now := store.Now()
+		if ch.Status != nil && *ch.Status != t.Status {
+			next, err := t.Status.Transition(*ch.Status)
+			if err != nil {
+				return err
+			}
+			notes = append(notes, fmt.Sprintf("status %s → %s", t.Status, next))
+			t.Status = next
+			switch {
+			case next == domain.StatusSolved:
+				t.SolvedAt = now
+			case next != domain.StatusClosed:
+				t.SolvedAt = 0
+			}
+		}
+		if ch.Priority != nil && *ch.Priority != t.Priority {
+			if !ch.Priority.Valid() {
+				return domain.Invalid("invalid_priority", fmt.Sprintf("unknown priority %q; use low, normal, high or urgent", *ch.Priority))
+			}
+			notes = append(notes, fmt.Sprintf("priority %s → %s", t.Priority, *ch.Priority))
+			t.Priority = *ch.Priority
+		}
+		if ch.TeamID != nil && *ch.TeamID != t.TeamID {
+			notes = append(notes, fmt.Sprintf("team → %d", *ch.TeamID))
+			t.TeamID = *ch.TeamID
+		}
+		if ch.AssigneeID != nil && *ch.AssigneeID != t.AssigneeID {
+			if *ch.AssigneeID != 0 {
+				a, err := tx.Agent(ctx, *ch.AssigneeID)
+				if errors.Is(err, domain.ErrNotFound) {
+					return domain.Invalid("unknown_agent", fmt.Sprintf("agent %d does not exist", *ch.AssigneeID))
+				} else if err != nil {
+					return err
+				}
+				notes = append(notes, "assigned to "+a.Name)
+			} else {
+				notes = append(notes, "unassigned")
+			}
+			t.AssigneeID = *ch.AssigneeID
+		}
+		if ch.Subject != nil && strings.TrimSpace(*ch.Subject) != t.Subject {
+			t.Subject = strings.TrimSpace(*ch.Subject)
+			notes = append(notes, "subject changed")
+		}
+		if ch.Tags != nil {
+			tags, err := domain.NormalizeTags(*ch.Tags)
+			if err != nil {
+				return err
+			}
+			if strings.Join(tags, ",") != strings.Join(t.Tags, ",") {
+				notes = append(notes, "tags: "+strings.Join(tags, ", "))
+				t.Tags = tags
+				if err := tx.SetTags(ctx, t.ID, tags); err != nil {
+					return err
+				}
+			}
+		}
+		if len(notes) == 0 {
+			return nil
+		}
+		t.UpdatedAt = now
+		if err := tx.UpdateTicket(ctx, t); err != nil {
+			return err
+		}
+		ev := &domain.Message{TicketID: t.ID, Kind: domain.KindEvent, AuthorType: domain.AuthorAgent, AuthorID: actorID,
+			Text: strings.Join(notes, "; "), CreatedAt: now}
+		if actorID == 0 {
+			ev.AuthorType = domain.AuthorSystem
+		}
+		if _, err := tx.InsertMessage(ctx, ev); err != nil {
+			return err
+		}
+		// Agents who could see the ticket before the change must hear of it
+		// too (it may have left their team), so announce under both owners.
+		for _, owner := range []domain.Ticket{before, *t} {
+			e := domain.Event{TicketID: t.ID, TeamID: owner.TeamID, AssigneeID: owner.AssigneeID}
+			events = append(events, with(e, domain.EventTicketUpdated, t, nil))
+			if owner.TeamID == t.TeamID && owner.AssigneeID == t.AssigneeID {
+				break
+			}
+		}
+		events = append(events, with(domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}, domain.EventMessageCreated, nil, ev))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update ticket %d: %w", ticketID, err)
+	}
+	d.publish(ctx, events)
+	return t, nil
+}
+
+// MergeContacts moves everything of contact merged into survivor and
+// records the merge on each moved ticket's timeline.
+func (d *Desk) MergeContacts(ctx context.Context, survivorID, mergedID, actorID int64) (*domain.Contact, error) {
+	if survivorID == mergedID {
+		return nil, domain.Invalid("same_contact", "a contact cannot be merged into itself")
+	}
+	var survivor *domain.Contact
+	var events []domain.Event
+	err := d.store.Tx(ctx, func(tx *store.Store) error {
+		s, err := tx.Contact(ctx, survivorID)
+		if err != nil {
+			return err
+		}
+		m, err := tx.Contact(ctx, mergedID)
+		if err != nil {
+			return err
+		}
+		if s.MergedInto != 0 || m.MergedInto != 0 {
+			return domain.Invalid("already_merged", "one of these contacts was already merged into another")
+		}
+		page, err := tx.Tickets(ctx, store.TicketFilter{Viewer: domain.Viewer{Role: domain.RoleAdmin}, ContactID: mergedID, Limit: 200})
+		if err != nil {
+			return err
+		}
+		if err := tx.MergeContacts(ctx, survivorID, mergedID, actorID); err != nil {
+			return err
+		}
+		now := store.Now()
+		for _, t := range page.Tickets {
+			t.ContactID = survivorID
+			ev := &domain.Message{TicketID: t.ID, Kind: domain.KindEvent, AuthorType: domain.AuthorAgent, AuthorID: actorID,
+				Text: fmt.Sprintf("contact %s merged into %s", m.Number, s.Number), CreatedAt: now}
+			if _, err := tx.InsertMessage(ctx, ev); err != nil {
+				return err
+			}
+			events = append(events, with(domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}, domain.EventTicketUpdated, t, nil))
+		}
+		if survivor, err = tx.Contact(ctx, survivorID); err != nil {
+			return err
+		}
+		if survivor.Name == "" && m.Name != "" {
+			survivor.Name = m.Name
+			return tx.UpdateContact(ctx, survivor)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("merge contact %d into %d: %w", mergedID, survivorID, err)
+	}
+	d.publish(ctx, events)
+	return survivor, nil
+}

@@ -1,0 +1,28 @@
+package domain
+
+// Event types pushed to agents after a change is committed.
+const (
+	EventTicketCreated  = "ticket.created"
+	EventTicketUpdated  = "ticket.updated"
+	EventMessageCreated = "message.created"
+	EventMessageUpdated = "message.updated"
+)
+
+// Event tells that something changed. It carries the ids and the owning
+// team and assignee, so a hub can decide who may see it without a query;
+// Ticket and Message are filled where the publisher has them at hand and
+// are loaded on demand otherwise (for example on another node).
+type Event struct {
+	Type       string   `json:"type"`
+	TicketID   int64    `json:"ticket_id"`
+	MessageID  int64    `json:"message_id,omitempty"`
+	TeamID     int64    `json:"team_id,omitempty"`
+	AssigneeID int64    `json:"assignee_id,omitempty"`
+	Ticket     *Ticket  `json:"ticket,omitempty"`
+	Message    *Message `json:"message,omitempty"`
+}
+
+// Publisher receives events once their transaction has committed.
+type Publisher interface {
+	Publish(events ...Event)
+}

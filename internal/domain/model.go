@@ -1,0 +1,113 @@
+package domain
+
+import "encoding/json"
+
+// Times in these types are Unix milliseconds, UTC; zero means "not yet".
+
+// Agent is a person who works tickets.
+type Agent struct {
+	ID        int64   `json:"id"`
+	Email     string  `json:"email"`
+	Name      string  `json:"name"`
+	Role      Role    `json:"role"`
+	Language  string  `json:"language"`
+	Disabled  bool    `json:"disabled"`
+	TeamIDs   []int64 `json:"team_ids"`
+	CreatedAt int64   `json:"created_at"`
+}
+
+// Viewer returns what decides which tickets a can see.
+func (a *Agent) Viewer() Viewer { return Viewer{AgentID: a.ID, Role: a.Role, TeamIDs: a.TeamIDs} }
+
+// Team owns a queue of tickets.
+type Team struct {
+	ID        int64   `json:"id"`
+	Name      string  `json:"name"`
+	AgentIDs  []int64 `json:"agent_ids"`
+	CreatedAt int64   `json:"created_at"`
+}
+
+// Channel is one configured connection to customers.
+type Channel struct {
+	ID        int64           `json:"id"`
+	Kind      string          `json:"kind"`
+	Name      string          `json:"name"`
+	Settings  json.RawMessage `json:"settings"`
+	TeamID    int64           `json:"team_id,omitempty"`
+	Enabled   bool            `json:"enabled"`
+	CreatedAt int64           `json:"created_at"`
+	UpdatedAt int64           `json:"updated_at"`
+	// Secrets holds decrypted secret settings; never serialised.
+	Secrets map[string]string `json:"-"`
+}
+
+// Contact is a customer, or anyone else the team talks to.
+type Contact struct {
+	ID         int64           `json:"id"`
+	Number     string          `json:"number"`
+	Name       string          `json:"name"`
+	Language   string          `json:"language"`
+	Attributes json.RawMessage `json:"attributes"`
+	Verified   bool            `json:"verified"`
+	MergedInto int64           `json:"merged_into,omitempty"`
+	Identities []Identity      `json:"identities"`
+	CreatedAt  int64           `json:"created_at"`
+	UpdatedAt  int64           `json:"updated_at"`
+}
+
+// Ticket is one case of one contact, spanning any channels.
+type Ticket struct {
+	ID              int64        `json:"id"`
+	Number          int64        `json:"number"`
+	ContactID       int64        `json:"contact_id"`
+	Subject         string       `json:"subject"`
+	Status          TicketStatus `json:"status"`
+	Priority        Priority     `json:"priority"`
+	TeamID          int64        `json:"team_id,omitempty"`
+	AssigneeID      int64        `json:"assignee_id,omitempty"`
+	ChannelID       int64        `json:"channel_id,omitempty"`
+	FollowUpOf      int64        `json:"follow_up_of,omitempty"`
+	Tags            []string     `json:"tags"`
+	FirstCustomerAt int64        `json:"first_customer_at,omitempty"`
+	FirstResponseAt int64        `json:"first_response_at,omitempty"`
+	LastCustomerAt  int64        `json:"last_customer_at,omitempty"`
+	SolvedAt        int64        `json:"solved_at,omitempty"`
+	CreatedAt       int64        `json:"created_at"`
+	UpdatedAt       int64        `json:"updated_at"`
+}
+
+// Message is one entry on a ticket's timeline.
+type Message struct {
+	ID             int64           `json:"id"`
+	TicketID       int64           `json:"ticket_id"`
+	ChannelID      int64           `json:"channel_id,omitempty"`
+	Kind           MessageKind     `json:"kind"`
+	Direction      Direction       `json:"direction,omitempty"`
+	AuthorType     AuthorType      `json:"author_type"`
+	AuthorID       int64           `json:"author_id,omitempty"`
+	Address        *Identity       `json:"address,omitempty"` // the customer's address this came from or went to
+	Subject        string          `json:"subject,omitempty"`
+	Text           string          `json:"text"`
+	HTML           string          `json:"html,omitempty"`
+	ExternalID     string          `json:"external_id,omitempty"`
+	DeliveryStatus DeliveryStatus  `json:"delivery_status,omitempty"`
+	DeliveryError  string          `json:"delivery_error,omitempty"`
+	RawSHA256      string          `json:"-"`
+	Meta           json.RawMessage `json:"meta,omitempty"`
+	Attachments    []Attachment    `json:"attachments"`
+	ProviderAt     int64           `json:"provider_at,omitempty"`
+	CreatedAt      int64           `json:"created_at"`
+	UpdatedAt      int64           `json:"updated_at"`
+}
+
+// Attachment is a file on a message, stored once by content hash.
+type Attachment struct {
+	ID          int64  `json:"id"`
+	MessageID   int64  `json:"message_id"`
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+	ContentID   string `json:"content_id,omitempty"`
+	Inline      bool   `json:"inline,omitempty"`
+}

@@ -1,0 +1,229 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+
+	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/secret"
+	"loket.dev/loket/internal/store"
+)
+
+type agentRequest struct {
+	Email    *string      `json:"email"`
+	Name     *string      `json:"name"`
+	Role     *domain.Role `json:"role"`
+	Language *string      `json:"language"`
+	Password *string      `json:"password"`
+	Disabled *bool        `json:"disabled"`
+	TeamIDs  *[]int64     `json:"team_ids"`
+}
+
+var languages = map[string]bool{"en": true, "nl": true, "de": true}
+
+func (req *agentRequest) apply(a *domain.Agent) (passwordHash string, err error) {
+	if req.Name != nil {
+		a.Name = strings.TrimSpace(*req.Name)
+	}
+	if req.Role != nil {
+		a.Role = *req.Role
+	}
+	if req.Language != nil {
+		a.Language = *req.Language
+	}
+	if req.Disabled != nil {
+		a.Disabled = *req.Disabled
+	}
+	if a.Name == "" {
+		return "", domain.Invalid("invalid_name", "name is required")
+	}
+	if !a.Role.Valid() {
+		return "", domain.Invalid("invalid_role", "role must be admin, supervisor or agent")
+	}
+	if !languages[a.Language] {
+		return "", domain.Invalid("invalid_language", "language must be en, nl or de")
+	}
+	if req.Password != nil {
+		h, err := secret.HashPassword(*req.Password)
+		if err != nil {
+			return "", domain.Invalid("weak_password", err.Error())
+		}
+		return h, nil
+	}
+	return "", nil
+}
+
+func (s *Server) listAgents(w http.ResponseWriter, r *http.Request, _ *principal) error {
+	agents, err := s.store.Agents(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"agents": nonNil(agents)})
+	return nil
+}
+
+func (s *Server) getAgent(w http.ResponseWriter, r *http.Request, _ *principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a, err := s.store.Agent(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a)
+	return nil
+}
+
+func (s *Server) createAgent(w http.ResponseWriter, r *http.Request, p *principal) error {
+	var req agentRequest
+	if err := decode(w, r, 16<<10, &req); err != nil {
+		return err
+	}
+	if req.Email == nil || req.Password == nil {
+		return domain.Invalid("missing_field", "email and password are required")
+	}
+	email, err := domain.NormalizeEmail(*req.Email)
+	if err != nil {
+		return err
+	}
+	a := &domain.Agent{Email: email, Role: domain.RoleAgent, Language: "en"}
+	hash, err := req.apply(a)
+	if err != nil {
+		return err
+	}
+	err = s.store.Tx(r.Context(), func(tx *store.Store) error {
+		if err := tx.CreateAgent(r.Context(), a, hash); err != nil {
+			return err
+		}
+		if req.TeamIDs != nil {
+			if err := tx.SetAgentTeams(r.Context(), a.ID, *req.TeamIDs); err != nil {
+				return err
+			}
+			a.TeamIDs = *req.TeamIDs
+		}
+		return tx.Audit(r.Context(), p.agent.Name, "agent.create", a.Email, string(a.Role))
+	})
+	if err != nil {
+		return err
+	}
+	if a.TeamIDs == nil {
+		a.TeamIDs = []int64{}
+	}
+	writeJSON(w, http.StatusCreated, a)
+	return nil
+}
+
+func (s *Server) updateAgent(w http.ResponseWriter, r *http.Request, p *principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req agentRequest
+	if err := decode(w, r, 16<<10, &req); err != nil {
+		return err
+	}
+	if req.Email != nil {
+		return domain.Invalid("immutable_field", "an agent's e-mail cannot be changed; create a new agent")
+	}
+	var a *domain.Agent
+	err = s.store.Tx(r.Context(), func(tx *store.Store) error {
+		var err error
+		if a, err = tx.Agent(r.Context(), id); err != nil {
+			return err
+		}
+		hash, err := req.apply(a)
+		if err != nil {
+			return err
+		}
+		if err := tx.UpdateAgent(r.Context(), a, hash); err != nil {
+			return err
+		}
+		if req.TeamIDs != nil {
+			if err := tx.SetAgentTeams(r.Context(), a.ID, *req.TeamIDs); err != nil {
+				return err
+			}
+			a.TeamIDs = *req.TeamIDs
+		}
+		if hash != "" || a.Disabled {
+			if err := tx.DeleteAgentSessions(r.Context(), a.ID, ""); err != nil {
+				return err
+			}
+		}
+		return tx.Audit(r.Context(), p.agent.Name, "agent.update", a.Email, "")
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a)
+	return nil
+}
+
+type teamRequest struct {
+	Name string `json:"name"`
+}
+
+func (s *Server) listTeams(w http.ResponseWriter, r *http.Request, _ *principal) error {
+	teams, err := s.store.Teams(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"teams": nonNil(teams)})
+	return nil
+}
+
+func (s *Server) createTeam(w http.ResponseWriter, r *http.Request, p *principal) error {
+	var req teamRequest
+	if err := decode(w, r, 4<<10, &req); err != nil {
+		return err
+	}
+	t := &domain.Team{Name: strings.TrimSpace(req.Name), AgentIDs: []int64{}}
+	if t.Name == "" {
+		return domain.Invalid("invalid_name", "name is required")
+	}
+	err := s.store.Tx(r.Context(), func(tx *store.Store) error {
+		if err := tx.CreateTeam(r.Context(), t); err != nil {
+			return err
+		}
+		return tx.Audit(r.Context(), p.agent.Name, "team.create", t.Name, "")
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, t)
+	return nil
+}
+
+func (s *Server) updateTeam(w http.ResponseWriter, r *http.Request, p *principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req teamRequest
+	if err := decode(w, r, 4<<10, &req); err != nil {
+		return err
+	}
+	name := strings.TrimSpace(req.Name)
+	if name == "" {
+		return domain.Invalid("invalid_name", "name is required")
+	}
+	err = s.store.Tx(r.Context(), func(tx *store.Store) error {
+		if err := tx.RenameTeam(r.Context(), id, name); err != nil {
+			return err
+		}
+		return tx.Audit(r.Context(), p.agent.Name, "team.update", name, "")
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, &domain.Team{ID: id, Name: name})
+	return nil
+}
+
+// nonNil makes a nil slice encode as [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

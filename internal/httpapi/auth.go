@@ -1,0 +1,211 @@
+package httpapi
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/secret"
+)
+
+const (
+	sessionCookie   = "loket_session"
+	sessionLifetime = 14 * 24 * time.Hour
+)
+
+// principal is the authenticated caller: an agent by session, or an API
+// token acting with its role.
+type principal struct {
+	agent   *domain.Agent
+	cookie  bool   // authenticated by session cookie
+	session string // hash of the session token
+}
+
+func (p *principal) allowed(a access) bool {
+	switch a {
+	case admin:
+		return p.agent.Role == domain.RoleAdmin
+	case supervisor:
+		return p.agent.Role.SeesAllTickets()
+	}
+	return true
+}
+
+func unauthenticated() error {
+	return errorf(http.StatusUnauthorized, "unauthenticated", "sign in, or send an API token as Authorization: Bearer <token>")
+}
+
+func (s *Server) authenticate(r *http.Request) (*principal, error) {
+	if tok, ok := bearer(r); ok {
+		t, err := s.store.APITokenByHash(r.Context(), secret.Hash(tok))
+		if errors.Is(err, domain.ErrNotFound) {
+			return nil, unauthenticated()
+		} else if err != nil {
+			return nil, err
+		}
+		return &principal{agent: &domain.Agent{Name: "token " + t.Name, Role: t.Role}}, nil
+	}
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, unauthenticated()
+	}
+	h := secret.Hash(c.Value)
+	a, err := s.store.SessionAgent(r.Context(), h)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, unauthenticated()
+	} else if err != nil {
+		return nil, err
+	}
+	if a.Disabled {
+		return nil, unauthenticated()
+	}
+	return &principal{agent: a, cookie: true, session: h}, nil
+}
+
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	return strings.TrimSpace(tok), ok && strings.TrimSpace(tok) != ""
+}
+
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *principal) error {
+	var req loginRequest
+	if err := decode(w, r, 4<<10, &req); err != nil {
+		return err
+	}
+	email := strings.ToLower(strings.TrimSpace(req.Email))
+	if !s.limits.allow("ip:"+clientIP(r), 10, time.Minute) || !s.limits.allow("account:"+email, 5, time.Minute) {
+		w.Header().Set("Retry-After", "60")
+		return errorf(http.StatusTooManyRequests, "rate_limited", "too many sign-in attempts; wait a minute")
+	}
+	a, hash, err := s.store.AgentLogin(r.Context(), email)
+	if errors.Is(err, domain.ErrNotFound) {
+		secret.CheckNoPassword(req.Password)
+		return errorf(http.StatusUnauthorized, "bad_credentials", "e-mail or password is wrong")
+	} else if err != nil {
+		return err
+	}
+	if a.Disabled || !secret.CheckPassword(hash, req.Password) {
+		return errorf(http.StatusUnauthorized, "bad_credentials", "e-mail or password is wrong")
+	}
+	tok := secret.Token("lks")
+	expires := time.Now().Add(sessionLifetime)
+	if err := s.store.CreateSession(r.Context(), secret.Hash(tok), a.ID, expires.UnixMilli()); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: tok, Path: "/", Expires: expires,
+		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
+	})
+	writeJSON(w, http.StatusOK, map[string]any{"agent": a})
+	return nil
+}
+
+func (s *Server) me(w http.ResponseWriter, _ *http.Request, p *principal) error {
+	writeJSON(w, http.StatusOK, map[string]any{"agent": p.agent})
+	return nil
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, p *principal) error {
+	if p.session != "" {
+		if err := s.store.DeleteSession(r.Context(), p.session); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type passwordRequest struct {
+	Current string `json:"current"`
+	New     string `json:"new"`
+}
+
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p *principal) error {
+	if p.agent.ID == 0 {
+		return errorf(http.StatusForbidden, "forbidden", "API tokens have no password")
+	}
+	var req passwordRequest
+	if err := decode(w, r, 4<<10, &req); err != nil {
+		return err
+	}
+	if !s.limits.allow("account:"+p.agent.Email, 5, time.Minute) {
+		return errorf(http.StatusTooManyRequests, "rate_limited", "too many attempts; wait a minute")
+	}
+	_, hash, err := s.store.AgentLogin(r.Context(), p.agent.Email)
+	if err != nil {
+		return err
+	}
+	if !secret.CheckPassword(hash, req.Current) {
+		return errorf(http.StatusUnprocessableEntity, "bad_credentials", "the current password is wrong")
+	}
+	newHash, err := secret.HashPassword(req.New)
+	if err != nil {
+		return domain.Invalid("weak_password", err.Error())
+	}
+	if err := s.store.UpdateAgent(r.Context(), p.agent, newHash); err != nil {
+		return err
+	}
+	// Other sessions end: a changed password must lock out whoever knew the old one.
+	if err := s.store.DeleteAgentSessions(r.Context(), p.agent.ID, p.session); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// limiter keeps a token bucket per key, forgetting idle keys.
+type limiter struct {
+	mu      sync.Mutex
+	buckets map[string]*bucket
+	swept   time.Time
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+func newLimiter() *limiter { return &limiter{buckets: map[string]*bucket{}, swept: time.Now()} }
+
+// allow reports whether key may act now, at most n times per period.
+func (l *limiter) allow(key string, n int, per time.Duration) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	if now.Sub(l.swept) > 10*time.Minute {
+		for k, b := range l.buckets {
+			if now.Sub(b.seen) > per*2 {
+				delete(l.buckets, k)
+			}
+		}
+		l.swept = now
+	}
+	b, ok := l.buckets[key]
+	if !ok {
+		b = &bucket{lim: rate.NewLimiter(rate.Every(per/time.Duration(n)), n)}
+		l.buckets[key] = b
+	}
+	b.seen = now
+	return b.lim.Allow()
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,246 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+
+	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/secret"
+	"loket.dev/loket/internal/store"
+)
+
+type channelRequest struct {
+	Kind     string                     `json:"kind"`
+	Name     *string                    `json:"name"`
+	Settings map[string]json.RawMessage `json:"settings"`
+	TeamID   *int64                     `json:"team_id"`
+	Enabled  *bool                      `json:"enabled"`
+}
+
+// channelView is a channel as the API shows it: public settings, and only
+// the names of the secrets that are set.
+type channelView struct {
+	*domain.Channel
+	SecretsSet   []string `json:"secrets_set"`
+	InboundToken string   `json:"inbound_token,omitempty"`
+}
+
+func viewChannel(c *domain.Channel) channelView {
+	set := make([]string, 0, len(c.Secrets))
+	for k := range c.Secrets {
+		set = append(set, k)
+	}
+	sort.Strings(set)
+	return channelView{Channel: c, SecretsSet: set}
+}
+
+// applySettings splits req's settings into public settings and secrets as
+// the channel's adapter declares them, keeps secrets that are not resent,
+// and validates the result.
+func (s *Server) applySettings(c *domain.Channel, req *channelRequest) error {
+	a, err := s.channels.Adapter(c.Kind)
+	if err != nil {
+		return err
+	}
+	if req.Name != nil {
+		c.Name = strings.TrimSpace(*req.Name)
+	}
+	if c.Name == "" {
+		return domain.Invalid("invalid_name", "name is required")
+	}
+	if req.TeamID != nil {
+		c.TeamID = *req.TeamID
+	}
+	if req.Enabled != nil {
+		c.Enabled = *req.Enabled
+	}
+	if req.Settings != nil {
+		public := map[string]json.RawMessage{}
+		for k, v := range req.Settings {
+			if !slices.Contains(a.Secrets(), k) {
+				public[k] = v
+				continue
+			}
+			var sv string
+			if err := json.Unmarshal(v, &sv); err != nil {
+				return domain.Invalid("invalid_settings", fmt.Sprintf("settings.%s must be a string", k))
+			}
+			if sv == "" {
+				delete(c.Secrets, k)
+			} else {
+				c.Secrets[k] = sv
+			}
+		}
+		c.Settings, _ = json.Marshal(public)
+	}
+	return a.Validate(c.Settings, c.Secrets)
+}
+
+func (s *Server) listChannels(w http.ResponseWriter, r *http.Request, _ *principal) error {
+	chs, err := s.store.Channels(r.Context(), r.URL.Query().Get("kind"))
+	if err != nil {
+		return err
+	}
+	out := make([]channelView, len(chs))
+	for i, c := range chs {
+		out[i] = viewChannel(c)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"channels": out, "kinds": s.channels.Kinds()})
+	return nil
+}
+
+func (s *Server) getChannel(w http.ResponseWriter, r *http.Request, _ *principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := s.store.Channel(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewChannel(c))
+	return nil
+}
+
+func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, p *principal) error {
+	var req channelRequest
+	if err := decode(w, r, 64<<10, &req); err != nil {
+		return err
+	}
+	c := &domain.Channel{Kind: req.Kind, Enabled: true, Secrets: map[string]string{}, Settings: json.RawMessage("{}")}
+	if err := s.applySettings(c, &req); err != nil {
+		return err
+	}
+	token := secret.Token("lki")
+	err := s.store.Tx(r.Context(), func(tx *store.Store) error {
+		if err := tx.CreateChannel(r.Context(), c, secret.Hash(token)); err != nil {
+			return err
+		}
+		return tx.Audit(r.Context(), p.agent.Name, "channel.create", fmt.Sprintf("%s %d", c.Kind, c.ID), c.Name)
+	})
+	if err != nil {
+		return err
+	}
+	v := viewChannel(c)
+	v.InboundToken = token
+	writeJSON(w, http.StatusCreated, v)
+	return nil
+}
+
+func (s *Server) updateChannel(w http.ResponseWriter, r *http.Request, p *principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req channelRequest
+	if err := decode(w, r, 64<<10, &req); err != nil {
+		return err
+	}
+	var c *domain.Channel
+	err = s.store.Tx(r.Context(), func(tx *store.Store) error {
+		var err error
+		if c, err = tx.Channel(r.Context(), id); err != nil {
+			return err
+		}
+		if req.Kind != "" && req.Kind != c.Kind {
+			return domain.Invalid("immutable_field", "a channel's kind cannot change; create a new channel")
+		}
+		if err := s.applySettings(c, &req); err != nil {
+			return err
+		}
+		if err := tx.UpdateChannel(r.Context(), c); err != nil {
+			return err
+		}
+		return tx.Audit(r.Context(), p.agent.Name, "channel.update", fmt.Sprintf("%s %d", c.Kind, c.ID), c.Name)
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewChannel(c))
+	return nil
+}
+
+func (s *Server) rotateChannelToken(w http.ResponseWriter, r *http.Request, p *principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	token := secret.Token("lki")
+	err = s.store.Tx(r.Context(), func(tx *store.Store) error {
+		if err := tx.SetChannelInboundToken(r.Context(), id, secret.Hash(token)); err != nil {
+			return err
+		}
+		return tx.Audit(r.Context(), p.agent.Name, "channel.token", fmt.Sprint(id), "")
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"inbound_token": token})
+	return nil
+}
+
+// MaxInboundBytes bounds one posted inbound message, attachments included
+// (base64 adds a third).
+const MaxInboundBytes = 40 << 20
+
+// inbound takes a customer message posted by a system, authenticated by
+// the channel's inbound token or an API token.
+func (s *Server) inbound(w http.ResponseWriter, r *http.Request, _ *principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	tok, ok := bearer(r)
+	if !ok {
+		return errorf(http.StatusUnauthorized, "unauthenticated", "send the channel's inbound token as Authorization: Bearer <token>")
+	}
+	ch, err := s.store.ChannelByInboundToken(r.Context(), secret.Hash(tok))
+	if errors.Is(err, domain.ErrNotFound) {
+		if _, terr := s.store.APITokenByHash(r.Context(), secret.Hash(tok)); terr != nil {
+			return errorf(http.StatusUnauthorized, "unauthenticated", "the token is not valid for this channel")
+		}
+		ch, err = s.store.Channel(r.Context(), id)
+	}
+	if err != nil {
+		return err
+	}
+	if ch.ID != id {
+		return errorf(http.StatusUnauthorized, "unauthenticated", "the token is not valid for this channel")
+	}
+	if !ch.Enabled {
+		return errorf(http.StatusConflict, "channel_disabled", "channel %q is disabled", ch.Name)
+	}
+	body, err := readBody(w, r, MaxInboundBytes)
+	if err != nil {
+		return err
+	}
+	res, err := s.desk.Ingest(r.Context(), ch, r.Header.Get("Content-Type"), body)
+	if err != nil {
+		return err
+	}
+	if res.DeadLetter != 0 {
+		writeJSON(w, http.StatusAccepted, map[string]any{"dead_letter": res.DeadLetter,
+			"message": "accepted but not processed; kept for an administrator to retry"})
+		return nil
+	}
+	if len(res.Received) != 1 {
+		return fmt.Errorf("inbound on channel %d produced %d messages", ch.ID, len(res.Received))
+	}
+	rc := res.Received[0]
+	status := http.StatusCreated
+	if rc.Duplicate {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, map[string]any{
+		"ticket":    map[string]any{"id": rc.Ticket.ID, "number": rc.Ticket.Number},
+		"message":   map[string]any{"id": rc.Message.ID},
+		"contact":   map[string]any{"id": rc.Contact.ID, "number": rc.Contact.Number},
+		"duplicate": rc.Duplicate,
+	})
+	return nil
+}

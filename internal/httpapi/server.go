@@ -1,0 +1,207 @@
+// Package httpapi serves Loket's REST API, the realtime stream, inbound
+// channel endpoints and health checks. Handlers are thin: they parse the
+// request, check the caller's role, call a desk use case or a store query,
+// and write the answer. Who may call what is in the route table below.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"loket.dev/loket/internal/blob"
+	"loket.dev/loket/internal/channel"
+	"loket.dev/loket/internal/desk"
+	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/realtime"
+	"loket.dev/loket/internal/store"
+)
+
+// Config wires a Server.
+type Config struct {
+	Desk     *desk.Desk
+	Store    *store.Store
+	Blobs    blob.Store
+	Hub      *realtime.Hub
+	Channels *channel.Registry
+	Log      *slog.Logger
+	// SecureCookies marks session cookies Secure (when served over https).
+	SecureCookies bool
+	// Ready reports whether start-up (migrations) has finished.
+	Ready func() bool
+	// Web serves the agent web app at / when set.
+	Web http.Handler
+}
+
+// Server is the HTTP side of Loket.
+type Server struct {
+	desk     *desk.Desk
+	store    *store.Store
+	blobs    blob.Store
+	hub      *realtime.Hub
+	channels *channel.Registry
+	log      *slog.Logger
+	secure   bool
+	ready    func() bool
+	web      http.Handler
+	limits   *limiter
+	csrf     *http.CrossOriginProtection
+}
+
+// New returns a server.
+func New(cfg Config) *Server {
+	s := &Server{
+		desk: cfg.Desk, store: cfg.Store, blobs: cfg.Blobs, hub: cfg.Hub, channels: cfg.Channels, log: cfg.Log,
+		secure: cfg.SecureCookies, ready: cfg.Ready, web: cfg.Web,
+		limits: newLimiter(),
+		csrf:   http.NewCrossOriginProtection(),
+	}
+	if s.ready == nil {
+		s.ready = func() bool { return true }
+	}
+	return s
+}
+
+// access says who may call a route.
+type access int
+
+const (
+	public     access = iota // no credentials (login, health, inbound with its own token)
+	anyAgent                 // any signed-in agent or API token
+	supervisor               // supervisors and admins
+	admin                    // admins only
+)
+
+type route struct {
+	method, path string
+	access       access
+	handler      func(http.ResponseWriter, *http.Request, *principal) error
+}
+
+// routes is the whole API: method, path, who may call it, handler.
+func (s *Server) routes() []route {
+	return []route{
+		{"GET", "/healthz", public, s.health},
+		{"GET", "/api/v1/openapi.json", public, s.openAPI},
+
+		{"POST", "/api/v1/session", public, s.login},
+		{"GET", "/api/v1/session", anyAgent, s.me},
+		{"DELETE", "/api/v1/session", anyAgent, s.logout},
+		{"PUT", "/api/v1/session/password", anyAgent, s.changePassword},
+
+		{"GET", "/api/v1/agents", anyAgent, s.listAgents},
+		{"POST", "/api/v1/agents", admin, s.createAgent},
+		{"GET", "/api/v1/agents/{id}", anyAgent, s.getAgent},
+		{"PATCH", "/api/v1/agents/{id}", admin, s.updateAgent},
+
+		{"GET", "/api/v1/teams", anyAgent, s.listTeams},
+		{"POST", "/api/v1/teams", admin, s.createTeam},
+		{"PATCH", "/api/v1/teams/{id}", admin, s.updateTeam},
+
+		{"GET", "/api/v1/channels", anyAgent, s.listChannels},
+		{"POST", "/api/v1/channels", admin, s.createChannel},
+		{"GET", "/api/v1/channels/{id}", anyAgent, s.getChannel},
+		{"PATCH", "/api/v1/channels/{id}", admin, s.updateChannel},
+		{"POST", "/api/v1/channels/{id}/token", admin, s.rotateChannelToken},
+		{"POST", "/api/v1/channels/{id}/inbound", public, s.inbound},
+
+		{"GET", "/api/v1/contacts", anyAgent, s.listContacts},
+		{"POST", "/api/v1/contacts", anyAgent, s.createContact},
+		{"GET", "/api/v1/contacts/by-number/{number}", anyAgent, s.contactByNumber},
+		{"GET", "/api/v1/contacts/{id}", anyAgent, s.getContact},
+		{"PATCH", "/api/v1/contacts/{id}", anyAgent, s.updateContact},
+		{"POST", "/api/v1/contacts/{id}/merge", anyAgent, s.mergeContact},
+
+		{"GET", "/api/v1/tickets", anyAgent, s.listTickets},
+		{"GET", "/api/v1/tickets/by-number/{number}", anyAgent, s.ticketByNumber},
+		{"GET", "/api/v1/tickets/{id}", anyAgent, s.getTicket},
+		{"PATCH", "/api/v1/tickets/{id}", anyAgent, s.updateTicket},
+		{"GET", "/api/v1/messages", anyAgent, s.listMessages},
+		{"POST", "/api/v1/tickets/{id}/messages", anyAgent, s.postMessage},
+		{"POST", "/api/v1/messages/{id}/retry", anyAgent, s.retryMessage},
+		{"GET", "/api/v1/attachments/{id}", anyAgent, s.downloadAttachment},
+		{"GET", "/api/v1/search", anyAgent, s.search},
+
+		{"GET", "/api/v1/dead-letters", admin, s.listDeadLetters},
+		{"POST", "/api/v1/dead-letters/{id}/retry", admin, s.retryDeadLetter},
+
+		{"GET", "/api/v1/stream", anyAgent, s.stream},
+	}
+}
+
+// Handler returns the HTTP handler with every route.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
+	}
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, errorf(http.StatusNotFound, "not_found", "no API route %s %s; see /api/v1/openapi.json", r.Method, r.URL.Path))
+	})
+	if s.web != nil {
+		mux.Handle("/", s.web)
+	}
+	return securityHeaders(mux)
+}
+
+// wrap authenticates the caller, checks the route's access rule and CSRF,
+// runs the handler and writes its error.
+func (s *Server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p *principal
+		if rt.access != public {
+			var err error
+			p, err = s.authenticate(r)
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			if p.cookie {
+				// Only cookie-authenticated requests can be forged by
+				// another site; bearer tokens are never sent implicitly.
+				if err := s.csrf.Check(r); err != nil {
+					s.writeError(w, r, errorf(http.StatusForbidden, "csrf", "cross-origin request refused"))
+					return
+				}
+			}
+			if !p.allowed(rt.access) {
+				s.writeError(w, r, errorf(http.StatusForbidden, "forbidden", "your role (%s) may not do this", p.agent.Role))
+				return
+			}
+		}
+		if err := rt.handler(w, r, p); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			h.Set("X-Frame-Options", "DENY")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request, _ *principal) error {
+	if !s.ready() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "starting"})
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+		return nil
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": string(s.store.Dialect())})
+	return nil
+}
+
+func viewerOf(p *principal) domain.Viewer { return p.agent.Viewer() }

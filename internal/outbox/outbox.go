@@ -1,0 +1,108 @@
+// Package outbox runs the delivery loop for outbound messages: it claims
+// due jobs from the durable outbox table and hands each to a delivery
+// function. Jobs survive crashes because they are rows written in the same
+// transaction as their message; a worker that dies mid-delivery loses only
+// its lease. The package knows nothing about channels or providers.
+package outbox
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"loket.dev/loket/internal/store"
+)
+
+// DeliverFunc delivers one job and records its outcome.
+type DeliverFunc func(ctx context.Context, job store.Job)
+
+// Worker claims and delivers jobs.
+type Worker struct {
+	store       *store.Store
+	deliver     DeliverFunc
+	log         *slog.Logger
+	wake        chan struct{}
+	poll        time.Duration
+	lease       time.Duration
+	concurrency int
+}
+
+// NewWorker returns a worker; Run starts it.
+func NewWorker(s *store.Store, deliver DeliverFunc, log *slog.Logger) *Worker {
+	return &Worker{
+		store: s, deliver: deliver, log: log,
+		wake:        make(chan struct{}, 1),
+		poll:        time.Second,
+		lease:       2 * time.Minute,
+		concurrency: 8,
+	}
+}
+
+// Wake makes the worker look for jobs now instead of at its next poll.
+func (w *Worker) Wake() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers jobs until ctx is done, then waits for deliveries in flight.
+func (w *Worker) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	sem := make(chan struct{}, w.concurrency)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		case <-w.wake:
+		}
+		for ctx.Err() == nil {
+			free := w.concurrency - len(sem)
+			if free == 0 {
+				break
+			}
+			jobs, err := w.store.Claim(ctx, free, w.lease.Milliseconds())
+			if err != nil {
+				if ctx.Err() == nil {
+					w.log.Error("outbox claim", "err", err)
+				}
+				break
+			}
+			for _, j := range jobs {
+				sem <- struct{}{}
+				wg.Add(1)
+				go func() {
+					defer func() { <-sem; wg.Done() }()
+					// Deliveries finish even during shutdown, within the lease.
+					dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.lease/2)
+					defer cancel()
+					w.deliver(dctx, j)
+					w.Wake()
+				}()
+			}
+			if len(jobs) < free {
+				break
+			}
+		}
+		timer.Reset(w.poll)
+	}
+}
+
+// Backoff is the wait before attempt n+1 after attempt n failed:
+// exponential from 5 s, capped at one hour, with ±20% jitter so that
+// retries of many messages do not arrive at a provider together.
+func Backoff(attempt int) time.Duration {
+	d := 5 * time.Second
+	for i := 1; i < attempt && d < time.Hour; i++ {
+		d *= 2
+	}
+	d = min(d, time.Hour)
+	jitter := time.Duration(rand.Int64N(int64(d)/5*2)) - d/5
+	return d + jitter
+}

@@ -1,0 +1,129 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/secret"
+)
+
+// pgChannel is the PostgreSQL notification channel events travel on.
+const pgChannel = "loket_events"
+
+// maxPayload keeps a notification under PostgreSQL's 8000-byte limit.
+const maxPayload = 7000
+
+// Notifier sends a PostgreSQL notification.
+type Notifier interface {
+	Notify(ctx context.Context, channel, payload string) error
+}
+
+// PGBus shares events between nodes on one PostgreSQL database: events
+// published here reach the local hub at once and the other nodes through
+// NOTIFY. Notifications carry ids, never bodies; receivers load them.
+type PGBus struct {
+	hub    *Hub
+	notify Notifier
+	url    string
+	node   string
+	log    *slog.Logger
+	queue  chan domain.Event
+}
+
+type busMessage struct {
+	Node   string         `json:"n"`
+	Events []domain.Event `json:"e"`
+}
+
+// NewPGBus returns a bus for the database at url; Run starts it.
+func NewPGBus(hub *Hub, notify Notifier, url string, log *slog.Logger) *PGBus {
+	return &PGBus{hub: hub, notify: notify, url: url, node: secret.Token("node")[:20], log: log, queue: make(chan domain.Event, 65536)}
+}
+
+// Publish implements domain.Publisher.
+func (b *PGBus) Publish(events ...domain.Event) {
+	b.hub.Publish(events...)
+	for _, ev := range events {
+		ev.Ticket, ev.Message = nil, nil
+		select {
+		case b.queue <- ev:
+		default:
+			b.log.Warn("realtime bus queue full; event not shared with other nodes", "type", ev.Type, "ticket", ev.TicketID)
+		}
+	}
+}
+
+// Run sends queued events and listens for other nodes' until ctx is done.
+func (b *PGBus) Run(ctx context.Context) {
+	go b.sendLoop(ctx)
+	for ctx.Err() == nil {
+		if err := b.listen(ctx); err != nil && ctx.Err() == nil {
+			b.log.Warn("realtime bus: listen failed; reconnecting", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+func (b *PGBus) sendLoop(ctx context.Context) {
+	for {
+		var batch []domain.Event
+		select {
+		case <-ctx.Done():
+			return
+		case ev := <-b.queue:
+			batch = append(batch, ev)
+		}
+	fill:
+		for len(batch) < 40 {
+			select {
+			case ev := <-b.queue:
+				batch = append(batch, ev)
+			default:
+				break fill
+			}
+		}
+		for len(batch) > 0 {
+			n := len(batch)
+			payload, _ := json.Marshal(busMessage{Node: b.node, Events: batch})
+			for len(payload) > maxPayload && n > 1 {
+				n /= 2
+				payload, _ = json.Marshal(busMessage{Node: b.node, Events: batch[:n]})
+			}
+			if err := b.notify.Notify(ctx, pgChannel, string(payload)); err != nil && ctx.Err() == nil {
+				b.log.Warn("realtime bus: notify failed", "err", err)
+			}
+			batch = batch[n:]
+		}
+	}
+}
+
+func (b *PGBus) listen(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, b.url)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+pgChannel); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		var m busMessage
+		if err := json.Unmarshal([]byte(n.Payload), &m); err != nil || m.Node == b.node {
+			continue
+		}
+		b.hub.Publish(m.Events...)
+	}
+}

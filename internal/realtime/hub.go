@@ -1,0 +1,163 @@
+// Package realtime pushes committed changes to agents' browsers over
+// WebSocket, each event only to the agents allowed to see its ticket, and
+// carries events between nodes when several share a PostgreSQL database.
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"loket.dev/loket/internal/domain"
+)
+
+// Loader fetches what an event refers to when it arrived without it (from
+// another node). The store satisfies it.
+type Loader interface {
+	Ticket(ctx context.Context, id int64) (*domain.Ticket, error)
+	Message(ctx context.Context, id int64) (*domain.Message, error)
+}
+
+// Hub fans events out to connected clients.
+type Hub struct {
+	load Loader
+	log  *slog.Logger
+
+	mu      sync.RWMutex
+	clients map[*client]struct{}
+}
+
+type client struct {
+	viewer domain.Viewer
+	send   chan []byte
+	gone   chan struct{}
+	once   sync.Once
+}
+
+func (c *client) drop() { c.once.Do(func() { close(c.gone) }) }
+
+// NewHub returns an empty hub.
+func NewHub(load Loader, log *slog.Logger) *Hub {
+	return &Hub{load: load, log: log, clients: map[*client]struct{}{}}
+}
+
+// Clients returns the number of connected clients.
+func (h *Hub) Clients() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.clients)
+}
+
+// Publish implements domain.Publisher: it sends each event to every client
+// that may see the ticket. A client too slow to keep up is disconnected; it
+// reconnects and catches up through the API.
+func (h *Hub) Publish(events ...domain.Event) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	if len(h.clients) == 0 {
+		return
+	}
+	for i := range events {
+		ev := &events[i]
+		var payload []byte
+		for c := range h.clients {
+			if !c.viewer.CanSee(ev.TeamID, ev.AssigneeID) {
+				continue
+			}
+			if payload == nil {
+				if payload = h.encode(ev); payload == nil {
+					break
+				}
+			}
+			select {
+			case c.send <- payload:
+			default:
+				c.drop()
+			}
+		}
+	}
+}
+
+// encode fills what the event lacks and returns its JSON, or nil when the
+// thing it refers to is gone.
+func (h *Hub) encode(ev *domain.Event) []byte {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var err error
+	switch {
+	case ev.MessageID != 0 && ev.Message == nil:
+		ev.Message, err = h.load.Message(ctx, ev.MessageID)
+	case ev.MessageID == 0 && ev.Ticket == nil:
+		ev.Ticket, err = h.load.Ticket(ctx, ev.TicketID)
+	}
+	if err != nil {
+		h.log.Warn("realtime event dropped", "type", ev.Type, "ticket", ev.TicketID, "err", err)
+		return nil
+	}
+	b, _ := json.Marshal(ev)
+	return b
+}
+
+// Serve upgrades the request to a WebSocket and streams events the viewer
+// may see until the client goes away.
+func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, viewer domain.Viewer) {
+	conn, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return // Accept has answered the request
+	}
+	c := &client{viewer: viewer, send: make(chan []byte, 256), gone: make(chan struct{})}
+	h.mu.Lock()
+	h.clients[c] = struct{}{}
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		delete(h.clients, c)
+		h.mu.Unlock()
+	}()
+	ctx := conn.CloseRead(r.Context())
+	hello, _ := json.Marshal(map[string]any{"type": "hello", "time": time.Now().UnixMilli()})
+	if err := conn.Write(ctx, websocket.MessageText, hello); err != nil {
+		return
+	}
+	ping := time.NewTicker(30 * time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case msg := <-c.send:
+			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err := conn.Write(wctx, websocket.MessageText, msg)
+			cancel()
+			if err != nil {
+				return
+			}
+		case <-ping.C:
+			pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err := conn.Ping(pctx)
+			cancel()
+			if err != nil {
+				return
+			}
+		case <-c.gone:
+			conn.Close(websocket.StatusPolicyViolation, "too slow; reconnect and catch up")
+			return
+		case <-ctx.Done():
+			conn.Close(websocket.StatusNormalClosure, "")
+			return
+		}
+	}
+}
+
+// CloseAll disconnects every client, for shutdown: hijacked WebSocket
+// connections are not closed by http.Server.Shutdown.
+func (h *Hub) CloseAll() {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for c := range h.clients {
+		c.drop()
+	}
+}

@@ -1,0 +1,280 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"loket.dev/loket/internal/domain"
+)
+
+const agentColumns = "id, email, name, role, language, disabled, created_at"
+
+func scanAgent(row interface{ Scan(...any) error }) (*domain.Agent, error) {
+	var a domain.Agent
+	if err := row.Scan(&a.ID, &a.Email, &a.Name, &a.Role, &a.Language, &a.Disabled, &a.CreatedAt); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// CreateAgent stores a new agent with an already hashed password.
+func (s *Store) CreateAgent(ctx context.Context, a *domain.Agent, passwordHash string) error {
+	now := Now()
+	if a.Language == "" {
+		a.Language = "en"
+	}
+	err := s.q.QueryRowContext(ctx,
+		`INSERT INTO agents (email, name, role, password_hash, language, created_at, updated_at)
+		 VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`,
+		a.Email, a.Name, a.Role, passwordHash, a.Language, now).Scan(&a.ID)
+	if err != nil {
+		if isUnique(err) {
+			return domain.Invalid("email_taken", fmt.Sprintf("an agent with e-mail %s already exists", a.Email))
+		}
+		return fmt.Errorf("create agent %s: %w", a.Email, err)
+	}
+	a.CreatedAt = now
+	return nil
+}
+
+// Agent returns the agent with id, with its teams.
+func (s *Store) Agent(ctx context.Context, id int64) (*domain.Agent, error) {
+	a, err := scanAgent(s.rq.QueryRowContext(ctx, "SELECT "+agentColumns+" FROM agents WHERE id = $1", id))
+	if err != nil {
+		return nil, notFound(fmt.Sprintf("agent %d", id), err)
+	}
+	return a, s.loadAgentTeams(ctx, a)
+}
+
+// AgentLogin returns the agent with email and its password hash.
+func (s *Store) AgentLogin(ctx context.Context, email string) (*domain.Agent, string, error) {
+	var hash string
+	var a domain.Agent
+	err := s.rq.QueryRowContext(ctx, "SELECT "+agentColumns+", password_hash FROM agents WHERE email = $1", strings.ToLower(email)).
+		Scan(&a.ID, &a.Email, &a.Name, &a.Role, &a.Language, &a.Disabled, &a.CreatedAt, &hash)
+	if err != nil {
+		return nil, "", notFound("agent "+email, err)
+	}
+	return &a, hash, s.loadAgentTeams(ctx, &a)
+}
+
+func (s *Store) loadAgentTeams(ctx context.Context, a *domain.Agent) error {
+	ids, err := s.int64s(ctx, "SELECT team_id FROM team_members WHERE agent_id = $1 ORDER BY team_id", a.ID)
+	if err != nil {
+		return fmt.Errorf("teams of agent %d: %w", a.ID, err)
+	}
+	a.TeamIDs = ids
+	return nil
+}
+
+// Agents lists every agent.
+func (s *Store) Agents(ctx context.Context) ([]*domain.Agent, error) {
+	rows, err := s.rq.QueryContext(ctx, "SELECT "+agentColumns+" FROM agents ORDER BY name, id")
+	if err != nil {
+		return nil, fmt.Errorf("list agents: %w", err)
+	}
+	var out []*domain.Agent
+	for rows.Next() {
+		a, err := scanAgent(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list agents: %w", err)
+		}
+		out = append(out, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list agents: %w", err)
+	}
+	for _, a := range out {
+		if err := s.loadAgentTeams(ctx, a); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// CountAgents returns how many agents exist.
+func (s *Store) CountAgents(ctx context.Context) (int, error) {
+	var n int
+	err := s.rq.QueryRowContext(ctx, "SELECT COUNT(*) FROM agents").Scan(&n)
+	return n, err
+}
+
+// UpdateAgent saves name, role, language and disabled; passwordHash is
+// changed only when not empty.
+func (s *Store) UpdateAgent(ctx context.Context, a *domain.Agent, passwordHash string) error {
+	res, err := s.q.ExecContext(ctx,
+		`UPDATE agents SET name = $2, role = $3, language = $4, disabled = $5,
+		 password_hash = CASE WHEN $6 = '' THEN password_hash ELSE $6 END, updated_at = $7 WHERE id = $1`,
+		a.ID, a.Name, a.Role, a.Language, a.Disabled, passwordHash, Now())
+	if err != nil {
+		return fmt.Errorf("update agent %d: %w", a.ID, err)
+	}
+	return mustAffect(res, fmt.Sprintf("agent %d", a.ID))
+}
+
+// SetAgentTeams replaces the teams an agent belongs to.
+func (s *Store) SetAgentTeams(ctx context.Context, agentID int64, teamIDs []int64) error {
+	if _, err := s.q.ExecContext(ctx, "DELETE FROM team_members WHERE agent_id = $1", agentID); err != nil {
+		return fmt.Errorf("set teams of agent %d: %w", agentID, err)
+	}
+	for _, t := range teamIDs {
+		if _, err := s.q.ExecContext(ctx, "INSERT INTO team_members (team_id, agent_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", t, agentID); err != nil {
+			if isForeignKey(err) {
+				return domain.Invalid("unknown_team", fmt.Sprintf("team %d does not exist", t))
+			}
+			return fmt.Errorf("set teams of agent %d: %w", agentID, err)
+		}
+	}
+	return nil
+}
+
+// CreateTeam stores a new team.
+func (s *Store) CreateTeam(ctx context.Context, t *domain.Team) error {
+	t.CreatedAt = Now()
+	err := s.q.QueryRowContext(ctx, "INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id", t.Name, t.CreatedAt).Scan(&t.ID)
+	if err != nil {
+		if isUnique(err) {
+			return domain.Invalid("name_taken", fmt.Sprintf("a team named %q already exists", t.Name))
+		}
+		return fmt.Errorf("create team %s: %w", t.Name, err)
+	}
+	return nil
+}
+
+// Teams lists every team with its members.
+func (s *Store) Teams(ctx context.Context) ([]*domain.Team, error) {
+	rows, err := s.rq.QueryContext(ctx, `SELECT t.id, t.name, t.created_at, m.agent_id FROM teams t
+		LEFT JOIN team_members m ON m.team_id = t.id ORDER BY t.name, t.id, m.agent_id`)
+	if err != nil {
+		return nil, fmt.Errorf("list teams: %w", err)
+	}
+	defer rows.Close()
+	var out []*domain.Team
+	for rows.Next() {
+		var t domain.Team
+		var agent nullInt
+		if err := rows.Scan(&t.ID, &t.Name, &t.CreatedAt, &agent); err != nil {
+			return nil, fmt.Errorf("list teams: %w", err)
+		}
+		if n := len(out); n == 0 || out[n-1].ID != t.ID {
+			t.AgentIDs = []int64{}
+			out = append(out, &t)
+		}
+		if agent.Valid {
+			last := out[len(out)-1]
+			last.AgentIDs = append(last.AgentIDs, agent.Int64)
+		}
+	}
+	return out, rows.Err()
+}
+
+// RenameTeam changes a team's name.
+func (s *Store) RenameTeam(ctx context.Context, id int64, name string) error {
+	res, err := s.q.ExecContext(ctx, "UPDATE teams SET name = $2 WHERE id = $1", id, name)
+	if err != nil {
+		if isUnique(err) {
+			return domain.Invalid("name_taken", fmt.Sprintf("a team named %q already exists", name))
+		}
+		return fmt.Errorf("rename team %d: %w", id, err)
+	}
+	return mustAffect(res, fmt.Sprintf("team %d", id))
+}
+
+// CreateSession stores a session by the hash of its token.
+func (s *Store) CreateSession(ctx context.Context, tokenHash string, agentID, expiresAt int64) error {
+	_, err := s.q.ExecContext(ctx, "INSERT INTO sessions (token_hash, agent_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+		tokenHash, agentID, Now(), expiresAt)
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	return nil
+}
+
+// SessionAgent returns the agent of an unexpired session.
+func (s *Store) SessionAgent(ctx context.Context, tokenHash string) (*domain.Agent, error) {
+	var id int64
+	err := s.rq.QueryRowContext(ctx, "SELECT agent_id FROM sessions WHERE token_hash = $1 AND expires_at > $2", tokenHash, Now()).Scan(&id)
+	if err != nil {
+		return nil, notFound("session", err)
+	}
+	return s.Agent(ctx, id)
+}
+
+// DeleteSession ends a session.
+func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
+	if _, err := s.q.ExecContext(ctx, "DELETE FROM sessions WHERE token_hash = $1", tokenHash); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// DeleteAgentSessions ends every session of an agent except keep.
+func (s *Store) DeleteAgentSessions(ctx context.Context, agentID int64, keep string) error {
+	if _, err := s.q.ExecContext(ctx, "DELETE FROM sessions WHERE agent_id = $1 AND token_hash <> $2", agentID, keep); err != nil {
+		return fmt.Errorf("delete sessions of agent %d: %w", agentID, err)
+	}
+	return nil
+}
+
+// APIToken is a named credential for systems calling the API.
+type APIToken struct {
+	ID         int64       `json:"id"`
+	Name       string      `json:"name"`
+	Role       domain.Role `json:"role"`
+	CreatedAt  int64       `json:"created_at"`
+	LastUsedAt int64       `json:"last_used_at,omitempty"`
+}
+
+// CreateAPIToken stores a token by its hash.
+func (s *Store) CreateAPIToken(ctx context.Context, t *APIToken, tokenHash string) error {
+	t.CreatedAt = Now()
+	err := s.q.QueryRowContext(ctx, "INSERT INTO api_tokens (name, token_hash, role, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+		t.Name, tokenHash, t.Role, t.CreatedAt).Scan(&t.ID)
+	if err != nil {
+		return fmt.Errorf("create token %s: %w", t.Name, err)
+	}
+	return nil
+}
+
+// APITokenByHash finds a token.
+func (s *Store) APITokenByHash(ctx context.Context, tokenHash string) (*APIToken, error) {
+	var t APIToken
+	err := s.rq.QueryRowContext(ctx, "SELECT id, name, role, created_at, last_used_at FROM api_tokens WHERE token_hash = $1", tokenHash).
+		Scan(&t.ID, &t.Name, &t.Role, &t.CreatedAt, &t.LastUsedAt)
+	if err != nil {
+		return nil, notFound("token", err)
+	}
+	return &t, nil
+}
+
+func (s *Store) int64s(ctx context.Context, query string, args ...any) ([]int64, error) {
+	rows, err := s.rq.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []int64{}
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func mustAffect(res sql.Result, what string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %w", what, errNotFound)
+	}
+	return nil
+}

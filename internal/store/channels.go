@@ -1,0 +1,149 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"loket.dev/loket/internal/domain"
+)
+
+const channelColumns = "id, kind, name, settings, secrets, team_id, enabled, created_at, updated_at"
+
+func (s *Store) scanChannel(row interface{ Scan(...any) error }) (*domain.Channel, error) {
+	var c domain.Channel
+	var settings, sealed string
+	var team nullInt
+	if err := row.Scan(&c.ID, &c.Kind, &c.Name, &settings, &sealed, &team, &c.Enabled, &c.CreatedAt, &c.UpdatedAt); err != nil {
+		return nil, err
+	}
+	c.Settings = json.RawMessage(settings)
+	c.TeamID = team.Int64
+	c.Secrets = map[string]string{}
+	if sealed != "" {
+		if s.box == nil {
+			return nil, fmt.Errorf("channel %d: secrets are sealed but no key is loaded", c.ID)
+		}
+		plain, err := s.box.Open(sealed)
+		if err != nil {
+			return nil, fmt.Errorf("channel %d: %w", c.ID, err)
+		}
+		if err := json.Unmarshal(plain, &c.Secrets); err != nil {
+			return nil, fmt.Errorf("channel %d secrets: %w", c.ID, err)
+		}
+	}
+	return &c, nil
+}
+
+func (s *Store) sealSecrets(secrets map[string]string) (string, error) {
+	if len(secrets) == 0 {
+		return "", nil
+	}
+	if s.box == nil {
+		return "", fmt.Errorf("cannot store channel secrets: no key loaded")
+	}
+	b, err := json.Marshal(secrets)
+	if err != nil {
+		return "", err
+	}
+	return s.box.Seal(b), nil
+}
+
+// CreateChannel stores a channel; its secrets are sealed and the inbound
+// token is kept only as a hash.
+func (s *Store) CreateChannel(ctx context.Context, c *domain.Channel, inboundTokenHash string) error {
+	sealed, err := s.sealSecrets(c.Secrets)
+	if err != nil {
+		return fmt.Errorf("create channel %s: %w", c.Name, err)
+	}
+	if len(c.Settings) == 0 {
+		c.Settings = json.RawMessage("{}")
+	}
+	now := Now()
+	err = s.q.QueryRowContext(ctx,
+		`INSERT INTO channels (kind, name, settings, secrets, inbound_token_hash, team_id, enabled, created_at, updated_at)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`,
+		c.Kind, c.Name, string(c.Settings), sealed, inboundTokenHash, nullID(c.TeamID), c.Enabled, now).Scan(&c.ID)
+	if err != nil {
+		if isForeignKey(err) {
+			return domain.Invalid("unknown_team", fmt.Sprintf("team %d does not exist", c.TeamID))
+		}
+		return fmt.Errorf("create channel %s: %w", c.Name, err)
+	}
+	c.CreatedAt, c.UpdatedAt = now, now
+	return nil
+}
+
+// UpdateChannel saves name, settings, secrets, team and enabled.
+func (s *Store) UpdateChannel(ctx context.Context, c *domain.Channel) error {
+	sealed, err := s.sealSecrets(c.Secrets)
+	if err != nil {
+		return fmt.Errorf("update channel %d: %w", c.ID, err)
+	}
+	c.UpdatedAt = Now()
+	res, err := s.q.ExecContext(ctx,
+		`UPDATE channels SET name = $2, settings = $3, secrets = $4, team_id = $5, enabled = $6, updated_at = $7 WHERE id = $1`,
+		c.ID, c.Name, string(c.Settings), sealed, nullID(c.TeamID), c.Enabled, c.UpdatedAt)
+	if err != nil {
+		if isForeignKey(err) {
+			return domain.Invalid("unknown_team", fmt.Sprintf("team %d does not exist", c.TeamID))
+		}
+		return fmt.Errorf("update channel %d: %w", c.ID, err)
+	}
+	return mustAffect(res, fmt.Sprintf("channel %d", c.ID))
+}
+
+// SetChannelInboundToken replaces a channel's inbound token hash.
+func (s *Store) SetChannelInboundToken(ctx context.Context, id int64, tokenHash string) error {
+	res, err := s.q.ExecContext(ctx, "UPDATE channels SET inbound_token_hash = $2, updated_at = $3 WHERE id = $1", id, tokenHash, Now())
+	if err != nil {
+		return fmt.Errorf("rotate token of channel %d: %w", id, err)
+	}
+	return mustAffect(res, fmt.Sprintf("channel %d", id))
+}
+
+// Channel returns one channel with its secrets opened.
+func (s *Store) Channel(ctx context.Context, id int64) (*domain.Channel, error) {
+	c, err := s.scanChannel(s.rq.QueryRowContext(ctx, "SELECT "+channelColumns+" FROM channels WHERE id = $1", id))
+	if err != nil {
+		return nil, notFound(fmt.Sprintf("channel %d", id), err)
+	}
+	return c, nil
+}
+
+// ChannelByInboundToken finds the channel an inbound token belongs to.
+func (s *Store) ChannelByInboundToken(ctx context.Context, tokenHash string) (*domain.Channel, error) {
+	c, err := s.scanChannel(s.rq.QueryRowContext(ctx, "SELECT "+channelColumns+" FROM channels WHERE inbound_token_hash = $1", tokenHash))
+	if err != nil {
+		return nil, notFound("channel by token", err)
+	}
+	return c, nil
+}
+
+// Channels lists every channel, or those of one kind when kind is set.
+func (s *Store) Channels(ctx context.Context, kind string) ([]*domain.Channel, error) {
+	rows, err := s.rq.QueryContext(ctx, "SELECT "+channelColumns+" FROM channels WHERE $1 = '' OR kind = $1 ORDER BY name, id", kind)
+	if err != nil {
+		return nil, fmt.Errorf("list channels: %w", err)
+	}
+	defer rows.Close()
+	var out []*domain.Channel
+	for rows.Next() {
+		c, err := s.scanChannel(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list channels: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Audit records an admin action.
+func (s *Store) Audit(ctx context.Context, actor, action, target, detail string) error {
+	_, err := s.q.ExecContext(ctx, "INSERT INTO audit_log (actor, action, target, detail, created_at) VALUES ($1, $2, $3, $4, $5)",
+		actor, action, target, detail, Now())
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
+}

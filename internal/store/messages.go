@@ -1,0 +1,181 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"loket.dev/loket/internal/domain"
+)
+
+const messageColumns = `id, ticket_id, channel_id, kind, direction, author_type, author_id, address_kind, address, subject,
+	body_text, body_html, external_id, delivery_status, delivery_error, raw_sha256, meta, provider_at, created_at, updated_at`
+
+func scanMessage(row interface{ Scan(...any) error }) (*domain.Message, error) {
+	var m domain.Message
+	var channel nullInt
+	var ext nullString
+	var addrKind, addr, meta string
+	err := row.Scan(&m.ID, &m.TicketID, &channel, &m.Kind, &m.Direction, &m.AuthorType, &m.AuthorID, &addrKind, &addr,
+		&m.Subject, &m.Text, &m.HTML, &ext, &m.DeliveryStatus, &m.DeliveryError, &m.RawSHA256, &meta, &m.ProviderAt,
+		&m.CreatedAt, &m.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	m.ChannelID, m.ExternalID = channel.Int64, ext.String
+	if addr != "" {
+		m.Address = &domain.Identity{Kind: domain.IdentityKind(addrKind), Value: addr}
+	}
+	if meta != "" && meta != "{}" {
+		m.Meta = json.RawMessage(meta)
+	}
+	m.Attachments = []domain.Attachment{}
+	return &m, nil
+}
+
+// InsertMessage stores m unless a message with the same (channel,
+// external id) exists; inserted is false then and m is left unsaved.
+func (s *Store) InsertMessage(ctx context.Context, m *domain.Message) (inserted bool, err error) {
+	if m.CreatedAt == 0 {
+		m.CreatedAt = Now()
+	}
+	m.UpdatedAt = m.CreatedAt
+	var addrKind, addr string
+	if m.Address != nil {
+		addrKind, addr = string(m.Address.Kind), m.Address.Value
+	}
+	meta := "{}"
+	if len(m.Meta) > 0 {
+		meta = string(m.Meta)
+	}
+	err = s.q.QueryRowContext(ctx,
+		`INSERT INTO messages (ticket_id, channel_id, kind, direction, author_type, author_id, address_kind, address, subject,
+		 body_text, body_html, external_id, delivery_status, delivery_error, raw_sha256, meta, provider_at, created_at, updated_at)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)
+		 ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id`,
+		m.TicketID, nullID(m.ChannelID), m.Kind, m.Direction, m.AuthorType, m.AuthorID, addrKind, addr, m.Subject,
+		m.Text, m.HTML, nullStr(m.ExternalID), m.DeliveryStatus, m.DeliveryError, m.RawSHA256, meta, m.ProviderAt,
+		m.CreatedAt).Scan(&m.ID)
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
+		return false, fmt.Errorf("insert message: %w", err)
+	}
+	for i := range m.Attachments {
+		a := &m.Attachments[i]
+		a.MessageID = m.ID
+		err := s.q.QueryRowContext(ctx,
+			`INSERT INTO attachments (message_id, filename, content_type, size, sha256, content_id, inline)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			a.MessageID, a.Filename, a.ContentType, a.Size, a.SHA256, a.ContentID, a.Inline).Scan(&a.ID)
+		if err != nil {
+			return false, fmt.Errorf("insert attachment %s: %w", a.Filename, err)
+		}
+	}
+	return true, nil
+}
+
+// MessageByExternalID returns the message a channel knows by a provider id.
+func (s *Store) MessageByExternalID(ctx context.Context, channelID int64, externalID string) (*domain.Message, error) {
+	m, err := scanMessage(s.q.QueryRowContext(ctx, "SELECT "+messageColumns+" FROM messages WHERE channel_id = $1 AND external_id = $2",
+		channelID, externalID))
+	if err != nil {
+		return nil, notFound("message "+externalID, err)
+	}
+	return m, nil
+}
+
+// Message returns one message with its attachments.
+func (s *Store) Message(ctx context.Context, id int64) (*domain.Message, error) {
+	m, err := scanMessage(s.rq.QueryRowContext(ctx, "SELECT "+messageColumns+" FROM messages WHERE id = $1", id))
+	if err != nil {
+		return nil, notFound(fmt.Sprintf("message %d", id), err)
+	}
+	return m, s.loadAttachments(ctx, []*domain.Message{m})
+}
+
+// Messages returns a ticket's timeline, oldest first, after message id
+// afterID, at most limit entries (0: all).
+func (s *Store) Messages(ctx context.Context, ticketID, afterID int64, limit int) ([]*domain.Message, error) {
+	q := "SELECT " + messageColumns + " FROM messages WHERE ticket_id = $1 AND id > $2 ORDER BY id"
+	args := []any{ticketID, afterID}
+	if limit > 0 {
+		q += " LIMIT $3"
+		args = append(args, limit)
+	}
+	rows, err := s.rq.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("messages of ticket %d: %w", ticketID, err)
+	}
+	out := []*domain.Message{}
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("messages of ticket %d: %w", ticketID, err)
+		}
+		out = append(out, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("messages of ticket %d: %w", ticketID, err)
+	}
+	return out, s.loadAttachments(ctx, out)
+}
+
+func (s *Store) loadAttachments(ctx context.Context, msgs []*domain.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*domain.Message, len(msgs))
+	minID, maxID := msgs[0].ID, msgs[0].ID
+	for _, m := range msgs {
+		byID[m.ID] = m
+		minID, maxID = min(minID, m.ID), max(maxID, m.ID)
+	}
+	rows, err := s.rq.QueryContext(ctx, `SELECT id, message_id, filename, content_type, size, sha256, content_id, inline
+		FROM attachments WHERE message_id BETWEEN $1 AND $2 ORDER BY id`, minID, maxID)
+	if err != nil {
+		return fmt.Errorf("load attachments: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a domain.Attachment
+		if err := rows.Scan(&a.ID, &a.MessageID, &a.Filename, &a.ContentType, &a.Size, &a.SHA256, &a.ContentID, &a.Inline); err != nil {
+			return fmt.Errorf("load attachments: %w", err)
+		}
+		if m := byID[a.MessageID]; m != nil {
+			m.Attachments = append(m.Attachments, a)
+		}
+	}
+	return rows.Err()
+}
+
+// Attachment returns one attachment.
+func (s *Store) Attachment(ctx context.Context, id int64) (*domain.Attachment, error) {
+	var a domain.Attachment
+	err := s.rq.QueryRowContext(ctx, `SELECT id, message_id, filename, content_type, size, sha256, content_id, inline
+		FROM attachments WHERE id = $1`, id).
+		Scan(&a.ID, &a.MessageID, &a.Filename, &a.ContentType, &a.Size, &a.SHA256, &a.ContentID, &a.Inline)
+	if err != nil {
+		return nil, notFound("attachment "+strconv.FormatInt(id, 10), err)
+	}
+	return &a, nil
+}
+
+// SetDelivery saves a message's delivery status, error and external id
+// (kept when externalID is empty).
+func (s *Store) SetDelivery(ctx context.Context, id int64, status domain.DeliveryStatus, errText, externalID string) error {
+	res, err := s.q.ExecContext(ctx,
+		`UPDATE messages SET delivery_status = $2, delivery_error = $3,
+		 external_id = COALESCE($4, external_id), updated_at = $5 WHERE id = $1`,
+		id, status, errText, nullStr(externalID), Now())
+	if err != nil {
+		return fmt.Errorf("set delivery of message %d: %w", id, err)
+	}
+	return mustAffect(res, fmt.Sprintf("message %d", id))
+}

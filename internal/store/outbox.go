@@ -1,0 +1,108 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Job is one outbound message waiting to be delivered.
+type Job struct {
+	ID          int64
+	MessageID   int64
+	ChannelID   int64
+	Attempts    int // including the one now being made
+	MaxAttempts int
+}
+
+// Enqueue adds a delivery job for a stored message. Call it in the
+// transaction that stores the message, so that neither exists without the
+// other.
+func (s *Store) Enqueue(ctx context.Context, messageID, channelID int64, maxAttempts int) error {
+	now := Now()
+	_, err := s.q.ExecContext(ctx,
+		`INSERT INTO outbox (message_id, channel_id, state, max_attempts, run_at, created_at, updated_at)
+		 VALUES ($1, $2, 'pending', $3, $4, $4, $4)
+		 ON CONFLICT (message_id) DO UPDATE SET state = 'pending', attempts = 0, max_attempts = excluded.max_attempts,
+		 run_at = excluded.run_at, locked_until = 0, last_error = '', updated_at = excluded.updated_at`,
+		messageID, channelID, maxAttempts, now)
+	if err != nil {
+		return fmt.Errorf("enqueue message %d: %w", messageID, err)
+	}
+	return nil
+}
+
+// Claim takes up to limit due jobs for lease milliseconds. A job whose
+// worker dies is claimed again when its lease runs out.
+func (s *Store) Claim(ctx context.Context, limit int, lease int64) ([]Job, error) {
+	now := Now()
+	var jobs []Job
+	err := s.Tx(ctx, func(tx *Store) error {
+		rows, err := tx.q.QueryContext(ctx,
+			`SELECT id, message_id, channel_id, attempts, max_attempts FROM outbox
+			 WHERE state = 'pending' AND run_at <= $1 AND locked_until <= $1
+			 ORDER BY run_at, id LIMIT $2`+tx.skipLocked(), now, limit)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var j Job
+			if err := rows.Scan(&j.ID, &j.MessageID, &j.ChannelID, &j.Attempts, &j.MaxAttempts); err != nil {
+				rows.Close()
+				return err
+			}
+			j.Attempts++
+			jobs = append(jobs, j)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(jobs) == 0 {
+			return err
+		}
+		ids := make([]string, len(jobs))
+		args := []any{now + lease, now}
+		for i, j := range jobs {
+			args = append(args, j.ID)
+			ids[i] = "$" + strconv.Itoa(len(args))
+		}
+		_, err = tx.q.ExecContext(ctx, "UPDATE outbox SET attempts = attempts + 1, locked_until = $1, updated_at = $2 WHERE id IN ("+
+			strings.Join(ids, ", ")+")", args...)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox jobs: %w", err)
+	}
+	return jobs, nil
+}
+
+// FinishJob marks a job done.
+func (s *Store) FinishJob(ctx context.Context, id int64) error {
+	return s.setJob(ctx, id, "done", 0, "")
+}
+
+// RetryJob makes a job due again at runAt, keeping the error.
+func (s *Store) RetryJob(ctx context.Context, id int64, runAt int64, errText string) error {
+	return s.setJob(ctx, id, "pending", runAt, errText)
+}
+
+// FailJob gives up on a job.
+func (s *Store) FailJob(ctx context.Context, id int64, errText string) error {
+	return s.setJob(ctx, id, "failed", 0, errText)
+}
+
+func (s *Store) setJob(ctx context.Context, id int64, state string, runAt int64, errText string) error {
+	_, err := s.q.ExecContext(ctx,
+		`UPDATE outbox SET state = $2, run_at = CASE WHEN CAST($3 AS BIGINT) > 0 THEN CAST($3 AS BIGINT) ELSE run_at END, locked_until = 0,
+		 last_error = $4, updated_at = $5 WHERE id = $1`, id, state, runAt, errText, Now())
+	if err != nil {
+		return fmt.Errorf("update outbox job %d: %w", id, err)
+	}
+	return nil
+}
+
+// PendingJobs counts jobs not yet done or failed.
+func (s *Store) PendingJobs(ctx context.Context) (int, error) {
+	var n int
+	err := s.rq.QueryRowContext(ctx, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'").Scan(&n)
+	return n, err
+}

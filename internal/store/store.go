@@ -1,0 +1,237 @@
+// Package store keeps Loket's data in SQLite (embedded, the default) or
+// PostgreSQL (several nodes). Queries are plain SQL written once for both
+// dialects; the few differences (number sequences, full-text search, row
+// locking) live in dialect.go. The store knows nothing about HTTP or
+// providers and enforces no business rules beyond what the schema guarantees.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"loket.dev/loket/internal/secret"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialect names the database engine behind a Store.
+type Dialect string
+
+// Supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Store is a handle on the database. The same methods work outside and
+// inside a transaction (see Tx).
+type Store struct {
+	dialect Dialect
+	writer  *sql.DB // SQLite: one connection, so writes never contend
+	reader  *sql.DB // SQLite: a pool of read-only connections; PostgreSQL: same as writer
+	q       querier // where writes go: writer or the current transaction
+	rq      querier // where reads go: reader or the current transaction
+	url     string
+	box     *secret.Box // seals channel secrets; nil leaves them unreadable
+}
+
+// Open connects to databaseURL, or to the SQLite database in dataDir when
+// databaseURL is empty. It does not migrate; call Migrate.
+func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
+	if databaseURL == "" || strings.HasPrefix(databaseURL, "sqlite:") {
+		path := strings.TrimPrefix(databaseURL, "sqlite:")
+		if path == "" {
+			if err := os.MkdirAll(dataDir, 0o700); err != nil {
+				return nil, fmt.Errorf("create data directory: %w", err)
+			}
+			path = filepath.Join(dataDir, "loket.db")
+		}
+		return openSQLite(ctx, path)
+	}
+	if strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://") {
+		return openPostgres(ctx, databaseURL)
+	}
+	return nil, fmt.Errorf("database URL %q: use postgres://… or leave it empty for SQLite", databaseURL)
+}
+
+func openSQLite(ctx context.Context, path string) (*Store, error) {
+	// WAL lets readers run beside the writer; synchronous(FULL) makes every
+	// commit durable before it is acknowledged; immediate transactions take
+	// the write lock up front instead of failing half-way.
+	base := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
+	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite reader %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	return &Store{dialect: SQLite, writer: w, reader: r, q: w, rq: r, url: path}, nil
+}
+
+func openPostgres(ctx context.Context, url string) (*Store, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(16)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	return &Store{dialect: Postgres, writer: db, reader: db, q: db, rq: db, url: url}, nil
+}
+
+// SetSecretBox sets the key that seals channel secrets at rest.
+func (s *Store) SetSecretBox(b *secret.Box) { s.box = b }
+
+// Dialect returns the engine behind s.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// URL returns the PostgreSQL URL or the SQLite file path.
+func (s *Store) URL() string { return s.url }
+
+// Close closes the connections.
+func (s *Store) Close() error {
+	err := s.writer.Close()
+	if s.reader != s.writer {
+		err = errors.Join(err, s.reader.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.reader.PingContext(ctx) }
+
+// Migrate applies the embedded migrations. On PostgreSQL an advisory lock
+// lets several nodes start at once.
+func (s *Store) Migrate(ctx context.Context) error {
+	dir, gd := "migrations/sqlite", goose.DialectSQLite3
+	var opts []goose.ProviderOption
+	if s.dialect == Postgres {
+		dir, gd = "migrations/postgres", goose.DialectPostgres
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	sub, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	p, err := goose.NewProvider(gd, s.writer, sub, opts...)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Tx runs fn in one transaction on a Store bound to it: commit when fn
+// returns nil, roll back otherwise.
+func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
+	if _, ok := s.q.(*sql.Tx); ok {
+		return fn(s) // already inside a transaction
+	}
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	ts := *s
+	ts.q, ts.rq = tx, tx
+	if err := fn(&ts); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Savepoint runs fn so that its writes are undone on error while the
+// surrounding transaction goes on. It must be called inside Tx.
+func (s *Store) Savepoint(ctx context.Context, fn func() error) error {
+	if _, err := s.q.ExecContext(ctx, "SAVEPOINT sp"); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err := fn(); err != nil {
+		if _, rerr := s.q.ExecContext(ctx, "ROLLBACK TO SAVEPOINT sp"); rerr != nil {
+			return errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rerr))
+		}
+		s.q.ExecContext(ctx, "RELEASE SAVEPOINT sp")
+		return err
+	}
+	if _, err := s.q.ExecContext(ctx, "RELEASE SAVEPOINT sp"); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
+}
+
+// Now is the store's clock in Unix milliseconds.
+func Now() int64 { return time.Now().UnixMilli() }
+
+// Backup writes a consistent copy of the SQLite database to path while
+// Loket keeps running.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if s.dialect != SQLite {
+		return errors.New("backup copies the embedded SQLite database; for PostgreSQL use pg_dump")
+	}
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("backup: %s already exists", path)
+	}
+	if _, err := s.writer.ExecContext(ctx, "VACUUM INTO $1", path); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return nil
+}
+
+func notFound(what string, err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, errNotFound)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// Notify sends a PostgreSQL notification on channel.
+func (s *Store) Notify(ctx context.Context, channel, payload string) error {
+	if _, err := s.writer.ExecContext(ctx, "SELECT pg_notify($1, $2)", channel, payload); err != nil {
+		return fmt.Errorf("notify %s: %w", channel, err)
+	}
+	return nil
+}
