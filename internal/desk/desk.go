@@ -68,16 +68,10 @@ func New(cfg Config) *Desk {
 	if d.wake == nil {
 		d.wake = func() {}
 	}
-	// SQLite has one writer: one committer does all. PostgreSQL takes
-	// several transactions at once.
-	committers := 1
-	if d.store.Dialect() == store.Postgres {
-		committers = 4
-	}
-	for range committers {
-		d.wg.Add(1)
-		go d.commitLoop()
-	}
+	// One committer per node: SQLite has one writer anyway, and on
+	// PostgreSQL parallel batches would mostly wait on each other's locks.
+	d.wg.Add(1)
+	go d.commitLoop()
 	return d
 }
 

@@ -198,7 +198,7 @@ func (d *Desk) commitBatch(batch []*receiveReq) {
 					r, err = d.receiveOne(ctx, tx, req)
 					return err
 				})
-				if !errors.Is(err, errLostRace) {
+				if !errors.Is(err, errLostRace) && !store.IsRetryable(err) {
 					break
 				}
 			}

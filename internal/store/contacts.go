@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -65,6 +67,9 @@ func (s *Store) AddIdentity(ctx context.Context, contactID int64, id domain.Iden
 		contactID, id.Kind, id.Value, Now()).Scan(&newID)
 	if err == nil {
 		return contactID, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("add identity %s: %w", id, err)
 	}
 	err = s.q.QueryRowContext(ctx, "SELECT contact_id FROM identities WHERE kind = $1 AND value = $2", id.Kind, id.Value).Scan(&owner)
 	if err != nil {

@@ -24,3 +24,14 @@ func isForeignKey(err error) bool {
 	}
 	return err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
 }
+
+// IsRetryable reports whether err is a conflict between concurrent
+// transactions (a deadlock or serialisation failure) that succeeds when
+// the work is tried again.
+func IsRetryable(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "40P01" || pg.Code == "40001"
+	}
+	return false
+}

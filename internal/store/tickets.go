@@ -116,11 +116,11 @@ func (s *Store) ticketWhere(ctx context.Context, cond string, arg any) (*domain.
 }
 
 // LatestTicketOnChannel returns the contact's most recent ticket on the
-// channel that is not closed, or ErrNotFound.
+// channel, or ErrNotFound.
 func (s *Store) LatestTicketOnChannel(ctx context.Context, contactID, channelID int64) (*domain.Ticket, error) {
 	var id int64
 	err := s.q.QueryRowContext(ctx,
-		`SELECT id FROM tickets WHERE contact_id = $1 AND channel_id = $2 AND status <> 'closed' ORDER BY id DESC LIMIT 1`,
+		`SELECT id FROM tickets WHERE contact_id = $1 AND channel_id = $2 ORDER BY id DESC LIMIT 1`,
 		contactID, channelID).Scan(&id)
 	if err != nil {
 		return nil, notFound("open ticket", err)
