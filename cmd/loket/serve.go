@@ -175,4 +175,3 @@ func bootstrap(ctx context.Context, st *store.Store, c *config) (string, error) 
 	}
 	return out.String(), nil
 }
-
