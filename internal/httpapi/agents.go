@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -216,8 +217,17 @@ func (s *Server) updateTeam(w http.ResponseWriter, r *http.Request, p *principal
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, &domain.Team{ID: id, Name: name})
-	return nil
+	teams, err := s.store.Teams(r.Context())
+	if err != nil {
+		return err
+	}
+	for _, t := range teams {
+		if t.ID == id {
+			writeJSON(w, http.StatusOK, t)
+			return nil
+		}
+	}
+	return fmt.Errorf("team %d: %w", id, domain.ErrNotFound)
 }
 
 // nonNil makes a nil slice encode as [] rather than null.

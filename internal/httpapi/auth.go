@@ -49,7 +49,7 @@ func (s *Server) authenticate(r *http.Request) (*principal, error) {
 		} else if err != nil {
 			return nil, err
 		}
-		return &principal{agent: &domain.Agent{Name: "token " + t.Name, Role: t.Role}}, nil
+		return &principal{agent: &domain.Agent{Name: "token " + t.Name, Role: t.Role, TeamIDs: []int64{}}}, nil
 	}
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {

@@ -225,7 +225,7 @@ func (s *Server) inbound(w http.ResponseWriter, r *http.Request, _ *principal) e
 	}
 	if res.DeadLetter != 0 {
 		writeJSON(w, http.StatusAccepted, map[string]any{"dead_letter": res.DeadLetter,
-			"message": "accepted but not processed; kept for an administrator to retry"})
+			"detail": "accepted but not processed; kept for an administrator to retry"})
 		return nil
 	}
 	if len(res.Received) != 1 {
