@@ -75,7 +75,13 @@ func NormalizeEmail(s string) (string, error) {
 	if err != nil || !strings.Contains(a.Address, "@") {
 		return "", Invalid("invalid_email", fmt.Sprintf("%q is not an e-mail address", s))
 	}
-	return strings.ToLower(a.Address), nil
+	// Quoted local parts come back unquoted from the parser; an address
+	// that does not parse again in that form is refused rather than stored.
+	addr := strings.ToLower(a.Address)
+	if again, err := mail.ParseAddress(addr); err != nil || strings.ToLower(again.Address) != addr {
+		return "", Invalid("invalid_email", fmt.Sprintf("%q is not an e-mail address Loket can store; use a plain one", s))
+	}
+	return addr, nil
 }
 
 // NormalizePhone returns s in E.164 form. Numbers without a country code are
@@ -93,7 +99,13 @@ func NormalizePhone(s, region string) (string, error) {
 	if err != nil || !phonenumbers.IsPossibleNumber(n) {
 		return "", Invalid("invalid_phone", fmt.Sprintf("%q is not a phone number", s))
 	}
-	return phonenumbers.Format(n, phonenumbers.E164), nil
+	e164 := phonenumbers.Format(n, phonenumbers.E164)
+	// A number whose E.164 form reads back differently (such as one made of
+	// national prefixes only) is not a real number.
+	if again, err := phonenumbers.Parse(e164, ""); err != nil || phonenumbers.Format(again, phonenumbers.E164) != e164 {
+		return "", Invalid("invalid_phone", fmt.Sprintf("%q is not a phone number", s))
+	}
+	return e164, nil
 }
 
 func lowerTrim(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
