@@ -29,14 +29,17 @@ type Team struct {
 
 // Channel is one configured connection to customers.
 type Channel struct {
-	ID        int64           `json:"id"`
-	Kind      string          `json:"kind"`
-	Name      string          `json:"name"`
-	Settings  json.RawMessage `json:"settings"`
-	TeamID    int64           `json:"team_id,omitempty"`
-	Enabled   bool            `json:"enabled"`
-	CreatedAt int64           `json:"created_at"`
-	UpdatedAt int64           `json:"updated_at"`
+	ID       int64           `json:"id"`
+	Kind     string          `json:"kind"`
+	Name     string          `json:"name"`
+	Settings json.RawMessage `json:"settings"`
+	TeamID   int64           `json:"team_id,omitempty"`
+	Enabled  bool            `json:"enabled"`
+	// Status is the connector's last health report; empty means healthy.
+	Status    string `json:"status"`
+	StatusAt  int64  `json:"status_at,omitempty"`
+	CreatedAt int64  `json:"created_at"`
+	UpdatedAt int64  `json:"updated_at"`
 	// Secrets holds decrypted secret settings; never serialised.
 	Secrets map[string]string `json:"-"`
 }

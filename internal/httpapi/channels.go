@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"sort"
 	"strings"
 
@@ -60,25 +59,55 @@ func (s *Server) applySettings(c *domain.Channel, req *channelRequest) error {
 		c.Enabled = *req.Enabled
 	}
 	if req.Settings != nil {
-		public := map[string]json.RawMessage{}
-		for k, v := range req.Settings {
-			if !slices.Contains(a.Secrets(), k) {
-				public[k] = v
-				continue
+		public := req.Settings
+		for _, name := range a.Secrets() {
+			v, ok, err := takeSecret(public, name)
+			if err != nil {
+				return err
 			}
-			var sv string
-			if err := json.Unmarshal(v, &sv); err != nil {
-				return domain.Invalid("invalid_settings", fmt.Sprintf("settings.%s must be a string", k))
-			}
-			if sv == "" {
-				delete(c.Secrets, k)
-			} else {
-				c.Secrets[k] = sv
+			switch {
+			case !ok:
+			case v == "":
+				delete(c.Secrets, name)
+			default:
+				c.Secrets[name] = v
 			}
 		}
 		c.Settings, _ = json.Marshal(public)
 	}
 	return a.Validate(c.Settings, c.Secrets)
+}
+
+// takeSecret removes the secret called name from settings and returns it.
+// A dotted name such as "imap.password" reaches into a nested object.
+func takeSecret(settings map[string]json.RawMessage, name string) (string, bool, error) {
+	bad := domain.Invalid("invalid_settings", fmt.Sprintf("settings.%s must be a string", name))
+	outer, inner, nested := strings.Cut(name, ".")
+	if !nested {
+		raw, ok := settings[name]
+		if !ok {
+			return "", false, nil
+		}
+		delete(settings, name)
+		var v string
+		if json.Unmarshal(raw, &v) != nil {
+			return "", false, bad
+		}
+		return v, true, nil
+	}
+	raw, ok := settings[outer]
+	if !ok {
+		return "", false, nil
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(raw, &obj) != nil || obj == nil {
+		return "", false, nil // not an object: the adapter's validation says what is wrong
+	}
+	v, ok, err := takeSecret(obj, inner)
+	if ok {
+		settings[outer], _ = json.Marshal(obj)
+	}
+	return v, ok, err
 }
 
 func (s *Server) listChannels(w http.ResponseWriter, r *http.Request, _ *principal) error {

@@ -106,6 +106,7 @@ func (s *Server) routes() []route {
 		{"PATCH", "/api/v1/channels/{id}", admin, s.updateChannel},
 		{"POST", "/api/v1/channels/{id}/token", admin, s.rotateChannelToken},
 		{"POST", "/api/v1/channels/{id}/inbound", public, s.inbound},
+		{"POST", "/api/v1/channels/{id}/email", public, s.inbound},
 
 		{"GET", "/api/v1/contacts", anyAgent, s.listContacts},
 		{"POST", "/api/v1/contacts", anyAgent, s.createContact},

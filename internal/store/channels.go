@@ -8,13 +8,13 @@ import (
 	"loket.dev/loket/internal/domain"
 )
 
-const channelColumns = "id, kind, name, settings, secrets, team_id, enabled, created_at, updated_at"
+const channelColumns = "id, kind, name, settings, secrets, team_id, enabled, status, status_at, created_at, updated_at"
 
 func (s *Store) scanChannel(row interface{ Scan(...any) error }) (*domain.Channel, error) {
 	var c domain.Channel
 	var settings, sealed string
 	var team nullInt
-	if err := row.Scan(&c.ID, &c.Kind, &c.Name, &settings, &sealed, &team, &c.Enabled, &c.CreatedAt, &c.UpdatedAt); err != nil {
+	if err := row.Scan(&c.ID, &c.Kind, &c.Name, &settings, &sealed, &team, &c.Enabled, &c.Status, &c.StatusAt, &c.CreatedAt, &c.UpdatedAt); err != nil {
 		return nil, err
 	}
 	c.Settings = json.RawMessage(settings)
@@ -100,6 +100,16 @@ func (s *Store) SetChannelInboundToken(ctx context.Context, id int64, tokenHash 
 		return fmt.Errorf("rotate token of channel %d: %w", id, err)
 	}
 	return mustAffect(res, fmt.Sprintf("channel %d", id))
+}
+
+// SetChannelStatus records a connector's health: empty when all is well,
+// otherwise what is wrong, such as "imap: login failed".
+func (s *Store) SetChannelStatus(ctx context.Context, id int64, status string) error {
+	_, err := s.q.ExecContext(ctx, "UPDATE channels SET status = $2, status_at = $3 WHERE id = $1", id, status, Now())
+	if err != nil {
+		return fmt.Errorf("set status of channel %d: %w", id, err)
+	}
+	return nil
 }
 
 // Channel returns one channel with its secrets opened.

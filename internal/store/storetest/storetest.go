@@ -8,10 +8,14 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"loket.dev/loket/internal/secret"
 	"loket.dev/loket/internal/store"
@@ -33,26 +37,101 @@ func PostgresURL(t testing.TB) string {
 // NewPostgresDatabase creates an empty database for the test, dropped at
 // cleanup, and returns its URL.
 func NewPostgresDatabase(t testing.TB) string {
+	return newDatabase(t, "", "")
+}
+
+// template is a migrated database that test databases are copied from,
+// which is much faster than migrating each one.
+var template = struct {
+	sync.Mutex
+	name string
+}{}
+
+func migratedTemplate(t testing.TB) string {
+	template.Lock()
+	defer template.Unlock()
+	if template.name != "" {
+		return template.name
+	}
+	dropStaleTemplates(t)
+	name := fmt.Sprintf("loket_tmpl_%d_%d", os.Getpid(), time.Now().UnixNano()%1e6)
+	u := newDatabase(t, name, "")
+	st, err := store.Open(context.Background(), u, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	parsed, _ := url.Parse(u)
+	template.name = strings.TrimPrefix(parsed.Path, "/")
+	return template.name
+}
+
+// dropStaleTemplates removes templates left by test processes that have
+// ended (their pid is in the name).
+func dropStaleTemplates(t testing.TB) {
+	admin, err := sql.Open("pgx", PostgresURL(t))
+	if err != nil {
+		return
+	}
+	defer admin.Close()
+	rows, err := admin.Query("SELECT datname FROM pg_database WHERE datname LIKE 'loket_tmpl_%'")
+	if err != nil {
+		return
+	}
+	var stale []string
+	for rows.Next() {
+		var name string
+		var pid int
+		if rows.Scan(&name) == nil {
+			if _, err := fmt.Sscanf(name, "loket_tmpl_%d_", &pid); err == nil {
+				if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err != nil {
+					stale = append(stale, name)
+				}
+			}
+		}
+	}
+	rows.Close()
+	for _, name := range stale {
+		admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+	}
+}
+
+// newDatabase creates a database copied from template from (empty: a new
+// empty one). Without a name it gets a random one and is dropped when the
+// test ends; a named one (a template) stays until a later run removes it.
+func newDatabase(t testing.TB, name, from string) string {
 	base := PostgresURL(t)
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer admin.Close()
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "loket_test_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+	keep := name != ""
+	if !keep {
+		b := make([]byte, 6)
+		rand.Read(b)
+		name = "loket_test_" + hex.EncodeToString(b)
+	}
+	create := "CREATE DATABASE " + name
+	if from != "" {
+		create += " TEMPLATE " + from
+	}
+	if _, err := admin.Exec(create); err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
-	t.Cleanup(func() {
-		admin, err := sql.Open("pgx", base)
-		if err != nil {
-			return
-		}
-		defer admin.Close()
-		admin.Exec("DROP DATABASE " + name + " WITH (FORCE)")
-	})
+	if !keep {
+		t.Cleanup(func() {
+			admin, err := sql.Open("pgx", base)
+			if err != nil {
+				return
+			}
+			defer admin.Close()
+			admin.Exec("DROP DATABASE " + name + " WITH (FORCE)")
+		})
+	}
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +146,7 @@ func Open(t testing.TB, dialect store.Dialect) *store.Store {
 	dir := t.TempDir()
 	dsn := ""
 	if dialect == store.Postgres {
-		dsn = NewPostgresDatabase(t)
+		dsn = newDatabase(t, "", migratedTemplate(t))
 	}
 	ctx := context.Background()
 	st, err := store.Open(ctx, dsn, filepath.Join(dir, "data"))
