@@ -51,7 +51,7 @@ func TestToken_IsLongRandomAndHashesStably(t *testing.T) {
 	if a == b || !strings.HasPrefix(a, "lkt_") || len(a) < 40 {
 		t.Fatalf("tokens %q %q", a, b)
 	}
-	if Hash(a) != Hash(a) || Hash(a) == Hash(b) {
+	if h := Hash(a); len(h) != 64 || h != Hash(strings.Clone(a)) || h == Hash(b) {
 		t.Fatal("hash not stable or collides")
 	}
 }
