@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"loket.dev/loket/internal/store/storetest"
+)
+
+// TestTwoNodes_InboundOnOneNodeReachesAWebSocketOnTheOther runs two loket
+// serve processes on one PostgreSQL database: a message posted to node A
+// must be pushed to an agent connected to node B.
+func TestTwoNodes_InboundOnOneNodeReachesAWebSocketOnTheOther(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	dbURL := storetest.NewPostgresDatabase(t)
+	// Nodes share the database and the secret key, nothing else.
+	shared := []string{"LOKET_DATABASE_URL=" + dbURL, "LOKET_SECRET_KEY=MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "LOKET_ADMIN_PASSWORD=two-nodes-password"}
+	a := startServer(t, append(shared, "LOKET_DATA="+t.TempDir()), true)
+	b := startServer(t, append(shared, "LOKET_DATA="+t.TempDir()), false)
+
+	// Sign in on node B and open the stream there.
+	resp, err := http.Post(b.url+"/api/v1/session", "application/json", strings.NewReader(`{"email":"admin@localhost","password":"two-nodes-password"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("sign in on node B: %d", resp.StatusCode)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(b.url, "http")+"/api/v1/stream",
+		&websocket.DialOptions{HTTPHeader: http.Header{"Cookie": resp.Header.Values("Set-Cookie")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	if _, _, err := conn.Read(ctx); err != nil { // hello
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // node B's LISTEN is up long before; this only absorbs scheduling noise
+
+	if code, err := a.post(http.DefaultClient, a.channel, a.token, "cross-node-1"); err != nil || code != 201 {
+		t.Fatalf("post to node A: %d %v", code, err)
+	}
+	for {
+		_, data, err := conn.Read(ctx)
+		if err != nil {
+			t.Fatalf("node B pushed nothing: %v", err)
+		}
+		var ev struct {
+			Type    string
+			Message struct {
+				ExternalID string `json:"external_id"`
+			}
+		}
+		json.Unmarshal(data, &ev)
+		if ev.Type == "message.created" && ev.Message.ExternalID == "cross-node-1" {
+			return
+		}
+	}
+}
