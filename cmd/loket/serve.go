@@ -62,9 +62,14 @@ func serve(ctx context.Context, args []string) error {
 	d = desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channels, Events: events, Region: c.Region, Log: log, Wake: worker.Wake})
 	background.Go(func() { worker.Run(runCtx) })
 
+	stopAll := func() {
+		d.Close()
+		stopRun()
+		background.Wait()
+	}
 	firstLogin, err := bootstrap(ctx, st, &c)
 	if err != nil {
-		d.Close()
+		stopAll()
 		return err
 	}
 
@@ -78,9 +83,11 @@ func serve(ctx context.Context, args []string) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// WebSockets are hijacked connections that Shutdown does not close.
+	httpSrv.RegisterOnShutdown(hub.CloseAll)
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
-		d.Close()
+		stopAll()
 		return fmt.Errorf("listen on %s: %w", c.Addr, err)
 	}
 	serveErr := make(chan error, 1)
@@ -101,13 +108,10 @@ func serve(ctx context.Context, args []string) error {
 	// is queued, stop the outbox after its deliveries and close the store.
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	hub.CloseAll()
 	if serr := httpSrv.Shutdown(shutdownCtx); serr != nil {
 		log.Warn("shutdown", "err", serr)
 	}
-	d.Close()
-	stopRun()
-	background.Wait()
+	stopAll()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -25,7 +25,10 @@ func (d *Desk) Deliver(ctx context.Context, job store.Job) {
 		}
 	}
 	var events []domain.Event
-	txErr := d.store.Tx(context.WithoutCancel(ctx), func(tx *store.Store) error {
+	// The outcome is recorded even when the delivery used up its time:
+	// an unrecorded success would be sent again after the lease.
+	ctx = context.WithoutCancel(ctx)
+	txErr := d.store.Tx(ctx, func(tx *store.Store) error {
 		m, terr := tx.Message(ctx, job.MessageID)
 		if terr != nil {
 			return terr

@@ -45,6 +45,8 @@ type Desk struct {
 	maxBatch int
 	stop     chan struct{}
 	wg       sync.WaitGroup
+	closing  sync.RWMutex
+	closed   bool
 }
 
 // New starts a Desk. Call Close to flush pending receives and stop.
@@ -77,7 +79,12 @@ func New(cfg Config) *Desk {
 
 // Close waits for queued receives to commit, then stops.
 func (d *Desk) Close() {
-	close(d.stop)
+	d.closing.Lock()
+	if !d.closed {
+		d.closed = true
+		close(d.stop)
+	}
+	d.closing.Unlock()
 	d.wg.Wait()
 }
 

@@ -58,16 +58,18 @@ func (d *Desk) Receive(ctx context.Context, in *channel.Inbound) (*Received, err
 		return nil, err
 	}
 	req := &receiveReq{in: in, msg: msg, result: make(chan receiveResult, 1)}
-	select {
-	case <-d.stop:
+	// The read lock keeps Close from stopping the committer between the
+	// check and the enqueue, so a queued request always gets an answer.
+	d.closing.RLock()
+	if d.closed {
+		d.closing.RUnlock()
 		return nil, ErrClosed
-	default:
 	}
 	select {
 	case d.receives <- req:
-	case <-d.stop:
-		return nil, ErrClosed
+		d.closing.RUnlock()
 	case <-ctx.Done():
+		d.closing.RUnlock()
 		return nil, ctx.Err()
 	}
 	// Once queued the message will be committed or fail; wait for the
@@ -208,17 +210,21 @@ func (d *Desk) commitBatch(batch []*receiveReq) {
 	})
 	var events []domain.Event
 	for i, req := range batch {
-		res := results[i]
-		if err != nil {
-			res = receiveResult{nil, fmt.Errorf("receive message %s: %w", req.in.ExternalID, err)}
-		} else if res.err != nil {
-			res.err = fmt.Errorf("receive message %s: %w", req.in.ExternalID, res.err)
-		} else {
-			events = append(events, res.r.events...)
+		switch {
+		case err != nil:
+			results[i] = receiveResult{nil, fmt.Errorf("receive message %s: %w", req.in.ExternalID, err)}
+		case results[i].err != nil:
+			results[i].err = fmt.Errorf("receive message %s: %w", req.in.ExternalID, results[i].err)
+		default:
+			events = append(events, results[i].r.events...)
 		}
-		req.result <- res
 	}
+	// Publish before answering, so a client that acts on the answer finds
+	// the events already on their way.
 	d.publish(ctx, events)
+	for i, req := range batch {
+		req.result <- results[i]
+	}
 }
 
 func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq) (*Received, error) {
@@ -390,6 +396,11 @@ func (d *Desk) findTicket(ctx context.Context, tx *store.Store, in *channel.Inbo
 		}
 		if err := found(tx.Ticket(ctx, m.TicketID)); err != nil {
 			return nil, false, err
+		}
+		// Message ids can be guessed: a reference joins only the sender's
+		// own ticket, so nobody can slip into another customer's thread.
+		if t != nil && t.ContactID != contact.ID {
+			t = nil
 		}
 	}
 	if t == nil && in.TicketNumber != 0 {

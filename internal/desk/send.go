@@ -121,15 +121,12 @@ func (d *Desk) addressReply(ctx context.Context, tx *store.Store, t *domain.Tick
 		m.Address = out.To
 		return nil
 	}
-	msgs, err := tx.Messages(ctx, t.ID, 0, 0)
-	if err != nil {
+	addr, err := tx.LatestInboundAddress(ctx, t.ID, ch.ID)
+	if err == nil {
+		m.Address = addr
+		return nil
+	} else if !errors.Is(err, domain.ErrNotFound) {
 		return err
-	}
-	for i := len(msgs) - 1; i >= 0; i-- {
-		if msgs[i].Direction == domain.DirectionIn && msgs[i].ChannelID == ch.ID && msgs[i].Address != nil {
-			m.Address = msgs[i].Address
-			return nil
-		}
 	}
 	c, err := tx.Contact(ctx, t.ContactID)
 	if err != nil {
@@ -204,7 +201,14 @@ func (d *Desk) setDelivery(ctx context.Context, tx *store.Store, m *domain.Messa
 	if status == m.DeliveryStatus && reason == m.DeliveryError && externalID == "" {
 		return nil
 	}
-	if err := tx.SetDelivery(ctx, m.ID, status, reason, externalID); err != nil {
+	err := tx.Savepoint(ctx, func() error { return tx.SetDelivery(ctx, m.ID, status, reason, externalID) })
+	if externalID != "" && store.IsUnique(err) {
+		// Another message already carries the provider's id; keep the
+		// status, which matters more than the id.
+		externalID = ""
+		err = tx.SetDelivery(ctx, m.ID, status, reason, "")
+	}
+	if err != nil {
 		return err
 	}
 	m.DeliveryStatus, m.DeliveryError = status, reason

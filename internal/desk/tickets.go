@@ -144,15 +144,22 @@ func (d *Desk) MergeContacts(ctx context.Context, survivorID, mergedID, actorID 
 		if s.MergedInto != 0 || m.MergedInto != 0 {
 			return domain.Invalid("already_merged", "one of these contacts was already merged into another")
 		}
-		page, err := tx.Tickets(ctx, store.TicketFilter{Viewer: domain.Viewer{Role: domain.RoleAdmin}, ContactID: mergedID, Limit: 200})
-		if err != nil {
-			return err
+		var moved []*domain.Ticket
+		for cursor := ""; ; {
+			page, err := tx.Tickets(ctx, store.TicketFilter{Viewer: domain.Viewer{Role: domain.RoleAdmin}, ContactID: mergedID, Limit: 200, Cursor: cursor})
+			if err != nil {
+				return err
+			}
+			moved = append(moved, page.Tickets...)
+			if cursor = page.Next; cursor == "" {
+				break
+			}
 		}
 		if err := tx.MergeContacts(ctx, survivorID, mergedID, actorID); err != nil {
 			return err
 		}
 		now := store.Now()
-		for _, t := range page.Tickets {
+		for _, t := range moved {
 			t.ContactID = survivorID
 			ev := &domain.Message{TicketID: t.ID, Kind: domain.KindEvent, AuthorType: domain.AuthorAgent, AuthorID: actorID,
 				Text: fmt.Sprintf("contact %s merged into %s", m.Number, s.Number), CreatedAt: now}

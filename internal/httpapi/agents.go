@@ -156,6 +156,9 @@ func (s *Server) updateAgent(w http.ResponseWriter, r *http.Request, p *principa
 	if err != nil {
 		return err
 	}
+	if a.Disabled || req.TeamIDs != nil || req.Role != nil {
+		s.hub.Drop(a.ID) // open streams were authorised with the old rights
+	}
 	writeJSON(w, http.StatusOK, a)
 	return nil
 }

@@ -185,6 +185,10 @@ func (s *Server) updateContact(w http.ResponseWriter, r *http.Request, p *princi
 		if err := tx.UpdateContact(r.Context(), c); err != nil {
 			return err
 		}
+		if req.Identities != nil && !p.allowed(supervisor) {
+			// Moving an address moves the customer's future messages.
+			return errorf(http.StatusForbidden, "forbidden", "only supervisors and admins may change a contact's addresses")
+		}
 		if req.Identities != nil {
 			return setIdentities(r, tx, c, ids)
 		}

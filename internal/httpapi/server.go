@@ -113,7 +113,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/contacts/by-number/{number}", anyAgent, s.contactByNumber},
 		{"GET", "/api/v1/contacts/{id}", anyAgent, s.getContact},
 		{"PATCH", "/api/v1/contacts/{id}", anyAgent, s.updateContact},
-		{"POST", "/api/v1/contacts/{id}/merge", anyAgent, s.mergeContact},
+		{"POST", "/api/v1/contacts/{id}/merge", supervisor, s.mergeContact},
 
 		{"GET", "/api/v1/tickets", anyAgent, s.listTickets},
 		{"GET", "/api/v1/tickets/by-number/{number}", anyAgent, s.ticketByNumber},
@@ -152,6 +152,13 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var p *principal
+		if rt.path == "/api/v1/session" && r.Method == http.MethodPost {
+			// Signing in is public but must not be forged by another site.
+			if err := s.csrf.Check(r); err != nil {
+				s.writeError(w, r, errorf(http.StatusForbidden, "csrf", "cross-origin request refused"))
+				return
+			}
+		}
 		if rt.access != public {
 			var err error
 			p, err = s.authenticate(r)

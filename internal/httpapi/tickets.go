@@ -68,12 +68,18 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request, p *principa
 	return nil
 }
 
-// ticketDetail is a ticket with its contact and timeline.
+// ticketDetail is a ticket with its contact and the newest part of its
+// timeline; MoreMessages says older entries exist (page back with
+// GET /messages).
 type ticketDetail struct {
 	*domain.Ticket
-	Contact  *domain.Contact   `json:"contact"`
-	Messages []*domain.Message `json:"messages"`
+	Contact      *domain.Contact   `json:"contact"`
+	Messages     []*domain.Message `json:"messages"`
+	MoreMessages bool              `json:"more_messages"`
 }
+
+// timelineLimit is how many messages a ticket answer carries.
+const timelineLimit = 500
 
 // visibleTicket loads a ticket and answers 404 when the caller may not see
 // it, so that ticket ids reveal nothing.
@@ -97,11 +103,11 @@ func (s *Server) writeTicket(w http.ResponseWriter, r *http.Request, t *domain.T
 	if err != nil {
 		return err
 	}
-	msgs, err := s.store.Messages(r.Context(), t.ID, 0, 0)
+	msgs, more, err := s.store.LastMessages(r.Context(), t.ID, timelineLimit)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, ticketDetail{Ticket: t, Contact: c, Messages: msgs})
+	writeJSON(w, http.StatusOK, ticketDetail{Ticket: t, Contact: c, Messages: msgs, MoreMessages: more})
 	return nil
 }
 

@@ -57,15 +57,21 @@ func (h *Hub) Clients() int {
 // that may see the ticket. A client too slow to keep up is disconnected; it
 // reconnects and catches up through the API.
 func (h *Hub) Publish(events ...domain.Event) {
+	// Work on a copy of the client list: encoding may read the database,
+	// and connects and disconnects must not wait for that.
 	h.mu.RLock()
-	defer h.mu.RUnlock()
-	if len(h.clients) == 0 {
+	clients := make([]*client, 0, len(h.clients))
+	for c := range h.clients {
+		clients = append(clients, c)
+	}
+	h.mu.RUnlock()
+	if len(clients) == 0 {
 		return
 	}
 	for i := range events {
 		ev := &events[i]
 		var payload []byte
-		for c := range h.clients {
+		for _, c := range clients {
 			if !c.viewer.CanSee(ev.TeamID, ev.AssigneeID) {
 				continue
 			}
@@ -79,6 +85,19 @@ func (h *Hub) Publish(events ...domain.Event) {
 			default:
 				c.drop()
 			}
+		}
+	}
+}
+
+// Drop disconnects every stream of an agent, for example when the agent is
+// disabled or changes teams; the client reconnects with its new rights or
+// not at all.
+func (h *Hub) Drop(agentID int64) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for c := range h.clients {
+		if c.viewer.AgentID == agentID {
+			c.drop()
 		}
 	}
 }

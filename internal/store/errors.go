@@ -7,7 +7,9 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// isUnique reports whether err is a unique-constraint violation.
+// IsUnique reports whether err is a unique-constraint violation.
+func IsUnique(err error) bool { return isUnique(err) }
+
 func isUnique(err error) bool {
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"strconv"
 
 	"loket.dev/loket/internal/domain"
@@ -132,13 +134,15 @@ func (s *Store) loadAttachments(ctx context.Context, msgs []*domain.Message) err
 		return nil
 	}
 	byID := make(map[int64]*domain.Message, len(msgs))
-	minID, maxID := msgs[0].ID, msgs[0].ID
-	for _, m := range msgs {
+	ph := make([]string, len(msgs))
+	args := make([]any, len(msgs))
+	for i, m := range msgs {
 		byID[m.ID] = m
-		minID, maxID = min(minID, m.ID), max(maxID, m.ID)
+		ph[i] = "$" + strconv.Itoa(i+1)
+		args[i] = m.ID
 	}
 	rows, err := s.rq.QueryContext(ctx, `SELECT id, message_id, filename, content_type, size, sha256, content_id, inline
-		FROM attachments WHERE message_id BETWEEN $1 AND $2 ORDER BY id`, minID, maxID)
+		FROM attachments WHERE message_id IN (`+strings.Join(ph, ", ")+`) ORDER BY id`, args...)
 	if err != nil {
 		return fmt.Errorf("load attachments: %w", err)
 	}
@@ -153,6 +157,47 @@ func (s *Store) loadAttachments(ctx context.Context, msgs []*domain.Message) err
 		}
 	}
 	return rows.Err()
+}
+
+// LastMessages returns the newest limit entries of a ticket's timeline,
+// oldest first, and whether older ones exist.
+func (s *Store) LastMessages(ctx context.Context, ticketID int64, limit int) ([]*domain.Message, bool, error) {
+	rows, err := s.rq.QueryContext(ctx, "SELECT "+messageColumns+" FROM messages WHERE ticket_id = $1 ORDER BY id DESC LIMIT $2", ticketID, limit+1)
+	if err != nil {
+		return nil, false, fmt.Errorf("messages of ticket %d: %w", ticketID, err)
+	}
+	out := []*domain.Message{}
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			rows.Close()
+			return nil, false, fmt.Errorf("messages of ticket %d: %w", ticketID, err)
+		}
+		out = append(out, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("messages of ticket %d: %w", ticketID, err)
+	}
+	more := len(out) > limit
+	if more {
+		out = out[:limit]
+	}
+	slices.Reverse(out)
+	return out, more, s.loadAttachments(ctx, out)
+}
+
+// LatestInboundAddress returns the address the customer last wrote from
+// on a ticket through a channel, or ErrNotFound.
+func (s *Store) LatestInboundAddress(ctx context.Context, ticketID, channelID int64) (*domain.Identity, error) {
+	var id domain.Identity
+	err := s.q.QueryRowContext(ctx, `SELECT address_kind, address FROM messages
+		WHERE ticket_id = $1 AND channel_id = $2 AND direction = 'in' AND address <> '' ORDER BY id DESC LIMIT 1`,
+		ticketID, channelID).Scan(&id.Kind, &id.Value)
+	if err != nil {
+		return nil, notFound("inbound address", err)
+	}
+	return &id, nil
 }
 
 // Attachment returns one attachment.
