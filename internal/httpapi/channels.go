@@ -257,10 +257,12 @@ func (s *Server) inbound(w http.ResponseWriter, r *http.Request, _ *principal) e
 			"detail": "accepted but not processed; kept for an administrator to retry"})
 		return nil
 	}
-	if len(res.Received) != 1 {
-		return fmt.Errorf("inbound on channel %d produced %d messages", ch.ID, len(res.Received))
+	if len(res.Received) == 0 {
+		// Nothing for the inbox, such as a delivery report.
+		writeJSON(w, http.StatusAccepted, map[string]any{"detail": "accepted; nothing to add to a ticket"})
+		return nil
 	}
-	rc := res.Received[0]
+	rc := res.Received[0] // posted payloads carry one message
 	status := http.StatusCreated
 	if rc.Duplicate {
 		status = http.StatusOK
