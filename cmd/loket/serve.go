@@ -16,6 +16,7 @@ import (
 	"loket.dev/loket/internal/blob"
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/channel/api"
+	"loket.dev/loket/internal/channel/email"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/httpapi"
@@ -45,7 +46,7 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	channels := channel.NewRegistry(api.New())
+	channels := channel.NewRegistry(api.New(), email.New(st))
 
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopRun()
@@ -61,6 +62,27 @@ func serve(ctx context.Context, args []string) error {
 	worker := outbox.NewWorker(st, func(ctx context.Context, j store.Job) { d.Deliver(ctx, j) }, log)
 	d = desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channels, Events: events, Region: c.Region, Log: log, Wake: worker.Wake})
 	background.Go(func() { worker.Run(runCtx) })
+	background.Go(func() { checkSLAs(runCtx, d, log) })
+
+	// E-mail: mailboxes watched over IMAP, and an optional SMTP receiver.
+	inbox := &email.Inbox{Receiver: d, Deliveries: d, Acks: &email.Acknowledger{Sender: d}, Log: log}
+	imapWatcher := &email.IMAPWatcher{Channels: st, Inbox: inbox, Status: st, Log: log}
+	background.Go(func() { imapWatcher.Run(runCtx) })
+	if c.SMTPAddr != "" {
+		smtpLn, err := net.Listen("tcp", c.SMTPAddr)
+		if err != nil {
+			d.Close()
+			stopRun()
+			background.Wait()
+			return fmt.Errorf("listen for smtp on %s: %w", c.SMTPAddr, err)
+		}
+		smtpd := &email.SMTPReceiver{Channels: st, Inbox: inbox, Log: log}
+		background.Go(func() {
+			if err := smtpd.Serve(runCtx, smtpLn); err != nil {
+				log.Error("smtp receiver", "err", err)
+			}
+		})
+	}
 
 	stopAll := func() {
 		d.Close()
@@ -178,4 +200,29 @@ func bootstrap(ctx context.Context, st *store.Store, c *config) (string, error) 
 			c.publicURL(), ch.ID, demoToken)
 	}
 	return out.String(), nil
+}
+
+// checkSLAs raises SLA warnings and breaches as they come due.
+func checkSLAs(ctx context.Context, d *desk.Desk, log *slog.Logger) {
+	tick := time.NewTicker(15 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		for {
+			n, err := d.CheckSLA(ctx, 200)
+			if err != nil {
+				if ctx.Err() == nil {
+					log.Error("sla check", "err", err)
+				}
+				break
+			}
+			if n < 200 {
+				break
+			}
+		}
+	}
 }

@@ -49,7 +49,7 @@ func (d *Desk) Deliver(ctx context.Context, job store.Job) {
 			}
 			return d.setDelivery(ctx, tx, m, domain.DeliveryFailed, err.Error(), "", &events)
 		default:
-			next := store.Now() + outbox.Backoff(job.Attempts).Milliseconds()
+			next := d.now() + outbox.Backoff(job.Attempts).Milliseconds()
 			return tx.RetryJob(ctx, job.ID, next, err.Error())
 		}
 	})

@@ -29,6 +29,8 @@ type Config struct {
 	Wake func()
 	// MaxBatch caps how many inbound messages share one transaction.
 	MaxBatch int
+	// Now is the clock in Unix milliseconds; tests set it, nil is the real one.
+	Now func() int64
 }
 
 // Desk runs the use cases.
@@ -47,6 +49,8 @@ type Desk struct {
 	wg       sync.WaitGroup
 	closing  sync.RWMutex
 	closed   bool
+	sla      slaCache
+	now      func() int64
 }
 
 // New starts a Desk. Call Close to flush pending receives and stop.
@@ -57,6 +61,10 @@ func New(cfg Config) *Desk {
 		receives: make(chan *receiveReq, 4096),
 		maxBatch: cfg.MaxBatch,
 		stop:     make(chan struct{}),
+		now:      cfg.Now,
+	}
+	if d.now == nil {
+		d.now = store.Now
 	}
 	if d.log == nil {
 		d.log = slog.Default()

@@ -244,7 +244,7 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 	if err != nil {
 		return nil, err
 	}
-	now := store.Now()
+	now := d.now()
 	ticket, created, err := d.findTicket(ctx, tx, in, ch, contact, now)
 	if err != nil {
 		return nil, err
@@ -259,22 +259,24 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 	if !inserted {
 		return nil, errLostRace // another node stored this external id first
 	}
-	if !created {
-		if !in.Automatic {
-			next, _ := ticket.Status.Inbound()
-			if ticket.Status == domain.StatusSolved {
-				ticket.SolvedAt = 0
-			}
-			ticket.Status = next
-			if ticket.FirstCustomerAt == 0 {
-				ticket.FirstCustomerAt = now
-			}
-			ticket.LastCustomerAt = now
+	if !created && !in.Automatic {
+		next, _ := ticket.Status.Inbound()
+		if ticket.Status == domain.StatusSolved {
+			ticket.SolvedAt = 0
 		}
-		ticket.UpdatedAt = now
-		if err := tx.UpdateTicket(ctx, ticket); err != nil {
-			return nil, err
+		ticket.Status = next
+		if ticket.FirstCustomerAt == 0 {
+			ticket.FirstCustomerAt = now
 		}
+		ticket.LastCustomerAt = now
+	}
+	ticket.UpdatedAt = now
+	slaEvents, err := d.applySLA(ctx, tx, ticket, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.UpdateTicket(ctx, ticket); err != nil {
+		return nil, err
 	}
 	r := &Received{Ticket: ticket, Message: &m, Contact: contact, Created: created}
 	ev := domain.Event{TicketID: ticket.ID, TeamID: ticket.TeamID, AssigneeID: ticket.AssigneeID}
@@ -284,6 +286,7 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 		r.events = append(r.events, with(ev, domain.EventTicketUpdated, ticket, nil))
 	}
 	r.events = append(r.events, with(ev, domain.EventMessageCreated, nil, &m))
+	r.events = append(r.events, slaEvents...)
 	return r, nil
 }
 

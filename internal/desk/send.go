@@ -58,7 +58,7 @@ func (d *Desk) Send(ctx context.Context, out *Outgoing) (*domain.Message, error)
 		if err != nil {
 			return err
 		}
-		now := store.Now()
+		now := d.now()
 		m.TicketID, m.CreatedAt = t.ID, now
 		if !out.Note {
 			if err := d.addressReply(ctx, tx, t, out, m); err != nil {
@@ -78,13 +78,20 @@ func (d *Desk) Send(ctx context.Context, out *Outgoing) (*domain.Message, error)
 			if t.Status == domain.StatusNew {
 				t.Status = domain.StatusOpen
 			}
+			if out.AuthorType != domain.AuthorSystem {
+				t.LastAgentAt = now
+			}
 		}
 		t.UpdatedAt = now
+		slaEvents, err := d.applySLA(ctx, tx, t, now)
+		if err != nil {
+			return err
+		}
 		if err := tx.UpdateTicket(ctx, t); err != nil {
 			return err
 		}
 		ev := domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}
-		events = []domain.Event{with(ev, domain.EventMessageCreated, nil, m), with(ev, domain.EventTicketUpdated, t, nil)}
+		events = append([]domain.Event{with(ev, domain.EventMessageCreated, nil, m), with(ev, domain.EventTicketUpdated, t, nil)}, slaEvents...)
 		return nil
 	})
 	if err != nil {

@@ -33,7 +33,7 @@ func (d *Desk) UpdateTicket(ctx context.Context, ticketID, actorID int64, ch Tic
 		}
 		before := *t
 		var notes []string
-		now := store.Now()
+		now := d.now()
 		if ch.Status != nil && *ch.Status != t.Status {
 			next, err := t.Status.Transition(*ch.Status)
 			if err != nil {
@@ -94,6 +94,11 @@ func (d *Desk) UpdateTicket(ctx context.Context, ticketID, actorID int64, ch Tic
 			return nil
 		}
 		t.UpdatedAt = now
+		slaEvents, err := d.applySLA(ctx, tx, t, now)
+		if err != nil {
+			return err
+		}
+		events = append(events, slaEvents...)
 		if err := tx.UpdateTicket(ctx, t); err != nil {
 			return err
 		}
@@ -158,7 +163,7 @@ func (d *Desk) MergeContacts(ctx context.Context, survivorID, mergedID, actorID 
 		if err := tx.MergeContacts(ctx, survivorID, mergedID, actorID); err != nil {
 			return err
 		}
-		now := store.Now()
+		now := d.now()
 		for _, t := range moved {
 			t.ContactID = survivorID
 			ev := &domain.Message{TicketID: t.ID, Kind: domain.KindEvent, AuthorType: domain.AuthorAgent, AuthorID: actorID,

@@ -6,6 +6,8 @@ const (
 	EventTicketUpdated  = "ticket.updated"
 	EventMessageCreated = "message.created"
 	EventMessageUpdated = "message.updated"
+	EventSLAWarning     = "sla.warning"
+	EventSLABreached    = "sla.breached"
 )
 
 // Event tells that something changed. It carries the ids and the owning

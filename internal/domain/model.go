@@ -75,8 +75,26 @@ type Ticket struct {
 	FirstResponseAt int64        `json:"first_response_at,omitempty"`
 	LastCustomerAt  int64        `json:"last_customer_at,omitempty"`
 	SolvedAt        int64        `json:"solved_at,omitempty"`
+	LastAgentAt     int64        `json:"last_agent_at,omitempty"`
 	CreatedAt       int64        `json:"created_at"`
 	UpdatedAt       int64        `json:"updated_at"`
+	SLA
+}
+
+// SLA is a ticket's service-level state: the policy that applies, the
+// running due times (zero: not running) and whether a target was missed.
+type SLA struct {
+	SLAPolicy        string `json:"sla_policy,omitempty"`
+	FirstResponseDue int64  `json:"first_response_due,omitempty"`
+	NextResponseDue  int64  `json:"next_response_due,omitempty"`
+	ResolutionDue    int64  `json:"resolution_due,omitempty"`
+	SLADue           int64  `json:"sla_due,omitempty"` // the earliest running due time
+	SLABreached      bool   `json:"sla_breached"`
+	// Bookkeeping of the SLA clock, not shown.
+	SLAFlags     int64 `json:"-"` // warned/breached bits per target
+	SLAPausedAt  int64 `json:"-"`
+	SLAPausedMs  int64 `json:"-"`
+	SLANextCheck int64 `json:"-"`
 }
 
 // Message is one entry on a ticket's timeline.

@@ -125,6 +125,13 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/attachments/{id}", anyAgent, s.downloadAttachment},
 		{"GET", "/api/v1/search", anyAgent, s.search},
 
+		{"GET", "/api/v1/calendars", anyAgent, s.listCalendars},
+		{"POST", "/api/v1/calendars", admin, s.saveCalendar},
+		{"PUT", "/api/v1/calendars/{id}", admin, s.saveCalendar},
+		{"GET", "/api/v1/sla-policies", anyAgent, s.listPolicies},
+		{"POST", "/api/v1/sla-policies", admin, s.savePolicy},
+		{"PUT", "/api/v1/sla-policies/{id}", admin, s.savePolicy},
+
 		{"GET", "/api/v1/dead-letters", admin, s.listDeadLetters},
 		{"POST", "/api/v1/dead-letters/{id}/retry", admin, s.retryDeadLetter},
 

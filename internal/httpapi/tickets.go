@@ -18,7 +18,15 @@ import (
 
 func (s *Server) listTickets(w http.ResponseWriter, r *http.Request, p *principal) error {
 	q := r.URL.Query()
-	f := store.TicketFilter{Viewer: viewerOf(p), Tag: strings.ToLower(q.Get("tag")), Text: q.Get("q"), Cursor: q.Get("cursor")}
+	f := store.TicketFilter{Viewer: viewerOf(p), Tag: strings.ToLower(q.Get("tag")), Text: q.Get("q"), Cursor: q.Get("cursor"),
+		Breached: q.Get("breached") == "true"}
+	switch q.Get("sort") {
+	case "", "updated":
+	case "due":
+		f.SortDue = true
+	default:
+		return errorf(http.StatusBadRequest, "invalid_query", "sort must be updated or due")
+	}
 	for _, st := range strings.Split(q.Get("status"), ",") {
 		if st == "" {
 			continue

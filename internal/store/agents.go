@@ -252,7 +252,11 @@ func (s *Store) APITokenByHash(ctx context.Context, tokenHash string) (*APIToken
 }
 
 func (s *Store) int64s(ctx context.Context, query string, args ...any) ([]int64, error) {
-	rows, err := s.rq.QueryContext(ctx, query, args...)
+	return s.int64sQ(ctx, s.rq, query, args...)
+}
+
+func (s *Store) int64sQ(ctx context.Context, q querier, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

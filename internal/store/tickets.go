@@ -11,13 +11,17 @@ import (
 )
 
 const ticketColumns = `t.id, t.number, t.contact_id, t.subject, t.status, t.priority, t.team_id, t.assignee_id, t.channel_id,
-	t.follow_up_of, t.first_customer_at, t.first_response_at, t.last_customer_at, t.solved_at, t.created_at, t.updated_at`
+	t.follow_up_of, t.first_customer_at, t.first_response_at, t.last_customer_at, t.solved_at, t.last_agent_at, t.created_at, t.updated_at,
+	t.sla_policy, t.first_response_due, t.next_response_due, t.resolution_due, t.sla_due, t.sla_breached, t.sla_flags,
+	t.sla_paused_at, t.sla_paused_ms, t.sla_next_check`
 
 func scanTicket(row interface{ Scan(...any) error }) (*domain.Ticket, error) {
 	var t domain.Ticket
 	var team, assignee, channel, follow nullInt
 	err := row.Scan(&t.ID, &t.Number, &t.ContactID, &t.Subject, &t.Status, &t.Priority, &team, &assignee, &channel,
-		&follow, &t.FirstCustomerAt, &t.FirstResponseAt, &t.LastCustomerAt, &t.SolvedAt, &t.CreatedAt, &t.UpdatedAt)
+		&follow, &t.FirstCustomerAt, &t.FirstResponseAt, &t.LastCustomerAt, &t.SolvedAt, &t.LastAgentAt, &t.CreatedAt, &t.UpdatedAt,
+		&t.SLAPolicy, &t.FirstResponseDue, &t.NextResponseDue, &t.ResolutionDue, &t.SLADue, &t.SLABreached, &t.SLAFlags,
+		&t.SLAPausedAt, &t.SLAPausedMs, &t.SLANextCheck)
 	if err != nil {
 		return nil, err
 	}
@@ -59,10 +63,14 @@ func (s *Store) UpdateTicket(ctx context.Context, t *domain.Ticket) error {
 	}
 	res, err := s.q.ExecContext(ctx,
 		`UPDATE tickets SET contact_id = $2, subject = $3, status = $4, priority = $5, team_id = $6, assignee_id = $7,
-		 first_customer_at = $8, first_response_at = $9, last_customer_at = $10, solved_at = $11, updated_at = $12
+		 first_customer_at = $8, first_response_at = $9, last_customer_at = $10, solved_at = $11, updated_at = $12,
+		 last_agent_at = $13, sla_policy = $14, first_response_due = $15, next_response_due = $16, resolution_due = $17,
+		 sla_due = $18, sla_breached = $19, sla_flags = $20, sla_paused_at = $21, sla_paused_ms = $22, sla_next_check = $23
 		 WHERE id = $1`,
 		t.ID, t.ContactID, t.Subject, t.Status, t.Priority, nullID(t.TeamID), nullID(t.AssigneeID),
-		t.FirstCustomerAt, t.FirstResponseAt, t.LastCustomerAt, t.SolvedAt, t.UpdatedAt)
+		t.FirstCustomerAt, t.FirstResponseAt, t.LastCustomerAt, t.SolvedAt, t.UpdatedAt,
+		t.LastAgentAt, t.SLAPolicy, t.FirstResponseDue, t.NextResponseDue, t.ResolutionDue,
+		t.SLADue, t.SLABreached, t.SLAFlags, t.SLAPausedAt, t.SLAPausedMs, t.SLANextCheck)
 	if err != nil {
 		if isForeignKey(err) {
 			return domain.Invalid("unknown_reference", "the team or assignee does not exist")
@@ -161,8 +169,12 @@ type TicketFilter struct {
 	Priority   domain.Priority
 	Tag        string
 	Text       string
-	Cursor     string
-	Limit      int
+	Breached   bool // only tickets that missed an SLA target
+	// SortDue lists tickets with a running SLA, the earliest due first,
+	// instead of the most recently updated first.
+	SortDue bool
+	Cursor  string
+	Limit   int
 }
 
 // TicketPage is one page of a ticket list; Next is the cursor of the
@@ -229,19 +241,27 @@ func (s *Store) Tickets(ctx context.Context, f TicketFilter) (*TicketPage, error
 		like := arg("%" + strings.ToLower(f.Text) + "%")
 		where = append(where, "(LOWER(t.subject) LIKE "+like+" OR t.id IN (SELECT m.ticket_id FROM messages m WHERE "+sub+"))")
 	}
+	if f.Breached {
+		where = append(where, "t.sla_breached = "+arg(true))
+	}
+	key, order, before := "t.updated_at", " ORDER BY t.updated_at DESC, t.id DESC", "<"
+	if f.SortDue {
+		key, order, before = "t.sla_due", " ORDER BY t.sla_due, t.id", ">"
+		where = append(where, "t.sla_due > 0")
+	}
 	if f.Cursor != "" {
-		updated, id, err := decodeCursor(f.Cursor)
+		k, id, err := decodeCursor(f.Cursor)
 		if err != nil {
 			return nil, err
 		}
-		u, i := arg(updated), arg(id)
-		where = append(where, "(t.updated_at < "+u+" OR (t.updated_at = "+u+" AND t.id < "+i+"))")
+		ka, ia := arg(k), arg(id)
+		where = append(where, "("+key+" "+before+" "+ka+" OR ("+key+" = "+ka+" AND t.id "+before+" "+ia+"))")
 	}
 	q := "SELECT " + ticketColumns + " FROM tickets t"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY t.updated_at DESC, t.id DESC LIMIT " + arg(f.Limit+1)
+	q += order + " LIMIT " + arg(f.Limit+1)
 	rows, err := s.rq.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list tickets: %w", err)
@@ -262,7 +282,11 @@ func (s *Store) Tickets(ctx context.Context, f TicketFilter) (*TicketPage, error
 	if len(page.Tickets) > f.Limit {
 		page.Tickets = page.Tickets[:f.Limit]
 		last := page.Tickets[f.Limit-1]
-		page.Next = encodeCursor(last.UpdatedAt, last.ID)
+		if f.SortDue {
+			page.Next = encodeCursor(last.SLADue, last.ID)
+		} else {
+			page.Next = encodeCursor(last.UpdatedAt, last.ID)
+		}
 	}
 	return page, s.loadTags(ctx, page.Tickets)
 }

@@ -1,6 +1,9 @@
 // Package email owns the e-mail channel of Loket: turning raw RFC 5322
-// messages into normalised mails the core can ingest and, later, the IMAP
-// and SMTP transport that fetches and sends them.
+// messages into normalised mails the core can ingest, the [Adapter] that
+// sends replies over SMTP, and the transports that bring mail in: an
+// [IMAPWatcher] per mailbox and a built-in [SMTPReceiver]. Both hand mail to
+// an [Inbox], which ingests it (or marks a bounced reply failed) and only
+// then lets the transport acknowledge it, so no mail is lost.
 //
 // The parsing half ([Parse] and the [Mail] it returns) does no I/O at all: no
 // database, no network, no files. It takes the bytes of one message and

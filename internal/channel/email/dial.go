@@ -1,0 +1,106 @@
+package email
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"loket.dev/loket/internal/channel"
+)
+
+// Dialer opens connections to IMAP and SMTP servers. The zero value uses
+// the system's certificate roots and a 30-second timeout.
+type Dialer struct {
+	// TLSConfig is the base TLS configuration; the server name is filled in
+	// per connection. Nil means the defaults.
+	TLSConfig *tls.Config
+	// Timeout bounds connecting and each command; 30 seconds when zero.
+	Timeout time.Duration
+}
+
+func (d *Dialer) timeout() time.Duration {
+	if d == nil || d.Timeout == 0 {
+		return 30 * time.Second
+	}
+	return d.Timeout
+}
+
+// tlsConfig is the TLS configuration for a connection to host.
+func (d *Dialer) tlsConfig(host string) *tls.Config {
+	var c *tls.Config
+	if d != nil && d.TLSConfig != nil {
+		c = d.TLSConfig.Clone()
+	} else {
+		c = &tls.Config{}
+	}
+	if c.ServerName == "" {
+		c.ServerName = host
+	}
+	return c
+}
+
+// dial connects to addr, wrapping the connection in TLS when implicit is
+// set.
+func (d *Dialer) dial(ctx context.Context, addr, host string, implicit bool) (net.Conn, error) {
+	nd := &net.Dialer{Timeout: d.timeout()}
+	if implicit {
+		td := &tls.Dialer{NetDialer: nd, Config: d.tlsConfig(host)}
+		return td.DialContext(ctx, "tcp", addr)
+	}
+	return nd.DialContext(ctx, "tcp", addr)
+}
+
+// send delivers msg from from to to through the SMTP server srv. A 5xx
+// answer is permanent; anything else may pass and is retried.
+func (d *Dialer) send(ctx context.Context, srv *Server, password, from, to string, msg []byte) error {
+	err := d.submit(ctx, srv, password, from, to, msg)
+	var se *smtp.SMTPError
+	if errors.As(err, &se) && se.Code >= 500 && se.Code < 600 {
+		return channel.Permanent(fmt.Errorf("smtp server %s refused the message: %d %s", srv.Host, se.Code, se.Message))
+	}
+	if err != nil {
+		return fmt.Errorf("smtp server %s: %w", srv.Host, err)
+	}
+	return nil
+}
+
+func (d *Dialer) submit(ctx context.Context, srv *Server, password, from, to string, msg []byte) error {
+	conn, err := d.dial(ctx, srv.address(465, 587), srv.Host, srv.tlsMode() == TLSImplicit)
+	if err != nil {
+		return err
+	}
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	var c *smtp.Client
+	if srv.tlsMode() == TLSStartTLS {
+		if c, err = smtp.NewClientStartTLS(conn, d.tlsConfig(srv.Host)); err != nil {
+			conn.Close()
+			return err
+		}
+	} else {
+		c = smtp.NewClient(conn)
+	}
+	defer c.Close()
+	c.CommandTimeout, c.SubmissionTimeout = d.timeout(), 2*d.timeout()
+	if _, dom, ok := strings.Cut(from, "@"); ok {
+		if err := c.Hello(dom); err != nil {
+			return err
+		}
+	}
+	if srv.Username != "" {
+		if err := c.Auth(sasl.NewPlainClient("", srv.Username, password)); err != nil {
+			return err
+		}
+	}
+	if err := c.SendMail(from, []string{to}, strings.NewReader(string(msg))); err != nil {
+		return err
+	}
+	return c.Quit()
+}
