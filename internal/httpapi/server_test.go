@@ -18,6 +18,7 @@ import (
 	"loket.dev/loket/internal/blob"
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/channel/api"
+	"loket.dev/loket/internal/channel/email"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/httpapi"
@@ -82,7 +83,7 @@ func newNode(t *testing.T, st *store.Store, setup bool) *env {
 		t.Cleanup(func() { cancel(); <-done })
 		events = bus
 	}
-	channels := channel.NewRegistry(api.New())
+	channels := channel.NewRegistry(api.New(), email.New(st))
 	d := desk.New(desk.Config{Store: st, Blobs: e.blobs, Channels: channels, Events: events, Region: "NL", Log: log})
 	t.Cleanup(d.Close)
 	s := httpapi.New(httpapi.Config{Desk: d, Store: st, Blobs: e.blobs, Hub: hub, Channels: channels, Log: log})

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"html"
 	"mime"
 	"net/http"
 	"strconv"
@@ -115,6 +116,7 @@ func (s *Server) writeTicket(w http.ResponseWriter, r *http.Request, t *domain.T
 	if err != nil {
 		return err
 	}
+	linkInlineImages(msgs)
 	writeJSON(w, http.StatusOK, ticketDetail{Ticket: t, Contact: c, Messages: msgs, MoreMessages: more})
 	return nil
 }
@@ -194,6 +196,7 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, p *princip
 	if err != nil {
 		return err
 	}
+	linkInlineImages(msgs)
 	writeJSON(w, http.StatusOK, map[string]any{"messages": msgs})
 	return nil
 }
@@ -351,5 +354,55 @@ func (s *Server) retryDeadLetter(w http.ResponseWriter, r *http.Request, _ *prin
 
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, p *principal) error {
 	s.hub.Serve(w, r, viewerOf(p))
+	return nil
+}
+
+// linkInlineImages points "cid:" references in message HTML at the stored
+// inline attachments, so images embedded in an e-mail show in the browser.
+// Stored HTML keeps the references; links are made when read.
+func linkInlineImages(msgs []*domain.Message) {
+	for _, m := range msgs {
+		if m.HTML == "" || !strings.Contains(m.HTML, "cid:") {
+			continue
+		}
+		var pairs []string
+		for _, a := range m.Attachments {
+			if a.ContentID != "" {
+				pairs = append(pairs, `"cid:`+html.EscapeString(a.ContentID)+`"`, fmt.Sprintf(`"/api/v1/attachments/%d"`, a.ID))
+			}
+		}
+		if len(pairs) > 0 {
+			m.HTML = strings.NewReplacer(pairs...).Replace(m.HTML)
+		}
+	}
+}
+
+// rawMessage downloads the original of a message as the provider sent it,
+// such as the .eml of an e-mail.
+func (s *Server) rawMessage(w http.ResponseWriter, r *http.Request, p *principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	m, err := s.store.Message(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if _, err := s.visibleTicket(r, p, m.TicketID); err != nil {
+		return err
+	}
+	if m.RawSHA256 == "" {
+		return errorf(http.StatusNotFound, "not_found", "message %d has no original kept", id)
+	}
+	f, err := s.blobs.Open(r.Context(), m.RawSHA256)
+	if err != nil {
+		return fmt.Errorf("original of message %d: %w", id, err)
+	}
+	defer f.Close()
+	h := w.Header()
+	h.Set("Content-Type", "message/rfc822")
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": fmt.Sprintf("message-%d.eml", id)}))
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	http.ServeContent(w, r, "", timeOf(m.CreatedAt), f)
 	return nil
 }

@@ -3,6 +3,7 @@ package email
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -43,6 +44,8 @@ type Adapter struct {
 	History History
 	// Dialer opens SMTP connections; the zero value is used when nil.
 	Dialer *Dialer
+	// IDKey is the secret that makes outbound Message-IDs unguessable.
+	IDKey []byte
 }
 
 // History lists the newest messages of a ticket, oldest first.
@@ -409,17 +412,20 @@ func (a *Adapter) Send(ctx context.Context, out *channel.Outbound) (channel.Sent
 }
 
 // MessageID is the Message-ID, without brackets, of the outbound message
-// with idempotency key key sent from address from: the same on every retry.
-func MessageID(key string, messageID int64, from string) string {
+// with idempotency key key sent from address from: the same on every retry,
+// and, with a secret idKey, impossible to guess, so nobody can slip into
+// a customer's thread by forging a reply to it.
+func MessageID(idKey []byte, key string, messageID int64, from string) string {
 	_, domainPart, _ := strings.Cut(from, "@")
-	sum := sha256.Sum256([]byte(key + "\x00" + from))
-	return fmt.Sprintf("loket-%d-%s@%s", messageID, hex.EncodeToString(sum[:8]), orElse(domainPart, "loket.invalid"))
+	mac := hmac.New(sha256.New, idKey)
+	mac.Write([]byte(key + "\x00" + from))
+	return fmt.Sprintf("loket-%d-%s@%s", messageID, hex.EncodeToString(mac.Sum(nil)[:12]), orElse(domainPart, "loket.invalid"))
 }
 
 // build renders out as a MIME message and returns it with its Message-ID.
 func (a *Adapter) build(ctx context.Context, s *Settings, out *channel.Outbound) ([]byte, string, error) {
 	m, t := out.Message, out.Ticket
-	id := MessageID(out.IdempotencyKey, m.ID, s.From())
+	id := MessageID(a.IDKey, out.IdempotencyKey, m.ID, s.From())
 	refs, err := a.references(ctx, out)
 	if err != nil {
 		return nil, "", err
