@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -16,12 +17,15 @@ const MaxAttempts = 8
 
 // Outgoing is a reply or internal note an agent, bot or rule writes.
 type Outgoing struct {
-	TicketID   int64
-	ChannelID  int64 // 0: the ticket's own channel; ignored for notes
-	Note       bool
-	Text       string
-	HTML       string // sanitised by the caller
-	To         *domain.Identity
+	TicketID  int64
+	ChannelID int64 // 0: the ticket's own channel; ignored for notes
+	Note      bool
+	Text      string
+	HTML      string // sanitised by the caller
+	To        *domain.Identity
+	// Cc are further e-mail addresses that receive the reply (reply to
+	// all); channels without copies ignore them.
+	Cc         []string
 	AuthorType domain.AuthorType
 	AuthorID   int64
 	// Attachments are stored in the blob store before the transaction.
@@ -41,6 +45,18 @@ func (d *Desk) Send(ctx context.Context, out *Outgoing) (*domain.Message, error)
 	if len(out.Attachments) > MaxAttachments {
 		return nil, domain.Invalid("too_many_attachments", fmt.Sprintf("at most %d attachments per message", MaxAttachments))
 	}
+	var meta json.RawMessage
+	if len(out.Cc) > 0 && !out.Note {
+		cc := make([]string, 0, len(out.Cc))
+		for _, a := range out.Cc {
+			addr, err := domain.NormalizeEmail(a)
+			if err != nil {
+				return nil, err
+			}
+			cc = append(cc, addr)
+		}
+		meta, _ = json.Marshal(map[string][]string{"cc": cc})
+	}
 	atts, err := d.storeAttachments(ctx, out.Attachments)
 	if err != nil {
 		return nil, err
@@ -50,7 +66,7 @@ func (d *Desk) Send(ctx context.Context, out *Outgoing) (*domain.Message, error)
 	}
 	m := &domain.Message{
 		Kind: domain.KindNote, AuthorType: out.AuthorType, AuthorID: out.AuthorID,
-		Text: out.Text, HTML: out.HTML, Attachments: atts,
+		Text: out.Text, HTML: out.HTML, Attachments: atts, Meta: meta,
 	}
 	var events []domain.Event
 	err = d.store.Tx(ctx, func(tx *store.Store) error {

@@ -207,6 +207,7 @@ type messageRequest struct {
 	ChannelID   int64               `json:"channel_id"`
 	Note        bool                `json:"note"`
 	To          *domain.Identity    `json:"to"`
+	Cc          []string            `json:"cc"`
 	Attachments []attachmentRequest `json:"attachments"`
 }
 
@@ -229,7 +230,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, p *principa
 		return err
 	}
 	out := &desk.Outgoing{TicketID: id, ChannelID: req.ChannelID, Note: req.Note, Text: req.Text, HTML: sanitize.HTML(req.HTML),
-		AuthorType: domain.AuthorAgent, AuthorID: p.agent.ID}
+		Cc: req.Cc, AuthorType: domain.AuthorAgent, AuthorID: p.agent.ID}
 	if req.To != nil {
 		to, err := domain.NewIdentity(req.To.Kind, req.To.Value, s.desk.Region())
 		if err != nil {

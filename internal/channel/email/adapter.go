@@ -405,7 +405,8 @@ func (a *Adapter) Send(ctx context.Context, out *channel.Outbound) (channel.Sent
 	if err != nil {
 		return channel.Sent{}, err
 	}
-	if err := a.Dialer.send(ctx, s.SMTP, out.Channel.Secrets["smtp.password"], s.From(), out.To.Value, msg); err != nil {
+	rcpt := append([]string{out.To.Value}, ccOf(out.Message)...)
+	if err := a.Dialer.send(ctx, s.SMTP, out.Channel.Secrets["smtp.password"], s.From(), rcpt, msg); err != nil {
 		return channel.Sent{}, err
 	}
 	return channel.Sent{ExternalID: id}, nil
@@ -448,6 +449,9 @@ func (a *Adapter) build(ctx context.Context, s *Settings, out *channel.Outbound)
 		Date(date).
 		Header("Message-ID", "<"+id+">").
 		Text([]byte(m.Text))
+	for _, cc := range ccOf(m) {
+		b = b.CC("", cc)
+	}
 	if m.HTML != "" {
 		b = b.HTML([]byte(m.HTML))
 	}
@@ -508,6 +512,16 @@ func (a *Adapter) references(ctx context.Context, out *channel.Outbound) ([]stri
 		refs = append(refs[:1:1], refs[len(refs)-maxReferences+1:]...)
 	}
 	return refs, nil
+}
+
+// ccOf returns the copy recipients of an outbound message (reply to all),
+// kept in its meta as {"cc": [...]}.
+func ccOf(m *domain.Message) []string {
+	var meta struct {
+		Cc []string `json:"cc"`
+	}
+	json.Unmarshal(m.Meta, &meta)
+	return meta.Cc
 }
 
 // validRef reports whether id can be written as a message id in a header.

@@ -203,6 +203,34 @@ func TestSend_RelaysAThreadedReplyWithAStableMessageID(t *testing.T) {
 	}
 }
 
+func TestSend_ReplyToAllCopiesTheCCAddresses(t *testing.T) {
+	mta := startMTA(t)
+	out := outbound(emailChannel(t, mta.addr))
+	out.Message.Meta = json.RawMessage(`{"cc":["piet@customer.example","desk@partner.example"]}`)
+	if _, err := New(nil).Send(context.Background(), out); err != nil {
+		t.Fatal(err)
+	}
+	got := mta.received()
+	want := []string{"jan@customer.example", "piet@customer.example", "desk@partner.example"}
+	if len(got) != 1 || !slices.Equal(got[0].to, want) {
+		t.Fatalf("envelope recipients %v, want %v", got, want)
+	}
+	m, _ := Parse(got[0].data)
+	if len(m.Cc) != 2 || m.Cc[0].Email != "piet@customer.example" {
+		t.Fatalf("Cc header %+v", m.Cc)
+	}
+}
+
+func TestMessageID_IsStableButUnguessableWithoutTheKey(t *testing.T) {
+	a := MessageID([]byte("key one"), "loket-message-5", 5, "support@shop.example")
+	if a != MessageID([]byte("key one"), "loket-message-5", 5, "support@shop.example") {
+		t.Fatal("the same message got two ids")
+	}
+	if a == MessageID([]byte("key two"), "loket-message-5", 5, "support@shop.example") {
+		t.Fatal("another key made the same id: ids can be guessed")
+	}
+}
+
 func TestSend_ClassifiesServerAnswersAsPermanentOrRetryable(t *testing.T) {
 	tests := []struct {
 		name      string

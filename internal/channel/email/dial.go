@@ -57,9 +57,9 @@ func (d *Dialer) dial(ctx context.Context, addr, host string, implicit bool) (ne
 	return nd.DialContext(ctx, "tcp", addr)
 }
 
-// send delivers msg from from to to through the SMTP server srv. A 5xx
+// send delivers msg from from to the recipients to through the SMTP server srv. A 5xx
 // answer is permanent; anything else may pass and is retried.
-func (d *Dialer) send(ctx context.Context, srv *Server, password, from, to string, msg []byte) error {
+func (d *Dialer) send(ctx context.Context, srv *Server, password, from string, to []string, msg []byte) error {
 	err := d.submit(ctx, srv, password, from, to, msg)
 	var se *smtp.SMTPError
 	if errors.As(err, &se) && se.Code >= 500 && se.Code < 600 {
@@ -71,7 +71,7 @@ func (d *Dialer) send(ctx context.Context, srv *Server, password, from, to strin
 	return nil
 }
 
-func (d *Dialer) submit(ctx context.Context, srv *Server, password, from, to string, msg []byte) error {
+func (d *Dialer) submit(ctx context.Context, srv *Server, password, from string, to []string, msg []byte) error {
 	conn, err := d.dial(ctx, srv.address(465, 587), srv.Host, srv.tlsMode() == TLSImplicit)
 	if err != nil {
 		return err
@@ -95,11 +95,16 @@ func (d *Dialer) submit(ctx context.Context, srv *Server, password, from, to str
 		}
 	}
 	if srv.Username != "" {
-		if err := c.Auth(sasl.NewPlainClient("", srv.Username, password)); err != nil {
+		auth := sasl.NewPlainClient("", srv.Username, password)
+		// Some servers (older Exchange) offer only LOGIN.
+		if ok, mechs := c.Extension("AUTH"); ok && !strings.Contains(mechs, "PLAIN") && strings.Contains(mechs, "LOGIN") {
+			auth = sasl.NewLoginClient(srv.Username, password)
+		}
+		if err := c.Auth(auth); err != nil {
 			return err
 		}
 	}
-	if err := c.SendMail(from, []string{to}, strings.NewReader(string(msg))); err != nil {
+	if err := c.SendMail(from, to, strings.NewReader(string(msg))); err != nil {
 		return err
 	}
 	return c.Quit()
