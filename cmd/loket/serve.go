@@ -25,6 +25,7 @@ import (
 	"loket.dev/loket/internal/realtime"
 	"loket.dev/loket/internal/secret"
 	"loket.dev/loket/internal/store"
+	"loket.dev/loket/web"
 )
 
 func serve(ctx context.Context, args []string) error {
@@ -103,6 +104,7 @@ func serve(ctx context.Context, args []string) error {
 	srv := httpapi.New(httpapi.Config{
 		Desk: d, Store: st, Blobs: blobs, Hub: hub, Channels: channels, Log: log,
 		SecureCookies: strings.HasPrefix(c.BaseURL, "https://"),
+		Web:           web.Handler(),
 	})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),

@@ -226,6 +226,16 @@ func (w *IMAPWatcher) session(ctx context.Context, ch *domain.Channel, healthy f
 func wait(ctx context.Context, c *imapclient.Client, idle bool, wake <-chan struct{}, poll time.Duration) error {
 	var cmd *imapclient.IdleCommand
 	if idle {
+		// NOOP first: it collects news of mail that arrived during the last
+		// fetch, which some servers do not repeat once IDLE starts.
+		if err := c.Noop().Wait(); err != nil {
+			return fmt.Errorf("noop: %w", err)
+		}
+		select {
+		case <-wake:
+			return nil
+		default:
+		}
 		var err error
 		if cmd, err = c.Idle(); err != nil {
 			return fmt.Errorf("idle: %w", err)

@@ -46,7 +46,7 @@ func (s *statuses) last() (string, bool) {
 
 // startIMAP serves an in-memory mailbox with an INBOX for user "support"
 // and returns its address.
-func startIMAP(t *testing.T) string {
+func startIMAP(t testing.TB) string {
 	t.Helper()
 	mem := imapmemserver.New()
 	u := imapmemserver.NewUser("support", "secret")
@@ -72,7 +72,7 @@ func startIMAP(t *testing.T) string {
 }
 
 // mailbox is a test's own client on the in-memory server.
-func mailbox(t *testing.T, addr string) *imapclient.Client {
+func mailbox(t testing.TB, addr string) *imapclient.Client {
 	t.Helper()
 	c, err := imapclient.DialInsecure(addr, nil)
 	if err != nil {
@@ -88,7 +88,7 @@ func mailbox(t *testing.T, addr string) *imapclient.Client {
 	return c
 }
 
-func appendMail(t *testing.T, c *imapclient.Client, raw string) {
+func appendMail(t testing.TB, c *imapclient.Client, raw string) {
 	t.Helper()
 	cmd := c.Append("INBOX", int64(len(raw)), nil)
 	if _, err := io.WriteString(cmd, raw); err != nil {
@@ -103,7 +103,7 @@ func appendMail(t *testing.T, c *imapclient.Client, raw string) {
 }
 
 // seen reports, per message in order, whether it is flagged \Seen.
-func seen(t *testing.T, c *imapclient.Client) []bool {
+func seen(t testing.TB, c *imapclient.Client) []bool {
 	t.Helper()
 	msgs, err := c.Fetch(imap.SeqSet{imap.SeqRange{Start: 1, Stop: 0}}, &imap.FetchOptions{Flags: true}).Collect()
 	if err != nil {
@@ -117,7 +117,7 @@ func seen(t *testing.T, c *imapclient.Client) []bool {
 }
 
 // imapChannel is an enabled e-mail channel reading the mailbox at addr.
-func imapChannel(t *testing.T, addr string) *domain.Channel {
+func imapChannel(t testing.TB, addr string) *domain.Channel {
 	t.Helper()
 	host, port, _ := net.SplitHostPort(addr)
 	p, _ := strconv.Atoi(port)

@@ -1,0 +1,156 @@
+// End-to-end: a real Loket server, a real browser. Run with `npm run e2e`
+// after `npm run build` (the test builds nothing itself).
+import assert from 'node:assert/strict'
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { after, before, test } from 'node:test'
+import { inbound, launchBrowser, screenshotDir, servesApp, startLoket, startProxy } from './harness.mjs'
+
+let loket, proxy, browser, page, base
+
+before(async () => {
+  loket = await startLoket()
+  base = loket.url
+  if (!(await servesApp(loket.url))) {
+    // The server does not embed the app (yet): serve dist same-origin in front of it.
+    proxy = await startProxy(loket.url)
+    base = proxy.url
+    console.log(`# server does not serve the web app; using a proxy for web/agent/dist at ${base}`)
+  }
+  browser = await launchBrowser()
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' })
+  page = await context.newPage()
+  page.setDefaultTimeout(15_000)
+  mkdirSync(screenshotDir, { recursive: true })
+})
+
+after(async () => {
+  await browser?.close()
+  await proxy?.stop()
+  await loket?.stop()
+})
+
+const shot = (name) => page.screenshot({ path: path.join(screenshotDir, `${name}.png`) })
+
+test('agent web app', async (t) => {
+  let ticketA
+
+  await t.test('log in', async () => {
+    await page.goto(base + '/')
+    await page.waitForURL(/\/login/)
+    await page.getByLabel('E-mail address').fill(loket.email)
+    await page.getByLabel('Password').fill('wrong password!!')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('alert').waitFor()
+    await page.reload()
+    await page.getByLabel('E-mail address').fill(loket.email)
+    await page.getByLabel('Password').fill(loket.password)
+    await shot('login')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.waitForURL(/\/inbox\/mine/)
+    await page.getByRole('link', { name: 'All tickets' }).click()
+    await page.waitForURL(/\/inbox\/all/)
+    await page.locator('.live.on').waitFor()
+  })
+
+  await t.test('a customer message appears without reload', async () => {
+    const url = page.url()
+    const r = await inbound(loket, {
+      external_id: 'e2e-1',
+      from: { phone: '06 12345678', name: 'Jan Jansen' },
+      subject: 'Where is my order?',
+      text: 'Hello, I ordered a bike last week (order 4711). Where is it?',
+    })
+    ticketA = r.ticket
+    const row = page.locator(`tr[data-ticket="${r.ticket.id}"]`)
+    await row.waitFor()
+    assert.match(await row.innerText(), /Where is my order\?/)
+    assert.equal(await row.evaluate((el) => el.classList.contains('unread')), true)
+    await page.locator('.toast', { hasText: `#${r.ticket.number}` }).waitFor()
+    assert.equal(page.url(), url, 'no navigation happened')
+    // a second, older-looking ticket for a fuller screenshot
+    await inbound(loket, { external_id: 'e2e-2', from: { email: 'petra@example.de', name: 'Petra Schmidt' }, subject: 'Rechnung doppelt', text: 'Ich habe zwei Rechnungen bekommen.' })
+    await page.locator('tr[data-ticket]').nth(1).waitFor()
+    await shot('inbox')
+  })
+
+  await t.test('open, reply and see the delivery status', async () => {
+    await page.locator(`tr[data-ticket="${ticketA.id}"] a`).click()
+    await page.waitForURL(new RegExp(`/tickets/${ticketA.id}$`))
+    await page.locator('.msg.in', { hasText: 'order 4711' }).waitFor()
+    await page.getByRole('textbox', { name: 'Message', exact: true }).fill('Your bike ships today, Jan.')
+    await page.getByRole('button', { name: 'Send' }).click()
+    const reply = page.locator('.msg.out', { hasText: 'ships today' })
+    await reply.waitFor()
+    const status = await reply.locator('.ds').getAttribute('data-status')
+    assert.ok(['queued', 'sent', 'delivered', 'read', 'failed'].includes(status), `delivery status ${status}`)
+    // The demo channel has no webhook_url, so delivery fails; the update arrives live.
+    try {
+      await reply.locator('.ds[data-status="failed"]').waitFor({ timeout: 20_000 })
+    } catch (e) {
+      t.diagnostic(`delivery did not fail within 20s (${status}): ${e.message.split('\n')[0]}`)
+      return
+    }
+    assert.match(await reply.locator('.ds-error').innerText(), /webhook_url/)
+    const [res] = await Promise.all([
+      page.waitForResponse((r) => r.url().includes('/retry') && r.request().method() === 'POST'),
+      reply.getByRole('button', { name: 'Retry' }).click(),
+    ])
+    assert.equal(res.status(), 200, 'retry accepted')
+  })
+
+  await t.test('add an internal note with the n shortcut', async () => {
+    await page.locator('body').click({ position: { x: 5, y: 300 } })
+    await page.keyboard.press('n')
+    const box = page.getByRole('textbox', { name: 'Message', exact: true })
+    await assert.doesNotReject(box.evaluate((el) => document.activeElement === el || Promise.reject(new Error('not focused'))))
+    await box.fill('Customer called too; bike is in the warehouse.')
+    await page.getByRole('button', { name: 'Add note' }).click()
+    await page.locator('.msg.note', { hasText: 'in the warehouse' }).waitFor()
+  })
+
+  await t.test('solve', async () => {
+    await page.getByRole('button', { name: /Solve/ }).click()
+    await page.locator('[data-testid="ticket-status"]', { hasText: 'Solved' }).waitFor()
+    await page.locator('.msg.event').first().waitFor()
+  })
+
+  await t.test('search by phone number in another format', async () => {
+    await page.goto(base + '/inbox/all')
+    const box = page.getByRole('searchbox', { name: 'Search tickets and customers' })
+    await page.keyboard.press('/')
+    await box.fill('+31 6 1234 5678')
+    await box.press('Enter')
+    await page.waitForURL(new RegExp(`/tickets/${ticketA.id}$`))
+    await page.locator('.contact-name', { hasText: 'Jan Jansen' }).waitFor()
+  })
+
+  await t.test('merge two contacts', async () => {
+    const other = await inbound(loket, {
+      external_id: 'e2e-3',
+      from: { email: 'jan@example.nl', name: 'J. Jansen' },
+      subject: 'Bike colour',
+      text: 'Can I still change the colour to blue?',
+    })
+    assert.notEqual(other.contact.id, undefined)
+    const panel = page.locator('.customer')
+    await panel.getByText('Merge another customer into this one').click()
+    await panel.getByLabel('Customer number, e-mail or phone').fill(other.contact.number)
+    await panel.getByRole('button', { name: 'Find' }).click()
+    await panel.getByRole('button', { name: /Merge J\. Jansen/ }).click()
+    await page.locator('.toast', { hasText: 'Customers merged' }).waitFor()
+    await panel.locator('.identities', { hasText: 'jan@example.nl' }).waitFor()
+    await panel.locator('.other-tickets li', { hasText: 'Bike colour' }).waitFor()
+    await page.locator('.toast').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => {})
+    await page.locator('.side').evaluate((el) => el.scrollTo(0, 0))
+    await shot('ticket')
+  })
+
+  await t.test('language switch', async () => {
+    await page.getByRole('button', { name: 'User menu' }).click()
+    await page.getByLabel('Language').selectOption('nl')
+    await page.getByRole('link', { name: 'Mijn tickets' }).waitFor()
+    await page.getByLabel('Taal').selectOption('en')
+    await page.getByRole('link', { name: 'My tickets' }).waitFor()
+  })
+})

@@ -1,0 +1,103 @@
+// A small fetch wrapper for the Loket API. Requests are same-origin and
+// authenticated by the session cookie.
+import type {
+  Agent, Channel, ContactDetail, Message, SearchResult, Team, Ticket, TicketDetail, TicketPage, TicketPatch, Contact,
+} from './types'
+
+export class ApiError extends Error {
+  constructor(public status: number, public code: string, message: string) {
+    super(message)
+  }
+}
+
+let onUnauthorized: (() => void) | null = null
+/** Called when a request is answered 401 (the session ended). */
+export function setUnauthorizedHandler(fn: () => void) {
+  onUnauthorized = fn
+}
+
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const init: RequestInit = { method, credentials: 'same-origin', headers: {} }
+  if (body !== undefined) {
+    init.body = JSON.stringify(body)
+    ;(init.headers as Record<string, string>)['Content-Type'] = 'application/json'
+  }
+  const res = await fetch(path, init)
+  if (res.status === 204) return undefined as T
+  let data: any = null
+  const text = await res.text()
+  if (text) {
+    try {
+      data = JSON.parse(text)
+    } catch {
+      data = null
+    }
+  }
+  if (!res.ok) {
+    if (res.status === 401 && onUnauthorized && path !== '/api/v1/session') onUnauthorized()
+    const err = data?.error
+    throw new ApiError(res.status, err?.code ?? 'http_' + res.status, err?.message ?? res.statusText)
+  }
+  return data as T
+}
+
+export interface TicketQuery {
+  status?: string[]
+  team_id?: number
+  assignee_id?: number | 'me' | 'none'
+  priority?: string
+  tag?: string
+  q?: string
+  channel_id?: number
+  contact_id?: number
+  cursor?: string
+  limit?: number
+}
+
+export function ticketQueryString(q: TicketQuery): string {
+  const p = new URLSearchParams()
+  if (q.status?.length) p.set('status', q.status.join(','))
+  if (q.team_id) p.set('team_id', String(q.team_id))
+  if (q.assignee_id !== undefined) p.set('assignee_id', String(q.assignee_id))
+  if (q.priority) p.set('priority', q.priority)
+  if (q.tag) p.set('tag', q.tag)
+  if (q.q) p.set('q', q.q)
+  if (q.channel_id) p.set('channel_id', String(q.channel_id))
+  if (q.contact_id) p.set('contact_id', String(q.contact_id))
+  if (q.cursor) p.set('cursor', q.cursor)
+  if (q.limit) p.set('limit', String(q.limit))
+  const s = p.toString()
+  return s ? '?' + s : ''
+}
+
+export const api = {
+  me: () => request<{ agent: Agent }>('GET', '/api/v1/session'),
+  login: (email: string, password: string) => request<{ agent: Agent }>('POST', '/api/v1/session', { email, password }),
+  logout: () => request<void>('DELETE', '/api/v1/session'),
+
+  agents: () => request<{ agents: Agent[] }>('GET', '/api/v1/agents'),
+  createAgent: (a: { email: string; password: string; name: string; role: string; language: string; team_ids: number[] }) =>
+    request<Agent>('POST', '/api/v1/agents', a),
+  updateAgent: (id: number, a: Partial<Pick<Agent, 'name' | 'role' | 'language' | 'disabled' | 'team_ids'>>) =>
+    request<Agent>('PATCH', `/api/v1/agents/${id}`, a),
+  teams: () => request<{ teams: Team[] }>('GET', '/api/v1/teams'),
+  createTeam: (name: string) => request<Team>('POST', '/api/v1/teams', { name }),
+  channels: () => request<{ channels: Channel[]; kinds: string[] }>('GET', '/api/v1/channels'),
+  createChannel: (c: { kind: string; name: string; team_id?: number; settings?: Record<string, unknown> }) =>
+    request<Channel>('POST', '/api/v1/channels', c),
+
+  tickets: (q: TicketQuery) => request<TicketPage>('GET', '/api/v1/tickets' + ticketQueryString(q)),
+  ticket: (id: number) => request<TicketDetail>('GET', `/api/v1/tickets/${id}`),
+  patchTicket: (id: number, patch: TicketPatch) => request<Ticket>('PATCH', `/api/v1/tickets/${id}`, patch),
+  postMessage: (id: number, text: string, note: boolean) =>
+    request<Message>('POST', `/api/v1/tickets/${id}/messages`, { text, note }),
+  retryMessage: (id: number) => request<Message>('POST', `/api/v1/messages/${id}/retry`),
+
+  contact: (id: number) => request<ContactDetail>('GET', `/api/v1/contacts/${id}`),
+  contactByNumber: (n: string) => request<ContactDetail>('GET', `/api/v1/contacts/by-number/${encodeURIComponent(n)}`),
+  updateContact: (id: number, c: { name?: string }) => request<ContactDetail>('PATCH', `/api/v1/contacts/${id}`, c),
+  mergeContact: (id: number, other: number) => request<ContactDetail>('POST', `/api/v1/contacts/${id}/merge`, { contact_id: other }),
+  contacts: (q: string) => request<{ contacts: Contact[] }>('GET', '/api/v1/contacts?q=' + encodeURIComponent(q) + '&limit=20'),
+
+  search: (q: string) => request<SearchResult>('GET', '/api/v1/search?q=' + encodeURIComponent(q)),
+}

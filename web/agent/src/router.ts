@@ -1,0 +1,30 @@
+import { createRouter, createWebHistory } from 'vue-router'
+import { useSession } from './stores/session'
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true } },
+    {
+      path: '/',
+      component: () => import('./views/ShellView.vue'),
+      children: [
+        { path: '', redirect: '/inbox/mine' },
+        { path: 'inbox/:view', name: 'inbox', component: () => import('./views/TicketListView.vue') },
+        { path: 'tickets/:id(\\d+)', name: 'ticket', component: () => import('./views/TicketView.vue') },
+        { path: 'search', name: 'search', component: () => import('./views/SearchView.vue') },
+        { path: 'admin/:section(agents|teams|channels)', name: 'admin', component: () => import('./views/AdminView.vue'), meta: { admin: true } },
+      ],
+    },
+    { path: '/:rest(.*)*', redirect: '/inbox/mine' },
+  ],
+})
+
+router.beforeEach(async (to) => {
+  const session = useSession()
+  if (!session.checked) await session.load().catch(() => null)
+  if (to.meta.public) return session.agent && to.name === 'login' ? { path: '/inbox/mine' } : true
+  if (!session.agent) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
+  if (to.meta.admin && session.agent.role !== 'admin') return { path: '/inbox/mine' }
+  return true
+})
