@@ -25,12 +25,9 @@ func (s *Server) listCalendars(w http.ResponseWriter, r *http.Request, _ *princi
 }
 
 func (s *Server) saveCalendar(w http.ResponseWriter, r *http.Request, p *principal) error {
-	var id int64
-	if r.PathValue("id") != "" {
-		var err error
-		if id, err = pathID(r, "id"); err != nil {
-			return err
-		}
+	id, err := optionalPathID(r)
+	if err != nil {
+		return err
 	}
 	var req calendarRequest
 	if err := decode(w, r, 64<<10, &req); err != nil {
@@ -43,7 +40,7 @@ func (s *Server) saveCalendar(w http.ResponseWriter, r *http.Request, p *princip
 	if _, err := sla.NewCalendar(c.Config); err != nil {
 		return domain.Invalid("invalid_calendar", err.Error())
 	}
-	err := s.store.Tx(r.Context(), func(tx *store.Store) error {
+	err = s.store.Tx(r.Context(), func(tx *store.Store) error {
 		if err := tx.SaveCalendar(r.Context(), c); err != nil {
 			return err
 		}
@@ -74,15 +71,16 @@ func (s *Server) listPolicies(w http.ResponseWriter, r *http.Request, _ *princip
 var priorities = []string{"low", "normal", "high", "urgent"}
 
 func (s *Server) savePolicy(w http.ResponseWriter, r *http.Request, p *principal) error {
-	var id int64
-	if r.PathValue("id") != "" {
-		var err error
-		if id, err = pathID(r, "id"); err != nil {
-			return err
-		}
+	id, err := optionalPathID(r)
+	if err != nil {
+		return err
 	}
-	var pol sla.Policy
-	if err := decode(w, r, 64<<10, &pol); err != nil {
+	body, err := readBody(w, r, 64<<10)
+	if err != nil {
+		return err
+	}
+	pol := sla.Policy{Enabled: true} // a new policy is on unless the body says otherwise
+	if err := decodeBytes(body, &pol); err != nil {
 		return err
 	}
 	pol.ID, pol.Name = id, strings.TrimSpace(pol.Name)
@@ -106,7 +104,7 @@ func (s *Server) savePolicy(w http.ResponseWriter, r *http.Request, p *principal
 			return domain.Invalid("invalid_policy", "targets are minutes and cannot be negative")
 		}
 	}
-	err := s.store.Tx(r.Context(), func(tx *store.Store) error {
+	err = s.store.Tx(r.Context(), func(tx *store.Store) error {
 		if err := tx.SavePolicy(r.Context(), &pol); err != nil {
 			return err
 		}
@@ -122,4 +120,12 @@ func (s *Server) savePolicy(w http.ResponseWriter, r *http.Request, p *principal
 	}
 	writeJSON(w, status, pol)
 	return nil
+}
+
+// optionalPathID is the {id} of a PUT, or 0 for the POST that creates.
+func optionalPathID(r *http.Request) (int64, error) {
+	if r.PathValue("id") == "" {
+		return 0, nil
+	}
+	return pathID(r, "id")
 }

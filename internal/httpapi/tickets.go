@@ -253,19 +253,29 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, p *principa
 	return nil
 }
 
-func (s *Server) retryMessage(w http.ResponseWriter, r *http.Request, p *principal) error {
+// visibleMessage loads the message named in the path, answering 404 when
+// the caller may not see its ticket.
+func (s *Server) visibleMessage(r *http.Request, p *principal) (*domain.Message, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	m, err := s.store.Message(r.Context(), id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := s.visibleTicket(r, p, m.TicketID); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (s *Server) retryMessage(w http.ResponseWriter, r *http.Request, p *principal) error {
+	m, err := s.visibleMessage(r, p)
+	if err != nil {
 		return err
 	}
-	if m, err = s.desk.Retry(r.Context(), id); err != nil {
+	if m, err = s.desk.Retry(r.Context(), m.ID); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, m)
@@ -381,17 +391,11 @@ func linkInlineImages(msgs []*domain.Message) {
 // rawMessage downloads the original of a message as the provider sent it,
 // such as the .eml of an e-mail.
 func (s *Server) rawMessage(w http.ResponseWriter, r *http.Request, p *principal) error {
-	id, err := pathID(r, "id")
+	m, err := s.visibleMessage(r, p)
 	if err != nil {
 		return err
 	}
-	m, err := s.store.Message(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if _, err := s.visibleTicket(r, p, m.TicketID); err != nil {
-		return err
-	}
+	id := m.ID
 	if m.RawSHA256 == "" {
 		return errorf(http.StatusNotFound, "not_found", "message %d has no original kept", id)
 	}
