@@ -61,6 +61,7 @@ func serve(ctx context.Context, args []string) error {
 	var events domain.Publisher = hub
 	if st.Dialect() == store.Postgres {
 		bus := realtime.NewPGBus(hub, st, c.DatabaseURL, log)
+		hub.SetPublisher(bus)
 		events = bus
 		background.Go(func() { bus.Run(runCtx) })
 	}

@@ -8,20 +8,31 @@ const (
 	EventMessageUpdated = "message.updated"
 	EventSLAWarning     = "sla.warning"
 	EventSLABreached    = "sla.breached"
+	// Agents' presence on a ticket, for collision warnings; not stored.
+	EventTicketViewing = "ticket.viewing"
+	EventTicketTyping  = "ticket.typing"
+	EventTicketLeft    = "ticket.left"
 )
+
+// AgentRef names the agent an event is about.
+type AgentRef struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
 
 // Event tells that something changed. It carries the ids and the owning
 // team and assignee, so a hub can decide who may see it without a query;
 // Ticket and Message are filled where the publisher has them at hand and
 // are loaded on demand otherwise (for example on another node).
 type Event struct {
-	Type       string   `json:"type"`
-	TicketID   int64    `json:"ticket_id"`
-	MessageID  int64    `json:"message_id,omitempty"`
-	TeamID     int64    `json:"team_id,omitempty"`
-	AssigneeID int64    `json:"assignee_id,omitempty"`
-	Ticket     *Ticket  `json:"ticket,omitempty"`
-	Message    *Message `json:"message,omitempty"`
+	Type       string    `json:"type"`
+	TicketID   int64     `json:"ticket_id"`
+	MessageID  int64     `json:"message_id,omitempty"`
+	TeamID     int64     `json:"team_id,omitempty"`
+	AssigneeID int64     `json:"assignee_id,omitempty"`
+	Ticket     *Ticket   `json:"ticket,omitempty"`
+	Message    *Message  `json:"message,omitempty"`
+	Agent      *AgentRef `json:"agent,omitempty"` // presence events: who is viewing or typing
 }
 
 // Publisher receives events once their transaction has committed.

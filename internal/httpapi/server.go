@@ -133,6 +133,11 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/sla-policies", admin, s.savePolicy},
 		{"PUT", "/api/v1/sla-policies/{id}", admin, s.savePolicy},
 
+		{"GET", "/api/v1/canned-responses", anyAgent, s.listCanned},
+		{"POST", "/api/v1/canned-responses", supervisor, s.saveCanned},
+		{"PUT", "/api/v1/canned-responses/{id}", supervisor, s.saveCanned},
+		{"DELETE", "/api/v1/canned-responses/{id}", supervisor, s.deleteCanned},
+
 		{"GET", "/api/v1/dead-letters", admin, s.listDeadLetters},
 		{"POST", "/api/v1/dead-letters/{id}/retry", admin, s.retryDeadLetter},
 

@@ -77,6 +77,7 @@ func newNode(t *testing.T, st *store.Store, setup bool) *env {
 	var events domain.Publisher = hub
 	if st.Dialect() == store.Postgres {
 		bus := realtime.NewPGBus(hub, st, st.URL(), log)
+		hub.SetPublisher(bus)
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { bus.Run(ctx); close(done) }()

@@ -117,3 +117,67 @@ func TestStream_EventsCrossNodesThroughPostgres(t *testing.T) {
 		t.Fatalf("node B got %+v", ev)
 	}
 }
+
+func TestStream_PresenceFramesWarnOtherAgentsOnly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st)
+		e.do("POST", "/api/v1/agents", e.token, fmt.Sprintf(`{"email":"bo@example.com","name":"Bo","role":"agent","password":"bo-password-1","team_ids":[%d]}`, e.team), 201, nil)
+		a := e.post(`{"external_id":"1","from":{"email":"jan@example.nl"},"text":"help"}`, 201)
+		cookieOf := func(email, pw string) http.Header {
+			resp, err := http.Post(e.srv.URL+"/api/v1/session", "application/json", strings.NewReader(fmt.Sprintf(`{"email":%q,"password":%q}`, email, pw)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return http.Header{"Cookie": resp.Header.Values("Set-Cookie")}
+		}
+		dialAs := func(h http.Header) *websocket.Conn {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.srv.URL, "http")+"/api/v1/stream", &websocket.DialOptions{HTTPHeader: h})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.CloseNow() })
+			var hello map[string]any
+			readJSON(t, c, &hello)
+			return c
+		}
+		ada := dialAs(cookieOf("admin@example.com", adminPassword))
+		bo := dialAs(cookieOf("bo@example.com", "bo-password-1"))
+		ctx := context.Background()
+		bo.Write(ctx, websocket.MessageText, []byte(fmt.Sprintf(`{"type":"typing","ticket_id":%d}`, a.Ticket.ID)))
+		bo.Write(ctx, websocket.MessageText, []byte(`{"type":"dancing","ticket_id":1}`))
+		ev := waitFor(t, ada, domain.EventTicketTyping)
+		if ev.TicketID != a.Ticket.ID || ev.Agent == nil || ev.Agent.Name != "Bo" {
+			t.Fatalf("typing event %+v", ev)
+		}
+		quiet, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		defer cancel()
+		if _, b, err := bo.Read(quiet); err == nil {
+			t.Fatalf("Bo was told about himself: %s", b)
+		}
+	})
+}
+
+func TestCannedResponses_SupervisorsWriteAgentsRead(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, store.SQLite))
+	var c store.CannedResponse
+	e.do("POST", "/api/v1/canned-responses", e.token, `{"title":"Shipping","text":"Your parcel is on its way."}`, 201, &c)
+	e.do("POST", "/api/v1/canned-responses", e.token, `{"title":"Shipping","text":"again"}`, 422, nil)
+	e.do("PUT", fmt.Sprintf("/api/v1/canned-responses/%d", c.ID), e.token, `{"title":"Shipping","text":"It ships today."}`, 200, nil)
+	agentTok := secret.Token("lkt")
+	if err := e.st.CreateAPIToken(context.Background(), &store.APIToken{Name: "agent", Role: domain.RoleAgent}, secret.Hash(agentTok)); err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		CannedResponses []store.CannedResponse `json:"canned_responses"`
+	}
+	e.do("GET", "/api/v1/canned-responses", agentTok, "", 200, &list)
+	if len(list.CannedResponses) != 1 || list.CannedResponses[0].Text != "It ships today." {
+		t.Fatalf("list %+v", list)
+	}
+	e.do("POST", "/api/v1/canned-responses", agentTok, `{"title":"Mine","text":"x"}`, 403, nil)
+	e.do("DELETE", fmt.Sprintf("/api/v1/canned-responses/%d", c.ID), e.token, "", 204, nil)
+	e.do("DELETE", fmt.Sprintf("/api/v1/canned-responses/%d", c.ID), e.token, "", 404, nil)
+}

@@ -364,7 +364,7 @@ func (s *Server) retryDeadLetter(w http.ResponseWriter, r *http.Request, _ *prin
 }
 
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, p *principal) error {
-	s.hub.Serve(w, r, viewerOf(p))
+	s.hub.Serve(w, r, viewerOf(p), domain.AgentRef{ID: p.agent.ID, Name: p.agent.Name})
 	return nil
 }
 

@@ -28,12 +28,15 @@ type Hub struct {
 	load Loader
 	log  *slog.Logger
 
+	pub domain.Publisher
+
 	mu      sync.RWMutex
 	clients map[*client]struct{}
 }
 
 type client struct {
 	viewer domain.Viewer
+	agent  domain.AgentRef
 	send   chan []byte
 	gone   chan struct{}
 	once   sync.Once
@@ -75,6 +78,9 @@ func (h *Hub) Publish(events ...domain.Event) {
 			if !c.viewer.CanSee(ev.TeamID, ev.AssigneeID) {
 				continue
 			}
+			if ev.Agent != nil && ev.Agent.ID == c.agent.ID {
+				continue // nobody is warned about themselves
+			}
 			if payload == nil {
 				if payload = h.encode(ev); payload == nil {
 					break
@@ -109,6 +115,7 @@ func (h *Hub) encode(ev *domain.Event) []byte {
 	defer cancel()
 	var err error
 	switch {
+	case ev.Agent != nil: // presence events carry all they need
 	case ev.MessageID != 0 && ev.Message == nil:
 		ev.Message, err = h.load.Message(ctx, ev.MessageID)
 	case ev.MessageID == 0 && ev.Ticket == nil:
@@ -122,14 +129,33 @@ func (h *Hub) encode(ev *domain.Event) []byte {
 	return b
 }
 
+// SetPublisher makes presence frames from clients travel through p (the
+// cross-node bus on PostgreSQL); by default they go to this hub only.
+func (h *Hub) SetPublisher(p domain.Publisher) { h.pub = p }
+
+// presence is a frame a client sends while it has a ticket open.
+type presence struct {
+	Type     string `json:"type"`
+	TicketID int64  `json:"ticket_id"`
+}
+
+var presenceEvents = map[string]string{
+	"viewing": domain.EventTicketViewing,
+	"typing":  domain.EventTicketTyping,
+	"left":    domain.EventTicketLeft,
+}
+
 // Serve upgrades the request to a WebSocket and streams events the viewer
-// may see until the client goes away.
-func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, viewer domain.Viewer) {
+// may see until the client goes away. The client may send presence frames
+// ({"type":"viewing"|"typing"|"left","ticket_id":N}), which are passed on
+// to the other agents who may see that ticket.
+func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, viewer domain.Viewer, agent domain.AgentRef) {
 	conn, err := websocket.Accept(w, r, nil)
 	if err != nil {
 		return // Accept has answered the request
 	}
-	c := &client{viewer: viewer, send: make(chan []byte, 256), gone: make(chan struct{})}
+	conn.SetReadLimit(1024)
+	c := &client{viewer: viewer, agent: agent, send: make(chan []byte, 256), gone: make(chan struct{})}
 	h.mu.Lock()
 	h.clients[c] = struct{}{}
 	h.mu.Unlock()
@@ -138,7 +164,18 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, viewer domain.Viewer
 		delete(h.clients, c)
 		h.mu.Unlock()
 	}()
-	ctx := conn.CloseRead(r.Context())
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	go func() {
+		defer cancel()
+		for {
+			_, data, err := conn.Read(ctx)
+			if err != nil {
+				return
+			}
+			h.presence(ctx, c, data)
+		}
+	}()
 	hello, _ := json.Marshal(map[string]any{"type": "hello", "time": time.Now().UnixMilli()})
 	if err := conn.Write(ctx, websocket.MessageText, hello); err != nil {
 		return
@@ -168,6 +205,30 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, viewer domain.Viewer
 			conn.Close(websocket.StatusNormalClosure, "")
 			return
 		}
+	}
+}
+
+// presence passes on a client's presence frame if it is well formed and
+// the client may see the ticket; anything else is ignored.
+func (h *Hub) presence(ctx context.Context, c *client, data []byte) {
+	var p presence
+	typ, ok := "", false
+	if json.Unmarshal(data, &p) == nil {
+		typ, ok = presenceEvents[p.Type]
+	}
+	if !ok || p.TicketID <= 0 || c.agent.ID == 0 {
+		return
+	}
+	t, err := h.load.Ticket(ctx, p.TicketID)
+	if err != nil || !c.viewer.CanSee(t.TeamID, t.AssigneeID) {
+		return
+	}
+	agent := c.agent
+	ev := domain.Event{Type: typ, TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID, Agent: &agent}
+	if h.pub != nil {
+		h.pub.Publish(ev)
+	} else {
+		h.Publish(ev)
 	}
 }
 
