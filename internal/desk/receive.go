@@ -236,7 +236,7 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 			return nil, err
 		}
 	}
-	ch, err := tx.Channel(ctx, in.ChannelID)
+	team, err := d.channelTeam(ctx, tx, in.ChannelID)
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +245,7 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 		return nil, err
 	}
 	now := d.now()
-	ticket, created, err := d.findTicket(ctx, tx, in, ch, contact, now)
+	ticket, created, err := d.findTicket(ctx, tx, in, team, contact, now)
 	if err != nil {
 		return nil, err
 	}
@@ -315,10 +315,11 @@ func (d *Desk) duplicate(ctx context.Context, tx *store.Store, prev *domain.Mess
 func (d *Desk) recognise(ctx context.Context, tx *store.Store, in *channel.Inbound) (*domain.Contact, error) {
 	ids := append([]domain.Identity{in.From}, in.Also...)
 	var contactID int64
-	for _, id := range ids {
+	known := -1 // the identity the contact was found by needs no linking
+	for i, id := range ids {
 		cid, err := tx.ContactIDByIdentity(ctx, id)
 		if err == nil {
-			contactID = cid
+			contactID, known = cid, i
 			break
 		}
 		if !errors.Is(err, domain.ErrNotFound) {
@@ -337,9 +338,12 @@ func (d *Desk) recognise(ctx context.Context, tx *store.Store, in *channel.Inbou
 		if owner != c.ID {
 			return nil, errLostRace
 		}
-		contactID = c.ID
+		contactID, known = c.ID, 0
 	}
-	for _, id := range ids {
+	for i, id := range ids {
+		if i == known {
+			continue
+		}
 		// An identity another contact already owns stays with that contact.
 		if _, err := tx.AddIdentity(ctx, contactID, id); err != nil {
 			return nil, err
@@ -370,7 +374,7 @@ func orElse(a, b string) string {
 // explicit thread, a message it replies to, a ticket number the contact
 // owns, the contact's latest ticket on the channel, or a new one. A closed
 // ticket is never reopened; a follow-up linked to it is opened instead.
-func (d *Desk) findTicket(ctx context.Context, tx *store.Store, in *channel.Inbound, ch *domain.Channel, contact *domain.Contact, now int64) (*domain.Ticket, bool, error) {
+func (d *Desk) findTicket(ctx context.Context, tx *store.Store, in *channel.Inbound, team int64, contact *domain.Contact, now int64) (*domain.Ticket, bool, error) {
 	var t *domain.Ticket
 	found := func(tt *domain.Ticket, err error) error {
 		if err == nil {
@@ -424,7 +428,7 @@ func (d *Desk) findTicket(ctx context.Context, tx *store.Store, in *channel.Inbo
 	if t == nil {
 		t = &domain.Ticket{
 			ContactID: contact.ID, Subject: subjectOf(in), Status: domain.StatusNew, Priority: domain.PriorityNormal,
-			TeamID: ch.TeamID, ChannelID: in.ChannelID, FollowUpOf: followUp, CreatedAt: now,
+			TeamID: team, ChannelID: in.ChannelID, FollowUpOf: followUp, CreatedAt: now,
 		}
 		if !in.Automatic {
 			t.FirstCustomerAt, t.LastCustomerAt = now, now

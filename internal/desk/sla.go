@@ -18,6 +18,7 @@ type slaRules struct {
 	policies  []*sla.Policy
 	calendars map[int64]*sla.Calendar
 	kinds     map[int64]string // channel id → kind
+	teams     map[int64]int64  // channel id → default team
 	attrs     bool             // some policy looks at contact attributes
 }
 
@@ -30,7 +31,8 @@ type slaCache struct {
 const slaReload = 10 * time.Second
 
 // InvalidateSLA makes the next SLA computation reload policies, calendars
-// and channels (after an admin changed them on this node).
+// and channels (after an admin changed them on this node). Other nodes
+// follow within slaReload.
 func (d *Desk) InvalidateSLA() {
 	d.sla.mu.Lock()
 	d.sla.rules = nil
@@ -55,7 +57,7 @@ func (d *Desk) slaRules(ctx context.Context, tx *store.Store) (*slaRules, error)
 	if err != nil {
 		return nil, err
 	}
-	r := &slaRules{policies: policies, calendars: map[int64]*sla.Calendar{}, kinds: map[int64]string{}}
+	r := &slaRules{policies: policies, calendars: map[int64]*sla.Calendar{}, kinds: map[int64]string{}, teams: map[int64]int64{}}
 	for _, c := range cals {
 		cal, err := sla.NewCalendar(c.Config)
 		if err != nil {
@@ -64,7 +66,7 @@ func (d *Desk) slaRules(ctx context.Context, tx *store.Store) (*slaRules, error)
 		r.calendars[c.ID] = cal
 	}
 	for _, c := range chs {
-		r.kinds[c.ID] = c.Kind
+		r.kinds[c.ID], r.teams[c.ID] = c.Kind, c.TeamID
 	}
 	for _, p := range policies {
 		if p.Conditions.Attribute != nil {
@@ -73,6 +75,23 @@ func (d *Desk) slaRules(ctx context.Context, tx *store.Store) (*slaRules, error)
 	}
 	d.sla.rules, d.sla.loaded = r, time.Now()
 	return r, nil
+}
+
+// channelTeam returns the default team of a channel, from the cached
+// configuration when it knows the channel.
+func (d *Desk) channelTeam(ctx context.Context, tx *store.Store, channelID int64) (int64, error) {
+	rules, err := d.slaRules(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	if team, ok := rules.teams[channelID]; ok {
+		return team, nil
+	}
+	ch, err := tx.Channel(ctx, channelID)
+	if err != nil {
+		return 0, err
+	}
+	return ch.TeamID, nil
 }
 
 var slaKinds = []string{sla.FirstResponse, sla.NextResponse, sla.Resolution}

@@ -190,6 +190,7 @@ func (s *Server) updateChannel(w http.ResponseWriter, r *http.Request, p *princi
 	if err != nil {
 		return err
 	}
+	s.desk.InvalidateSLA() // the channel's team and kind are cached there
 	writeJSON(w, http.StatusOK, viewChannel(c))
 	return nil
 }
