@@ -31,6 +31,16 @@ after(async () => {
 })
 
 const shot = (name) => page.screenshot({ path: path.join(screenshotDir, `${name}.png`) })
+// API calls as the signed-in agent, from inside the page (same origin, session cookie).
+const apiPost = async (p, data, method = 'POST') => {
+  const r = await page.evaluate(async ([p, data, method]) => {
+    const res = await fetch(p, { method, headers: { 'Content-Type': 'application/json' }, body: data === undefined ? undefined : JSON.stringify(data) })
+    return { ok: res.ok, status: res.status, text: await res.text() }
+  }, [p, data, method])
+  assert.ok(r.ok, `${method} ${p}: ${r.status} ${r.text}`)
+  return r.text ? JSON.parse(r.text) : null
+}
+let routes = new Set()
 
 test('agent web app', async (t) => {
   let ticketA
@@ -47,7 +57,14 @@ test('agent web app', async (t) => {
     await page.getByLabel('Password').fill(loket.password)
     await shot('login')
     await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.waitForURL(/\/inbox\/mine/)
+    await page.waitForURL((u) => u.pathname === '/inbox/mine')
+    const spec = await (await fetch(base + '/api/v1/openapi.json')).json()
+    routes = new Set(Object.keys(spec.paths))
+    // An SLA policy for every ticket, so that countdowns show.
+    await apiPost('/api/v1/sla-policies', {
+      name: 'E2E standard', enabled: true, position: 1, warn_percent: 80,
+      targets: { normal: { first_response: 60, next_response: 120, resolution: 2880 }, urgent: { first_response: 15, resolution: 240 } },
+    })
     await page.getByRole('link', { name: 'All tickets' }).click()
     await page.waitForURL(/\/inbox\/all/)
     await page.locator('.live.on').waitFor()
@@ -74,9 +91,29 @@ test('agent web app', async (t) => {
     await shot('inbox')
   })
 
+  await t.test('SLA countdown in the list, the Due soon view and the ticket header', async () => {
+    const due = page.locator(`tr[data-ticket="${ticketA.id}"] [data-testid="sla"]`)
+    await due.waitFor()
+    assert.match(await due.innerText(), /due in (\d+ min|1 h \d+ min)/)
+    assert.equal(await due.locator('.sla-item').getAttribute('data-level'), 'ok')
+    await page.getByRole('link', { name: 'Due soon' }).click()
+    await page.waitForURL(/\/inbox\/due/)
+    await page.locator(`tr[data-ticket="${ticketA.id}"]`).waitFor()
+    await page.getByRole('link', { name: 'SLA breached' }).click()
+    await page.waitForURL(/\/inbox\/breached/)
+    await page.getByText('No tickets in this view.').waitFor()
+    await page.getByRole('link', { name: 'All tickets' }).click()
+    await page.locator(`tr[data-ticket="${ticketA.id}"]`).waitFor()
+  })
+
   await t.test('open, reply and see the delivery status', async () => {
     await page.locator(`tr[data-ticket="${ticketA.id}"] a`).click()
     await page.waitForURL(new RegExp(`/tickets/${ticketA.id}$`))
+    const head = page.locator('.ticket-head [data-testid="sla"]')
+    await head.getByText('First response').waitFor()
+    assert.match(await head.innerText(), /due in/)
+    // the composer answers on the ticket's channel, to the last inbound address
+    assert.equal(await page.getByLabel('To', { exact: true }).inputValue(), 'phone:+31612345678')
     await page.locator('.msg.in', { hasText: 'order 4711' }).waitFor()
     await page.getByRole('textbox', { name: 'Message', exact: true }).fill('Your bike ships today, Jan.')
     await page.getByRole('button', { name: 'Send' }).click()
@@ -107,6 +144,49 @@ test('agent web app', async (t) => {
     await box.fill('Customer called too; bike is in the warehouse.')
     await page.getByRole('button', { name: 'Add note' }).click()
     await page.locator('.msg.note', { hasText: 'in the warehouse' }).waitFor()
+  })
+
+  await t.test('reply with a canned response', async (st) => {
+    if (!routes.has('/api/v1/canned-responses')) return st.skip('no /api/v1/canned-responses on this server')
+    await apiPost('/api/v1/canned-responses', { title: 'Shipping times', text: 'Orders ship within two working days.' })
+    await page.getByRole('radio', { name: /Reply/ }).click()
+    const box = page.getByRole('textbox', { name: 'Message', exact: true })
+    await box.fill('')
+    await box.pressSequentially('Hi Jan. #ship')
+    await page.getByRole('option', { name: /Shipping times/ }).waitFor()
+    await box.press('Enter')
+    assert.equal(await box.inputValue(), 'Hi Jan. Orders ship within two working days.')
+    await page.getByRole('button', { name: 'Send' }).click()
+    await page.locator('.msg.out', { hasText: 'within two working days' }).waitFor()
+  })
+
+  await t.test('collision warning: another agent views and types', async () => {
+    await apiPost('/api/v1/agents', { email: 'petra@localhost', password: 'petra-password-1', name: 'Petra', role: 'supervisor', language: 'en', team_ids: [] })
+    const ctx2 = await browser.newContext({ viewport: { width: 1000, height: 700 }, locale: 'en-GB' })
+    const p2 = await ctx2.newPage()
+    try {
+      await p2.goto(base + '/login')
+      await p2.getByLabel('E-mail address').fill('petra@localhost')
+      await p2.getByLabel('Password').fill('petra-password-1')
+      await p2.getByRole('button', { name: 'Sign in' }).click()
+      await p2.waitForURL(/\/inbox/)
+      await p2.goto(`${base}/tickets/${ticketA.id}`)
+      await p2.locator('.live.on').waitFor()
+      await page.locator('[data-testid="presence"]', { hasText: 'Petra is viewing' }).waitFor()
+      await p2.getByRole('textbox', { name: 'Message', exact: true }).pressSequentially('I will take this')
+      await page.locator('[data-testid="presence"]', { hasText: 'Petra is typing' }).waitFor()
+      await page.getByRole('radio', { name: /Reply/ }).click()
+      const box = page.getByRole('textbox', { name: 'Message', exact: true })
+      await box.fill('Me too')
+      await page.getByRole('button', { name: 'Send' }).click()
+      await page.getByRole('alertdialog').getByText(/Petra typed on this ticket/).waitFor()
+      await page.getByRole('button', { name: 'Cancel' }).click()
+      await box.fill('')
+      await p2.getByRole('link', { name: /Back to list/ }).click() // leaving the ticket tells the others
+      await page.locator('[data-testid="presence"]').waitFor({ state: 'detached', timeout: 10_000 })
+    } finally {
+      await ctx2.close()
+    }
   })
 
   await t.test('solve', async () => {
@@ -144,6 +224,40 @@ test('agent web app', async (t) => {
     await page.locator('.toast').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => {})
     await page.locator('.side').evaluate((el) => el.scrollTo(0, 0))
     await shot('ticket')
+  })
+
+  await t.test('contacts list and contact page', async () => {
+    await page.getByRole('link', { name: 'Customers' }).click()
+    await page.waitForURL(/\/contacts$/)
+    await page.getByRole('searchbox', { name: 'Search customers' }).fill('Jansen')
+    await page.getByRole('link', { name: 'Jan Jansen' }).click()
+    await page.waitForURL(/\/contacts\/\d+$/)
+    await page.getByRole('heading', { name: /Jan Jansen/ }).waitFor()
+    await page.locator('.other-tickets li', { hasText: 'Where is my order?' }).waitFor()
+    await page.locator('.other-tickets li', { hasText: 'Bike colour' }).waitFor()
+    await page.getByRole('button', { name: 'Edit customer' }).click()
+    await page.locator('.contact-view select[name="language"]').selectOption('nl')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.locator('.facts dd', { hasText: /^nl$/ }).waitFor()
+  })
+
+  await t.test('admin: SLA policies and e-mail channel form', async () => {
+    await page.getByRole('link', { name: 'SLA policies' }).click()
+    await page.waitForURL(/\/admin\/sla$/)
+    await page.getByRole('cell', { name: 'E2E standard' }).waitFor()
+    await page.getByRole('row', { name: /E2E standard/ }).getByRole('button', { name: 'Edit' }).click()
+    await page.getByRole('spinbutton', { name: 'Urgent – First response (minutes)' }).waitFor()
+    await page.locator('.toast').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => {})
+    await shot('admin-sla')
+    await page.getByRole('button', { name: 'Cancel' }).click()
+    await page.getByRole('link', { name: 'Calendars' }).first().click()
+    await page.getByRole('button', { name: 'New calendar' }).click()
+    await page.locator('input[name="calendar-name"]').fill('Office')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.getByRole('cell', { name: 'Office' }).waitFor()
+    await page.getByRole('link', { name: 'Channels' }).first().click()
+    await page.waitForURL(/\/admin\/channels$/)
+    await page.locator('.channel-status').first().waitFor()
   })
 
   await t.test('language switch', async () => {

@@ -1,7 +1,8 @@
 // A small fetch wrapper for the Loket API. Requests are same-origin and
 // authenticated by the session cookie.
 import type {
-  Agent, Channel, ContactDetail, Message, SearchResult, Team, Ticket, TicketDetail, TicketPage, TicketPatch, Contact,
+  Agent, Calendar, CannedResponse, Channel, Contact, ContactDetail, Identity, Message, MessageOptions, SearchResult,
+  SLAPolicy, Team, Ticket, TicketDetail, TicketPage, TicketPatch,
 } from './types'
 
 export class ApiError extends Error {
@@ -52,6 +53,8 @@ export interface TicketQuery {
   contact_id?: number
   cursor?: string
   limit?: number
+  sort?: 'updated' | 'due'
+  breached?: boolean
 }
 
 export function ticketQueryString(q: TicketQuery): string {
@@ -64,6 +67,8 @@ export function ticketQueryString(q: TicketQuery): string {
   if (q.q) p.set('q', q.q)
   if (q.channel_id) p.set('channel_id', String(q.channel_id))
   if (q.contact_id) p.set('contact_id', String(q.contact_id))
+  if (q.sort && q.sort !== 'updated') p.set('sort', q.sort)
+  if (q.breached) p.set('breached', 'true')
   if (q.cursor) p.set('cursor', q.cursor)
   if (q.limit) p.set('limit', String(q.limit))
   const s = p.toString()
@@ -89,15 +94,52 @@ export const api = {
   tickets: (q: TicketQuery) => request<TicketPage>('GET', '/api/v1/tickets' + ticketQueryString(q)),
   ticket: (id: number) => request<TicketDetail>('GET', `/api/v1/tickets/${id}`),
   patchTicket: (id: number, patch: TicketPatch) => request<Ticket>('PATCH', `/api/v1/tickets/${id}`, patch),
-  postMessage: (id: number, text: string, note: boolean) =>
-    request<Message>('POST', `/api/v1/tickets/${id}/messages`, { text, note }),
+  postMessage: (id: number, text: string, opts: MessageOptions = {}) => {
+    const body: Record<string, unknown> = { text }
+    if (opts.note) body.note = true
+    else {
+      if (opts.channel_id) body.channel_id = opts.channel_id
+      if (opts.to) body.to = opts.to
+      if (opts.cc?.length) body.cc = opts.cc
+    }
+    if (opts.attachments?.length) body.attachments = opts.attachments
+    return request<Message>('POST', `/api/v1/tickets/${id}/messages`, body)
+  },
   retryMessage: (id: number) => request<Message>('POST', `/api/v1/messages/${id}/retry`),
 
   contact: (id: number) => request<ContactDetail>('GET', `/api/v1/contacts/${id}`),
   contactByNumber: (n: string) => request<ContactDetail>('GET', `/api/v1/contacts/by-number/${encodeURIComponent(n)}`),
-  updateContact: (id: number, c: { name?: string }) => request<ContactDetail>('PATCH', `/api/v1/contacts/${id}`, c),
+  updateContact: (
+    id: number,
+    c: { name?: string; language?: string; attributes?: Record<string, unknown>; identities?: Identity[]; verified?: boolean },
+  ) => request<ContactDetail>('PATCH', `/api/v1/contacts/${id}`, c),
   mergeContact: (id: number, other: number) => request<ContactDetail>('POST', `/api/v1/contacts/${id}/merge`, { contact_id: other }),
-  contacts: (q: string) => request<{ contacts: Contact[] }>('GET', '/api/v1/contacts?q=' + encodeURIComponent(q) + '&limit=20'),
+  contacts: (q: string, after?: number, limit = 50) => {
+    const p = new URLSearchParams()
+    if (q) p.set('q', q)
+    if (after) p.set('after', String(after))
+    p.set('limit', String(limit))
+    return request<{ contacts: Contact[] }>('GET', '/api/v1/contacts?' + p.toString())
+  },
+  updateChannel: (id: number, c: { name?: string; team_id?: number; enabled?: boolean; settings?: Record<string, unknown> }) =>
+    request<Channel>('PATCH', `/api/v1/channels/${id}`, c),
+
+  calendars: () => request<{ calendars: Calendar[] | null }>('GET', '/api/v1/calendars'),
+  saveCalendar: (c: Calendar | Omit<Calendar, 'id'>) =>
+    'id' in c && c.id
+      ? request<Calendar>('PUT', `/api/v1/calendars/${c.id}`, { name: c.name, config: c.config })
+      : request<Calendar>('POST', '/api/v1/calendars', { name: c.name, config: c.config }),
+  policies: () => request<{ policies: SLAPolicy[] | null; defaults?: Record<string, SLAPolicy> }>('GET', '/api/v1/sla-policies'),
+  savePolicy: (p: SLAPolicy) => {
+    const { id, ...body } = p
+    return id ? request<SLAPolicy>('PUT', `/api/v1/sla-policies/${id}`, body) : request<SLAPolicy>('POST', '/api/v1/sla-policies', body)
+  },
+  canned: () => request<{ canned_responses: CannedResponse[] | null }>('GET', '/api/v1/canned-responses'),
+  saveCanned: (c: { id?: number; title: string; text: string }) =>
+    c.id
+      ? request<CannedResponse>('PUT', `/api/v1/canned-responses/${c.id}`, { title: c.title, text: c.text })
+      : request<CannedResponse>('POST', '/api/v1/canned-responses', { title: c.title, text: c.text }),
+  deleteCanned: (id: number) => request<void>('DELETE', `/api/v1/canned-responses/${id}`),
 
   search: (q: string) => request<SearchResult>('GET', '/api/v1/search?q=' + encodeURIComponent(q)),
 }

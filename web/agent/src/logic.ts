@@ -5,9 +5,11 @@ import type { Message, Ticket, TicketStatus } from './types'
 
 export const ACTIVE: TicketStatus[] = ['new', 'open', 'pending', 'on_hold']
 
-/** View keys: mine, unassigned, all, team-<id>, status-<status>. */
+/** View keys: mine, unassigned, all, due, breached, team-<id>, status-<status>. */
 export function viewQuery(view: string): TicketQuery {
   if (view === 'mine') return { assignee_id: 'me', status: ACTIVE }
+  if (view === 'due') return { sort: 'due' }
+  if (view === 'breached') return { breached: true, sort: 'due' }
   if (view === 'unassigned') return { assignee_id: 'none', status: ACTIVE }
   if (view.startsWith('team-')) return { team_id: Number(view.slice(5)), status: ACTIVE }
   if (view.startsWith('status-')) return { status: [view.slice(7) as TicketStatus] }
@@ -44,7 +46,14 @@ export function matches(t: Ticket, q: TicketQuery, meId: number): boolean | null
   if (q.tag && !t.tags.includes(q.tag.toLowerCase())) return false
   if (q.channel_id && t.channel_id !== q.channel_id) return false
   if (q.contact_id && t.contact_id !== q.contact_id) return false
+  if (q.breached && !t.sla_breached) return false
+  if (q.sort === 'due' && !t.sla_due) return false
   return true
+}
+
+/** byDue sorts the earliest SLA due time first (tickets without one last). */
+export function byDue(a: Ticket, b: Ticket): number {
+  return (a.sla_due ?? Infinity) - (b.sla_due ?? Infinity) || a.id - b.id
 }
 
 /** byUpdated sorts most recently updated first (ties: higher id first), like the API. */
@@ -64,7 +73,7 @@ export function applyTicket(list: Ticket[], t: Ticket, q: TicketQuery, meId: num
   if (m === false) return i >= 0 ? list.filter((x) => x.id !== t.id) : list
   if (m === null && i < 0) return list // unknown: the caller refetches
   const next = i >= 0 ? list.map((x) => (x.id === t.id ? t : x)) : [...list, t]
-  return next.sort(byUpdated)
+  return next.sort(q.sort === 'due' ? byDue : byUpdated)
 }
 
 // Delivery progress, for versions of a message stamped in the same millisecond

@@ -45,6 +45,18 @@ export class Stream {
     ws?.close()
   }
 
+  /** send writes a frame (JSON) when connected; returns whether it went out. */
+  send(frame: unknown): boolean {
+    const ws = this.ws
+    if (!ws || ws.readyState !== 1) return false
+    try {
+      ws.send(JSON.stringify(frame))
+      return true
+    } catch {
+      return false
+    }
+  }
+
   private open() {
     if (this.stopped) return
     let ws: WebSocket

@@ -13,7 +13,14 @@ export const router = createRouter({
         { path: 'inbox/:view', name: 'inbox', component: () => import('./views/TicketListView.vue') },
         { path: 'tickets/:id(\\d+)', name: 'ticket', component: () => import('./views/TicketView.vue') },
         { path: 'search', name: 'search', component: () => import('./views/SearchView.vue') },
-        { path: 'admin/:section(agents|teams|channels)', name: 'admin', component: () => import('./views/AdminView.vue'), meta: { admin: true } },
+        { path: 'contacts', name: 'contacts', component: () => import('./views/ContactsView.vue') },
+        { path: 'contacts/:id(\\d+)', name: 'contact', component: () => import('./views/ContactView.vue') },
+        {
+          path: 'admin/:section(agents|teams|channels|calendars|sla|canned)',
+          name: 'admin',
+          component: () => import('./views/AdminView.vue'),
+          meta: { admin: true },
+        },
       ],
     },
     { path: '/:rest(.*)*', redirect: '/inbox/mine' },
@@ -25,6 +32,9 @@ router.beforeEach(async (to) => {
   if (!session.checked) await session.load().catch(() => null)
   if (to.meta.public) return session.agent && to.name === 'login' ? { path: '/inbox/mine' } : true
   if (!session.agent) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
-  if (to.meta.admin && session.agent.role !== 'admin') return { path: '/inbox/mine' }
+  if (to.meta.admin && session.agent.role !== 'admin') {
+    // supervisors manage canned responses
+    if (!(to.params.section === 'canned' && session.agent.role === 'supervisor')) return { path: '/inbox/mine' }
+  }
   return true
 })

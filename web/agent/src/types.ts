@@ -82,6 +82,13 @@ export interface Ticket {
   solved_at?: number
   created_at: number
   updated_at: number
+  last_agent_at?: number
+  sla_policy?: string
+  first_response_due?: number
+  next_response_due?: number
+  resolution_due?: number
+  sla_due?: number
+  sla_breached?: boolean
 }
 
 export interface Attachment {
@@ -129,8 +136,13 @@ export interface SearchResult {
   contacts: Contact[]
 }
 
+export type StreamEventType =
+  | 'hello' | 'ticket.created' | 'ticket.updated' | 'message.created' | 'message.updated'
+  | 'sla.warning' | 'sla.breached' | 'ticket.viewing' | 'ticket.typing' | 'ticket.left'
+
 export interface StreamEvent {
-  type: 'hello' | 'ticket.created' | 'ticket.updated' | 'message.created' | 'message.updated'
+  type: StreamEventType
+  agent?: { id: number; name: string }
   time?: number
   ticket_id?: number
   message_id?: number
@@ -147,4 +159,75 @@ export interface TicketPatch {
   team_id?: number
   tags?: string[]
   subject?: string
+}
+
+export interface CannedResponse {
+  id: number
+  title: string
+  text: string
+}
+
+export interface OpeningRange {
+  start: string
+  end: string
+}
+
+export interface Holiday {
+  date: string
+  yearly?: boolean
+  name?: string
+}
+
+export interface CalendarConfig {
+  time_zone: string
+  hours: Record<string, OpeningRange[]>
+  holidays?: Holiday[]
+}
+
+export interface Calendar {
+  id: number
+  name: string
+  config: CalendarConfig
+  created_at?: number
+  updated_at?: number
+}
+
+export interface SLATargets {
+  first_response?: number
+  next_response?: number
+  resolution?: number
+}
+
+export interface SLAConditions {
+  channel_kinds?: string[]
+  channel_ids?: number[]
+  team_ids?: number[]
+  priorities?: string[]
+  tags?: string[]
+  attribute?: { key: string; value: string }
+}
+
+export interface SLAPolicy {
+  id?: number
+  name: string
+  position?: number
+  enabled?: boolean
+  conditions?: SLAConditions
+  targets: Record<string, SLATargets>
+  calendar_id?: number
+  warn_percent?: number
+}
+
+export interface OutgoingAttachment {
+  filename: string
+  content_type: string
+  data: string
+}
+
+export interface MessageOptions {
+  note?: boolean
+  channel_id?: number
+  to?: Identity
+  cc?: string[]
+  attachments?: OutgoingAttachment[]
 }

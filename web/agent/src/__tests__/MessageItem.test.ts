@@ -54,4 +54,24 @@ describe('MessageItem', () => {
     expect(el.querySelector('.msg')!.classList.contains('event')).toBe(true)
     expect(el.textContent).toContain('status open → solved')
   })
+  it('shows an e-mail with To/CC, a full-message toggle and a link to the original', async () => {
+    const { el, unmount } = mount({
+      ...base, id: 9, direction: 'in', author_type: 'contact', text: 'New part', address: { kind: 'email', value: 'jan@example.nl' },
+      meta: { full_text: 'New part\n\n> quoted old part', cc: ['anna@example.nl'], to: ['support@shop.nl'] },
+    })
+    expect(el.textContent).toContain('CC: anna@example.nl')
+    expect(el.textContent).toContain('To: support@shop.nl')
+    expect(el.textContent).not.toContain('quoted old part')
+    expect(el.querySelector('a[href="/api/v1/messages/9/raw"]')).not.toBeNull()
+    ;(el.querySelector('.email-tools button') as HTMLButtonElement).click()
+    await Promise.resolve()
+    expect(el.textContent).toContain('quoted old part')
+    unmount()
+  })
+  it('styles calls, letters and visits by kind', () => {
+    const { el, unmount } = mount({ ...base, kind: 'call', direction: 'in', text: 'Called about order' })
+    expect(el.querySelector('.msg')!.classList.contains('kind-call')).toBe(true)
+    expect(el.textContent).toContain('Phone call')
+    unmount()
+  })
 })

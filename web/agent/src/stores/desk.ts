@@ -8,8 +8,13 @@ import {
   ACTIVE, applyMessage, applyTicket, effectiveQuery, isUnread, loadSeen, markSeen, matches, saveSeen,
   type Filters, type SeenMap,
 } from '../logic'
-import type { Agent, Channel, Message, StreamEvent, Team, Ticket, TicketDetail, TicketPatch } from '../types'
+import { notify } from '../notify'
+import { applyPresence, type PresenceMap } from '../presence'
+import type { Agent, CannedResponse, Channel, Message, MessageOptions, StreamEvent, Team, Ticket, TicketDetail, TicketPatch } from '../types'
 import { toast } from './toasts'
+
+type Sender = (frame: unknown) => boolean
+type Navigate = (to: string) => void
 
 export const useDesk = defineStore('desk', () => {
   const meId = ref(0)
@@ -29,14 +34,63 @@ export const useDesk = defineStore('desk', () => {
   const seen = ref<SeenMap>({})
   const counts = ref<Record<string, string>>({})
   const live = ref(false)
+  const presence = ref<PresenceMap>({})
+  const canned = ref<CannedResponse[] | null>(null)
+  const cannedAvailable = ref(true)
+
+  // Last known assignee per ticket, to tell a new assignment to me.
+  const knownAssignee = new Map<number, number>()
+  const selfAssigning = new Set<number>()
+  let sender: Sender = () => false
+  let navigate: Navigate = () => {}
+  let viewingTicket = 0
 
   let listSeq = 0
+  let firstList: (() => void) | null = null
+  const firstListLoaded = new Promise<void>((r) => (firstList = r))
+  /** afterFirstList resolves once the first list is on screen (or after ms), so extras do not delay it. */
+  const afterFirstList = (ms = 2000) => Promise.race([firstListLoaded, new Promise<void>((r) => setTimeout(r, ms))])
   let refetchTimer: ReturnType<typeof setTimeout> | null = null
   let countTimer: ReturnType<typeof setTimeout> | null = null
 
   function init(me: Agent) {
     meId.value = me.id
     seen.value = loadSeen(localStorage, me.id)
+  }
+
+  /** connect gives the store a way to send stream frames and to navigate (from notifications). */
+  function connect(send: Sender, nav: Navigate) {
+    sender = send
+    navigate = nav
+  }
+
+  /** sendPresence tells the other agents that this agent views, types on or left a ticket. */
+  function sendPresence(type: 'viewing' | 'typing' | 'left', ticketId: number) {
+    if (type === 'viewing' || type === 'typing') viewingTicket = ticketId
+    else if (viewingTicket === ticketId) viewingTicket = 0
+    return sender({ type, ticket_id: ticketId })
+  }
+
+  /** resendPresence repeats the viewing frame after the stream (re)connected. */
+  function resendPresence() {
+    if (viewingTicket) sender({ type: 'viewing', ticket_id: viewingTicket })
+  }
+
+  function remember(tks: Ticket[]) {
+    for (const tk of tks) knownAssignee.set(tk.id, tk.assignee_id ?? 0)
+    if (knownAssignee.size > 20000) knownAssignee.clear()
+  }
+
+  async function loadCanned(force = false) {
+    if (canned.value && !force) return canned.value
+    try {
+      canned.value = (await api.canned()).canned_responses ?? []
+      cannedAvailable.value = true
+    } catch (e) {
+      canned.value = []
+      if ((e as { status?: number }).status === 404) cannedAvailable.value = false
+    }
+    return canned.value
   }
 
   async function loadDirectory() {
@@ -57,10 +111,13 @@ export const useDesk = defineStore('desk', () => {
       const page = await api.tickets({ ...query.value, limit: 100 })
       if (seq !== listSeq) return
       list.value = page.tickets
+      remember(page.tickets)
       next.value = page.next
       if (cursor.value >= list.value.length) cursor.value = Math.max(0, list.value.length - 1)
     } finally {
       if (seq === listSeq) loading.value = false
+      firstList?.()
+      firstList = null
     }
   }
 
@@ -70,6 +127,7 @@ export const useDesk = defineStore('desk', () => {
     const page = await api.tickets({ ...query.value, limit: 100, cursor: next.value })
     if (seq !== listSeq) return
     const ids = new Set(list.value.map((x) => x.id))
+    remember(page.tickets)
     list.value = [...list.value, ...page.tickets.filter((x) => !ids.has(x.id))]
     next.value = page.next
   }
@@ -84,6 +142,7 @@ export const useDesk = defineStore('desk', () => {
 
   async function openTicket(id: number) {
     const d = await api.ticket(id)
+    remember([d])
     current.value = d
     see(d)
     return d
@@ -108,11 +167,13 @@ export const useDesk = defineStore('desk', () => {
     const views: [string, TicketQuery][] = [
       ['mine', { assignee_id: 'me', status: ACTIVE }],
       ['unassigned', { assignee_id: 'none', status: ACTIVE }],
+      ['breached', { breached: true }],
     ]
     await Promise.all(
-      views.map(async ([k, q]) => {
+      views.map(async ([k, q]: [string, TicketQuery]) => {
         try {
           const p = await api.tickets({ ...q, limit: 200 })
+          remember(p.tickets)
           counts.value = { ...counts.value, [k]: p.next ? '200+' : String(p.tickets.length) }
         } catch {
           // counts are a convenience
@@ -152,12 +213,55 @@ export const useDesk = defineStore('desk', () => {
     if (cur && cur.id === m.ticket_id) current.value = { ...cur, messages: applyMessage(cur.messages, m) }
   }
 
+  /** noticeAssignment tells the agent about a ticket newly assigned to them. */
+  function noticeAssignment(tk: Ticket, created: boolean) {
+    const before = knownAssignee.get(tk.id)
+    const mine = tk.assignee_id === meId.value && meId.value > 0
+    if (mine && !selfAssigning.has(tk.id) && (created || (before !== undefined && before !== meId.value))) {
+      const text = t('toast.assigned', { n: tk.number, subject: tk.subject || '…' })
+      toast(text, { to: `/tickets/${tk.id}` })
+      notify(t('notify.assigned'), `#${tk.number} ${tk.subject}`, `assigned-${tk.id}`, () => navigate(`/tickets/${tk.id}`))
+    }
+    knownAssignee.set(tk.id, tk.assignee_id ?? 0)
+  }
+
+  function noticeSla(ev: StreamEvent) {
+    const tk = ev.ticket
+    if (!tk) return
+    // Only what concerns this agent: their tickets and unassigned ones.
+    if (tk.assignee_id && tk.assignee_id !== meId.value) return
+    const breached = ev.type === 'sla.breached'
+    const text = t(breached ? 'toast.slaBreached' : 'toast.slaWarning', { n: tk.number, subject: tk.subject || '…' })
+    toast(text, { to: `/tickets/${tk.id}`, kind: breached ? 'error' : 'info', ms: 10000 })
+    notify(t(breached ? 'notify.slaBreached' : 'notify.slaWarning'), `#${tk.number} ${tk.subject}`, `sla-${tk.id}`, () =>
+      navigate(`/tickets/${tk.id}`),
+    )
+  }
+
   /** applyEvent folds one realtime event into the store. */
   function applyEvent(ev: StreamEvent) {
     switch (ev.type) {
+      case 'ticket.viewing':
+      case 'ticket.typing':
+      case 'ticket.left': {
+        const isNew = !!ev.ticket_id && !!ev.agent && !presence.value[ev.ticket_id]?.[ev.agent.id]
+        presence.value = applyPresence(presence.value, ev, Date.now(), meId.value)
+        // Let a newcomer on the ticket we view know about us right away.
+        if (isNew && ev.type !== 'ticket.left' && ev.ticket_id === viewingTicket && ev.agent?.id !== meId.value) resendPresence()
+        break
+      }
+      case 'sla.warning':
+      case 'sla.breached':
+        if (ev.ticket) {
+          upsertTicket(ev.ticket)
+          noticeSla(ev)
+        }
+        scheduleCounts()
+        break
       case 'ticket.created':
       case 'ticket.updated':
         if (ev.ticket) {
+          noticeAssignment(ev.ticket, ev.type === 'ticket.created')
           upsertTicket(ev.ticket)
           if (ev.type === 'ticket.created') {
             toast(t('toast.newTicket', { n: ev.ticket.number, subject: ev.ticket.subject || '…' }), {
@@ -183,7 +287,15 @@ export const useDesk = defineStore('desk', () => {
   }
 
   async function patchTicket(id: number, patch: TicketPatch) {
-    const tk = await api.patchTicket(id, patch)
+    const self = patch.assignee_id === meId.value
+    if (self) selfAssigning.add(id)
+    let tk: Ticket
+    try {
+      tk = await api.patchTicket(id, patch)
+    } finally {
+      if (self) setTimeout(() => selfAssigning.delete(id), 3000)
+    }
+    knownAssignee.set(tk.id, tk.assignee_id ?? 0)
     upsertTicket(tk)
     // The change is recorded as an event message; fetch the timeline if open.
     if (current.value?.id === id) await refreshCurrent()
@@ -192,14 +304,22 @@ export const useDesk = defineStore('desk', () => {
   }
 
   async function bulkPatch(ids: number[], patch: TicketPatch) {
+    const self = patch.assignee_id === meId.value
+    if (self) for (const id of ids) selfAssigning.add(id)
     const results = await Promise.allSettled(ids.map((id) => api.patchTicket(id, patch)))
-    for (const r of results) if (r.status === 'fulfilled') upsertTicket(r.value)
+    if (self) setTimeout(() => ids.forEach((id) => selfAssigning.delete(id)), 3000)
+    for (const r of results) {
+      if (r.status === 'fulfilled') {
+        knownAssignee.set(r.value.id, r.value.assignee_id ?? 0)
+        upsertTicket(r.value)
+      }
+    }
     scheduleCounts()
     return results.filter((r) => r.status === 'rejected').length
   }
 
-  async function postMessage(id: number, text: string, note: boolean) {
-    const m = await api.postMessage(id, text, note)
+  async function postMessage(id: number, text: string, opts: MessageOptions = {}) {
+    const m = await api.postMessage(id, text, opts)
     upsertMessage(m)
     return m
   }
@@ -210,7 +330,8 @@ export const useDesk = defineStore('desk', () => {
 
   return {
     meId, agents, teams, channels, view, filters, query, list, next, loading, cursor, current, seen, counts, live,
-    init, loadDirectory, agentName, teamName, channelName, loadList, loadMore, setView, openTicket, refreshCurrent,
+    presence, canned, cannedAvailable, connect, sendPresence, resendPresence, loadCanned,
+    init, loadDirectory, afterFirstList, agentName, teamName, channelName, loadList, loadMore, setView, openTicket, refreshCurrent,
     see, unread, loadCounts, applyEvent, catchUp, patchTicket, bulkPatch, postMessage, retry,
   }
 })

@@ -17,14 +17,14 @@ export const useSession = defineStore('session', () => {
     } finally {
       checked.value = true
     }
-    if (agent.value) setLocale(localStorage.getItem('loket.lang') ?? agent.value.language)
+    if (agent.value) await setLocale(localStorage.getItem('loket.lang') ?? agent.value.language)
     return agent.value
   }
 
   async function login(email: string, password: string) {
     agent.value = (await api.login(email, password)).agent
     localStorage.removeItem('loket.lang')
-    setLocale(agent.value.language)
+    await setLocale(agent.value.language)
   }
 
   async function logout() {
@@ -37,7 +37,7 @@ export const useSession = defineStore('session', () => {
 
   /** Switches the interface language; saved on the agent when allowed, else locally. */
   async function setLanguage(lang: Lang) {
-    setLocale(lang)
+    await setLocale(lang)
     localStorage.setItem('loket.lang', lang)
     if (agent.value?.role === 'admin') {
       try {
