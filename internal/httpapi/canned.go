@@ -35,21 +35,7 @@ func (s *Server) saveCanned(w http.ResponseWriter, r *http.Request, p *principal
 	if c.Title == "" || strings.TrimSpace(c.Text) == "" {
 		return domain.Invalid("missing_field", "title and text are required")
 	}
-	err = s.store.Tx(r.Context(), func(tx *store.Store) error {
-		if err := tx.SaveCannedResponse(r.Context(), c); err != nil {
-			return err
-		}
-		return tx.Audit(r.Context(), p.agent.Name, "canned_response.save", c.Title, "")
-	})
-	if err != nil {
-		return err
-	}
-	status := http.StatusOK
-	if id == 0 {
-		status = http.StatusCreated
-	}
-	writeJSON(w, status, c)
-	return nil
+	return s.saved(w, r, p, id, c, "canned_response.save", c.Title, func(tx *store.Store) error { return tx.SaveCannedResponse(r.Context(), c) })
 }
 
 func (s *Server) deleteCanned(w http.ResponseWriter, r *http.Request, p *principal) error {

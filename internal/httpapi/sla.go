@@ -40,22 +40,7 @@ func (s *Server) saveCalendar(w http.ResponseWriter, r *http.Request, p *princip
 	if _, err := sla.NewCalendar(c.Config); err != nil {
 		return domain.Invalid("invalid_calendar", err.Error())
 	}
-	err = s.store.Tx(r.Context(), func(tx *store.Store) error {
-		if err := tx.SaveCalendar(r.Context(), c); err != nil {
-			return err
-		}
-		return tx.Audit(r.Context(), p.agent.Name, "calendar.save", c.Name, "")
-	})
-	if err != nil {
-		return err
-	}
-	s.desk.InvalidateSLA()
-	status := http.StatusOK
-	if id == 0 {
-		status = http.StatusCreated
-	}
-	writeJSON(w, status, c)
-	return nil
+	return s.saved(w, r, p, id, c, "calendar.save", c.Name, func(tx *store.Store) error { return tx.SaveCalendar(r.Context(), c) })
 }
 
 func (s *Server) listPolicies(w http.ResponseWriter, r *http.Request, _ *principal) error {
@@ -104,22 +89,7 @@ func (s *Server) savePolicy(w http.ResponseWriter, r *http.Request, p *principal
 			return domain.Invalid("invalid_policy", "targets are minutes and cannot be negative")
 		}
 	}
-	err = s.store.Tx(r.Context(), func(tx *store.Store) error {
-		if err := tx.SavePolicy(r.Context(), &pol); err != nil {
-			return err
-		}
-		return tx.Audit(r.Context(), p.agent.Name, "sla_policy.save", pol.Name, "")
-	})
-	if err != nil {
-		return err
-	}
-	s.desk.InvalidateSLA()
-	status := http.StatusOK
-	if id == 0 {
-		status = http.StatusCreated
-	}
-	writeJSON(w, status, pol)
-	return nil
+	return s.saved(w, r, p, id, pol, "sla_policy.save", pol.Name, func(tx *store.Store) error { return tx.SavePolicy(r.Context(), &pol) })
 }
 
 // optionalPathID is the {id} of a PUT, or 0 for the POST that creates.
@@ -128,4 +98,25 @@ func optionalPathID(r *http.Request) (int64, error) {
 		return 0, nil
 	}
 	return pathID(r, "id")
+}
+
+// saved runs an admin's save in a transaction with its audit entry, then
+// answers 201 for a new resource (id 0) or 200 for a replaced one.
+func (s *Server) saved(w http.ResponseWriter, r *http.Request, p *principal, id int64, v any, action, target string, save func(*store.Store) error) error {
+	err := s.store.Tx(r.Context(), func(tx *store.Store) error {
+		if err := save(tx); err != nil {
+			return err
+		}
+		return tx.Audit(r.Context(), p.agent.Name, action, target, "")
+	})
+	if err != nil {
+		return err
+	}
+	s.desk.InvalidateSLA() // cheap, and calendars and policies feed it
+	status := http.StatusOK
+	if id == 0 {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, v)
+	return nil
 }
