@@ -155,7 +155,9 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, viewer domain.Viewer
 		return // Accept has answered the request
 	}
 	conn.SetReadLimit(1024)
-	c := &client{viewer: viewer, agent: agent, send: make(chan []byte, 256), gone: make(chan struct{})}
+	// A burst of a thousand events may wait for a slow client; beyond
+	// that the client is dropped and catches up after reconnecting.
+	c := &client{viewer: viewer, agent: agent, send: make(chan []byte, 1024), gone: make(chan struct{})}
 	h.mu.Lock()
 	h.clients[c] = struct{}{}
 	h.mu.Unlock()
