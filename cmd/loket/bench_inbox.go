@@ -22,8 +22,9 @@ type inboxOp struct {
 	rows int // results returned, over all runs
 }
 
-// time runs f, which returns how many results it got, and records it.
-func (op *inboxOp) time(f func() (int, error)) error {
+// measure runs f, which returns how many results it got, and records how
+// long it took.
+func (op *inboxOp) measure(f func() (int, error)) error {
 	t0 := time.Now()
 	n, err := f()
 	if err != nil {
@@ -65,45 +66,26 @@ func benchInbox(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 
-	teams, err := st.Teams(ctx)
-	if err != nil {
-		return err
-	}
 	last, err := lastTicketID(ctx, st)
 	if err != nil {
 		return err
 	}
-	// The agent is the first of the team with the longest queue.
-	active := []domain.TicketStatus{domain.StatusNew, domain.StatusOpen, domain.StatusPending}
-	var team *domain.Team
-	var queue store.TicketFilter
-	var queued int
-	var cursors []string // of the queue's pages beyond the first
-	for _, t := range teams {
-		if len(t.AgentIDs) == 0 {
-			continue
-		}
-		f := store.TicketFilter{Viewer: domain.Viewer{AgentID: t.AgentIDs[0], Role: domain.RoleAgent, TeamIDs: []int64{t.ID}},
-			Statuses: active, Limit: 50}
-		n, cs, err := walkQueue(ctx, st, f)
-		if err != nil {
-			return err
-		}
-		if team == nil || n > queued {
-			team, queue, queued, cursors = t, f, n, cs
-		}
+	team, queue, queued, cursors, err := longestQueue(ctx, st)
+	if err != nil {
+		return err
 	}
 	if team == nil || last == 0 {
 		return errors.New("bench inbox: the database has no tickets or no team with agents; fill it with loket bench seed first")
 	}
 	agent, supervisor := queue.Viewer, domain.Viewer{Role: domain.RoleSupervisor}
+	active := queue.Statuses
 	fmt.Printf("Loket inbox benchmark on %s: ticket ids up to %d\nmachine: %s\n", st.URL(), last, machineLoad())
 	fmt.Printf("agent %d of team %q: queue of %d tickets (new, open, pending) in %d pages of 50\n",
 		agent.AgentID, team.Name, queued, len(cursors)+1)
 
 	ops := []*inboxOp{
 		{name: "agent queue, page 1"},
-		{name: fmt.Sprintf("agent queue, page 2–%d by cursor", len(cursors)+1)},
+		{name: fmt.Sprintf("agent queue, a random page of 2–%d by cursor", len(cursors)+1)},
 		{name: "supervisor all open, page 1"},
 		{name: "ticket open (ticket + contact + messages)"},
 		{name: fmt.Sprintf("text search %q", word)},
@@ -113,7 +95,7 @@ func benchInbox(ctx context.Context, args []string) error {
 	rng := rand.New(rand.NewPCG(seed, 0x1b0c))
 
 	iteration := func(search bool) error {
-		err := queue1.time(func() (int, error) {
+		err := queue1.measure(func() (int, error) {
 			p, err := st.Tickets(ctx, queue)
 			if err != nil {
 				return 0, err
@@ -126,7 +108,7 @@ func benchInbox(ctx context.Context, args []string) error {
 		for range min(pages, len(cursors)) {
 			f := queue
 			f.Cursor = cursors[rng.IntN(len(cursors))]
-			err := deep.time(func() (int, error) {
+			err := deep.measure(func() (int, error) {
 				p, err := st.Tickets(ctx, f)
 				if err != nil {
 					return 0, err
@@ -137,7 +119,7 @@ func benchInbox(ctx context.Context, args []string) error {
 				return err
 			}
 		}
-		err = allOpen.time(func() (int, error) {
+		err = allOpen.measure(func() (int, error) {
 			p, err := st.Tickets(ctx, store.TicketFilter{Viewer: supervisor, Statuses: active, Limit: 50})
 			if err != nil {
 				return 0, err
@@ -148,7 +130,7 @@ func benchInbox(ctx context.Context, args []string) error {
 			return err
 		}
 		var number int64
-		err = open.time(func() (int, error) {
+		err = open.measure(func() (int, error) {
 			t, err := st.Ticket(ctx, 1+rng.Int64N(last))
 			if err != nil {
 				return 0, err
@@ -167,7 +149,7 @@ func benchInbox(ctx context.Context, args []string) error {
 			op   *inboxOp
 			text string
 		}{{searchWord, word}, {searchOrder, "BN" + strconv.FormatInt(number, 10)}} {
-			err := s.op.time(func() (int, error) {
+			err := s.op.measure(func() (int, error) {
 				p, err := st.Tickets(ctx, store.TicketFilter{Viewer: supervisor, Text: s.text, Limit: 50})
 				if err != nil {
 					return 0, err
@@ -207,6 +189,34 @@ func benchInbox(ctx context.Context, args []string) error {
 	}
 	printTable(os.Stdout, slices.Concat(latencyHeader, []string{"results"}), rows)
 	return nil
+}
+
+// longestQueue finds the team with the longest queue of new, open and
+// pending tickets and returns it with the queue's filter for the team's
+// first agent (a non-admin viewer of that team only), its length and the
+// cursors of its pages beyond the first. team is nil without a team that
+// has agents.
+func longestQueue(ctx context.Context, st *store.Store) (team *domain.Team, queue store.TicketFilter, queued int, cursors []string, err error) {
+	teams, err := st.Teams(ctx)
+	if err != nil {
+		return nil, queue, 0, nil, err
+	}
+	active := []domain.TicketStatus{domain.StatusNew, domain.StatusOpen, domain.StatusPending}
+	for _, t := range teams {
+		if len(t.AgentIDs) == 0 {
+			continue
+		}
+		f := store.TicketFilter{Viewer: domain.Viewer{AgentID: t.AgentIDs[0], Role: domain.RoleAgent, TeamIDs: []int64{t.ID}},
+			Statuses: active, Limit: 50}
+		n, cs, err := walkQueue(ctx, st, f)
+		if err != nil {
+			return nil, queue, 0, nil, err
+		}
+		if team == nil || n > queued {
+			team, queue, queued, cursors = t, f, n, cs
+		}
+	}
+	return team, queue, queued, cursors, nil
 }
 
 // walkQueue follows f's pages to the end (at most 10,000) and returns how

@@ -56,7 +56,7 @@ func benchSeed(ctx context.Context, args []string) error {
 	fs.IntVar(&o.tickets, "tickets", 0, "number of tickets to add (required)")
 	fs.IntVar(&o.perTicket, "messages-per-ticket", 10, "messages on each ticket")
 	fs.IntVar(&o.batch, "batch", 1000, "tickets per transaction")
-	fs.Uint64Var(&o.seed, "seed", 1, "random seed: the same seed gives the same data")
+	fs.Uint64Var(&o.seed, "seed", 1, "random seed: the same seed gives the same data (its times relative to now)")
 	fs.Parse(args)
 	switch {
 	case fs.NArg() > 0:
@@ -130,11 +130,13 @@ type seeder struct {
 	contactsMade, identities, tags, messages, rows int
 }
 
+// seedTeam is a seeded team and its agents.
 type seedTeam struct {
 	id     int64
 	agents []int64
 }
 
+// seedContact is a seeded customer.
 type seedContact struct {
 	id   int64
 	addr domain.Identity // where the customer writes from

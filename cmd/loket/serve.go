@@ -210,14 +210,22 @@ func bootstrap(ctx context.Context, st *store.Store, c *config) (string, error) 
 	return out.String(), nil
 }
 
-// checkSLAs raises SLA warnings and breaches as they come due.
+// checkSLAs raises SLA warnings and breaches as they come due, and keeps
+// the query planner's statistics fresh once an hour.
 func checkSLAs(ctx context.Context, d *desk.Desk, log *slog.Logger) {
 	tick := time.NewTicker(15 * time.Second)
 	defer tick.Stop()
+	optimize := time.NewTicker(time.Hour)
+	defer optimize.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-optimize.C:
+			if err := d.Store().Optimize(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("optimize database", "err", err)
+			}
+			continue
 		case <-tick.C:
 		}
 		for {

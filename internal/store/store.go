@@ -77,7 +77,9 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	// WAL lets readers run beside the writer; synchronous(FULL) makes every
 	// commit durable before it is acknowledged; immediate transactions take
 	// the write lock up front instead of failing half-way.
-	base := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
+	// temp_store(memory) keeps statement journals of savepoints off disk.
+	base := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)" +
+		"&_pragma=temp_store(memory)"
 	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -158,6 +160,22 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	return s.Optimize(ctx)
+}
+
+// Optimize refreshes the query planner's statistics where they are stale,
+// so that queries keep choosing the right index as tables grow (PostgreSQL
+// does this itself with autovacuum). The analysis is bounded, so it stays
+// quick on large databases; the server runs it at start and every hour.
+func (s *Store) Optimize(ctx context.Context) error {
+	if s.dialect != SQLite {
+		return nil
+	}
+	for _, q := range []string{"PRAGMA analysis_limit=1000", "PRAGMA optimize=0x10002"} {
+		if _, err := s.writer.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("optimize: %w", err)
+		}
 	}
 	return nil
 }
