@@ -44,4 +44,4 @@ bench:
 
 clean:
 	rm -rf bin
-	find web/agent/dist -mindepth 1 ! -name .gitkeep -delete
+	find web/agent/build -mindepth 1 ! -name .gitkeep -delete

@@ -1,9 +1,9 @@
 // Package web serves the agent web app, a single-page application built by
-// Vite into web/agent/dist and embedded in the binary.
+// Vite into web/agent/build and embedded in the binary.
 //
 // Hashed build output under /assets/ is cached forever; index.html is served,
 // never cached, for every other path so that the app's router can take over
-// (SPA fallback). When the app has not been built (dist holds only .gitkeep),
+// (SPA fallback). When the app has not been built (build holds only .gitkeep),
 // every page explains how to build it.
 package web
 
@@ -21,7 +21,7 @@ import (
 	"time"
 )
 
-//go:embed all:agent/dist
+//go:embed all:agent/build
 var dist embed.FS
 
 // ContentSecurityPolicy is sent with every answer of the handler. Scripts
@@ -39,7 +39,7 @@ const (
 	cacheNone      = "no-cache"
 )
 
-// notBuilt is the page served when agent/dist/index.html is absent.
+// notBuilt is the page served when agent/build/index.html is absent.
 const notBuilt = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Loket</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
@@ -52,14 +52,14 @@ const notBuilt = `<!doctype html>
 
 // Handler serves the embedded agent web app.
 func Handler() http.Handler {
-	sub, err := fs.Sub(dist, "agent/dist")
+	sub, err := fs.Sub(dist, "agent/build")
 	if err != nil {
 		panic(err) // cannot happen: the directory is embedded
 	}
 	return newHandler(sub)
 }
 
-// handler serves a built Vite app from fsys (the contents of dist).
+// handler serves a built Vite app from fsys (the contents of build).
 type handler struct {
 	fsys  fs.FS
 	index []byte // nil when the app is not built

@@ -10,6 +10,7 @@ export default defineConfig({
   plugins: [vue()],
   build: {
     target: 'es2022',
+    outDir: 'build',
     assetsDir: 'assets',
     reportCompressedSize: true,
   },

@@ -12,10 +12,10 @@ before(async () => {
   loket = await startLoket()
   base = loket.url
   if (!(await servesApp(loket.url))) {
-    // The server does not embed the app (yet): serve dist same-origin in front of it.
+    // The server does not embed the app (yet): serve build same-origin in front of it.
     proxy = await startProxy(loket.url)
     base = proxy.url
-    console.log(`# server does not serve the web app; using a proxy for web/agent/dist at ${base}`)
+    console.log(`# server does not serve the web app; using a proxy for web/agent/build at ${base}`)
   }
   browser = await launchBrowser()
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' })

@@ -4,7 +4,7 @@
 // The server is `go run ./cmd/loket serve` from the repository root, or the
 // binary named by LOKET_BIN. When that server does not serve the agent web
 // app itself (not wired or built without it), a small same-origin proxy
-// serves web/agent/dist and forwards /api (and the WebSocket) to it.
+// serves web/agent/build and forwards /api (and the WebSocket) to it.
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
@@ -17,7 +17,7 @@ import { chromium } from 'playwright-core'
 const here = path.dirname(fileURLToPath(import.meta.url))
 export const agentDir = path.resolve(here, '..')
 export const repoRoot = path.resolve(agentDir, '../..')
-export const distDir = path.join(agentDir, 'dist')
+export const distDir = path.join(agentDir, 'build')
 export const screenshotDir = path.join(repoRoot, 'docs/screenshots')
 
 export function freePort() {
@@ -109,9 +109,9 @@ export async function servesApp(url) {
 
 const types = { '.js': 'text/javascript', '.css': 'text/css', '.html': 'text/html; charset=utf-8', '.svg': 'image/svg+xml' }
 
-/** startProxy serves dist and forwards /api (HTTP and WebSocket) to target. */
+/** startProxy serves build and forwards /api (HTTP and WebSocket) to target. */
 export async function startProxy(target) {
-  if (!existsSync(path.join(distDir, 'index.html'))) throw new Error('web/agent/dist is not built: run npm run build')
+  if (!existsSync(path.join(distDir, 'index.html'))) throw new Error('web/agent/build is not built: run npm run build')
   const t = new URL(target)
   const server = http.createServer((req, res) => {
     if (req.url.startsWith('/api/')) {

@@ -9,7 +9,7 @@
 //                    holds no database yet (100000 tickets take minutes)
 //   LOKET_PERF_TICKETS  tickets to seed (default 100000)
 //   LOKET_BIN        a loket binary; default: built from the repository now,
-//                    so that it embeds the current web/agent/dist
+//                    so that it embeds the current web/agent/build
 //   PERF_RUNS        runs per figure (default 5; the median is reported)
 //
 // It prints: the gzip size of the first-load JS and CSS (the assets
@@ -40,7 +40,7 @@ const log = (...a) => console.error('#', ...a)
 function binary() {
   if (process.env.LOKET_BIN) return process.env.LOKET_BIN
   const out = path.join(tmpdir(), `loket-perf-bin-${process.pid}`)
-  log('building loket (embeds web/agent/dist)…')
+  log('building loket (embeds web/agent/build)…')
   execFileSync('go', ['build', '-o', out, './cmd/loket'], { cwd: repoRoot, stdio: 'inherit' })
   return out
 }
