@@ -136,12 +136,9 @@ func (e *Engine) SetTeam(t Team, now time.Time) ([]Decision, error) {
 	if !t.Mode.valid() {
 		return nil, ErrBadMode
 	}
-	var c *Capacity
-	if t.Capacity != nil {
-		if err := t.Capacity.validate(); err != nil {
-			return nil, err
-		}
-		c = t.Capacity.clone()
+	c, err := checkedCopy(t.Capacity)
+	if err != nil {
+		return nil, err
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -171,12 +168,9 @@ func (e *Engine) SetAgent(ag Agent, now time.Time) ([]Decision, error) {
 	if !ag.Presence.valid() {
 		return nil, ErrBadPresence
 	}
-	var own *Capacity
-	if ag.Capacity != nil {
-		if err := ag.Capacity.validate(); err != nil {
-			return nil, err
-		}
-		own = ag.Capacity.clone()
+	own, err := checkedCopy(ag.Capacity)
+	if err != nil {
+		return nil, err
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -626,4 +620,16 @@ func (e *Engine) offer(b *bucket, why string) {
 			return // no progress; cannot happen since a has room for the head
 		}
 	}
+}
+
+// checkedCopy validates an optional capacity and copies it, so the caller
+// cannot change it behind the engine's back; nil stays nil.
+func checkedCopy(c *Capacity) (*Capacity, error) {
+	if c == nil {
+		return nil, nil
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c.clone(), nil
 }
