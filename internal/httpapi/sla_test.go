@@ -41,3 +41,11 @@ func TestSLA_CalendarsAndPoliciesShapeTicketDueTimes(t *testing.T) {
 		}
 	})
 }
+
+func TestSLA_ReplacingAMissingCalendarOrPolicyIsNotFound(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st)
+		e.do("PUT", "/api/v1/calendars/99", e.token, `{"name":"X","config":{"time_zone":"UTC","hours":{"mon":[{"start":"09:00","end":"17:00"}]}}}`, 404, nil)
+		e.do("PUT", "/api/v1/sla-policies/99", e.token, `{"name":"X","targets":{"normal":{"first_response":30}}}`, 404, nil)
+	})
+}

@@ -31,19 +31,14 @@ func (s *Store) SaveCalendar(ctx context.Context, c *Calendar) error {
 		err = s.q.QueryRowContext(ctx, "INSERT INTO calendars (name, config, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id",
 			c.Name, string(cfg), now).Scan(&c.ID)
 	} else {
-		var res interface{ RowsAffected() (int64, error) }
-		res, err = s.q.ExecContext(ctx, "UPDATE calendars SET name = $2, config = $3, updated_at = $4 WHERE id = $1", c.ID, c.Name, string(cfg), now)
-		if err == nil {
-			if n, _ := res.RowsAffected(); n == 0 {
-				return fmt.Errorf("calendar %d: %w", c.ID, errNotFound)
-			}
-		}
+		err = s.q.QueryRowContext(ctx, "UPDATE calendars SET name = $2, config = $3, updated_at = $4 WHERE id = $1 RETURNING created_at",
+			c.ID, c.Name, string(cfg), now).Scan(&c.CreatedAt)
 	}
 	if isUnique(err) {
 		return domain.Invalid("name_taken", fmt.Sprintf("a calendar named %q already exists", c.Name))
 	}
 	if err != nil {
-		return fmt.Errorf("save calendar %s: %w", c.Name, err)
+		return notFound(fmt.Sprintf("save calendar %d", c.ID), err)
 	}
 	return nil
 }
@@ -82,16 +77,10 @@ func (s *Store) SavePolicy(ctx context.Context, p *sla.Policy) error {
 			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`,
 			p.Name, p.Position, p.Enabled, string(cond), string(targets), nullID(p.CalendarID), p.WarnPercent, now).Scan(&p.ID)
 	} else {
-		var res interface{ RowsAffected() (int64, error) }
-		res, err = s.q.ExecContext(ctx,
+		err = s.q.QueryRowContext(ctx,
 			`UPDATE sla_policies SET name = $2, position = $3, enabled = $4, conditions = $5, targets = $6, calendar_id = $7,
-			 warn_percent = $8, updated_at = $9 WHERE id = $1`,
-			p.ID, p.Name, p.Position, p.Enabled, string(cond), string(targets), nullID(p.CalendarID), p.WarnPercent, now)
-		if err == nil {
-			if n, _ := res.RowsAffected(); n == 0 {
-				return fmt.Errorf("sla policy %d: %w", p.ID, errNotFound)
-			}
-		}
+			 warn_percent = $8, updated_at = $9 WHERE id = $1 RETURNING id`,
+			p.ID, p.Name, p.Position, p.Enabled, string(cond), string(targets), nullID(p.CalendarID), p.WarnPercent, now).Scan(&p.ID)
 	}
 	switch {
 	case isUnique(err):
@@ -99,7 +88,7 @@ func (s *Store) SavePolicy(ctx context.Context, p *sla.Policy) error {
 	case isForeignKey(err):
 		return domain.Invalid("unknown_calendar", fmt.Sprintf("calendar %d does not exist", p.CalendarID))
 	case err != nil:
-		return fmt.Errorf("save sla policy %s: %w", p.Name, err)
+		return notFound(fmt.Sprintf("save sla policy %d", p.ID), err)
 	}
 	return nil
 }
