@@ -33,6 +33,10 @@ type Config struct {
 	Ready func() bool
 	// Web serves the agent web app at / when set.
 	Web http.Handler
+	// Help serves the public help center under /help when set.
+	Help http.Handler
+	// Widget serves the website chat script under /widget/ when set.
+	Widget http.Handler
 }
 
 // Server is the HTTP side of Loket.
@@ -46,6 +50,8 @@ type Server struct {
 	secure   bool
 	ready    func() bool
 	web      http.Handler
+	help     http.Handler
+	widget   http.Handler
 	limits   *limiter
 	csrf     *http.CrossOriginProtection
 }
@@ -54,7 +60,7 @@ type Server struct {
 func New(cfg Config) *Server {
 	s := &Server{
 		desk: cfg.Desk, store: cfg.Store, blobs: cfg.Blobs, hub: cfg.Hub, channels: cfg.Channels, log: cfg.Log,
-		secure: cfg.SecureCookies, ready: cfg.Ready, web: cfg.Web,
+		secure: cfg.SecureCookies, ready: cfg.Ready, web: cfg.Web, help: cfg.Help, widget: cfg.Widget,
 		limits: newLimiter(),
 		csrf:   http.NewCrossOriginProtection(),
 	}
@@ -142,6 +148,12 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/dead-letters/{id}/retry", admin, s.retryDeadLetter},
 
 		{"GET", "/api/v1/stream", anyAgent, s.stream},
+
+		// Routing: presence, queues, get-next, estimated wait.
+
+		// Knowledge base.
+
+		// Website chat (visitor side).
 	}
 }
 
@@ -154,6 +166,13 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(http.StatusNotFound, "not_found", "no API route %s %s; see /api/v1/openapi.json", r.Method, r.URL.Path))
 	})
+	if s.help != nil {
+		mux.Handle("/help", s.help)
+		mux.Handle("/help/", s.help)
+	}
+	if s.widget != nil {
+		mux.Handle("/widget/", s.widget)
+	}
 	if s.web != nil {
 		mux.Handle("/", s.web)
 	}
