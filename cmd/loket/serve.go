@@ -19,6 +19,7 @@ import (
 	"loket.dev/loket/internal/channel/api"
 	"loket.dev/loket/internal/channel/email"
 	"loket.dev/loket/internal/desk"
+	"loket.dev/loket/internal/dispatch"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/httpapi"
 	"loket.dev/loket/internal/outbox"
@@ -70,6 +71,9 @@ func serve(ctx context.Context, args []string) error {
 	d = desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channels, Events: events, Region: c.Region, Log: log, Wake: worker.Wake})
 	background.Go(func() { worker.Run(runCtx) })
 	background.Go(func() { checkSLAs(runCtx, d, log) })
+	router := dispatch.New(dispatch.Config{Store: st, Desk: d, Events: events, Log: log})
+	hub.Listen(router)
+	background.Go(func() { router.Run(runCtx) })
 
 	// E-mail: mailboxes watched over IMAP, and an optional SMTP receiver.
 	inbox := &email.Inbox{Receiver: d, Deliveries: d, Acks: &email.Acknowledger{Sender: d}, Log: log}
@@ -106,6 +110,7 @@ func serve(ctx context.Context, args []string) error {
 		Desk: d, Store: st, Blobs: blobs, Hub: hub, Channels: channels, Log: log,
 		SecureCookies: strings.HasPrefix(c.BaseURL, "https://"),
 		Web:           web.Handler(),
+		Router:        router,
 	})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
@@ -181,7 +186,7 @@ func bootstrap(ctx context.Context, st *store.Store, c *config) (string, error) 
 		if c.NoDemo {
 			return nil
 		}
-		team := &domain.Team{Name: "Support"}
+		team := &domain.Team{Name: "Support", Mode: domain.ModeMostFree}
 		if err := tx.CreateTeam(ctx, team); err != nil {
 			return err
 		}

@@ -31,6 +31,10 @@ type Config struct {
 	MaxBatch int
 	// Now is the clock in Unix milliseconds; tests set it, nil is the real one.
 	Now func() int64
+	// BotActive reports whether the FAQ bot takes a new conversation on
+	// the channel at a time; such tickets start with bot_state "active" and
+	// are not routed to agents until the bot hands them over. Nil: never.
+	BotActive func(ch *domain.Channel, at int64) bool
 }
 
 // Desk runs the use cases.
@@ -43,14 +47,15 @@ type Desk struct {
 	log      *slog.Logger
 	wake     func()
 
-	receives chan *receiveReq
-	maxBatch int
-	stop     chan struct{}
-	wg       sync.WaitGroup
-	closing  sync.RWMutex
-	closed   bool
-	sla      slaCache
-	now      func() int64
+	receives  chan *receiveReq
+	maxBatch  int
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	closing   sync.RWMutex
+	closed    bool
+	sla       slaCache
+	now       func() int64
+	botActive func(ch *domain.Channel, at int64) bool
 }
 
 // New starts a Desk. Call Close to flush pending receives and stop.
@@ -58,10 +63,11 @@ func New(cfg Config) *Desk {
 	d := &Desk{
 		store: cfg.Store, blobs: cfg.Blobs, channels: cfg.Channels, events: cfg.Events,
 		region: cfg.Region, log: cfg.Log, wake: cfg.Wake,
-		receives: make(chan *receiveReq, 4096),
-		maxBatch: cfg.MaxBatch,
-		stop:     make(chan struct{}),
-		now:      cfg.Now,
+		receives:  make(chan *receiveReq, 4096),
+		maxBatch:  cfg.MaxBatch,
+		stop:      make(chan struct{}),
+		now:       cfg.Now,
+		botActive: cfg.BotActive,
 	}
 	if d.now == nil {
 		d.now = store.Now

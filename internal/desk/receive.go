@@ -432,6 +432,15 @@ func (d *Desk) findTicket(ctx context.Context, tx *store.Store, in *channel.Inbo
 		}
 		if !in.Automatic {
 			t.FirstCustomerAt, t.LastCustomerAt = now, now
+			if d.botActive != nil {
+				ch, err := tx.Channel(ctx, in.ChannelID)
+				if err != nil {
+					return nil, false, err
+				}
+				if d.botActive(ch, now) {
+					t.BotState = domain.BotActive
+				}
+			}
 		}
 		if err := tx.CreateTicket(ctx, t); err != nil {
 			return nil, false, err

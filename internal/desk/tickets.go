@@ -19,6 +19,8 @@ type TicketChange struct {
 	TeamID     *int64
 	Tags       *[]string
 	Subject    *string
+	Skills     *[]string
+	BotState   *string
 }
 
 // UpdateTicket applies a change made by an agent (actorID) and records each
@@ -76,6 +78,23 @@ func (d *Desk) UpdateTicket(ctx context.Context, ticketID, actorID int64, ch Tic
 		if ch.Subject != nil && strings.TrimSpace(*ch.Subject) != t.Subject {
 			t.Subject = strings.TrimSpace(*ch.Subject)
 			notes = append(notes, "subject changed")
+		}
+		if ch.Skills != nil {
+			skills, err := domain.NormalizeSkills(*ch.Skills)
+			if err != nil {
+				return err
+			}
+			if strings.Join(skills, ",") != strings.Join(t.Skills, ",") {
+				notes = append(notes, "skills: "+strings.Join(skills, ", "))
+				t.Skills = skills
+			}
+		}
+		if ch.BotState != nil && *ch.BotState != t.BotState {
+			if err := domain.ValidBotState(*ch.BotState); err != nil {
+				return err
+			}
+			notes = append(notes, botNote(*ch.BotState))
+			t.BotState = *ch.BotState
 		}
 		if ch.Tags != nil {
 			tags, err := domain.NormalizeTags(*ch.Tags)
@@ -187,4 +206,17 @@ func (d *Desk) MergeContacts(ctx context.Context, survivorID, mergedID, actorID 
 	}
 	d.publish(ctx, events)
 	return survivor, nil
+}
+
+// botNote describes a change of the bot's hold on the timeline.
+func botNote(state string) string {
+	switch state {
+	case domain.BotActive:
+		return "the bot is answering"
+	case domain.BotHandedOver:
+		return "the bot handed the conversation to the team"
+	case domain.BotResolved:
+		return "resolved by the bot"
+	}
+	return "the bot stopped answering"
 }

@@ -12,6 +12,15 @@ const (
 	EventTicketViewing = "ticket.viewing"
 	EventTicketTyping  = "ticket.typing"
 	EventTicketLeft    = "ticket.left"
+	// Routing: an agent's presence or settings changed, a team's settings
+	// changed. They carry ids only; the router reloads what it needs.
+	EventAgentPresence = "agent.presence"
+	EventAgentUpdated  = "agent.updated"
+	EventTeamUpdated   = "team.updated"
+	// Between nodes only, never to browsers: an agent asks the routing
+	// leader for its next ticket, and the leader's answer.
+	EventRoutingNext     = "routing.next"
+	EventRoutingNextDone = "routing.next.done"
 )
 
 // AgentRef names the agent an event is about.
@@ -33,6 +42,15 @@ type Event struct {
 	Ticket     *Ticket   `json:"ticket,omitempty"`
 	Message    *Message  `json:"message,omitempty"`
 	Agent      *AgentRef `json:"agent,omitempty"` // presence events: who is viewing or typing
+	Presence   string    `json:"presence,omitempty"`
+	// Request ties a routing.next request to its answer.
+	Request int64 `json:"request,omitempty"`
+}
+
+// Internal reports whether the event only travels between nodes and is
+// never shown to agents.
+func (e *Event) Internal() bool {
+	return e.Type == EventRoutingNext || e.Type == EventRoutingNextDone
 }
 
 // Publisher receives events once their transaction has committed.

@@ -14,6 +14,25 @@ type Agent struct {
 	Disabled  bool    `json:"disabled"`
 	TeamIDs   []int64 `json:"team_ids"`
 	CreatedAt int64   `json:"created_at"`
+	Routing
+}
+
+// Routing is how the router sees an agent: whether it takes pushed work,
+// what it can handle and how much at once.
+type Routing struct {
+	Presence   string   `json:"presence"` // online, away or offline
+	PresenceAt int64    `json:"presence_at,omitempty"`
+	Skills     []string `json:"skills"`
+	// Capacity overrides the team's; nil means the team's.
+	Capacity *Capacity `json:"capacity"`
+}
+
+// Capacity is an agent's budget of concurrent work in units and the cost
+// of one item per channel kind; kinds not listed cost Other.
+type Capacity struct {
+	Budget int            `json:"budget"`
+	Costs  map[string]int `json:"costs"`
+	Other  int            `json:"other"`
 }
 
 // Viewer returns what decides which tickets a can see.
@@ -25,6 +44,14 @@ type Team struct {
 	Name      string  `json:"name"`
 	AgentIDs  []int64 `json:"agent_ids"`
 	CreatedAt int64   `json:"created_at"`
+	// Mode is how the queue hands out work: manual, round_robin or most_free.
+	Mode string `json:"mode"`
+	// Capacity is the default for members without their own; nil means
+	// the built-in default.
+	Capacity *Capacity `json:"capacity"`
+	// ReassignAfter is how many seconds an agent may be away or offline
+	// before its tickets of this team return to the queue; 0 never.
+	ReassignAfter int64 `json:"reassign_after_seconds"`
 }
 
 // Channel is one configured connection to customers.
@@ -78,6 +105,15 @@ type Ticket struct {
 	LastAgentAt     int64        `json:"last_agent_at,omitempty"`
 	CreatedAt       int64        `json:"created_at"`
 	UpdatedAt       int64        `json:"updated_at"`
+	// Skills an agent must all have to get the ticket pushed.
+	Skills []string `json:"skills"`
+	// BotState is the FAQ bot's hold: "" none, "active" (routing leaves
+	// the ticket to the bot), "handed_over" or "resolved" (by the bot).
+	BotState string `json:"bot_state,omitempty"`
+	// The customer's rating (1-5) and comment after the ticket was solved.
+	CSATScore   int    `json:"csat_score,omitempty"`
+	CSATComment string `json:"csat_comment,omitempty"`
+	CSATAt      int64  `json:"csat_at,omitempty"`
 	SLA
 }
 

@@ -1,7 +1,7 @@
 package httpapi
 
 import (
-	"fmt"
+	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -18,6 +18,9 @@ type agentRequest struct {
 	Password *string      `json:"password"`
 	Disabled *bool        `json:"disabled"`
 	TeamIDs  *[]int64     `json:"team_ids"`
+	Skills   *[]string    `json:"skills"`
+	// Capacity is absent to keep, null to use the team's, or an object.
+	Capacity optional[domain.Capacity] `json:"capacity"`
 }
 
 var languages = map[string]bool{"en": true, "nl": true, "de": true}
@@ -34,6 +37,17 @@ func (req *agentRequest) apply(a *domain.Agent) (passwordHash string, err error)
 	}
 	if req.Disabled != nil {
 		a.Disabled = *req.Disabled
+	}
+	if req.Skills != nil {
+		if a.Skills, err = domain.NormalizeSkills(*req.Skills); err != nil {
+			return "", err
+		}
+	}
+	if req.Capacity.Set {
+		if err := req.Capacity.Value.Validate(); err != nil {
+			return "", err
+		}
+		a.Capacity = req.Capacity.Value
 	}
 	if a.Name == "" {
 		return "", domain.Invalid("invalid_name", "name is required")
@@ -111,6 +125,7 @@ func (s *Server) createAgent(w http.ResponseWriter, r *http.Request, p *principa
 	if a.TeamIDs == nil {
 		a.TeamIDs = []int64{}
 	}
+	s.desk.AgentsChanged(r.Context(), a.ID)
 	writeJSON(w, http.StatusCreated, a)
 	return nil
 }
@@ -159,12 +174,62 @@ func (s *Server) updateAgent(w http.ResponseWriter, r *http.Request, p *principa
 	if a.Disabled || req.TeamIDs != nil || req.Role != nil {
 		s.hub.Drop(a.ID) // open streams were authorised with the old rights
 	}
+	s.desk.AgentsChanged(r.Context(), a.ID)
 	writeJSON(w, http.StatusOK, a)
 	return nil
 }
 
 type teamRequest struct {
-	Name string `json:"name"`
+	Name          *string                   `json:"name"`
+	Mode          *string                   `json:"mode"`
+	Capacity      optional[domain.Capacity] `json:"capacity"`
+	ReassignAfter *int64                    `json:"reassign_after_seconds"`
+}
+
+// apply sets the fields the request names on t and checks the result.
+func (req *teamRequest) apply(t *domain.Team) error {
+	if req.Name != nil {
+		t.Name = strings.TrimSpace(*req.Name)
+	}
+	if t.Name == "" {
+		return domain.Invalid("invalid_name", "name is required")
+	}
+	if req.Mode != nil {
+		if err := domain.ValidMode(*req.Mode); err != nil {
+			return err
+		}
+		t.Mode = *req.Mode
+	}
+	if req.Capacity.Set {
+		if err := req.Capacity.Value.Validate(); err != nil {
+			return err
+		}
+		t.Capacity = req.Capacity.Value
+	}
+	if req.ReassignAfter != nil {
+		if *req.ReassignAfter < 0 || *req.ReassignAfter > 7*24*3600 {
+			return domain.Invalid("invalid_reassign_after", "reassign_after_seconds must be from 0 (never) to 604800 (a week)")
+		}
+		t.ReassignAfter = *req.ReassignAfter
+	}
+	return nil
+}
+
+// optional is a JSON field that can be absent (Set false), null (Value
+// nil) or a value.
+type optional[T any] struct {
+	Set   bool
+	Value *T
+}
+
+func (o *optional[T]) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.Value = nil
+		return nil
+	}
+	o.Value = new(T)
+	return json.Unmarshal(b, o.Value)
 }
 
 func (s *Server) listTeams(w http.ResponseWriter, r *http.Request, _ *principal) error {
@@ -181,9 +246,9 @@ func (s *Server) createTeam(w http.ResponseWriter, r *http.Request, p *principal
 	if err := decode(w, r, 4<<10, &req); err != nil {
 		return err
 	}
-	t := &domain.Team{Name: strings.TrimSpace(req.Name), AgentIDs: []int64{}}
-	if t.Name == "" {
-		return domain.Invalid("invalid_name", "name is required")
+	t := &domain.Team{AgentIDs: []int64{}, Mode: domain.ModeManual}
+	if err := req.apply(t); err != nil {
+		return err
 	}
 	err := s.store.Tx(r.Context(), func(tx *store.Store) error {
 		if err := tx.CreateTeam(r.Context(), t); err != nil {
@@ -194,6 +259,7 @@ func (s *Server) createTeam(w http.ResponseWriter, r *http.Request, p *principal
 	if err != nil {
 		return err
 	}
+	s.desk.TeamChanged(r.Context(), t.ID)
 	writeJSON(w, http.StatusCreated, t)
 	return nil
 }
@@ -207,30 +273,26 @@ func (s *Server) updateTeam(w http.ResponseWriter, r *http.Request, p *principal
 	if err := decode(w, r, 4<<10, &req); err != nil {
 		return err
 	}
-	name := strings.TrimSpace(req.Name)
-	if name == "" {
-		return domain.Invalid("invalid_name", "name is required")
-	}
+	var t *domain.Team
 	err = s.store.Tx(r.Context(), func(tx *store.Store) error {
-		if err := tx.RenameTeam(r.Context(), id, name); err != nil {
+		var err error
+		if t, err = tx.Team(r.Context(), id); err != nil {
 			return err
 		}
-		return tx.Audit(r.Context(), p.agent.Name, "team.update", name, "")
+		if err := req.apply(t); err != nil {
+			return err
+		}
+		if err := tx.UpdateTeam(r.Context(), t); err != nil {
+			return err
+		}
+		return tx.Audit(r.Context(), p.agent.Name, "team.update", t.Name, "")
 	})
 	if err != nil {
 		return err
 	}
-	teams, err := s.store.Teams(r.Context())
-	if err != nil {
-		return err
-	}
-	for _, t := range teams {
-		if t.ID == id {
-			writeJSON(w, http.StatusOK, t)
-			return nil
-		}
-	}
-	return fmt.Errorf("team %d: %w", id, domain.ErrNotFound)
+	s.desk.TeamChanged(r.Context(), t.ID)
+	writeJSON(w, http.StatusOK, t)
+	return nil
 }
 
 // nonNil makes a nil slice encode as [] rather than null.

@@ -14,6 +14,7 @@ import (
 	"loket.dev/loket/internal/blob"
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/desk"
+	"loket.dev/loket/internal/dispatch"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/realtime"
 	"loket.dev/loket/internal/store"
@@ -33,6 +34,8 @@ type Config struct {
 	Ready func() bool
 	// Web serves the agent web app at / when set.
 	Web http.Handler
+	// Router runs ticket routing; nil disables the routing routes.
+	Router *dispatch.Dispatcher
 	// Help serves the public help center under /help when set.
 	Help http.Handler
 	// Widget serves the website chat script under /widget/ when set.
@@ -51,6 +54,7 @@ type Server struct {
 	ready    func() bool
 	web      http.Handler
 	help     http.Handler
+	router   *dispatch.Dispatcher
 	widget   http.Handler
 	limits   *limiter
 	csrf     *http.CrossOriginProtection
@@ -60,7 +64,7 @@ type Server struct {
 func New(cfg Config) *Server {
 	s := &Server{
 		desk: cfg.Desk, store: cfg.Store, blobs: cfg.Blobs, hub: cfg.Hub, channels: cfg.Channels, log: cfg.Log,
-		secure: cfg.SecureCookies, ready: cfg.Ready, web: cfg.Web, help: cfg.Help, widget: cfg.Widget,
+		secure: cfg.SecureCookies, ready: cfg.Ready, web: cfg.Web, help: cfg.Help, router: cfg.Router, widget: cfg.Widget,
 		limits: newLimiter(),
 		csrf:   http.NewCrossOriginProtection(),
 	}
@@ -150,6 +154,10 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/stream", anyAgent, s.stream},
 
 		// Routing: presence, queues, get-next, estimated wait.
+		{"PUT", "/api/v1/session/presence", anyAgent, s.setPresence},
+		{"POST", "/api/v1/queue/next", anyAgent, s.getNext},
+		{"GET", "/api/v1/queues", supervisor, s.queues},
+		{"GET", "/api/v1/wait-times", public, s.waitTimes},
 
 		// Knowledge base.
 

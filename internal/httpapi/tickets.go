@@ -152,6 +152,7 @@ type ticketPatch struct {
 	TeamID     *int64               `json:"team_id"`
 	Tags       *[]string            `json:"tags"`
 	Subject    *string              `json:"subject"`
+	Skills     *[]string            `json:"skills"`
 }
 
 func (s *Server) updateTicket(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -168,6 +169,7 @@ func (s *Server) updateTicket(w http.ResponseWriter, r *http.Request, p *princip
 	}
 	t, err := s.desk.UpdateTicket(r.Context(), id, p.agent.ID, desk.TicketChange{
 		Status: req.Status, Priority: req.Priority, AssigneeID: req.AssigneeID, TeamID: req.TeamID, Tags: req.Tags, Subject: req.Subject,
+		Skills: req.Skills,
 	})
 	if err != nil {
 		return err

@@ -30,8 +30,9 @@ type Hub struct {
 
 	pub domain.Publisher
 
-	mu      sync.RWMutex
-	clients map[*client]struct{}
+	mu        sync.RWMutex
+	clients   map[*client]struct{}
+	listeners []domain.Publisher
 }
 
 type client struct {
@@ -60,6 +61,12 @@ func (h *Hub) Clients() int {
 // that may see the ticket. A client too slow to keep up is disconnected; it
 // reconnects and catches up through the API.
 func (h *Hub) Publish(events ...domain.Event) {
+	h.mu.RLock()
+	listeners := h.listeners
+	h.mu.RUnlock()
+	for _, l := range listeners {
+		l.Publish(events...)
+	}
 	// Work on a copy of the client list: encoding may read the database,
 	// and connects and disconnects must not wait for that.
 	h.mu.RLock()
@@ -73,12 +80,15 @@ func (h *Hub) Publish(events ...domain.Event) {
 	}
 	for i := range events {
 		ev := &events[i]
+		if ev.Internal() {
+			continue
+		}
 		var payload []byte
 		for _, c := range clients {
 			if !c.viewer.CanSee(ev.TeamID, ev.AssigneeID) {
 				continue
 			}
-			if ev.Agent != nil && ev.Agent.ID == c.agent.ID {
+			if ev.Agent != nil && ev.Agent.ID == c.agent.ID && ev.Type != domain.EventAgentPresence {
 				continue // nobody is warned about themselves
 			}
 			if payload == nil {
@@ -115,7 +125,7 @@ func (h *Hub) encode(ev *domain.Event) []byte {
 	defer cancel()
 	var err error
 	switch {
-	case ev.Agent != nil: // presence events carry all they need
+	case ev.Agent != nil || ev.TicketID == 0: // presence and agent events carry all they need
 	case ev.MessageID != 0 && ev.Message == nil:
 		ev.Message, err = h.load.Message(ctx, ev.MessageID)
 	case ev.MessageID == 0 && ev.Ticket == nil:
@@ -127,6 +137,15 @@ func (h *Hub) encode(ev *domain.Event) []byte {
 	}
 	b, _ := json.Marshal(ev)
 	return b
+}
+
+// Listen makes l receive every event this hub publishes, from this node
+// and (over the bus) from the others, before any client does. Listeners
+// run in the publisher's goroutine and must not block.
+func (h *Hub) Listen(l domain.Publisher) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.listeners = append(h.listeners, l)
 }
 
 // SetPublisher makes presence frames from clients travel through p (the

@@ -633,3 +633,21 @@ func checkedCopy(c *Capacity) (*Capacity, error) {
 	}
 	return c.clone(), nil
 }
+
+// Lookup tells where the engine has a ticket: held by an agent (agentID
+// not 0) or waiting (agentID 0), with the item as it was given; ok is
+// false when the engine does not know the ticket.
+func (e *Engine) Lookup(ticketID int64) (agentID int64, it Item, ok bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	en := e.items[ticketID]
+	if en == nil {
+		return 0, Item{}, false
+	}
+	if en.agent != nil {
+		agentID = en.agent.id
+	}
+	it = en.item
+	it.Skills = slices.Clone(it.Skills)
+	return agentID, it, true
+}

@@ -3,20 +3,48 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 
 	"loket.dev/loket/internal/domain"
 )
 
-const agentColumns = "id, email, name, role, language, disabled, created_at"
+const agentColumns = "id, email, name, role, language, disabled, created_at, presence, presence_at, skills, capacity"
 
-func scanAgent(row interface{ Scan(...any) error }) (*domain.Agent, error) {
+func scanAgent(row interface{ Scan(...any) error }, extra ...any) (*domain.Agent, error) {
 	var a domain.Agent
-	if err := row.Scan(&a.ID, &a.Email, &a.Name, &a.Role, &a.Language, &a.Disabled, &a.CreatedAt); err != nil {
+	var skills, capacity string
+	dest := append([]any{&a.ID, &a.Email, &a.Name, &a.Role, &a.Language, &a.Disabled, &a.CreatedAt,
+		&a.Presence, &a.PresenceAt, &skills, &capacity}, extra...)
+	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
+	var err error
+	if a.Skills, err = decodeStrings(skills); err != nil {
+		return nil, fmt.Errorf("skills of agent %d: %w", a.ID, err)
+	}
+	if a.Capacity, err = decodeCapacity(capacity); err != nil {
+		return nil, fmt.Errorf("capacity of agent %d: %w", a.ID, err)
+	}
 	return &a, nil
+}
+
+// encodeCapacity stores a capacity as JSON, nil as the empty string.
+func encodeCapacity(c *domain.Capacity) string {
+	if c == nil {
+		return ""
+	}
+	b, _ := json.Marshal(c)
+	return string(b)
+}
+
+func decodeCapacity(s string) (*domain.Capacity, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var c domain.Capacity
+	return &c, json.Unmarshal([]byte(s), &c)
 }
 
 // CreateAgent stores a new agent with an already hashed password.
@@ -51,13 +79,11 @@ func (s *Store) Agent(ctx context.Context, id int64) (*domain.Agent, error) {
 // AgentLogin returns the agent with email and its password hash.
 func (s *Store) AgentLogin(ctx context.Context, email string) (*domain.Agent, string, error) {
 	var hash string
-	var a domain.Agent
-	err := s.rq.QueryRowContext(ctx, "SELECT "+agentColumns+", password_hash FROM agents WHERE email = $1", strings.ToLower(email)).
-		Scan(&a.ID, &a.Email, &a.Name, &a.Role, &a.Language, &a.Disabled, &a.CreatedAt, &hash)
+	a, err := scanAgent(s.rq.QueryRowContext(ctx, "SELECT "+agentColumns+", password_hash FROM agents WHERE email = $1", strings.ToLower(email)), &hash)
 	if err != nil {
 		return nil, "", notFound("agent "+email, err)
 	}
-	return &a, hash, s.loadAgentTeams(ctx, &a)
+	return a, hash, s.loadAgentTeams(ctx, a)
 }
 
 func (s *Store) loadAgentTeams(ctx context.Context, a *domain.Agent) error {
@@ -103,17 +129,29 @@ func (s *Store) CountAgents(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// UpdateAgent saves name, role, language and disabled; passwordHash is
-// changed only when not empty.
+// UpdateAgent saves name, role, language, disabled, skills and capacity;
+// passwordHash is changed only when not empty. Presence has SetPresence.
 func (s *Store) UpdateAgent(ctx context.Context, a *domain.Agent, passwordHash string) error {
 	res, err := s.q.ExecContext(ctx,
 		`UPDATE agents SET name = $2, role = $3, language = $4, disabled = $5,
-		 password_hash = CASE WHEN $6 = '' THEN password_hash ELSE $6 END, updated_at = $7 WHERE id = $1`,
-		a.ID, a.Name, a.Role, a.Language, a.Disabled, passwordHash, Now())
+		 password_hash = CASE WHEN $6 = '' THEN password_hash ELSE $6 END, updated_at = $7, skills = $8, capacity = $9 WHERE id = $1`,
+		a.ID, a.Name, a.Role, a.Language, a.Disabled, passwordHash, Now(), encodeStrings(a.Skills), encodeCapacity(a.Capacity))
 	if err != nil {
 		return fmt.Errorf("update agent %d: %w", a.ID, err)
 	}
 	return mustAffect(res, fmt.Sprintf("agent %d", a.ID))
+}
+
+// SetPresence records an agent's presence and when it last changed; at is
+// kept when the presence stays the same.
+func (s *Store) SetPresence(ctx context.Context, agentID int64, presence string, at int64) (int64, error) {
+	err := s.q.QueryRowContext(ctx,
+		`UPDATE agents SET presence = $2, presence_at = CASE WHEN presence = $2 AND presence_at > 0 THEN presence_at ELSE $3 END
+		 WHERE id = $1 RETURNING presence_at`, agentID, presence, at).Scan(&at)
+	if err != nil {
+		return 0, notFound(fmt.Sprintf("agent %d", agentID), err)
+	}
+	return at, nil
 }
 
 // SetAgentTeams replaces the teams an agent belongs to.
@@ -135,7 +173,12 @@ func (s *Store) SetAgentTeams(ctx context.Context, agentID int64, teamIDs []int6
 // CreateTeam stores a new team.
 func (s *Store) CreateTeam(ctx context.Context, t *domain.Team) error {
 	t.CreatedAt = Now()
-	err := s.q.QueryRowContext(ctx, "INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id", t.Name, t.CreatedAt).Scan(&t.ID)
+	if t.Mode == "" {
+		t.Mode = domain.ModeManual
+	}
+	err := s.q.QueryRowContext(ctx,
+		"INSERT INTO teams (name, created_at, mode, capacity, reassign_after_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+		t.Name, t.CreatedAt, t.Mode, encodeCapacity(t.Capacity), t.ReassignAfter*1000).Scan(&t.ID)
 	if err != nil {
 		if isUnique(err) {
 			return domain.Invalid("name_taken", fmt.Sprintf("a team named %q already exists", t.Name))
@@ -147,8 +190,8 @@ func (s *Store) CreateTeam(ctx context.Context, t *domain.Team) error {
 
 // Teams lists every team with its members.
 func (s *Store) Teams(ctx context.Context) ([]*domain.Team, error) {
-	rows, err := s.rq.QueryContext(ctx, `SELECT t.id, t.name, t.created_at, m.agent_id FROM teams t
-		LEFT JOIN team_members m ON m.team_id = t.id ORDER BY t.name, t.id, m.agent_id`)
+	rows, err := s.rq.QueryContext(ctx, `SELECT t.id, t.name, t.created_at, t.mode, t.capacity, t.reassign_after_ms, m.agent_id
+		FROM teams t LEFT JOIN team_members m ON m.team_id = t.id ORDER BY t.name, t.id, m.agent_id`)
 	if err != nil {
 		return nil, fmt.Errorf("list teams: %w", err)
 	}
@@ -157,8 +200,14 @@ func (s *Store) Teams(ctx context.Context) ([]*domain.Team, error) {
 	for rows.Next() {
 		var t domain.Team
 		var agent nullInt
-		if err := rows.Scan(&t.ID, &t.Name, &t.CreatedAt, &agent); err != nil {
+		var capacity string
+		if err := rows.Scan(&t.ID, &t.Name, &t.CreatedAt, &t.Mode, &capacity, &t.ReassignAfter, &agent); err != nil {
 			return nil, fmt.Errorf("list teams: %w", err)
+		}
+		t.ReassignAfter /= 1000
+		var err error
+		if t.Capacity, err = decodeCapacity(capacity); err != nil {
+			return nil, fmt.Errorf("capacity of team %d: %w", t.ID, err)
 		}
 		if n := len(out); n == 0 || out[n-1].ID != t.ID {
 			t.AgentIDs = []int64{}
@@ -172,16 +221,17 @@ func (s *Store) Teams(ctx context.Context) ([]*domain.Team, error) {
 	return out, rows.Err()
 }
 
-// RenameTeam changes a team's name.
-func (s *Store) RenameTeam(ctx context.Context, id int64, name string) error {
-	res, err := s.q.ExecContext(ctx, "UPDATE teams SET name = $2 WHERE id = $1", id, name)
+// UpdateTeam saves a team's name and routing settings.
+func (s *Store) UpdateTeam(ctx context.Context, t *domain.Team) error {
+	res, err := s.q.ExecContext(ctx, "UPDATE teams SET name = $2, mode = $3, capacity = $4, reassign_after_ms = $5 WHERE id = $1",
+		t.ID, t.Name, t.Mode, encodeCapacity(t.Capacity), t.ReassignAfter*1000)
 	if err != nil {
 		if isUnique(err) {
-			return domain.Invalid("name_taken", fmt.Sprintf("a team named %q already exists", name))
+			return domain.Invalid("name_taken", fmt.Sprintf("a team named %q already exists", t.Name))
 		}
-		return fmt.Errorf("rename team %d: %w", id, err)
+		return fmt.Errorf("update team %d: %w", t.ID, err)
 	}
-	return mustAffect(res, fmt.Sprintf("team %d", id))
+	return mustAffect(res, fmt.Sprintf("team %d", t.ID))
 }
 
 // CreateSession stores a session by the hash of its token.
@@ -281,4 +331,18 @@ func mustAffect(res sql.Result, what string) error {
 		return fmt.Errorf("%s: %w", what, errNotFound)
 	}
 	return nil
+}
+
+// Team returns one team with its members.
+func (s *Store) Team(ctx context.Context, id int64) (*domain.Team, error) {
+	teams, err := s.Teams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range teams {
+		if t.ID == id {
+			return t, nil
+		}
+	}
+	return nil, fmt.Errorf("team %d: %w", id, domain.ErrNotFound)
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,17 +14,21 @@ import (
 const ticketColumns = `t.id, t.number, t.contact_id, t.subject, t.status, t.priority, t.team_id, t.assignee_id, t.channel_id,
 	t.follow_up_of, t.first_customer_at, t.first_response_at, t.last_customer_at, t.solved_at, t.last_agent_at, t.created_at, t.updated_at,
 	t.sla_policy, t.first_response_due, t.next_response_due, t.resolution_due, t.sla_due, t.sla_breached, t.sla_flags,
-	t.sla_paused_at, t.sla_paused_ms, t.sla_next_check`
+	t.sla_paused_at, t.sla_paused_ms, t.sla_next_check, t.skills, t.bot_state, t.csat_score, t.csat_comment, t.csat_at`
 
 func scanTicket(row interface{ Scan(...any) error }) (*domain.Ticket, error) {
 	var t domain.Ticket
 	var team, assignee, channel, follow nullInt
+	var skills string
 	err := row.Scan(&t.ID, &t.Number, &t.ContactID, &t.Subject, &t.Status, &t.Priority, &team, &assignee, &channel,
 		&follow, &t.FirstCustomerAt, &t.FirstResponseAt, &t.LastCustomerAt, &t.SolvedAt, &t.LastAgentAt, &t.CreatedAt, &t.UpdatedAt,
 		&t.SLAPolicy, &t.FirstResponseDue, &t.NextResponseDue, &t.ResolutionDue, &t.SLADue, &t.SLABreached, &t.SLAFlags,
-		&t.SLAPausedAt, &t.SLAPausedMs, &t.SLANextCheck)
+		&t.SLAPausedAt, &t.SLAPausedMs, &t.SLANextCheck, &skills, &t.BotState, &t.CSATScore, &t.CSATComment, &t.CSATAt)
 	if err != nil {
 		return nil, err
+	}
+	if t.Skills, err = decodeStrings(skills); err != nil {
+		return nil, fmt.Errorf("skills of ticket %d: %w", t.ID, err)
 	}
 	t.TeamID, t.AssigneeID, t.ChannelID, t.FollowUpOf = team.Int64, assignee.Int64, channel.Int64, follow.Int64
 	t.Tags = []string{}
@@ -43,20 +48,24 @@ func (s *Store) CreateTicket(ctx context.Context, t *domain.Ticket) error {
 	t.UpdatedAt = t.CreatedAt
 	err = s.q.QueryRowContext(ctx,
 		`INSERT INTO tickets (number, contact_id, subject, status, priority, team_id, assignee_id, channel_id, follow_up_of,
-		 first_customer_at, last_customer_at, created_at, updated_at)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id`,
+		 first_customer_at, last_customer_at, created_at, updated_at, skills, bot_state)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14) RETURNING id`,
 		t.Number, t.ContactID, t.Subject, t.Status, t.Priority, nullID(t.TeamID), nullID(t.AssigneeID), nullID(t.ChannelID),
-		nullID(t.FollowUpOf), t.FirstCustomerAt, t.LastCustomerAt, t.CreatedAt).Scan(&t.ID)
+		nullID(t.FollowUpOf), t.FirstCustomerAt, t.LastCustomerAt, t.CreatedAt, encodeStrings(t.Skills), t.BotState).Scan(&t.ID)
 	if err != nil {
 		return fmt.Errorf("create ticket: %w", err)
 	}
 	if t.Tags == nil {
 		t.Tags = []string{}
 	}
+	if t.Skills == nil {
+		t.Skills = []string{}
+	}
 	return nil
 }
 
-// UpdateTicket saves every mutable field of t except its tags (SetTags).
+// UpdateTicket saves every mutable field of t except its tags (SetTags)
+// and its rating.
 func (s *Store) UpdateTicket(ctx context.Context, t *domain.Ticket) error {
 	if t.UpdatedAt == 0 {
 		t.UpdatedAt = Now()
@@ -65,12 +74,14 @@ func (s *Store) UpdateTicket(ctx context.Context, t *domain.Ticket) error {
 		`UPDATE tickets SET contact_id = $2, subject = $3, status = $4, priority = $5, team_id = $6, assignee_id = $7,
 		 first_customer_at = $8, first_response_at = $9, last_customer_at = $10, solved_at = $11, updated_at = $12,
 		 last_agent_at = $13, sla_policy = $14, first_response_due = $15, next_response_due = $16, resolution_due = $17,
-		 sla_due = $18, sla_breached = $19, sla_flags = $20, sla_paused_at = $21, sla_paused_ms = $22, sla_next_check = $23
+		 sla_due = $18, sla_breached = $19, sla_flags = $20, sla_paused_at = $21, sla_paused_ms = $22, sla_next_check = $23,
+		 skills = $24, bot_state = $25
 		 WHERE id = $1`,
 		t.ID, t.ContactID, t.Subject, t.Status, t.Priority, nullID(t.TeamID), nullID(t.AssigneeID),
 		t.FirstCustomerAt, t.FirstResponseAt, t.LastCustomerAt, t.SolvedAt, t.UpdatedAt,
 		t.LastAgentAt, t.SLAPolicy, t.FirstResponseDue, t.NextResponseDue, t.ResolutionDue,
-		t.SLADue, t.SLABreached, t.SLAFlags, t.SLAPausedAt, t.SLAPausedMs, t.SLANextCheck)
+		t.SLADue, t.SLABreached, t.SLAFlags, t.SLAPausedAt, t.SLAPausedMs, t.SLANextCheck,
+		encodeStrings(t.Skills), t.BotState)
 	if err != nil {
 		if isForeignKey(err) {
 			return domain.Invalid("unknown_reference", "the team or assignee does not exist")
@@ -353,4 +364,22 @@ func decodeCursor(c string) (updated, id int64, err error) {
 		return 0, 0, bad
 	}
 	return updated, id, nil
+}
+
+// encodeStrings stores a list of strings as a JSON array.
+func encodeStrings(v []string) string {
+	if len(v) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func decodeStrings(s string) ([]string, error) {
+	out := []string{}
+	if s == "" || s == "[]" {
+		return out, nil
+	}
+	err := json.Unmarshal([]byte(s), &out)
+	return out, err
 }

@@ -1,0 +1,527 @@
+// Package dispatch runs ticket routing for a Loket cluster. One node, the
+// leader (chosen by a database lock), keeps the routing engine in step with
+// the database through the committed events, applies the engine's
+// decisions through the desk, and saves its live view of queues, agents
+// and estimated waits in the database for every node to read. Agents on
+// any node pull work ("get next") through the leader over the event bus.
+package dispatch
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"loket.dev/loket/internal/desk"
+	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/routing"
+	"loket.dev/loket/internal/store"
+)
+
+// ErrUnavailable means no node answered a request for the routing engine
+// in time: the leader is starting or changing.
+var ErrUnavailable = errors.New("routing is not available right now; try again in a few seconds")
+
+// Config wires a Dispatcher.
+type Config struct {
+	Store *store.Store
+	Desk  *desk.Desk
+	// Events carries get-next requests to the leader: the cluster bus, or
+	// the hub on a single node. The dispatcher must also be a listener of
+	// the hub (realtime.Hub.Listen) to see every committed event.
+	Events domain.Publisher
+	Log    *slog.Logger
+	Engine routing.Config
+	// Tick is how often held work of absent agents is checked and the live
+	// view saved; zero means 5 seconds.
+	Tick time.Duration
+	// Now is the clock; nil is the real one.
+	Now func() time.Time
+}
+
+// Dispatcher is one node's part in routing.
+type Dispatcher struct {
+	store  *store.Store
+	desk   *desk.Desk
+	events domain.Publisher
+	log    *slog.Logger
+	cfg    routing.Config
+	tick   time.Duration
+	now    func() time.Time
+
+	in   chan domain.Event
+	lost atomic.Bool                    // an event was dropped: reload on the next tick
+	lead atomic.Pointer[routing.Engine] // the engine while this node leads
+
+	mu      sync.Mutex
+	waiters map[int64]chan int64
+	view    *View
+	viewAt  time.Time
+
+	// Leader loop only.
+	kinds map[int64]string // channel id → kind
+	dirty map[int64]bool   // tickets to re-read on the next tick
+}
+
+// New returns a dispatcher; Run makes it take part.
+func New(cfg Config) *Dispatcher {
+	d := &Dispatcher{
+		store: cfg.Store, desk: cfg.Desk, events: cfg.Events, log: cfg.Log, cfg: cfg.Engine,
+		tick: cmp.Or(cfg.Tick, 5*time.Second), now: cfg.Now,
+		in:      make(chan domain.Event, 65536),
+		waiters: map[int64]chan int64{},
+	}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	if d.log == nil {
+		d.log = slog.Default()
+	}
+	return d
+}
+
+// Publish receives committed events from the hub. It never blocks: when
+// the queue is full the event is dropped and the leader reloads everything
+// on its next tick.
+func (d *Dispatcher) Publish(events ...domain.Event) {
+	for _, ev := range events {
+		switch ev.Type {
+		case domain.EventRoutingNextDone:
+			d.answer(ev.Request, ev.TicketID)
+			continue
+		case domain.EventTicketCreated, domain.EventTicketUpdated, domain.EventAgentPresence,
+			domain.EventAgentUpdated, domain.EventTeamUpdated, domain.EventRoutingNext:
+		default:
+			continue
+		}
+		ev.Ticket, ev.Message = nil, nil
+		select {
+		case d.in <- ev:
+		default:
+			if !d.lost.Swap(true) {
+				d.log.Warn("routing event queue full; the router reloads its state")
+			}
+		}
+	}
+}
+
+func (d *Dispatcher) answer(request, ticketID int64) {
+	d.mu.Lock()
+	ch := d.waiters[request]
+	delete(d.waiters, request)
+	d.mu.Unlock()
+	if ch != nil {
+		ch <- ticketID
+	}
+}
+
+// Run takes part in routing until ctx is done: it leads while it holds the
+// routing lock and retries to get it otherwise.
+func (d *Dispatcher) Run(ctx context.Context) {
+	for ctx.Err() == nil {
+		lock, err := d.store.TryLock(ctx, "routing")
+		if err != nil && ctx.Err() == nil {
+			d.log.Warn("routing: cannot try the leader lock", "err", err)
+		}
+		if lock == nil {
+			d.follow(ctx)
+			continue
+		}
+		d.log.Info("routing: this node leads")
+		if err := d.runLeader(ctx, lock); err != nil && ctx.Err() == nil {
+			d.log.Error("routing: stopped leading", "err", err)
+		}
+		d.lead.Store(nil)
+		lock.Release()
+	}
+}
+
+// follow waits one tick while another node leads, discarding events: a
+// node that becomes leader loads the whole state from the database.
+func (d *Dispatcher) follow(ctx context.Context) {
+	t := time.NewTimer(d.tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			return
+		case <-d.in:
+		}
+	}
+}
+
+func (d *Dispatcher) runLeader(ctx context.Context, lock *store.Lock) error {
+	eng, err := d.load(ctx)
+	if err != nil {
+		return err
+	}
+	d.lead.Store(eng)
+	d.saveView(ctx, eng)
+	tick := time.NewTicker(d.tick)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev := <-d.in:
+			batch := []domain.Event{ev}
+			for len(batch) < 1024 {
+				select {
+				case ev := <-d.in:
+					batch = append(batch, ev)
+					continue
+				default:
+				}
+				break
+			}
+			d.handle(ctx, eng, batch)
+		case <-tick.C:
+			if err := lock.Check(ctx); err != nil {
+				return fmt.Errorf("leader lock lost: %w", err)
+			}
+			if d.lost.Swap(false) {
+				if eng, err = d.load(ctx); err != nil {
+					return err
+				}
+				d.lead.Store(eng)
+			}
+			d.apply(ctx, eng, eng.Tick(d.now()))
+			for id := range d.dirty {
+				delete(d.dirty, id)
+				d.sync(ctx, eng, id)
+			}
+			d.saveView(ctx, eng)
+		}
+	}
+}
+
+// Leading reports whether this node runs the routing engine now.
+func (d *Dispatcher) Leading() bool { return d.lead.Load() != nil }
+
+// load builds an engine from the database: teams, agents, and every ticket
+// waiting or held, then applies what the engine decides at once (work that
+// queued while no node led).
+func (d *Dispatcher) load(ctx context.Context) (*routing.Engine, error) {
+	eng, err := routing.New(d.cfg)
+	if err != nil {
+		return nil, err
+	}
+	d.kinds, d.dirty = map[int64]string{}, map[int64]bool{}
+	// Drop events already queued: the load reads the state they describe.
+	for len(d.in) > 0 {
+		<-d.in
+	}
+	now := d.now()
+	var decisions []routing.Decision
+	channels, err := d.store.Channels(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, ch := range channels {
+		d.kinds[ch.ID] = ch.Kind
+	}
+	teams, err := d.store.Teams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range teams {
+		dec, err := eng.SetTeam(teamOf(t), now)
+		if err != nil {
+			return nil, fmt.Errorf("routing: team %d: %w", t.ID, err)
+		}
+		decisions = append(decisions, dec...)
+	}
+	agents, err := d.store.Agents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range agents {
+		if a.Disabled {
+			continue
+		}
+		dec, err := eng.SetAgent(agentOf(a), now)
+		if err != nil {
+			return nil, fmt.Errorf("routing: agent %d: %w", a.ID, err)
+		}
+		decisions = append(decisions, dec...)
+	}
+	// Held work first, so capacity is known before waiting work is pushed.
+	var waiting []routing.Item
+	err = d.store.RoutableTickets(ctx, func(rt store.RoutableTicket) error {
+		it := routing.Item{
+			TicketID: rt.ID, TeamID: rt.TeamID, Kind: rt.Kind, Priority: rt.Priority.Rank(), Skills: rt.Skills,
+			EnqueuedAt: time.UnixMilli(rt.EnqueuedAt), DueAt: msTime(rt.SLADue),
+		}
+		if rt.AssigneeID == 0 {
+			waiting = append(waiting, it)
+			return nil
+		}
+		dec, err := eng.Assign(rt.AssigneeID, it, now)
+		if errors.Is(err, routing.ErrUnknownAgent) {
+			return nil // held by a disabled agent: left to people to sort out
+		}
+		decisions = append(decisions, dec...)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range waiting {
+		decisions = append(decisions, eng.Enqueue(it, now)...)
+	}
+	d.apply(ctx, eng, decisions)
+	return eng, nil
+}
+
+// handle applies a batch of events, reading each ticket, agent and team
+// once however often it changed.
+func (d *Dispatcher) handle(ctx context.Context, eng *routing.Engine, batch []domain.Event) {
+	tickets, agents, teams := map[int64]bool{}, map[int64]bool{}, map[int64]bool{}
+	var order []int64
+	for _, ev := range batch {
+		switch ev.Type {
+		case domain.EventTicketCreated, domain.EventTicketUpdated:
+			if !tickets[ev.TicketID] {
+				tickets[ev.TicketID] = true
+				order = append(order, ev.TicketID)
+			}
+		case domain.EventAgentPresence, domain.EventAgentUpdated:
+			agents[ev.AssigneeID] = true
+		case domain.EventTeamUpdated:
+			teams[ev.TeamID] = true
+		}
+	}
+	for _, id := range slices.Sorted(mapsKeys(teams)) {
+		d.syncTeam(ctx, eng, id)
+	}
+	for _, id := range slices.Sorted(mapsKeys(agents)) {
+		d.syncAgent(ctx, eng, id)
+	}
+	for _, id := range order {
+		d.sync(ctx, eng, id)
+	}
+	for _, ev := range batch {
+		if ev.Type == domain.EventRoutingNext {
+			d.getNext(ctx, eng, ev)
+		}
+	}
+}
+
+func mapsKeys(m map[int64]bool) func(func(int64) bool) {
+	return func(yield func(int64) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// getNext serves an agent's pull and answers the node that asked.
+func (d *Dispatcher) getNext(ctx context.Context, eng *routing.Engine, ev domain.Event) {
+	decisions := eng.GetNext(ev.AssigneeID, d.now())
+	var pulled int64
+	if len(decisions) > 0 && decisions[0].AgentID == ev.AssigneeID {
+		if _, err := d.desk.Route(ctx, decisions[0].TicketID, ev.AssigneeID, decisions[0].Reason); err == nil {
+			pulled = decisions[0].TicketID
+		} else {
+			d.failed(ctx, eng, decisions[0], err)
+		}
+		decisions = decisions[1:]
+	}
+	d.events.Publish(domain.Event{Type: domain.EventRoutingNextDone, Request: ev.Request, TicketID: pulled, AssigneeID: ev.AssigneeID})
+	d.apply(ctx, eng, decisions)
+}
+
+// apply carries out decisions in order; one that no longer fits the ticket
+// makes the engine re-read it, which may decide more.
+func (d *Dispatcher) apply(ctx context.Context, eng *routing.Engine, decisions []routing.Decision) {
+	for i := 0; i < len(decisions); i++ {
+		dec := decisions[i]
+		if _, err := d.desk.Route(ctx, dec.TicketID, dec.AgentID, dec.Reason); err != nil {
+			decisions = append(decisions, d.failed(ctx, eng, dec, err)...)
+		}
+	}
+}
+
+// failed handles a decision that could not be applied: a stale one is
+// corrected from the database now, others (the database is unreachable)
+// on the next tick.
+func (d *Dispatcher) failed(ctx context.Context, eng *routing.Engine, dec routing.Decision, err error) []routing.Decision {
+	if errors.Is(err, desk.ErrStaleDecision) {
+		return d.resync(ctx, eng, dec.TicketID)
+	}
+	if ctx.Err() == nil {
+		d.log.Warn("routing: decision not applied", "ticket", dec.TicketID, "agent", dec.AgentID, "err", err)
+	}
+	d.dirty[dec.TicketID] = true
+	return nil
+}
+
+// sync brings the engine in line with a ticket in the database and
+// applies what follows.
+func (d *Dispatcher) sync(ctx context.Context, eng *routing.Engine, id int64) {
+	d.apply(ctx, eng, d.resync(ctx, eng, id))
+}
+
+// resync brings the engine in line with a ticket and returns the
+// decisions that follows from it.
+func (d *Dispatcher) resync(ctx context.Context, eng *routing.Engine, id int64) []routing.Decision {
+	now := d.now()
+	t, err := d.store.Ticket(ctx, id)
+	if errors.Is(err, domain.ErrNotFound) {
+		return eng.Remove(id, now)
+	} else if err != nil {
+		d.dirty[id] = true
+		return nil
+	}
+	holder, was, known := eng.Lookup(id)
+	if (t.Status != domain.StatusNew && t.Status != domain.StatusOpen) || t.TeamID == 0 || t.BotState == domain.BotActive {
+		if known && holder != 0 && holder == t.AssigneeID && !t.Status.Active() {
+			return eng.Release(holder, id, now) // finished: its handling time counts
+		}
+		return eng.Remove(id, now)
+	}
+	it, err := d.item(ctx, t)
+	if err != nil {
+		d.dirty[id] = true
+		return nil
+	}
+	if t.AssigneeID != 0 {
+		if known && holder == t.AssigneeID {
+			return nil
+		}
+		dec, err := eng.Assign(t.AssigneeID, it, now)
+		if errors.Is(err, routing.ErrUnknownAgent) {
+			return eng.Remove(id, now) // a disabled agent's: not routed
+		}
+		return dec
+	}
+	if known && holder == 0 && was.TeamID == it.TeamID && was.Priority == it.Priority &&
+		was.Kind == it.Kind && was.DueAt.Equal(it.DueAt) && slices.Equal(was.Skills, it.Skills) {
+		return nil // waiting as before
+	}
+	return eng.Enqueue(it, now)
+}
+
+// item describes a ticket to the engine.
+func (d *Dispatcher) item(ctx context.Context, t *domain.Ticket) (routing.Item, error) {
+	kind, ok := d.kinds[t.ChannelID]
+	if !ok && t.ChannelID != 0 {
+		ch, err := d.store.Channel(ctx, t.ChannelID)
+		if err != nil {
+			return routing.Item{}, err
+		}
+		kind = ch.Kind
+		d.kinds[t.ChannelID] = kind
+	}
+	at := t.LastCustomerAt
+	if at == 0 {
+		at = t.CreatedAt
+	}
+	return routing.Item{
+		TicketID: t.ID, TeamID: t.TeamID, Kind: kind, Priority: t.Priority.Rank(), Skills: t.Skills,
+		EnqueuedAt: time.UnixMilli(at), DueAt: msTime(t.SLADue),
+	}, nil
+}
+
+func (d *Dispatcher) syncAgent(ctx context.Context, eng *routing.Engine, id int64) {
+	now := d.now()
+	a, err := d.store.Agent(ctx, id)
+	switch {
+	case errors.Is(err, domain.ErrNotFound) || err == nil && a.Disabled:
+		d.apply(ctx, eng, eng.RemoveAgent(id, now))
+	case err != nil:
+		d.log.Warn("routing: cannot read agent", "agent", id, "err", err)
+		d.lost.Store(true)
+	default:
+		dec, err := eng.SetAgent(agentOf(a), now)
+		if err != nil {
+			d.log.Warn("routing: agent not updated", "agent", id, "err", err)
+		}
+		d.apply(ctx, eng, dec)
+	}
+}
+
+func (d *Dispatcher) syncTeam(ctx context.Context, eng *routing.Engine, id int64) {
+	teams, err := d.store.Teams(ctx)
+	if err != nil {
+		d.log.Warn("routing: cannot read teams", "err", err)
+		d.lost.Store(true)
+		return
+	}
+	for _, t := range teams {
+		if t.ID == id {
+			dec, err := eng.SetTeam(teamOf(t), d.now())
+			if err != nil {
+				d.log.Warn("routing: team not updated", "team", id, "err", err)
+			}
+			d.apply(ctx, eng, dec)
+		}
+	}
+}
+
+// GetNext pulls the best waiting ticket that the agent has the skills and
+// free capacity for, from any of its teams, and assigns it; nil when
+// nothing fits. The leader decides, wherever it runs.
+func (d *Dispatcher) GetNext(ctx context.Context, agentID int64) (*domain.Ticket, error) {
+	req := rand.Int64N(1<<62) + 1
+	ch := make(chan int64, 1)
+	d.mu.Lock()
+	d.waiters[req] = ch
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		delete(d.waiters, req)
+		d.mu.Unlock()
+	}()
+	d.events.Publish(domain.Event{Type: domain.EventRoutingNext, AssigneeID: agentID, Request: req})
+	timeout := time.NewTimer(5 * time.Second)
+	defer timeout.Stop()
+	select {
+	case id := <-ch:
+		if id == 0 {
+			return nil, nil
+		}
+		return d.store.Ticket(ctx, id)
+	case <-timeout.C:
+		return nil, ErrUnavailable
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func teamOf(t *domain.Team) routing.Team {
+	mode := routing.Mode(t.Mode)
+	return routing.Team{ID: t.ID, Mode: mode, Capacity: capacityOf(t.Capacity), ReassignAfter: time.Duration(t.ReassignAfter) * time.Second}
+}
+
+func agentOf(a *domain.Agent) routing.Agent {
+	p := routing.Presence(a.Presence)
+	if p == "" {
+		p = routing.PresenceOffline
+	}
+	return routing.Agent{ID: a.ID, TeamIDs: a.TeamIDs, Skills: a.Skills, Presence: p, Capacity: capacityOf(a.Capacity)}
+}
+
+func capacityOf(c *domain.Capacity) *routing.Capacity {
+	if c == nil {
+		return nil
+	}
+	return &routing.Capacity{Budget: c.Budget, Costs: c.Costs, Other: c.Other}
+}
+
+func msTime(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms)
+}
