@@ -14,12 +14,14 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"loket.dev/loket/internal/blob"
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/channel/api"
 	"loket.dev/loket/internal/channel/email"
 	"loket.dev/loket/internal/desk"
+	"loket.dev/loket/internal/dispatch"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/httpapi"
 	"loket.dev/loket/internal/realtime"
@@ -87,7 +89,13 @@ func newNode(t *testing.T, st *store.Store, setup bool) *env {
 	channels := channel.NewRegistry(api.New(), email.New(st))
 	d := desk.New(desk.Config{Store: st, Blobs: e.blobs, Channels: channels, Events: events, Region: "NL", Log: log})
 	t.Cleanup(d.Close)
-	s := httpapi.New(httpapi.Config{Desk: d, Store: st, Blobs: e.blobs, Hub: hub, Channels: channels, Log: log})
+	router := dispatch.New(dispatch.Config{Store: st, Desk: d, Events: events, Log: log, Tick: 100 * time.Millisecond})
+	hub.Listen(router)
+	routerCtx, stopRouter := context.WithCancel(context.Background())
+	routerDone := make(chan struct{})
+	go func() { router.Run(routerCtx); close(routerDone) }()
+	t.Cleanup(func() { stopRouter(); <-routerDone })
+	s := httpapi.New(httpapi.Config{Desk: d, Store: st, Blobs: e.blobs, Hub: hub, Channels: channels, Log: log, Router: router})
 	e.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(e.srv.Close)
 	t.Cleanup(hub.CloseAll)
