@@ -64,7 +64,72 @@ func TestTwoNodes_InboundOnOneNodeReachesAWebSocketOnTheOther(t *testing.T) {
 		}
 		json.Unmarshal(data, &ev)
 		if ev.Type == "message.created" && ev.Message.ExternalID == "cross-node-1" {
-			return
+			break
 		}
+	}
+
+	// Routing runs on one node (the first to start leads) and serves agents
+	// on every node: going online on node B gets the waiting ticket pushed
+	// (the demo team pushes to the agent with most free capacity), and get
+	// next on node B is answered by the leader.
+	cookie := strings.Join(resp.Header.Values("Set-Cookie"), "; ")
+	call := func(method, path, body string, out any) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, b.url+path, strings.NewReader(body))
+		req.Header.Set("Cookie", strings.Split(cookie, ";")[0])
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if out != nil {
+			json.NewDecoder(res.Body).Decode(out)
+		}
+		return res.StatusCode
+	}
+	if code := call("PUT", "/api/v1/session/presence", `{"presence":"online"}`, nil); code != 200 {
+		t.Fatalf("presence on node B: %d", code)
+	}
+	var page struct {
+		Tickets []struct {
+			ID         int64 `json:"id"`
+			AssigneeID int64 `json:"assignee_id"`
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		call("GET", "/api/v1/tickets", "", &page)
+		if len(page.Tickets) == 1 && page.Tickets[0].AssigneeID != 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the ticket was not pushed to the agent online on node B: %+v", page)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if code := call("PATCH", "/api/v1/teams/1", `{"mode":"manual"}`, nil); code != 200 {
+		t.Fatalf("team to manual: %d", code)
+	}
+	if code, err := a.post(http.DefaultClient, a.channel, a.token, "cross-node-second"); err != nil || code != 201 {
+		t.Fatalf("post to node A: %d %v", code, err)
+	}
+	var pulled struct {
+		ID         int64 `json:"id"`
+		AssigneeID int64 `json:"assignee_id"`
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		code := call("POST", "/api/v1/queue/next", "", &pulled)
+		if code == 200 {
+			break
+		}
+		if code != 204 || time.Now().After(deadline) {
+			t.Fatalf("get next on node B: %d", code)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if pulled.ID == page.Tickets[0].ID || pulled.AssigneeID != page.Tickets[0].AssigneeID {
+		t.Fatalf("get next on node B pulled %+v", pulled)
 	}
 }

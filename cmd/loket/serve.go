@@ -71,9 +71,6 @@ func serve(ctx context.Context, args []string) error {
 	d = desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channels, Events: events, Region: c.Region, Log: log, Wake: worker.Wake})
 	background.Go(func() { worker.Run(runCtx) })
 	background.Go(func() { checkSLAs(runCtx, d, log) })
-	router := dispatch.New(dispatch.Config{Store: st, Desk: d, Events: events, Log: log})
-	hub.Listen(router)
-	background.Go(func() { router.Run(runCtx) })
 
 	// E-mail: mailboxes watched over IMAP, and an optional SMTP receiver.
 	inbox := &email.Inbox{Receiver: d, Deliveries: d, Acks: &email.Acknowledger{Sender: d}, Log: log}
@@ -105,6 +102,11 @@ func serve(ctx context.Context, args []string) error {
 		stopAll()
 		return err
 	}
+	// Routing starts once the first team and admin exist, so the leader
+	// loads them.
+	router := dispatch.New(dispatch.Config{Store: st, Desk: d, Events: events, Log: log})
+	hub.Listen(router)
+	background.Go(func() { router.Run(runCtx) })
 
 	srv := httpapi.New(httpapi.Config{
 		Desk: d, Store: st, Blobs: blobs, Hub: hub, Channels: channels, Log: log,

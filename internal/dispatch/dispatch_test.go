@@ -283,3 +283,19 @@ func TestDispatch_BotTicketsWaitForHandover(t *testing.T) {
 		}
 	})
 }
+
+func TestDispatch_AgentComingOnlineGetsWaitingWork(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		c := newCluster(t, st, domain.Team{Name: "Support", Mode: domain.ModeRoundRobin})
+		anna := c.agent(t, "Anna", domain.PresenceOffline)
+		tk := c.receive(t, c.mail, "waiting before anyone is online")
+		c.settle(t)
+		if c.assignee(t, tk.ID) != 0 {
+			t.Fatal("pushed to an offline agent")
+		}
+		if _, err := c.desk.SetPresence(context.Background(), anna, domain.PresenceOnline); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "Anna gets the waiting ticket", func() bool { return c.assignee(t, tk.ID) == anna.ID })
+	})
+}
