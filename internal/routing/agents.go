@@ -17,12 +17,28 @@ type agent struct {
 	cap      *Capacity // effective: own, else first team's, else the engine's
 	held     map[int64]*entry
 	load     int
+	liveLoad int     // units of the live items among held
 	lastSeq  uint64  // engine.seq at the last assignment: least recently assigned first
 	reserved *bucket // the bucket it drains for, or nil
 	mems     []*membership
 }
 
 func (a *agent) free() int { return a.cap.Budget - a.load }
+
+// room is the units a's work leaves for one item of b: what its live work
+// leaves when b's items interrupt deferrable work, else what all its work
+// leaves.
+func (a *agent) room(b *bucket) int { return a.roomFor(b.interrupts) }
+
+func (a *agent) roomFor(interrupts bool) int {
+	if interrupts {
+		return a.cap.Budget - a.liveLoad
+	}
+	return a.free()
+}
+
+// fits reports whether one item of b fits a's room now.
+func (a *agent) fits(b *bucket) bool { return a.cap.Cost(b.key.kind) <= a.room(b) }
 
 func (a *agent) has(skills []string) bool {
 	for _, s := range skills {
@@ -114,6 +130,9 @@ func removeMembership(m *membership) { heap.Remove(&m.t.levels[m.level], m.pos) 
 // O(1). Items requiring skills scan a level's agents until one has them:
 // O(agents of that level) at worst, cheap for teams of tens to hundreds.
 func (t *team) mostFree(b *bucket, needRoom bool) *agent {
+	if b.interrupts {
+		return t.mostLiveRoom(b, needRoom)
+	}
 	ok := func(a *agent, level int) bool {
 		c := a.cap.Cost(b.key.kind)
 		return a.has(b.skills) && c <= a.cap.Budget && (!needRoom || c <= level)
@@ -139,6 +158,24 @@ func (t *team) mostFree(b *bucket, needRoom bool) *agent {
 	return nil
 }
 
+// mostLiveRoom is mostFree for items that interrupt deferrable work: the
+// free-capacity index counts all work, so it walks the team's members,
+// O(members). Live items are a small share of the traffic, and the walk
+// does not grow with the queue.
+func (t *team) mostLiveRoom(b *bucket, needRoom bool) *agent {
+	var best *agent
+	for _, a := range t.members {
+		c := a.cap.Cost(b.key.kind)
+		if !a.pushable() || !a.has(b.skills) || c > a.cap.Budget || needRoom && c > a.room(b) {
+			continue
+		}
+		if best == nil || a.room(b) > best.room(b) || a.room(b) == best.room(b) && a.lastSeq < best.lastSeq {
+			best = a
+		}
+	}
+	return best
+}
+
 // nextInRotation returns the first pushable agent from t's rotation cursor
 // on that has the skills and room for b's items, and moves the cursor past it.
 // It walks at most the team's members once.
@@ -147,7 +184,7 @@ func (t *team) nextInRotation(b *bucket) *agent {
 	for i := range n {
 		j := (t.cursor + i) % n
 		a := t.members[j]
-		if a.pushable() && a.has(b.skills) && a.cap.Cost(b.key.kind) <= a.free() {
+		if a.pushable() && a.has(b.skills) && a.fits(b) {
 			t.cursor = (j + 1) % n
 			return a
 		}

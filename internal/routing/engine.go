@@ -31,6 +31,7 @@ type Engine struct {
 	mu         sync.Mutex
 	cap        *Capacity
 	live       map[string]bool
+	strict     bool
 	priors     map[string]time.Duration
 	otherPrior time.Duration
 	teams      map[int64]*team
@@ -90,6 +91,7 @@ func New(cfg Config) (*Engine, error) {
 	e := &Engine{
 		cap:        c.clone(),
 		live:       make(map[string]bool, len(live)),
+		strict:     cfg.Strict,
 		priors:     maps.Clone(priors),
 		otherPrior: cmp.Or(cfg.OtherHandleTime, DefaultOtherHandleTime),
 		teams:      map[int64]*team{},
@@ -341,7 +343,7 @@ func (e *Engine) track(it Item) *entry {
 	if it.EnqueuedAt.IsZero() {
 		it.EnqueuedAt = e.now
 	}
-	en := &entry{item: it, live: e.live[it.Kind]}
+	en := &entry{item: it, live: e.live[it.Kind], interrupts: e.live[it.Kind] && !e.strict}
 	e.items[it.TicketID] = en
 	return en
 }
@@ -455,6 +457,9 @@ func (e *Engine) hold(a *agent, en *entry) {
 	en.agent, en.cost, en.assignedAt = a, a.cap.Cost(en.item.Kind), e.now
 	a.held[en.item.TicketID] = en
 	a.load += en.cost
+	if en.live {
+		a.liveLoad += en.cost
+	}
 	e.seq++
 	a.lastSeq = e.seq
 	a.reindex()
@@ -465,6 +470,9 @@ func (e *Engine) unhold(en *entry) *agent {
 	a := en.agent
 	delete(a.held, en.item.TicketID)
 	a.load -= en.cost
+	if en.live {
+		a.liveLoad -= en.cost
+	}
 	en.agent = nil
 	a.reindex()
 	return a
@@ -510,7 +518,7 @@ func (e *Engine) assign(a *agent, en *entry, why string) {
 // work before the operation ends.
 func (e *Engine) fix(b *bucket) {
 	for len(b.reservers) > b.len() {
-		r := slices.MinFunc(b.reservers, func(x, y *agent) int { return cmp.Compare(x.free(), y.free()) })
+		r := slices.MinFunc(b.reservers, func(x, y *agent) int { return cmp.Compare(x.room(b), y.room(b)) })
 		e.unreserve(r)
 		e.todo = append(e.todo, pending{r, "pushed as the item it was making room for went elsewhere"})
 	}
@@ -536,7 +544,7 @@ func (e *Engine) unreserve(a *agent) {
 func (e *Engine) dispatch(a *agent, why string) {
 	for a.presence == PresenceOnline {
 		if b := a.reserved; b != nil {
-			if a.cap.Cost(b.key.kind) > a.free() {
+			if !a.fits(b) {
 				return
 			}
 			e.unreserve(a)
@@ -547,14 +555,14 @@ func (e *Engine) dispatch(a *agent, why string) {
 		if b == nil {
 			return
 		}
-		if a.cap.Cost(b.key.kind) <= a.free() {
+		if a.fits(b) {
 			e.assign(a, b.head(), why)
 			continue
 		}
 		// Make room for b, unless another agent of its team is closer
 		// to having room: that one drains for it and a goes on.
-		if c := b.team.mostFree(b, false); c != nil && c != a && c.free() > a.free() {
-			if c.cap.Cost(b.key.kind) <= c.free() {
+		if c := b.team.mostFree(b, false); c != nil && c != a && c.room(b) > a.room(b) {
+			if c.fits(b) {
 				e.dispatch(c, why)
 			} else {
 				e.reserve(c, b)
@@ -578,7 +586,7 @@ func (e *Engine) bestFor(a *agent, push bool) *bucket {
 			continue
 		}
 		for _, b := range t.active {
-			fits := a.cap.Cost(b.key.kind) <= a.free()
+			fits := a.fits(b)
 			if !a.canEverServe(b) || (!fits && (!push || !b.unclaimed())) {
 				continue
 			}
@@ -608,7 +616,7 @@ func (e *Engine) offer(b *bucket, why string) {
 			// other work, if it has some room already. An agent with
 			// none is left alone, to take whatever is best when its
 			// work ends.
-			if c := t.mostFree(b, false); c != nil && c.free() > 0 && t.mode.pushes() {
+			if c := t.mostFree(b, false); c != nil && c.room(b) > 0 && t.mode.pushes() {
 				e.reserve(c, b)
 				continue
 			}

@@ -20,7 +20,19 @@ func (c *fakeClock) advance(d time.Duration) time.Time { c.now = c.now.Add(d); r
 // online unless given otherwise.
 func setup(t *testing.T, clk *fakeClock, team Team, agents ...Agent) *Engine {
 	t.Helper()
-	e, err := New(Config{})
+	return setupWith(t, clk, Config{}, team, agents...)
+}
+
+// setupStrict is setup for an engine where every item counts against the
+// whole budget (Config.Strict).
+func setupStrict(t *testing.T, clk *fakeClock, team Team, agents ...Agent) *Engine {
+	t.Helper()
+	return setupWith(t, clk, Config{Strict: true}, team, agents...)
+}
+
+func setupWith(t *testing.T, clk *fakeClock, cfg Config, team Team, agents ...Agent) *Engine {
+	t.Helper()
+	e, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,29 +81,33 @@ func item(id int64, kind string) Item { return Item{TicketID: id, TeamID: 1, Kin
 
 func TestCapacity_CostsAgainstTheBudgetDecideWhatFits(t *testing.T) {
 	tests := []struct {
-		name  string
-		kinds []string
-		held  []string // tickets assigned, as "ticket>agent"
+		name   string
+		strict bool
+		kinds  []string
+		held   []string // tickets assigned, as "ticket>agent"
+		load   int
 	}{
-		{"one call blocks everything else", []string{"call", "chat", "email"}, []string{"1>7"}},
-		{"a call waits while an e-mail is held", []string{"email", "call"}, []string{"1>7"}},
-		{"three chats fit, a fourth does not", []string{"chat", "chat", "chat", "chat"}, []string{"1>7", "2>7", "3>7"}},
-		{"one e-mail fits beside three chats", []string{"chat", "chat", "chat", "email"}, []string{"1>7", "2>7", "3>7", "4>7"}},
-		{"ten e-mails fill the budget", []string{"email", "email", "email", "email", "email", "email", "email", "email", "email", "email", "email"},
-			[]string{"1>7", "2>7", "3>7", "4>7", "5>7", "6>7", "7>7", "8>7", "9>7", "10>7"}},
+		{"one call blocks everything else", false, []string{"call", "chat", "email"}, []string{"1>7"}, 10},
+		{"a call interrupts e-mail work", false, []string{"email", "email", "call"}, []string{"1>7", "2>7", "3>7"}, 12},
+		{"no e-mail while over budget after a call", false, []string{"email", "call", "email", "chat"}, []string{"1>7", "2>7"}, 11},
+		{"strict: a call waits while an e-mail is held", true, []string{"email", "call"}, []string{"1>7"}, 1},
+		{"three chats fit, a fourth does not", false, []string{"chat", "chat", "chat", "chat"}, []string{"1>7", "2>7", "3>7"}, 9},
+		{"one e-mail fits beside three chats", false, []string{"chat", "chat", "chat", "email"}, []string{"1>7", "2>7", "3>7", "4>7"}, 10},
+		{"strict: one e-mail fits beside three chats", true, []string{"chat", "chat", "chat", "email", "email"}, []string{"1>7", "2>7", "3>7", "4>7"}, 10},
+		{"ten e-mails fill the budget", false, []string{"email", "email", "email", "email", "email", "email", "email", "email", "email", "email", "email"},
+			[]string{"1>7", "2>7", "3>7", "4>7", "5>7", "6>7", "7>7", "8>7", "9>7", "10>7"}, 10},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := newClock()
-			e := setup(t, clk, Team{ID: 1, Mode: ModeMostFree}, Agent{ID: 7})
+			e := setupWith(t, clk, Config{Strict: tc.strict}, Team{ID: 1, Mode: ModeMostFree}, Agent{ID: 7})
 			var got []Decision
 			for i, k := range tc.kinds {
 				got = append(got, e.Enqueue(item(int64(i+1), k), clk.advance(time.Second))...)
 			}
 			want(t, "assignments", got, tc.held...)
-			a := e.Snapshot(clk.now).Agents[0]
-			if a.Load > a.Budget {
-				t.Errorf("load %d exceeds budget %d", a.Load, a.Budget)
+			if a := e.Snapshot(clk.now).Agents[0]; a.Load != tc.load {
+				t.Errorf("load %d, want %d", a.Load, tc.load)
 			}
 		})
 	}
@@ -214,7 +230,7 @@ func TestPresence_HeldItemsReturnAfterTheGracePeriodOnTick(t *testing.T) {
 
 func TestRoundRobin_RotatesOverAgentsWhoFit(t *testing.T) {
 	clk := newClock()
-	e := setup(t, clk, Team{ID: 1, Mode: ModeRoundRobin}, Agent{ID: 7}, Agent{ID: 8}, Agent{ID: 9})
+	e := setupStrict(t, clk, Team{ID: 1, Mode: ModeRoundRobin}, Agent{ID: 7}, Agent{ID: 8}, Agent{ID: 9})
 	var got []Decision
 	for i := range 4 {
 		got = append(got, e.Enqueue(item(int64(i+1), KindEmail), clk.advance(time.Second))...)
@@ -240,7 +256,7 @@ func TestMostFree_PrefersMostFreeUnitsThenLeastRecentlyAssigned(t *testing.T) {
 
 func TestReservation_ACallIsNotStarvedByAStreamOfEmails(t *testing.T) {
 	clk := newClock()
-	e := setup(t, clk, Team{ID: 1, Mode: ModeMostFree}, Agent{ID: 7}, Agent{ID: 8})
+	e := setupStrict(t, clk, Team{ID: 1, Mode: ModeMostFree}, Agent{ID: 7}, Agent{ID: 8})
 	want(t, "e-mails", slices.Concat(
 		e.Enqueue(item(1, KindEmail), clk.advance(time.Second)),
 		e.Enqueue(item(2, KindEmail), clk.advance(time.Second)),
@@ -255,9 +271,26 @@ func TestReservation_ACallIsNotStarvedByAStreamOfEmails(t *testing.T) {
 	want(t, "7 idle", e.Release(7, 1, clk.advance(time.Minute)), "3>7")
 }
 
+func TestReservation_ACallWaitsForChatsToEnd(t *testing.T) {
+	clk := newClock()
+	e := setup(t, clk, Team{ID: 1, Mode: ModeMostFree}, Agent{ID: 7})
+	want(t, "work", slices.Concat(
+		e.Enqueue(item(1, KindChat), clk.advance(time.Second)),
+		e.Enqueue(item(2, KindEmail), clk.advance(time.Second)),
+		e.Enqueue(item(3, KindCall), clk.advance(time.Second)),
+	), "1>7", "2>7")
+	// A chat is live work the call cannot interrupt: 7 makes room and
+	// takes no more e-mail meanwhile.
+	want(t, "e-mail while the call waits", e.Enqueue(item(4, KindEmail), clk.advance(time.Second)))
+	if s := e.Snapshot(clk.now); !s.Agents[0].Reserving {
+		t.Fatalf("agents %+v: want 7 reserving for the call", s.Agents)
+	}
+	want(t, "chat ends", e.Release(7, 1, clk.advance(time.Minute)), "3>7")
+}
+
 func TestReservation_AnAgentWithRoomNowTakesAReservedItem(t *testing.T) {
 	clk := newClock()
-	e := setup(t, clk, Team{ID: 1, Mode: ModeMostFree}, Agent{ID: 7}, Agent{ID: 8})
+	e := setupStrict(t, clk, Team{ID: 1, Mode: ModeMostFree}, Agent{ID: 7}, Agent{ID: 8})
 	e.Enqueue(item(1, KindEmail), clk.advance(time.Second))
 	e.Enqueue(item(2, KindChat), clk.advance(time.Second))
 	e.Enqueue(item(3, KindEmail), clk.advance(time.Second))

@@ -28,6 +28,9 @@ import (
 type entry struct {
 	item Item
 	live bool
+	// interrupts: a live item that only needs room in its agent's live
+	// work (see Config.Strict).
+	interrupts bool
 	// while waiting:
 	b   *bucket
 	pos [2]int // index in b.order and b.age
@@ -115,8 +118,9 @@ type bucket struct {
 	age    entryHeap // age only: the head is the longest waiting
 	// reservers are agents draining work to make room for this bucket's
 	// items; there are never more of them than items.
-	reservers []*agent
-	active    int // index in team.active
+	reservers  []*agent
+	active     int  // index in team.active
+	interrupts bool // its items interrupt deferrable work
 }
 
 func (b *bucket) len() int        { return len(b.order.es) }
@@ -140,7 +144,7 @@ func (t *team) push(en *entry) *bucket {
 	k := bucketKey{kind: en.item.Kind, priority: en.item.Priority, skills: key}
 	b := t.buckets[k]
 	if b == nil {
-		b = &bucket{team: t, key: k, skills: skills,
+		b = &bucket{team: t, key: k, skills: skills, interrupts: en.interrupts,
 			order: entryHeap{slot: 0, less: dueFirst},
 			age:   entryHeap{slot: 1, less: older},
 		}

@@ -42,7 +42,7 @@ func (e *Engine) EstimatedWait(teamID int64, kind string) (time.Duration, bool) 
 			continue
 		}
 		units += a.cap.Budget / ck * ck
-		roomNow = roomNow || (t.mode.pushes() && a.pushable() && a.free() >= ck)
+		roomNow = roomNow || (t.mode.pushes() && a.pushable() && a.roomFor(e.live[kind] && !e.strict) >= ck)
 	}
 	if units == 0 {
 		return 0, false

@@ -144,6 +144,12 @@ type Config struct {
 	// OtherHandleTime seeds kinds not in HandleTimes; zero means
 	// DefaultOtherHandleTime.
 	OtherHandleTime time.Duration
+	// Strict makes every item count against the whole budget. By default
+	// live items interrupt deferrable work: a call or chat fits when the
+	// agent's live work leaves room for it, whatever e-mail it holds, as
+	// the customer on the line cannot wait and the e-mail can. The agent
+	// then gets no deferrable work until its load is back under budget.
+	Strict bool
 }
 
 // Item is one ticket waiting for, or held by, an agent.
