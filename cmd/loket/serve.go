@@ -104,7 +104,7 @@ func serve(ctx context.Context, args []string) error {
 	}
 	// Routing starts once the first team and admin exist, so the leader
 	// loads them.
-	router := dispatch.New(dispatch.Config{Store: st, Desk: d, Events: events, Log: log})
+	router := dispatch.New(dispatch.Config{Store: st, Desk: d, Events: events, Log: log, Connected: hub.Agents})
 	hub.Listen(router)
 	background.Go(func() { router.Run(runCtx) })
 

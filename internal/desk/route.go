@@ -65,19 +65,30 @@ func (d *Desk) Route(ctx context.Context, ticketID, agentID int64, reason string
 	return t, nil
 }
 
-// SetPresence records an agent's presence and announces it, so the router
-// pushes work to an agent coming online and stops pushing to one leaving.
-// It returns since when the agent has had that presence.
+// SetPresence records the presence an agent chose and announces it, so
+// the router pushes work to an agent coming online and stops pushing to
+// one leaving. It returns since when the agent has had that presence.
 func (d *Desk) SetPresence(ctx context.Context, agent *domain.Agent, presence string) (int64, error) {
+	return d.setPresence(ctx, agent.ID, agent.Name, presence, false)
+}
+
+// AutoPresence sets a presence the agent did not choose: away when its
+// app has been gone for a while, online again when it reconnects.
+func (d *Desk) AutoPresence(ctx context.Context, agentID int64, presence string) error {
+	_, err := d.setPresence(ctx, agentID, "", presence, true)
+	return err
+}
+
+func (d *Desk) setPresence(ctx context.Context, agentID int64, name, presence string, auto bool) (int64, error) {
 	if err := domain.ValidPresence(presence); err != nil {
 		return 0, err
 	}
-	since, err := d.store.SetPresence(ctx, agent.ID, presence, d.now())
+	since, err := d.store.SetPresence(ctx, agentID, presence, auto, d.now())
 	if err != nil {
-		return 0, fmt.Errorf("set presence of agent %d: %w", agent.ID, err)
+		return 0, fmt.Errorf("set presence of agent %d: %w", agentID, err)
 	}
-	d.publish(ctx, []domain.Event{{Type: domain.EventAgentPresence, AssigneeID: agent.ID,
-		Agent: &domain.AgentRef{ID: agent.ID, Name: agent.Name}, Presence: presence}})
+	d.publish(ctx, []domain.Event{{Type: domain.EventAgentPresence, AssigneeID: agentID,
+		Agent: &domain.AgentRef{ID: agentID, Name: name}, Presence: presence}})
 	return since, nil
 }
 

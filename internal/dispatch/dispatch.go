@@ -43,6 +43,13 @@ type Config struct {
 	Tick time.Duration
 	// Now is the clock; nil is the real one.
 	Now func() time.Time
+	// Connected returns the agents whose app is connected to this node
+	// (realtime.Hub.Agents). Online agents whose app no node has seen for
+	// AwayAfter are set away, so work is not pushed to someone who left.
+	// Nil: never.
+	Connected func() []int64
+	// AwayAfter defaults to 2 minutes.
+	AwayAfter time.Duration
 }
 
 // Dispatcher is one node's part in routing.
@@ -54,6 +61,8 @@ type Dispatcher struct {
 	cfg    routing.Config
 	tick   time.Duration
 	now    func() time.Time
+	conn   func() []int64
+	away   time.Duration
 
 	in   chan domain.Event
 	lost atomic.Bool                    // an event was dropped: reload on the next tick
@@ -73,7 +82,7 @@ type Dispatcher struct {
 func New(cfg Config) *Dispatcher {
 	d := &Dispatcher{
 		store: cfg.Store, desk: cfg.Desk, events: cfg.Events, log: cfg.Log, cfg: cfg.Engine,
-		tick: cmp.Or(cfg.Tick, 5*time.Second), now: cfg.Now,
+		tick: cmp.Or(cfg.Tick, 5*time.Second), now: cfg.Now, conn: cfg.Connected, away: cmp.Or(cfg.AwayAfter, 2*time.Minute),
 		in:      make(chan domain.Event, 65536),
 		waiters: map[int64]chan int64{},
 	}
@@ -124,6 +133,9 @@ func (d *Dispatcher) answer(request, ticketID int64) {
 // Run takes part in routing until ctx is done: it leads while it holds the
 // routing lock and retries to get it otherwise.
 func (d *Dispatcher) Run(ctx context.Context) {
+	if d.conn != nil {
+		go d.heartbeat(ctx)
+	}
 	for ctx.Err() == nil {
 		lock, err := d.store.TryLock(ctx, "routing")
 		if err != nil && ctx.Err() == nil {
@@ -139,6 +151,42 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		}
 		d.lead.Store(nil)
 		lock.Release()
+	}
+}
+
+// heartbeat records every few seconds which agents have the app open on
+// this node.
+func (d *Dispatcher) heartbeat(ctx context.Context) {
+	every := min(d.away/4, 30*time.Second)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := d.store.TouchAgents(ctx, d.conn(), d.now().UnixMilli()); err != nil && ctx.Err() == nil {
+				d.log.Warn("routing: cannot record connected agents", "err", err)
+			}
+		}
+	}
+}
+
+// awayUnseen sets away the online agents whose app no node has seen for a
+// while.
+func (d *Dispatcher) awayUnseen(ctx context.Context) {
+	if d.conn == nil {
+		return
+	}
+	ids, err := d.store.UnseenOnline(ctx, d.now().Add(-d.away).UnixMilli())
+	if err != nil {
+		d.log.Warn("routing: cannot find absent agents", "err", err)
+		return
+	}
+	for _, id := range ids {
+		if err := d.desk.AutoPresence(ctx, id, domain.PresenceAway); err != nil {
+			d.log.Warn("routing: cannot set an absent agent away", "agent", id, "err", err)
+		}
 	}
 }
 
@@ -193,6 +241,7 @@ func (d *Dispatcher) runLeader(ctx context.Context, lock *store.Lock) error {
 				}
 				d.lead.Store(eng)
 			}
+			d.awayUnseen(ctx)
 			d.apply(ctx, eng, eng.Tick(d.now()))
 			for id := range d.dirty {
 				delete(d.dirty, id)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -297,5 +298,58 @@ func TestDispatch_AgentComingOnlineGetsWaitingWork(t *testing.T) {
 			t.Fatal(err)
 		}
 		eventually(t, "Anna gets the waiting ticket", func() bool { return c.assignee(t, tk.ID) == anna.ID })
+	})
+}
+
+func TestDispatch_AgentWhoseAppIsGoneIsSetAwayAndBackOnline(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		blobs, _ := blob.NewDir(t.TempDir())
+		team := &domain.Team{Name: "Support", Mode: domain.ModeMostFree}
+		if err := st.CreateTeam(ctx, team); err != nil {
+			t.Fatal(err)
+		}
+		hub := realtime.NewHub(st, log)
+		d := desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channel.NewRegistry(api.New()), Events: hub, Log: log})
+		t.Cleanup(d.Close)
+		var connected atomic.Value
+		connected.Store([]int64{})
+		router := dispatch.New(dispatch.Config{Store: st, Desk: d, Events: hub, Log: log, Tick: 20 * time.Millisecond,
+			AwayAfter: 200 * time.Millisecond, Connected: func() []int64 { return connected.Load().([]int64) }})
+		hub.Listen(router)
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { router.Run(runCtx); close(done) }()
+		t.Cleanup(func() { cancel(); <-done })
+
+		anna := &domain.Agent{Email: "anna@loket.test", Name: "Anna", Role: domain.RoleAgent}
+		if err := st.CreateAgent(ctx, anna, ""); err != nil {
+			t.Fatal(err)
+		}
+		connected.Store([]int64{anna.ID})
+		if _, err := d.SetPresence(ctx, anna, domain.PresenceOnline); err != nil {
+			t.Fatal(err)
+		}
+		presence := func() (string, bool) {
+			a, err := st.Agent(ctx, anna.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a.Presence, a.PresenceAuto
+		}
+		// While the app is connected the agent stays online.
+		time.Sleep(400 * time.Millisecond)
+		if p, _ := presence(); p != domain.PresenceOnline {
+			t.Fatalf("presence %s while connected", p)
+		}
+		connected.Store([]int64{})
+		eventually(t, "Anna is set away", func() bool { p, auto := presence(); return p == domain.PresenceAway && auto })
+		if err := d.AutoPresence(ctx, anna.ID, domain.PresenceOnline); err != nil {
+			t.Fatal(err)
+		}
+		if p, auto := presence(); p != domain.PresenceOnline || !auto {
+			t.Fatalf("presence %s auto %v after reconnecting", p, auto)
+		}
 	})
 }

@@ -20,9 +20,12 @@ type Agent struct {
 // Routing is how the router sees an agent: whether it takes pushed work,
 // what it can handle and how much at once.
 type Routing struct {
-	Presence   string   `json:"presence"` // online, away or offline
-	PresenceAt int64    `json:"presence_at,omitempty"`
-	Skills     []string `json:"skills"`
+	Presence   string `json:"presence"` // online, away or offline
+	PresenceAt int64  `json:"presence_at,omitempty"`
+	// PresenceAuto: Loket set the presence (away when the agent's app was
+	// gone for a while); it turns online again when the app reconnects.
+	PresenceAuto bool     `json:"presence_auto,omitempty"`
+	Skills       []string `json:"skills"`
 	// Capacity overrides the team's; nil means the team's.
 	Capacity *Capacity `json:"capacity"`
 }

@@ -12,6 +12,7 @@ import (
 
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/secret"
+	"loket.dev/loket/internal/store"
 )
 
 const (
@@ -123,8 +124,52 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, p *principal) er
 			return err
 		}
 	}
+	if p.agent.ID != 0 && p.agent.Presence != domain.PresenceOffline {
+		// Signing out ends the working day: no more pushed work, and the
+		// team's grace period for returning held tickets starts.
+		if _, err := s.desk.SetPresence(r.Context(), p.agent, domain.PresenceOffline); err != nil {
+			return err
+		}
+	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type profileRequest struct {
+	Name     *string `json:"name"`
+	Language *string `json:"language"`
+}
+
+// updateProfile lets agents change their own name and interface language;
+// everything else about an agent is an admin's to change.
+func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, p *principal) error {
+	if p.agent.ID == 0 {
+		return errorf(http.StatusForbidden, "forbidden", "API tokens have no profile")
+	}
+	var req profileRequest
+	if err := decode(w, r, 4<<10, &req); err != nil {
+		return err
+	}
+	if req.Name != nil && len(*req.Name) > 200 {
+		return domain.Invalid("invalid_name", "name is longer than 200 bytes")
+	}
+	var a *domain.Agent
+	err := s.store.Tx(r.Context(), func(tx *store.Store) error {
+		var err error
+		if a, err = tx.Agent(r.Context(), p.agent.ID); err != nil {
+			return err
+		}
+		change := agentRequest{Name: req.Name, Language: req.Language}
+		if _, err := change.apply(a); err != nil {
+			return err
+		}
+		return tx.UpdateAgent(r.Context(), a, "")
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"agent": a})
 	return nil
 }
 

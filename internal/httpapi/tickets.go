@@ -366,6 +366,18 @@ func (s *Server) retryDeadLetter(w http.ResponseWriter, r *http.Request, _ *prin
 }
 
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, p *principal) error {
+	if p.agent.ID != 0 {
+		// The app is back: it counts as seen, and an agent Loket set away
+		// because the app was gone is online again.
+		if err := s.store.TouchAgents(r.Context(), []int64{p.agent.ID}, store.Now()); err != nil {
+			return err
+		}
+		if p.agent.PresenceAuto && p.agent.Presence == domain.PresenceAway {
+			if err := s.desk.AutoPresence(r.Context(), p.agent.ID, domain.PresenceOnline); err != nil {
+				return err
+			}
+		}
+	}
 	s.hub.Serve(w, r, viewerOf(p), domain.AgentRef{ID: p.agent.ID, Name: p.agent.Name})
 	return nil
 }

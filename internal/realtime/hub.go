@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -55,6 +56,22 @@ func (h *Hub) Clients() int {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	return len(h.clients)
+}
+
+// Agents returns the ids of the agents with a stream open on this node.
+func (h *Hub) Agents() []int64 {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	seen := map[int64]bool{}
+	var out []int64
+	for c := range h.clients {
+		if id := c.agent.ID; id != 0 && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Publish implements domain.Publisher: it sends each event to every client

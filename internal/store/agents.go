@@ -10,13 +10,13 @@ import (
 	"loket.dev/loket/internal/domain"
 )
 
-const agentColumns = "id, email, name, role, language, disabled, created_at, presence, presence_at, skills, capacity"
+const agentColumns = "id, email, name, role, language, disabled, created_at, presence, presence_at, skills, capacity, presence_auto"
 
 func scanAgent(row interface{ Scan(...any) error }, extra ...any) (*domain.Agent, error) {
 	var a domain.Agent
 	var skills, capacity string
 	dest := append([]any{&a.ID, &a.Email, &a.Name, &a.Role, &a.Language, &a.Disabled, &a.CreatedAt,
-		&a.Presence, &a.PresenceAt, &skills, &capacity}, extra...)
+		&a.Presence, &a.PresenceAt, &skills, &capacity, &a.PresenceAuto}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -142,16 +142,42 @@ func (s *Store) UpdateAgent(ctx context.Context, a *domain.Agent, passwordHash s
 	return mustAffect(res, fmt.Sprintf("agent %d", a.ID))
 }
 
-// SetPresence records an agent's presence and when it last changed; at is
-// kept when the presence stays the same.
-func (s *Store) SetPresence(ctx context.Context, agentID int64, presence string, at int64) (int64, error) {
+// SetPresence records an agent's presence, whether Loket set it (auto)
+// rather than the agent, and when it last changed; at is kept when the
+// presence stays the same. An agent choosing a presence counts as seen.
+func (s *Store) SetPresence(ctx context.Context, agentID int64, presence string, auto bool, at int64) (int64, error) {
 	err := s.q.QueryRowContext(ctx,
-		`UPDATE agents SET presence = $2, presence_at = CASE WHEN presence = $2 AND presence_at > 0 THEN presence_at ELSE $3 END
-		 WHERE id = $1 RETURNING presence_at`, agentID, presence, at).Scan(&at)
+		`UPDATE agents SET presence = $2, presence_auto = $4,
+		 presence_at = CASE WHEN presence = $2 AND presence_at > 0 THEN presence_at ELSE $3 END,
+		 seen_at = CASE WHEN $4 THEN seen_at ELSE $3 END
+		 WHERE id = $1 RETURNING presence_at`, agentID, presence, at, auto).Scan(&at)
 	if err != nil {
 		return 0, notFound(fmt.Sprintf("agent %d", agentID), err)
 	}
 	return at, nil
+}
+
+// TouchAgents records that the agents' apps are connected at at.
+func (s *Store) TouchAgents(ctx context.Context, ids []int64, at int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := []any{at}
+	ph := make([]string, len(ids))
+	for i, id := range ids {
+		args = append(args, id)
+		ph[i] = fmt.Sprintf("$%d", i+2)
+	}
+	if _, err := s.q.ExecContext(ctx, "UPDATE agents SET seen_at = $1 WHERE id IN ("+strings.Join(ph, ", ")+")", args...); err != nil {
+		return fmt.Errorf("touch agents: %w", err)
+	}
+	return nil
+}
+
+// UnseenOnline returns the agents online whose app has not been connected
+// since before.
+func (s *Store) UnseenOnline(ctx context.Context, before int64) ([]int64, error) {
+	return s.int64s(ctx, "SELECT id FROM agents WHERE presence = 'online' AND seen_at < $1 AND NOT disabled ORDER BY id", before)
 }
 
 // SetAgentTeams replaces the teams an agent belongs to.
