@@ -15,18 +15,22 @@ import (
 	"time"
 
 	"loket.dev/loket/internal/blob"
+	"loket.dev/loket/internal/bot"
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/channel/api"
 	"loket.dev/loket/internal/channel/email"
+	"loket.dev/loket/internal/channel/webchat"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/dispatch"
 	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/helpcenter"
 	"loket.dev/loket/internal/httpapi"
 	"loket.dev/loket/internal/outbox"
 	"loket.dev/loket/internal/realtime"
 	"loket.dev/loket/internal/secret"
 	"loket.dev/loket/internal/store"
 	"loket.dev/loket/web"
+	"loket.dev/loket/web/widget"
 )
 
 func serve(ctx context.Context, args []string) error {
@@ -68,8 +72,11 @@ func serve(ctx context.Context, args []string) error {
 	}
 	var d *desk.Desk
 	worker := outbox.NewWorker(st, func(ctx context.Context, j store.Job) { d.Deliver(ctx, j) }, log)
-	d = desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channels, Events: events, Region: c.Region, Log: log, Wake: worker.Wake})
-	background.Go(func() { worker.Run(runCtx) })
+	// The FAQ bot hears the desk's own events (each node answers what it
+	// received) and decides which new conversations it takes.
+	faq := bot.New(bot.Config{Store: st, BaseURL: c.publicURL(), Log: log})
+	d = desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channels, Events: domain.Publishers{events, faq}, Region: c.Region, Log: log,
+		Wake: worker.Wake, BotActive: faq.Active})
 	background.Go(func() { checkSLAs(runCtx, d, log) })
 
 	// E-mail: mailboxes watched over IMAP, and an optional SMTP receiver.
@@ -93,6 +100,7 @@ func serve(ctx context.Context, args []string) error {
 	}
 
 	stopAll := func() {
+		faq.Close()
 		d.Close()
 		stopRun()
 		background.Wait()
@@ -107,11 +115,22 @@ func serve(ctx context.Context, args []string) error {
 	router := dispatch.New(dispatch.Config{Store: st, Desk: d, Events: events, Log: log, Connected: hub.Agents})
 	hub.Listen(router)
 	background.Go(func() { router.Run(runCtx) })
+	background.Go(func() { faq.Run(runCtx, bot.Env{Desk: d, Waits: router}) })
+	// Website chat: visitors' sockets follow the hub's events of every node.
+	chatRelay := webchat.NewRelay(st, log)
+	hub.Listen(chatRelay)
+	background.Go(func() { chatRelay.Run(runCtx) })
+	channels.Register(webchat.New(webchat.Config{Desk: d, Store: st, Blobs: blobs, Relay: chatRelay, Events: events,
+		Wait: router, BaseURL: c.publicURL(), Log: log}))
+	// Deliveries start once every channel's adapter is registered.
+	background.Go(func() { worker.Run(runCtx) })
 
 	srv := httpapi.New(httpapi.Config{
 		Desk: d, Store: st, Blobs: blobs, Hub: hub, Channels: channels, Log: log,
 		SecureCookies: strings.HasPrefix(c.BaseURL, "https://"),
 		Web:           web.Handler(),
+		Widget:        widget.Handler(),
+		Help:          helpcenter.New(helpcenter.Config{Store: st, BaseURL: c.publicURL(), Log: log}),
 		Router:        router,
 	})
 	httpSrv := &http.Server{
@@ -122,6 +141,7 @@ func serve(ctx context.Context, args []string) error {
 	}
 	// WebSockets are hijacked connections that Shutdown does not close.
 	httpSrv.RegisterOnShutdown(hub.CloseAll)
+	httpSrv.RegisterOnShutdown(chatRelay.CloseAll)
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		stopAll()

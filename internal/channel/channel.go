@@ -166,6 +166,23 @@ func (r *Registry) kindsLocked() []string {
 	return out
 }
 
+// Checker is implemented by adapters that can test a channel's connection
+// to its provider without writing to any customer, so an admin learns of a
+// wrong password or host before a reply fails.
+type Checker interface {
+	// Check runs the channel's connection tests and reports each one. It
+	// gives up on a test when ctx ends or the adapter's own timeout passes.
+	Check(ctx context.Context, ch *domain.Channel) []Check
+}
+
+// Check is the outcome of one connection test, such as signing in to a
+// mail server.
+type Check struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+}
+
 // Parser is implemented by adapters whose inbound traffic arrives as a
 // payload (a webhook body, a posted e-mail). The core keeps the payload as
 // a dead letter when processing fails, and parses it again on retry.

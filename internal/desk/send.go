@@ -30,6 +30,9 @@ type Outgoing struct {
 	AuthorID   int64
 	// Attachments are stored in the blob store before the transaction.
 	Attachments []channel.Attachment
+	// Meta is a JSON object stored with the message, such as a bot's
+	// quick replies; Cc is added to it as "cc".
+	Meta json.RawMessage
 }
 
 // Send stores a reply with status queued and a durable outbox job in one
@@ -45,17 +48,9 @@ func (d *Desk) Send(ctx context.Context, out *Outgoing) (*domain.Message, error)
 	if len(out.Attachments) > MaxAttachments {
 		return nil, domain.Invalid("too_many_attachments", fmt.Sprintf("at most %d attachments per message", MaxAttachments))
 	}
-	var meta json.RawMessage
-	if len(out.Cc) > 0 && !out.Note {
-		cc := make([]string, 0, len(out.Cc))
-		for _, a := range out.Cc {
-			addr, err := domain.NormalizeEmail(a)
-			if err != nil {
-				return nil, err
-			}
-			cc = append(cc, addr)
-		}
-		meta, _ = json.Marshal(map[string][]string{"cc": cc})
+	meta, err := outgoingMeta(out)
+	if err != nil {
+		return nil, err
 	}
 	atts, err := d.storeAttachments(ctx, out.Attachments)
 	if err != nil {
@@ -88,13 +83,15 @@ func (d *Desk) Send(ctx context.Context, out *Outgoing) (*domain.Message, error)
 			if err := tx.Enqueue(ctx, m.ID, m.ChannelID, MaxAttempts); err != nil {
 				return err
 			}
-			if t.FirstResponseAt == 0 && out.AuthorType != domain.AuthorSystem {
-				t.FirstResponseAt = now
-			}
-			if t.Status == domain.StatusNew {
-				t.Status = domain.StatusOpen
-			}
-			if out.AuthorType != domain.AuthorSystem {
+			// Only a person's reply answers the customer for the SLA; the
+			// bot's and automatic ones do not.
+			if out.AuthorType == domain.AuthorAgent {
+				if t.FirstResponseAt == 0 {
+					t.FirstResponseAt = now
+				}
+				if t.Status == domain.StatusNew {
+					t.Status = domain.StatusOpen
+				}
 				t.LastAgentAt = now
 			}
 		}
@@ -108,6 +105,13 @@ func (d *Desk) Send(ctx context.Context, out *Outgoing) (*domain.Message, error)
 		}
 		ev := domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}
 		events = append([]domain.Event{with(ev, domain.EventMessageCreated, nil, m), with(ev, domain.EventTicketUpdated, t, nil)}, slaEvents...)
+		if out.Note {
+			mentioned, err := mentionEvents(ctx, tx, t, m)
+			if err != nil {
+				return err
+			}
+			events = append(events, mentioned...)
+		}
 		return nil
 	})
 	if err != nil {
@@ -244,4 +248,33 @@ func (d *Desk) setDelivery(ctx context.Context, tx *store.Store, m *domain.Messa
 	}
 	*events = append(*events, with(domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}, domain.EventMessageUpdated, nil, m))
 	return nil
+}
+
+// outgoingMeta is the stored meta of an outgoing message: the caller's
+// object with the normalised CC addresses of a reply added.
+func outgoingMeta(out *Outgoing) (json.RawMessage, error) {
+	var cc []string
+	if !out.Note {
+		for _, a := range out.Cc {
+			addr, err := domain.NormalizeEmail(a)
+			if err != nil {
+				return nil, err
+			}
+			cc = append(cc, addr)
+		}
+	}
+	if len(out.Meta) == 0 && len(cc) == 0 {
+		return nil, nil
+	}
+	m := map[string]any{}
+	if len(out.Meta) > 0 {
+		if err := json.Unmarshal(out.Meta, &m); err != nil {
+			return nil, domain.Invalid("invalid_meta", "message meta must be a JSON object")
+		}
+	}
+	if len(cc) > 0 {
+		m["cc"] = cc
+	}
+	b, err := json.Marshal(m)
+	return b, err
 }

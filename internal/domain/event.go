@@ -12,6 +12,13 @@ const (
 	EventTicketViewing = "ticket.viewing"
 	EventTicketTyping  = "ticket.typing"
 	EventTicketLeft    = "ticket.left"
+	// EventAgentMentioned tells an agent that an internal note names them.
+	// It is addressed through AssigneeID (the mentioned agent, no team) so
+	// the hub delivers it to that agent even when the ticket is not theirs;
+	// it is published only when that agent may see the ticket. Agent is the
+	// note's writer. Supervisors receive it too; clients show it only to the
+	// agent it names.
+	EventAgentMentioned = "agent.mentioned"
 	// Routing: an agent's presence or settings changed, a team's settings
 	// changed. They carry ids only; the router reloads what it needs.
 	EventAgentPresence = "agent.presence"
@@ -56,4 +63,14 @@ func (e *Event) Internal() bool {
 // Publisher receives events once their transaction has committed.
 type Publisher interface {
 	Publish(events ...Event)
+}
+
+// Publishers hands every event to each publisher in turn.
+type Publishers []Publisher
+
+// Publish implements Publisher.
+func (ps Publishers) Publish(events ...Event) {
+	for _, p := range ps {
+		p.Publish(events...)
+	}
 }

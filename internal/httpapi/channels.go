@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/secret"
 	"loket.dev/loket/internal/store"
@@ -211,6 +212,35 @@ func (s *Server) rotateChannelToken(w http.ResponseWriter, r *http.Request, p *p
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"inbound_token": token})
+	return nil
+}
+
+// testChannel runs the connection tests of a channel's adapter on its saved
+// settings, such as signing in to the mail servers, without writing to any
+// customer.
+func (s *Server) testChannel(w http.ResponseWriter, r *http.Request, _ *principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := s.store.Channel(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	a, err := s.channels.Adapter(c.Kind)
+	if err != nil {
+		return err
+	}
+	checker, ok := a.(channel.Checker)
+	if !ok {
+		return domain.Invalid("no_connection_test", fmt.Sprintf("channels of kind %q have no connection test", c.Kind))
+	}
+	checks := checker.Check(r.Context(), c)
+	all := len(checks) > 0
+	for _, ch := range checks {
+		all = all && ch.OK
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": all, "checks": checks})
 	return nil
 }
 

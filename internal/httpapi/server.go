@@ -99,6 +99,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/session", public, s.login},
 		{"GET", "/api/v1/session", anyAgent, s.me},
 		{"DELETE", "/api/v1/session", anyAgent, s.logout},
+		{"PATCH", "/api/v1/session", anyAgent, s.updateProfile},
 		{"PUT", "/api/v1/session/password", anyAgent, s.changePassword},
 
 		{"GET", "/api/v1/agents", anyAgent, s.listAgents},
@@ -115,6 +116,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/channels/{id}", anyAgent, s.getChannel},
 		{"PATCH", "/api/v1/channels/{id}", admin, s.updateChannel},
 		{"POST", "/api/v1/channels/{id}/token", admin, s.rotateChannelToken},
+		{"POST", "/api/v1/channels/{id}/test", admin, s.testChannel},
 		{"POST", "/api/v1/channels/{id}/inbound", public, s.inbound},
 		{"POST", "/api/v1/channels/{id}/email", public, s.inbound},
 
@@ -160,8 +162,30 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/wait-times", public, s.waitTimes},
 
 		// Knowledge base.
+		{"GET", "/api/v1/kb/categories", anyAgent, s.listKBCategories},
+		{"POST", "/api/v1/kb/categories", supervisor, s.saveKBCategory},
+		{"PUT", "/api/v1/kb/categories/{id}", supervisor, s.saveKBCategory},
+		{"DELETE", "/api/v1/kb/categories/{id}", supervisor, s.deleteKBCategory},
+		{"GET", "/api/v1/kb/articles", anyAgent, s.listArticles},
+		{"POST", "/api/v1/kb/articles", supervisor, s.saveArticle},
+		{"GET", "/api/v1/kb/articles/{id}", anyAgent, s.getArticle},
+		{"PUT", "/api/v1/kb/articles/{id}", supervisor, s.saveArticle},
+		{"DELETE", "/api/v1/kb/articles/{id}", supervisor, s.deleteArticle},
+		{"GET", "/api/v1/kb/search", anyAgent, s.searchKB},
+		// Not /tickets/{id}/suggested-articles: any GET below /tickets/{id}/
+		// would clash with /tickets/by-number/{number} in the router.
+		{"GET", "/api/v1/kb/suggested-articles", anyAgent, s.suggestedArticles},
 
 		// Website chat (visitor side).
+		{"GET", "/api/v1/channels/{id}/snippet", admin, s.channelSnippet},
+		{"POST", "/api/v1/webchat/{channel}/session", public, s.webchatSession},
+		{"POST", "/api/v1/webchat/{channel}/profile", public, s.webchatProfile},
+		{"POST", "/api/v1/webchat/{channel}/messages", public, s.webchatSend},
+		{"POST", "/api/v1/webchat/{channel}/uploads", public, s.webchatUpload},
+		{"POST", "/api/v1/webchat/{channel}/history", public, s.webchatHistory},
+		{"POST", "/api/v1/webchat/{channel}/attachments/{id}", public, s.webchatAttachment},
+		{"POST", "/api/v1/webchat/{channel}/rating", public, s.webchatRate},
+		{"GET", "/api/v1/webchat/{channel}/socket", public, s.webchatSocket},
 	}
 }
 

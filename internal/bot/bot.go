@@ -1,0 +1,215 @@
+// Package bot is the FAQ bot: on channels where it is switched on it
+// answers a new conversation's customer with knowledge-base articles
+// (search first, then guided browsing through the category tree), asks
+// whether an answer helped, and hands the conversation to the team's queue
+// with a summary when the customer asks for a person, when its answers do
+// not help twice, or when it has no good answer. It acts only through the
+// desk (Send, UpdateTicket), like an agent would, on any channel; it never
+// pretends to be a person and always offers one.
+//
+// The conversation's state lives in the bot's own messages (their meta),
+// so the bot keeps nothing in memory between messages and any node can
+// answer the next one.
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"time"
+
+	"loket.dev/loket/internal/desk"
+	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/store"
+)
+
+// Desk is what the bot does to tickets: send messages and notes (with
+// author type bot and the meta that carries the quick replies and the
+// conversation's state) and change the ticket. *desk.Desk is one.
+type Desk interface {
+	Send(ctx context.Context, out *desk.Outgoing) (*domain.Message, error)
+	UpdateTicket(ctx context.Context, ticketID, actorID int64, ch desk.TicketChange) (*domain.Ticket, error)
+}
+
+// Waits estimates how long a handed-over conversation waits for a person;
+// the routing dispatcher provides it. Staffed is false when no online
+// agent of the team can take that kind of work.
+type Waits interface {
+	EstimatedWait(teamID int64, kind string) (wait time.Duration, staffed bool)
+}
+
+// Question is what a customer asked, in their language.
+type Question struct {
+	TicketID int64
+	Language string
+	Text     string
+}
+
+// Answerer finds what may answer a question, best first. The knowledge
+// base search is one; an answerer backed by a language model can take its
+// place.
+type Answerer interface {
+	Answer(ctx context.Context, q Question) ([]domain.ArticleHit, error)
+}
+
+// KBAnswerer answers from the published knowledge-base articles.
+type KBAnswerer struct{ Store *store.Store }
+
+// Answer searches the articles in the question's language.
+func (a KBAnswerer) Answer(ctx context.Context, q Question) ([]domain.ArticleHit, error) {
+	return a.Store.SearchArticles(ctx, domain.ArticleQuery{Text: q.Text, Language: q.Language, Limit: maxOffers + 3})
+}
+
+// Config wires a Bot.
+type Config struct {
+	Store *store.Store
+	// Answerer finds articles; nil searches the knowledge base in Store.
+	Answerer Answerer
+	// BaseURL is the public address that article links start with.
+	BaseURL string
+	Log     *slog.Logger
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+	// Buttons reports whether a channel kind shows quick replies as
+	// buttons; others get them as a numbered list in the text. Nil: only
+	// the website chat ("webchat").
+	Buttons func(kind string) bool
+}
+
+// queueSize bounds the events waiting for the bot; beyond it events are
+// dropped with a warning rather than slowing the desk down.
+const queueSize = 4096
+
+// Bot answers customers. Publish feeds it events; Run works them off.
+type Bot struct {
+	store    *store.Store
+	answerer Answerer
+	base     string
+	log      *slog.Logger
+	now      func() time.Time
+	buttons  func(kind string) bool
+
+	queue    chan domain.Event
+	stop     chan struct{}
+	stopOnce sync.Once
+	running  sync.Mutex // held by Run
+	cals     calendarCache
+}
+
+// New returns a Bot; start it with Run.
+func New(cfg Config) *Bot {
+	b := &Bot{store: cfg.Store, answerer: cfg.Answerer, base: cfg.BaseURL, log: cfg.Log, now: cfg.Now, buttons: cfg.Buttons,
+		queue: make(chan domain.Event, queueSize), stop: make(chan struct{})}
+	if b.answerer == nil {
+		b.answerer = KBAnswerer{Store: cfg.Store}
+	}
+	if b.log == nil {
+		b.log = slog.Default()
+	}
+	if b.now == nil {
+		b.now = time.Now
+	}
+	if b.buttons == nil {
+		b.buttons = func(kind string) bool { return kind == "webchat" }
+	}
+	return b
+}
+
+// Publish takes the desk's events after they are committed and queues the
+// customers' messages for Run, without ever blocking the desk.
+func (b *Bot) Publish(events ...domain.Event) {
+	for _, ev := range events {
+		if !isCustomerMessage(ev) {
+			continue
+		}
+		select {
+		case b.queue <- ev:
+		default:
+			b.log.Warn("bot queue full; message left to the team", "ticket", ev.TicketID, "message", ev.MessageID)
+		}
+	}
+}
+
+func isCustomerMessage(ev domain.Event) bool {
+	m := ev.Message
+	return ev.Type == domain.EventMessageCreated && m != nil && m.Kind == domain.KindMessage &&
+		m.Direction == domain.DirectionIn && m.AuthorType == domain.AuthorContact
+}
+
+// Env is what the bot acts through; it exists only once the desk and the
+// router run, which in turn take the bot's Publish and Active.
+type Env struct {
+	Desk Desk
+	// Waits tells the expected wait at handover; nil says none.
+	Waits Waits
+}
+
+// Run answers queued messages through env until ctx ends or Close is
+// called; Close lets it finish what is queued first.
+func (b *Bot) Run(ctx context.Context, env Env) {
+	b.running.Lock()
+	defer b.running.Unlock()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev := <-b.queue:
+			b.handleLogged(ctx, env, ev)
+		case <-b.stop:
+			for {
+				select {
+				case ev := <-b.queue:
+					b.handleLogged(ctx, env, ev)
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// Close stops Run after the queued messages are answered. A Run that
+// starts after Close answers what is queued and returns at once.
+func (b *Bot) Close() {
+	b.stopOnce.Do(func() { close(b.stop) })
+	b.running.Lock()
+	defer b.running.Unlock()
+}
+
+func (b *Bot) handleLogged(ctx context.Context, env Env, ev domain.Event) {
+	if err := b.Handle(ctx, env, ev.Message); err != nil && ctx.Err() == nil {
+		b.log.Error("bot", "ticket", ev.TicketID, "message", ev.MessageID, "err", err)
+	}
+}
+
+// QuickReply is one choice the bot offers.
+type QuickReply struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+}
+
+// state is what the bot remembers of a conversation, kept in the meta of
+// its messages next to the quick replies.
+type state struct {
+	Step      string  `json:"step"`               // what the message did: offer, article, browse, resolved, handover
+	Lang      string  `json:"lang"`               // the conversation's language
+	Question  string  `json:"question,omitempty"` // the customer's question being answered
+	Article   int64   `json:"article,omitempty"`  // the article shown (step article)
+	Shown     []int64 `json:"shown,omitempty"`    // articles shown so far
+	Offered   []int64 `json:"offered,omitempty"`  // articles offered so far
+	NotHelped int     `json:"not_helped,omitempty"`
+}
+
+type botMeta struct {
+	QuickReplies []QuickReply `json:"quick_replies,omitempty"`
+	Bot          *state       `json:"bot,omitempty"`
+}
+
+func metaOf(m *domain.Message) botMeta {
+	var bm botMeta
+	if len(m.Meta) > 0 {
+		json.Unmarshal(m.Meta, &bm)
+	}
+	return bm
+}

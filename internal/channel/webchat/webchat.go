@@ -1,0 +1,281 @@
+// Package webchat is the website chat channel: a widget on the company's
+// site lets visitors chat with the service team. Visitors are browsers
+// known by an unguessable token kept in localStorage; their messages enter
+// through desk.Receive like any channel's, and replies, typing and read
+// receipts reach their sockets live through the realtime hub on whichever
+// node they are connected to.
+//
+// The package owns the visitor side: sessions, identity verification,
+// origins, uploads, ratings and the visitor WebSocket. It does not serve
+// HTTP routes itself (internal/httpapi does, calling the Adapter) and it
+// never shows a visitor anything outside their own conversations.
+package webchat
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"loket.dev/loket/internal/blob"
+	"loket.dev/loket/internal/channel"
+	"loket.dev/loket/internal/desk"
+	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/store"
+)
+
+// Kind is the channel kind this package serves.
+const Kind = "webchat"
+
+// SecretIdentity is the secret setting under which a site signs the user
+// ids of signed-in visitors (HMAC-SHA256).
+const SecretIdentity = "identity_secret"
+
+// EventContactTyping tells agents who can see a ticket that its customer
+// is typing in the chat. Agent carries the customer's display name (id 0).
+const EventContactTyping = "ticket.contact_typing"
+
+// Settings are the public settings of a website chat channel.
+type Settings struct {
+	// Color is the widget's accent colour, "#rgb" or "#rrggbb".
+	Color string `json:"color,omitempty"`
+	Title string `json:"title,omitempty"`
+	// Greeting is the first line a visitor reads, per language (en, nl, de).
+	Greeting  map[string]string `json:"greeting,omitempty"`
+	AvatarURL string            `json:"avatar_url,omitempty"`
+	// AllowedOrigins are the sites that may embed the widget, such as
+	// "https://shop.example"; "*" allows any site.
+	AllowedOrigins []string `json:"allowed_origins,omitempty"`
+	// Prechat asks for a name and e-mail address before the first message.
+	Prechat bool `json:"prechat,omitempty"`
+	Bot     *Bot `json:"bot,omitempty"`
+}
+
+// Bot says when the FAQ bot answers first on this channel.
+type Bot struct {
+	Enabled bool `json:"enabled"`
+	// Hours is "always" or "outside_business_hours".
+	Hours string `json:"hours,omitempty"`
+}
+
+// WaitEstimator tells how long a new conversation for a team is expected
+// to wait for a person, and whether anyone who could take it is online.
+// The routing dispatcher provides it.
+type WaitEstimator interface {
+	EstimatedWait(teamID int64, kind string) (wait time.Duration, staffed bool)
+}
+
+// Config wires an Adapter.
+type Config struct {
+	Desk  *desk.Desk
+	Store *store.Store
+	Blobs blob.Store
+	// Relay carries events to visitors' sockets on this node.
+	Relay *Relay
+	// Events publishes what visitors do (typing) to agents, across nodes.
+	Events domain.Publisher
+	// Wait estimates queue waits; nil hides the estimate in the widget.
+	Wait WaitEstimator
+	// BaseURL is Loket's public URL, used in the embed snippet.
+	BaseURL string
+	Log     *slog.Logger
+	// Now is the clock; nil is the real one.
+	Now func() time.Time
+}
+
+// Adapter implements channel.Adapter for website chat channels and serves
+// the visitor side of the chat.
+type Adapter struct {
+	desk    *desk.Desk
+	store   *store.Store
+	blobs   blob.Store
+	relay   *Relay
+	events  domain.Publisher
+	wait    WaitEstimator
+	baseURL string
+	log     *slog.Logger
+	now     func() time.Time
+
+	mu       sync.Mutex
+	channels map[int64]cachedChannel
+	hours    cachedHours
+	agents   agentNames
+}
+
+type cachedChannel struct {
+	ch       *domain.Channel
+	settings *Settings
+	loaded   time.Time
+}
+
+// channelTTL is how long a channel's settings are used before they are
+// read again, so a change by an admin reaches every node quickly.
+const channelTTL = 5 * time.Second
+
+// New returns an adapter.
+func New(cfg Config) *Adapter {
+	a := &Adapter{
+		desk: cfg.Desk, store: cfg.Store, blobs: cfg.Blobs, relay: cfg.Relay, events: cfg.Events, wait: cfg.Wait,
+		baseURL: strings.TrimRight(cfg.BaseURL, "/"), log: cfg.Log, now: cfg.Now,
+		channels: map[int64]cachedChannel{},
+	}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.relay == nil {
+		a.relay = NewRelay(cfg.Store, a.log)
+	}
+	if a.events == nil {
+		a.events = a.relay
+	}
+	a.relay.adapter.Store(a)
+	return a
+}
+
+// Kind implements channel.Adapter.
+func (*Adapter) Kind() string { return Kind }
+
+// Secrets implements channel.Adapter: the identity signing secret.
+func (*Adapter) Secrets() []string { return []string{SecretIdentity} }
+
+var colorPattern = regexp.MustCompile(`^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
+
+// Languages the widget speaks.
+var languages = []string{"en", "nl", "de"}
+
+// Validate implements channel.Adapter.
+func (*Adapter) Validate(raw json.RawMessage, secrets map[string]string) error {
+	s, err := parseSettings(raw)
+	if err != nil {
+		return err
+	}
+	bad := func(format string, args ...any) error {
+		return domain.Invalid("invalid_settings", fmt.Sprintf(format, args...))
+	}
+	if s.Color != "" && !colorPattern.MatchString(s.Color) {
+		return bad("color must be a hex colour such as #0b5fff")
+	}
+	if utf8.RuneCountInString(s.Title) > 60 {
+		return bad("title must be at most 60 characters")
+	}
+	for lang, text := range s.Greeting {
+		if !contains(languages, lang) {
+			return bad("greeting.%s: languages are en, nl and de", lang)
+		}
+		if utf8.RuneCountInString(text) > 500 {
+			return bad("greeting.%s must be at most 500 characters", lang)
+		}
+	}
+	if s.AvatarURL != "" {
+		u, err := url.Parse(s.AvatarURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return bad("avatar_url must be an http:// or https:// URL")
+		}
+	}
+	for _, o := range s.AllowedOrigins {
+		if o == "*" {
+			continue
+		}
+		if _, ok := normalizeOrigin(o); !ok {
+			return bad("allowed_origins: %q is not an origin; write the scheme and host only, such as https://shop.example", o)
+		}
+	}
+	if s.Bot != nil && s.Bot.Hours != "" && s.Bot.Hours != "always" && s.Bot.Hours != "outside_business_hours" {
+		return bad(`bot.hours must be "always" or "outside_business_hours"`)
+	}
+	if v := secrets[SecretIdentity]; v != "" && len(v) < 16 {
+		return bad("identity_secret must be at least 16 characters")
+	}
+	return nil
+}
+
+func parseSettings(raw json.RawMessage) (*Settings, error) {
+	var s Settings
+	if len(raw) == 0 {
+		return &s, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return nil, domain.Invalid("invalid_settings", "webchat channel settings: "+err.Error()+
+			"; allowed: color, title, greeting, avatar_url, allowed_origins, prechat, bot, identity_secret")
+	}
+	return &s, nil
+}
+
+// normalizeOrigin returns origin as scheme://host[:port], lowercased, or
+// false when it is not an http(s) origin without a path.
+func normalizeOrigin(origin string) (string, bool) {
+	u, err := url.Parse(strings.TrimSpace(origin))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return "", false
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host), true
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Send implements channel.Adapter. The reply is already stored; visitors
+// read it from their conversation, live or when they come back, so the
+// delivery is making it visible: the message becomes "sent", and moves to
+// delivered and read as the visitor's widget reports.
+func (*Adapter) Send(_ context.Context, out *channel.Outbound) (channel.Sent, error) {
+	return channel.Sent{ExternalID: outboundID(out.Message.ID), Status: domain.DeliverySent}, nil
+}
+
+// outboundID is the external id of a reply, by which read receipts find it.
+func outboundID(messageID int64) string { return fmt.Sprintf("out-%d", messageID) }
+
+// Channel returns an enabled website chat channel by id, from a cache
+// refreshed every few seconds, or ErrNotFound.
+func (a *Adapter) Channel(ctx context.Context, id int64) (*domain.Channel, *Settings, error) {
+	a.mu.Lock()
+	c, ok := a.channels[id]
+	a.mu.Unlock()
+	if ok && a.now().Sub(c.loaded) < channelTTL {
+		if c.ch == nil {
+			return nil, nil, fmt.Errorf("webchat channel %d: %w", id, domain.ErrNotFound)
+		}
+		return c.ch, c.settings, nil
+	}
+	ch, err := a.store.Channel(ctx, id)
+	switch {
+	case err == nil && (ch.Kind != Kind || !ch.Enabled):
+		ch = nil
+	case err != nil && !isNotFound(err):
+		return nil, nil, err
+	case err != nil:
+		ch = nil
+	}
+	c = cachedChannel{ch: ch, loaded: a.now()}
+	if ch != nil {
+		if c.settings, err = parseSettings(ch.Settings); err != nil {
+			return nil, nil, fmt.Errorf("webchat channel %d: %w", id, err)
+		}
+	}
+	a.mu.Lock()
+	a.channels[id] = c
+	a.mu.Unlock()
+	if ch == nil {
+		return nil, nil, fmt.Errorf("webchat channel %d: %w", id, domain.ErrNotFound)
+	}
+	return ch, c.settings, nil
+}

@@ -1,0 +1,385 @@
+// Package helpcenter serves the public help center under /help: the
+// published knowledge-base articles per language, their category tree and
+// a search, as plain server-rendered HTML that loads fast and that search
+// engines index (titles, descriptions, canonical and hreflang links). It
+// only reads the store and never shows drafts.
+package helpcenter
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+
+	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/kb"
+	"loket.dev/loket/internal/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed style.css
+var styleCSS []byte
+
+// Config wires the help center.
+type Config struct {
+	Store *store.Store
+	// BaseURL is the public address ("https://support.example"), used in
+	// canonical links; empty makes links relative to the host.
+	BaseURL string
+	Log     *slog.Logger
+}
+
+// Handler serves /help and everything below it.
+type Handler struct {
+	store *store.Store
+	base  string
+	log   *slog.Logger
+	pages map[string]*template.Template
+	mux   *http.ServeMux
+}
+
+// New returns the help center's handler.
+func New(cfg Config) *Handler {
+	h := &Handler{store: cfg.Store, base: strings.TrimRight(cfg.BaseURL, "/"), log: cfg.Log, pages: map[string]*template.Template{}}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	for _, page := range []string{"home", "category", "article", "search", "notfound"} {
+		h.pages[page] = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html"))
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /help", h.root)
+	mux.HandleFunc("GET /help/{$}", h.root)
+	mux.HandleFunc("GET /help/style.css", h.style)
+	mux.HandleFunc("GET /help/{lang}", h.home)
+	mux.HandleFunc("GET /help/{lang}/{$}", h.home)
+	mux.HandleFunc("GET /help/{lang}/categories/{ref}", h.category)
+	mux.HandleFunc("GET /help/{lang}/articles/{ref}", h.article)
+	mux.HandleFunc("GET /help/{lang}/search", h.search)
+	mux.HandleFunc("/help/", func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r, "en") })
+	h.mux = mux
+	return h
+}
+
+// ServeHTTP serves the help center.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	// Articles may show images from anywhere over https; nothing runs.
+	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	h.mux.ServeHTTP(w, r)
+}
+
+// page is what every template gets.
+type page struct {
+	Lang, Base, Title, Description, Canonical, Query string
+	NoIndex                                          bool
+	T                                                texts
+	Languages                                        []string
+	Alternates                                       []link
+	Crumbs                                           []link
+	Tree                                             []*node
+	Category                                         *node
+	Articles                                         []*domain.Article
+	Article                                          *domain.Article
+	Body                                             template.HTML
+	Updated                                          string
+	Hits                                             []domain.ArticleHit
+}
+
+type link struct{ Lang, Name, URL string }
+
+// node is a category in one language with what lies below it.
+type node struct {
+	ID       int64
+	Name     string
+	URL      string
+	Children []*node
+	Articles []*domain.Article
+	parent   *node
+}
+
+func (h *Handler) newPage(lang, title, path string) *page {
+	p := &page{Lang: lang, Base: h.base, Title: title, Canonical: h.base + path, T: uiTexts[lang], Languages: domain.KBLanguages}
+	return p
+}
+
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	var b bytes.Buffer
+	if err := h.pages[name].ExecuteTemplate(&b, "layout", p); err != nil {
+		h.log.Error("help center page", "page", name, "path", r.URL.Path, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if status == http.StatusOK {
+		w.Header().Set("Cache-Control", "public, max-age=60")
+	}
+	w.WriteHeader(status)
+	w.Write(b.Bytes())
+}
+
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, lang string, err error) {
+	if errors.Is(err, domain.ErrNotFound) {
+		h.notFound(w, r, lang)
+		return
+	}
+	h.log.Error("help center", "path", r.URL.Path, "err", err)
+	http.Error(w, uiTexts[lang].Failed, http.StatusInternalServerError)
+}
+
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, lang string) {
+	if !domain.ValidKBLanguage(lang) {
+		lang = "en"
+	}
+	p := h.newPage(lang, uiTexts[lang].NotFound, "/help/"+lang)
+	p.NoIndex = true
+	h.render(w, r, http.StatusNotFound, "notfound", p)
+}
+
+// language reads the {lang} path segment; false (after a 404) for others.
+func (h *Handler) language(w http.ResponseWriter, r *http.Request) (string, bool) {
+	lang := r.PathValue("lang")
+	if !domain.ValidKBLanguage(lang) {
+		h.notFound(w, r, "en")
+		return "", false
+	}
+	return lang, true
+}
+
+var matcher = language.NewMatcher([]language.Tag{language.English, language.Dutch, language.German})
+
+// preferred picks the visitor's language from Accept-Language.
+func preferred(r *http.Request) string {
+	tags, _, _ := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
+	_, i, conf := matcher.Match(tags...)
+	if conf == language.No {
+		return "en"
+	}
+	return domain.KBLanguages[i]
+}
+
+// root serves the home page in the visitor's language; its canonical
+// address is that language's own home, and it links to the others.
+func (h *Handler) root(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Vary", "Accept-Language")
+	h.serveHome(w, r, preferred(r))
+}
+
+func (h *Handler) style(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Write(styleCSS)
+}
+
+func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
+	if lang, ok := h.language(w, r); ok {
+		h.serveHome(w, r, lang)
+	}
+}
+
+func (h *Handler) serveHome(w http.ResponseWriter, r *http.Request, lang string) {
+	tree, byID, err := h.tree(r.Context(), lang)
+	if err != nil {
+		h.fail(w, r, lang, err)
+		return
+	}
+	p := h.newPage(lang, "", "/help/"+lang)
+	p.Description = p.T.Description
+	for _, l := range domain.KBLanguages {
+		p.Alternates = append(p.Alternates, link{Lang: l, URL: h.base + "/help/" + l})
+	}
+	p.Tree = tree
+	for _, n := range tree {
+		if len(n.Articles) > 5 {
+			n.Articles = n.Articles[:5]
+		}
+	}
+	p.Articles = byID[0].Articles
+	h.render(w, r, http.StatusOK, "home", p)
+}
+
+// tree loads the categories with their published articles in lang: the
+// roots, and every node by id (0: a node holding the articles in no
+// category).
+func (h *Handler) tree(ctx context.Context, lang string) ([]*node, map[int64]*node, error) {
+	cats, err := h.store.KBCategories(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	articles, err := h.store.Articles(ctx, domain.ArticleFilter{Language: lang, Status: domain.ArticlePublished})
+	if err != nil {
+		return nil, nil, err
+	}
+	byID := map[int64]*node{0: {}}
+	for _, c := range cats {
+		byID[c.ID] = &node{ID: c.ID, Name: c.Name(lang), URL: h.base + "/help/" + lang + "/categories/" + strconv.FormatInt(c.ID, 10) + "-" + c.Slug}
+	}
+	var roots []*node
+	for _, c := range cats {
+		n := byID[c.ID]
+		if parent := byID[c.ParentID]; c.ParentID != 0 && parent != nil {
+			n.parent = parent
+			parent.Children = append(parent.Children, n)
+		} else {
+			roots = append(roots, n)
+		}
+	}
+	for _, a := range articles {
+		a.URL = h.base + a.Path()
+		if n := byID[a.CategoryID]; n != nil {
+			n.Articles = append(n.Articles, a)
+		} else {
+			byID[0].Articles = append(byID[0].Articles, a)
+		}
+	}
+	return roots, byID, nil
+}
+
+// ref parses "{id}-{slug}" (the slug may be missing or stale).
+func ref(s string) (int64, bool) {
+	idPart, _, _ := strings.Cut(s, "-")
+	id, err := strconv.ParseInt(idPart, 10, 64)
+	return id, err == nil && id > 0
+}
+
+func (h *Handler) crumbs(n *node) []link {
+	var out []link
+	for ; n != nil; n = n.parent {
+		out = append(out, link{Name: n.Name, URL: n.URL})
+	}
+	slices.Reverse(out)
+	return out
+}
+
+func (h *Handler) category(w http.ResponseWriter, r *http.Request) {
+	lang, ok := h.language(w, r)
+	if !ok {
+		return
+	}
+	id, ok := ref(r.PathValue("ref"))
+	if !ok {
+		h.notFound(w, r, lang)
+		return
+	}
+	_, byID, err := h.tree(r.Context(), lang)
+	if err != nil {
+		h.fail(w, r, lang, err)
+		return
+	}
+	n := byID[id]
+	if n == nil || id == 0 {
+		h.notFound(w, r, lang)
+		return
+	}
+	if !strings.HasSuffix(n.URL, "/categories/"+r.PathValue("ref")) {
+		http.Redirect(w, r, n.URL, http.StatusMovedPermanently)
+		return
+	}
+	p := h.newPage(lang, n.Name, strings.TrimPrefix(n.URL, h.base))
+	p.Description = n.Name + " · " + p.T.Site
+	p.Category, p.Articles = n, n.Articles
+	p.Crumbs = h.crumbs(n.parent)
+	h.render(w, r, http.StatusOK, "category", p)
+}
+
+func (h *Handler) article(w http.ResponseWriter, r *http.Request) {
+	lang, ok := h.language(w, r)
+	if !ok {
+		return
+	}
+	id, ok := ref(r.PathValue("ref"))
+	if !ok {
+		h.notFound(w, r, lang)
+		return
+	}
+	a, err := h.store.Article(r.Context(), id)
+	if err == nil && a.Status != domain.ArticlePublished {
+		err = domain.ErrNotFound
+	}
+	if err != nil {
+		h.fail(w, r, lang, err)
+		return
+	}
+	if a.Language != lang || r.PathValue("ref") != strconv.FormatInt(a.ID, 10)+"-"+a.Slug {
+		http.Redirect(w, r, h.base+a.Path(), http.StatusMovedPermanently)
+		return
+	}
+	p := h.newPage(lang, a.Title, a.Path())
+	p.Description = a.Summary
+	if p.Description == "" {
+		p.Description = kb.Truncate(strings.Join(strings.Fields(kb.PlainText(a.Body)), " "), 160)
+	}
+	p.Article = a
+	p.Body = template.HTML(kb.RenderHTML(a.Body))
+	p.Updated = time.UnixMilli(a.UpdatedAt).UTC().Format("2006-01-02")
+	if a.CategoryID != 0 {
+		_, byID, err := h.tree(r.Context(), lang)
+		if err != nil {
+			h.fail(w, r, lang, err)
+			return
+		}
+		if n := byID[a.CategoryID]; n != nil {
+			p.Crumbs = h.crumbs(n)
+			for _, o := range n.Articles {
+				if o.ID != a.ID && len(p.Articles) < 5 {
+					p.Articles = append(p.Articles, o)
+				}
+			}
+		}
+	}
+	h.render(w, r, http.StatusOK, "article", p)
+}
+
+func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
+	lang, ok := h.language(w, r)
+	if !ok {
+		return
+	}
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if len(q) > 500 {
+		q = q[:500]
+	}
+	p := h.newPage(lang, uiTexts[lang].Search, "/help/"+lang+"/search")
+	p.NoIndex, p.Query = true, q
+	if q != "" {
+		hits, err := h.store.SearchArticles(r.Context(), domain.ArticleQuery{Text: q, Language: lang, Limit: 20})
+		if err != nil {
+			h.fail(w, r, lang, err)
+			return
+		}
+		p.Hits = hits
+		p.Title = uiTexts[lang].ResultsFor + " “" + q + "”"
+	}
+	h.render(w, r, http.StatusOK, "search", p)
+}
+
+// texts are the help center's own words in one language.
+type texts struct {
+	Site, Description, Welcome, Search, SearchHint, ResultsFor, NoResults, Home, More, Empty, Related, Updated, NotFound, Failed string
+}
+
+var uiTexts = map[string]texts{
+	"en": {Site: "Help center", Description: "Answers to common questions: orders, delivery, returns, your account and more.",
+		Welcome: "How can we help?", Search: "Search", SearchHint: "Search the help center", ResultsFor: "Results for",
+		NoResults: "No articles found. Try other words.", Home: "Help center", More: "More articles", Empty: "No articles here yet.",
+		Related: "Related articles", Updated: "Updated", NotFound: "Page not found", Failed: "Something went wrong; please try again."},
+	"nl": {Site: "Klantenservice", Description: "Antwoorden op veelgestelde vragen: bestellen, bezorging, retourneren, je account en meer.",
+		Welcome: "Waarmee kunnen we helpen?", Search: "Zoeken", SearchHint: "Zoek in de klantenservice", ResultsFor: "Resultaten voor",
+		NoResults: "Geen artikelen gevonden. Probeer andere woorden.", Home: "Klantenservice", More: "Meer artikelen", Empty: "Hier staan nog geen artikelen.",
+		Related: "Gerelateerde artikelen", Updated: "Bijgewerkt", NotFound: "Pagina niet gevonden", Failed: "Er ging iets mis; probeer het opnieuw."},
+	"de": {Site: "Hilfe-Center", Description: "Antworten auf häufige Fragen: Bestellung, Lieferung, Rücksendung, Ihr Konto und mehr.",
+		Welcome: "Wie können wir helfen?", Search: "Suchen", SearchHint: "Im Hilfe-Center suchen", ResultsFor: "Ergebnisse für",
+		NoResults: "Keine Artikel gefunden. Versuchen Sie andere Wörter.", Home: "Hilfe-Center", More: "Weitere Artikel", Empty: "Hier gibt es noch keine Artikel.",
+		Related: "Ähnliche Artikel", Updated: "Aktualisiert", NotFound: "Seite nicht gefunden", Failed: "Etwas ist schiefgelaufen; bitte versuchen Sie es erneut."},
+}
