@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -30,6 +31,27 @@ const (
 	HoursAlways  = "always"
 	HoursOutside = "outside_business_hours"
 )
+
+// ValidateSettings checks a channel's "bot" settings. They belong to
+// every channel kind, so they are checked here and not by the adapters.
+func ValidateSettings(raw json.RawMessage) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var s Settings
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return domain.Invalid("invalid_settings", "bot settings: "+err.Error()+"; allowed: enabled, hours, calendar_id")
+	}
+	if s.Hours != "" && s.Hours != HoursAlways && s.Hours != HoursOutside {
+		return domain.Invalid("invalid_settings", `bot.hours must be "always" or "outside_business_hours"`)
+	}
+	if s.CalendarID < 0 {
+		return domain.Invalid("invalid_settings", "bot.calendar_id must be a calendar id")
+	}
+	return nil
+}
 
 func settingsOf(ch *domain.Channel) Settings {
 	var s struct {

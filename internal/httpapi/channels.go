@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"loket.dev/loket/internal/bot"
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/secret"
@@ -76,7 +77,18 @@ func (s *Server) applySettings(c *domain.Channel, req *channelRequest) error {
 		}
 		c.Settings, _ = json.Marshal(public)
 	}
-	return a.Validate(c.Settings, c.Secrets)
+	// The FAQ bot's settings are the same for every kind of channel; the
+	// adapter checks the rest.
+	var settings map[string]json.RawMessage
+	if err := json.Unmarshal(c.Settings, &settings); err != nil {
+		return domain.Invalid("invalid_settings", "settings must be a JSON object")
+	}
+	if err := bot.ValidateSettings(settings["bot"]); err != nil {
+		return err
+	}
+	delete(settings, "bot")
+	own, _ := json.Marshal(settings)
+	return a.Validate(own, c.Secrets)
 }
 
 // takeSecret removes the secret called name from settings and returns it.
