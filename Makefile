@@ -13,6 +13,7 @@ build: web
 # The agent web app, embedded into the binary (needs Node >= 20.19 and npm).
 web:
 	cd web/agent && npm ci --no-audit --no-fund && npm run build
+	cd web/widget && npm ci --no-audit --no-fund && npm run build
 
 # PostgreSQL tests run when LOKET_TEST_POSTGRES is set (CI sets it), e.g.
 # LOKET_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable make test
@@ -25,6 +26,7 @@ test-go: web
 # it they are skipped outside CI.
 test-web: build
 	cd web/agent && npm test
+	cd web/widget && npm test
 	@if [ -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" ] || [ -n "$$CI" ]; then \
 		cd web/agent && LOKET_BIN=$(CURDIR)/$(BIN) npm run e2e; \
 	else \
@@ -45,3 +47,4 @@ bench:
 clean:
 	rm -rf bin
 	find web/agent/build -mindepth 1 ! -name .gitkeep -delete
+	find web/widget/build -mindepth 1 ! -name .gitkeep -delete

@@ -20,7 +20,7 @@ import (
 	"unicode/utf8"
 )
 
-const benchUsage = `use: loket bench ingest|seed|inbox [flags]; run "loket bench SUBCOMMAND -h" for the flags of each`
+const benchUsage = `use: loket bench ingest|seed|inbox|webchat [flags]; run "loket bench SUBCOMMAND -h" for the flags of each`
 
 // bench measures Loket: ingest posts inbound messages to a server and
 // times their answers and realtime events, seed fills a database with a
@@ -36,6 +36,8 @@ func bench(ctx context.Context, args []string) error {
 		return benchSeed(ctx, args[1:])
 	case "inbox":
 		return benchInbox(ctx, args[1:])
+	case "webchat":
+		return benchWebchat(ctx, args[1:])
 	}
 	return fmt.Errorf("unknown benchmark %q; %s", args[0], benchUsage)
 }

@@ -81,7 +81,7 @@ func (a *Adapter) ServeSocket(w http.ResponseWriter, r *http.Request, ch *domain
 		return nil
 	}
 	c := &conn{channel: ch, visitor: v, key: visitorKey(v), tickets: map[int64]int64{},
-		send: make(chan []byte, 256), gone: make(chan struct{})}
+		send: make(chan []byte, 16), gone: make(chan struct{})}
 	views := make([]ConversationView, len(convs))
 	for i, cv := range convs {
 		if cv.TicketID != 0 {

@@ -55,14 +55,9 @@ type Settings struct {
 	AllowedOrigins []string `json:"allowed_origins,omitempty"`
 	// Prechat asks for a name and e-mail address before the first message.
 	Prechat bool `json:"prechat,omitempty"`
-	Bot     *Bot `json:"bot,omitempty"`
-}
-
-// Bot says when the FAQ bot answers first on this channel.
-type Bot struct {
-	Enabled bool `json:"enabled"`
-	// Hours is "always" or "outside_business_hours".
-	Hours string `json:"hours,omitempty"`
+	// Bot holds the FAQ bot's settings, which every channel kind shares;
+	// the core checks them (see internal/bot).
+	Bot json.RawMessage `json:"bot,omitempty"`
 }
 
 // WaitEstimator tells how long a new conversation for a team is expected
@@ -189,9 +184,6 @@ func (*Adapter) Validate(raw json.RawMessage, secrets map[string]string) error {
 		if _, ok := normalizeOrigin(o); !ok {
 			return bad("allowed_origins: %q is not an origin; write the scheme and host only, such as https://shop.example", o)
 		}
-	}
-	if s.Bot != nil && s.Bot.Hours != "" && s.Bot.Hours != "always" && s.Bot.Hours != "outside_business_hours" {
-		return bad(`bot.hours must be "always" or "outside_business_hours"`)
 	}
 	if v := secrets[SecretIdentity]; v != "" && len(v) < 16 {
 		return bad("identity_secret must be at least 16 characters")

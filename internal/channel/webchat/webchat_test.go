@@ -30,7 +30,7 @@ func TestValidate_ChecksEverySettingAndTheIdentitySecret(t *testing.T) {
 		{"origin with a path", `{"allowed_origins":["https://shop.example/chat"]}`, "", false},
 		{"any origin", `{"allowed_origins":["*"]}`, "", true},
 		{"javascript avatar", `{"avatar_url":"javascript:alert(1)"}`, "", false},
-		{"bot hours", `{"bot":{"enabled":true,"hours":"sometimes"}}`, "", false},
+		{"bot settings are the core's", `{"bot":{"enabled":true,"calendar_id":2}}`, "", true},
 		{"short secret", `{}`, "short", false},
 	}
 	for _, tt := range tests {
