@@ -1,8 +1,9 @@
 // A small fetch wrapper for the Loket API. Requests are same-origin and
 // authenticated by the session cookie.
 import type {
-  Agent, Calendar, CannedResponse, Channel, Contact, ContactDetail, Identity, Message, MessageOptions, SearchResult,
-  SLAPolicy, Team, Ticket, TicketDetail, TicketPage, TicketPatch,
+  Agent, Calendar, CannedResponse, Capacity, Channel, ConnectionCheck, Contact, ContactDetail, Identity, KbArticle, KbCategory,
+  KbHit, Lang, Message, MessageOptions, Presence, QueueView, RoutingMode, SearchResult, SLAPolicy, Team, Ticket, TicketDetail,
+  TicketPage, TicketPatch,
 } from './types'
 
 export class ApiError extends Error {
@@ -79,14 +80,21 @@ export const api = {
   me: () => request<{ agent: Agent }>('GET', '/api/v1/session'),
   login: (email: string, password: string) => request<{ agent: Agent }>('POST', '/api/v1/session', { email, password }),
   logout: () => request<void>('DELETE', '/api/v1/session'),
+  updateProfile: (p: { name?: string; language?: Lang }) => request<{ agent: Agent }>('PATCH', '/api/v1/session', p),
+  changePassword: (current: string, next: string) => request<void>('PUT', '/api/v1/session/password', { current, new: next }),
+  setPresence: (presence: Presence) => request<{ presence: Presence; since: number }>('PUT', '/api/v1/session/presence', { presence }),
+  queueNext: () => request<Ticket | undefined>('POST', '/api/v1/queue/next'),
+  queues: () => request<QueueView>('GET', '/api/v1/queues'),
 
   agents: () => request<{ agents: Agent[] }>('GET', '/api/v1/agents'),
   createAgent: (a: { email: string; password: string; name: string; role: string; language: string; team_ids: number[] }) =>
     request<Agent>('POST', '/api/v1/agents', a),
-  updateAgent: (id: number, a: Partial<Pick<Agent, 'name' | 'role' | 'language' | 'disabled' | 'team_ids'>>) =>
+  updateAgent: (id: number, a: Partial<Pick<Agent, 'name' | 'role' | 'language' | 'disabled' | 'team_ids' | 'skills' | 'capacity'>>) =>
     request<Agent>('PATCH', `/api/v1/agents/${id}`, a),
   teams: () => request<{ teams: Team[] }>('GET', '/api/v1/teams'),
   createTeam: (name: string) => request<Team>('POST', '/api/v1/teams', { name }),
+  updateTeam: (id: number, t: { name?: string; mode?: RoutingMode; capacity?: Capacity | null; reassign_after_seconds?: number }) =>
+    request<Team>('PATCH', `/api/v1/teams/${id}`, t),
   channels: () => request<{ channels: Channel[]; kinds: string[] }>('GET', '/api/v1/channels'),
   createChannel: (c: { kind: string; name: string; team_id?: number; settings?: Record<string, unknown> }) =>
     request<Channel>('POST', '/api/v1/channels', c),
@@ -123,6 +131,8 @@ export const api = {
   },
   updateChannel: (id: number, c: { name?: string; team_id?: number; enabled?: boolean; settings?: Record<string, unknown> }) =>
     request<Channel>('PATCH', `/api/v1/channels/${id}`, c),
+  testChannel: (id: number) => request<{ ok: boolean; checks: ConnectionCheck[] }>('POST', `/api/v1/channels/${id}/test`),
+  channelSnippet: (id: number) => request<{ html: string }>('GET', `/api/v1/channels/${id}/snippet`),
 
   calendars: () => request<{ calendars: Calendar[] | null }>('GET', '/api/v1/calendars'),
   saveCalendar: (c: Calendar | Omit<Calendar, 'id'>) =>
@@ -142,4 +152,27 @@ export const api = {
   deleteCanned: (id: number) => request<void>('DELETE', `/api/v1/canned-responses/${id}`),
 
   search: (q: string) => request<SearchResult>('GET', '/api/v1/search?q=' + encodeURIComponent(q)),
+
+  kbCategories: () => request<{ categories: KbCategory[] | null }>('GET', '/api/v1/kb/categories'),
+  saveKbCategory: (c: Omit<KbCategory, 'id' | 'slug'> & { id?: number; slug?: string }) => {
+    const { id, ...body } = c
+    return id ? request<KbCategory>('PUT', `/api/v1/kb/categories/${id}`, body) : request<KbCategory>('POST', '/api/v1/kb/categories', body)
+  },
+  deleteKbCategory: (id: number) => request<void>('DELETE', `/api/v1/kb/categories/${id}`),
+  kbArticles: (q: { language?: string; category_id?: number; status?: string; q?: string } = {}) => {
+    const p = new URLSearchParams()
+    for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '' && v !== 0) p.set(k, String(v))
+    const qs = p.toString()
+    return request<{ articles: KbArticle[] | null }>('GET', '/api/v1/kb/articles' + (qs ? '?' + qs : ''))
+  },
+  kbArticle: (id: number) => request<KbArticle>('GET', `/api/v1/kb/articles/${id}`),
+  saveKbArticle: (a: KbArticleInput & { id?: number }) => {
+    const { id, ...body } = a
+    return id ? request<KbArticle>('PUT', `/api/v1/kb/articles/${id}`, body) : request<KbArticle>('POST', '/api/v1/kb/articles', body)
+  },
+  deleteKbArticle: (id: number) => request<void>('DELETE', `/api/v1/kb/articles/${id}`),
+  suggestedArticles: (ticketId: number) => request<{ hits: KbHit[] | null }>('GET', `/api/v1/kb/suggested-articles?ticket_id=${ticketId}`),
 }
+
+/** KbArticleInput is what an editor sends to create or change an article. */
+export type KbArticleInput = Pick<KbArticle, 'category_id' | 'language' | 'title' | 'summary' | 'keywords' | 'body' | 'status'>

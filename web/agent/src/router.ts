@@ -15,6 +15,9 @@ export const router = createRouter({
         { path: 'search', name: 'search', component: () => import('./views/SearchView.vue') },
         { path: 'contacts', name: 'contacts', component: () => import('./views/ContactsView.vue') },
         { path: 'contacts/:id(\\d+)', name: 'contact', component: () => import('./views/ContactView.vue') },
+        { path: 'queues', name: 'queues', component: () => import('./views/QueuesView.vue'), meta: { supervisor: true } },
+        { path: 'kb', name: 'kb', component: () => import('./views/KbView.vue'), meta: { supervisor: true } },
+        { path: 'kb/articles/:id(\\d+|new)', name: 'kb-article', component: () => import('./views/KbView.vue'), meta: { supervisor: true } },
         {
           path: 'admin/:section(agents|teams|channels|calendars|sla|canned)',
           name: 'admin',
@@ -32,6 +35,7 @@ router.beforeEach(async (to) => {
   if (!session.checked) await session.load().catch(() => null)
   if (to.meta.public) return session.agent && to.name === 'login' ? { path: '/inbox/mine' } : true
   if (!session.agent) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
+  if (to.meta.supervisor && session.agent.role === 'agent') return { path: '/inbox/mine' }
   if (to.meta.admin && session.agent.role !== 'admin') {
     // supervisors manage canned responses
     if (!(to.params.section === 'canned' && session.agent.role === 'supervisor')) return { path: '/inbox/mine' }

@@ -10,6 +10,18 @@ export type MessageKind = 'message' | 'note' | 'call' | 'letter' | 'visit' | 'ev
 export const STATUSES: TicketStatus[] = ['new', 'open', 'pending', 'on_hold', 'solved', 'closed']
 export const PRIORITIES: Priority[] = ['low', 'normal', 'high', 'urgent']
 
+export type Presence = 'online' | 'away' | 'offline'
+export const PRESENCES: Presence[] = ['online', 'away', 'offline']
+export type RoutingMode = 'manual' | 'round_robin' | 'most_free'
+export const ROUTING_MODES: RoutingMode[] = ['manual', 'round_robin', 'most_free']
+
+/** Capacity is a budget of concurrent work in units and the cost of one item per channel kind. */
+export interface Capacity {
+  budget: number
+  costs: Record<string, number>
+  other: number
+}
+
 export interface Agent {
   id: number
   email: string
@@ -19,6 +31,10 @@ export interface Agent {
   disabled: boolean
   team_ids: number[] | null
   created_at: number
+  presence?: Presence
+  presence_at?: number
+  skills?: string[] | null
+  capacity?: Capacity | null
 }
 
 export interface Team {
@@ -26,6 +42,72 @@ export interface Team {
   name: string
   agent_ids: number[] | null
   created_at: number
+  mode?: RoutingMode
+  capacity?: Capacity | null
+  reassign_after_seconds?: number
+}
+
+export interface QueueRow {
+  team_id: number
+  kind: string
+  waiting: number
+  longest_wait_ms: number
+  estimated_wait_ms: number
+}
+
+export interface AgentLoad {
+  agent_id: number
+  presence: Presence
+  since?: number
+  load: number
+  budget: number
+  items: number
+  reserving: boolean
+}
+
+export interface QueueView {
+  queues: QueueRow[] | null
+  agents: AgentLoad[] | null
+  estimates?: { team_id: number; kind: string; wait_ms: number; staffed: boolean }[] | null
+  at?: number
+}
+
+export interface ConnectionCheck {
+  name: string
+  ok: boolean
+  detail: string
+}
+
+export type ArticleStatus = 'draft' | 'published'
+
+export interface KbCategory {
+  id: number
+  parent_id: number
+  position: number
+  slug: string
+  names: Partial<Record<Lang, string>>
+}
+
+export interface KbArticle {
+  id: number
+  category_id: number
+  language: Lang
+  title: string
+  summary: string
+  keywords: string[] | null
+  body?: string
+  status: ArticleStatus
+  slug: string
+  url: string
+  created_at: number
+  updated_at: number
+  published_at?: number
+}
+
+export interface KbHit {
+  article: KbArticle
+  score: number
+  snippet: string
 }
 
 export interface Channel {
@@ -89,6 +171,11 @@ export interface Ticket {
   resolution_due?: number
   sla_due?: number
   sla_breached?: boolean
+  skills?: string[] | null
+  bot_state?: '' | 'active' | 'handed_over' | 'resolved'
+  csat_score?: number
+  csat_comment?: string
+  csat_at?: number
 }
 
 export interface Attachment {
@@ -139,6 +226,7 @@ export interface SearchResult {
 export type StreamEventType =
   | 'hello' | 'ticket.created' | 'ticket.updated' | 'message.created' | 'message.updated'
   | 'sla.warning' | 'sla.breached' | 'ticket.viewing' | 'ticket.typing' | 'ticket.left'
+  | 'agent.mentioned' | 'agent.presence' | 'agent.updated' | 'team.updated'
 
 export interface StreamEvent {
   type: StreamEventType
@@ -150,6 +238,7 @@ export interface StreamEvent {
   assignee_id?: number
   ticket?: Ticket
   message?: Message
+  presence?: Presence
 }
 
 export interface TicketPatch {

@@ -10,7 +10,9 @@ import {
 } from '../logic'
 import { notify } from '../notify'
 import { applyPresence, type PresenceMap } from '../presence'
-import type { Agent, CannedResponse, Channel, Message, MessageOptions, StreamEvent, Team, Ticket, TicketDetail, TicketPatch } from '../types'
+import type {
+  Agent, CannedResponse, Channel, Message, MessageOptions, Presence, StreamEvent, Team, Ticket, TicketDetail, TicketPatch,
+} from '../types'
 import { toast } from './toasts'
 
 type Sender = (frame: unknown) => boolean
@@ -37,6 +39,7 @@ export const useDesk = defineStore('desk', () => {
   const presence = ref<PresenceMap>({})
   const canned = ref<CannedResponse[] | null>(null)
   const cannedAvailable = ref(true)
+  const myPresence = ref<Presence | undefined>()
 
   // Last known assignee per ticket, to tell a new assignment to me.
   const knownAssignee = new Map<number, number>()
@@ -55,6 +58,7 @@ export const useDesk = defineStore('desk', () => {
 
   function init(me: Agent) {
     meId.value = me.id
+    myPresence.value = me.presence
     seen.value = loadSeen(localStorage, me.id)
   }
 
@@ -238,9 +242,51 @@ export const useDesk = defineStore('desk', () => {
     )
   }
 
+  /** noticeMention tells the agent a note mentions them (events name the mentioned agent in assignee_id). */
+  async function noticeMention(ev: StreamEvent) {
+    if (!meId.value || ev.assignee_id !== meId.value || !ev.ticket_id) return
+    let tk: Pick<Ticket, 'id' | 'number' | 'subject'> | undefined = ev.ticket
+    if (!tk) tk = await api.ticket(ev.ticket_id).catch(() => undefined)
+    if (!tk) return
+    const name = ev.agent?.name || agentName(ev.agent?.id) || t('msg.system')
+    const to = `/tickets/${tk.id}`
+    toast(t('toast.mentioned', { name, n: tk.number, subject: tk.subject || '…' }), { to, ms: 10000 })
+    notify(t('notify.mentioned', { name }), `#${tk.number} ${ev.message?.text ?? tk.subject}`, `mention-${ev.message_id ?? tk.id}`, () => navigate(to))
+  }
+
+  // Views that show live figures (the queue view) refresh on events.
+  const listeners = new Set<(ev: StreamEvent) => void>()
+  /** onEvent calls fn for every stream event until the returned function is called. */
+  function onEvent(fn: (ev: StreamEvent) => void) {
+    listeners.add(fn)
+    return () => void listeners.delete(fn)
+  }
+  let directoryTimer: ReturnType<typeof setTimeout> | null = null
+  function scheduleDirectory() {
+    if (directoryTimer) return
+    directoryTimer = setTimeout(() => {
+      directoryTimer = null
+      void loadDirectory().catch(() => null)
+    }, 1000)
+  }
+
   /** applyEvent folds one realtime event into the store. */
   function applyEvent(ev: StreamEvent) {
+    for (const fn of listeners) fn(ev)
     switch (ev.type) {
+      case 'agent.mentioned':
+        void noticeMention(ev)
+        break
+      case 'agent.presence':
+        if (ev.assignee_id && ev.presence) {
+          agents.value = agents.value.map((a) => (a.id === ev.assignee_id ? { ...a, presence: ev.presence } : a))
+          if (ev.assignee_id === meId.value) myPresence.value = ev.presence
+        }
+        break
+      case 'agent.updated':
+      case 'team.updated':
+        scheduleDirectory()
+        break
       case 'ticket.viewing':
       case 'ticket.typing':
       case 'ticket.left': {
@@ -328,9 +374,26 @@ export const useDesk = defineStore('desk', () => {
     upsertMessage(await api.retryMessage(messageId))
   }
 
+  /** setPresence switches this agent between online, away and offline. */
+  async function setPresence(p: Presence) {
+    myPresence.value = (await api.setPresence(p)).presence
+  }
+
+  /** getNext asks the router for the best waiting ticket; returns it, or null when nothing fits. */
+  async function getNext(): Promise<Ticket | null> {
+    const tk = await api.queueNext()
+    if (!tk) return null
+    selfAssigning.add(tk.id)
+    setTimeout(() => selfAssigning.delete(tk.id), 3000)
+    knownAssignee.set(tk.id, tk.assignee_id ?? 0)
+    upsertTicket(tk)
+    scheduleCounts()
+    return tk
+  }
+
   return {
     meId, agents, teams, channels, view, filters, query, list, next, loading, cursor, current, seen, counts, live,
-    presence, canned, cannedAvailable, connect, sendPresence, resendPresence, loadCanned,
+    presence, canned, cannedAvailable, myPresence, setPresence, onEvent, getNext, connect, sendPresence, resendPresence, loadCanned,
     init, loadDirectory, afterFirstList, agentName, teamName, channelName, loadList, loadMore, setView, openTicket, refreshCurrent,
     see, unread, loadCounts, applyEvent, catchUp, patchTicket, bulkPatch, postMessage, retry,
   }

@@ -35,13 +35,13 @@ export const useSession = defineStore('session', () => {
     }
   }
 
-  /** Switches the interface language; saved on the agent when allowed, else locally. */
+  /** Switches the interface language and saves it on the agent (kept locally when that fails). */
   async function setLanguage(lang: Lang) {
     await setLocale(lang)
     localStorage.setItem('loket.lang', lang)
-    if (agent.value?.role === 'admin') {
+    if (agent.value?.id) {
       try {
-        agent.value = await api.updateAgent(agent.value.id, { language: lang })
+        agent.value = (await api.updateProfile({ language: lang })).agent
         localStorage.removeItem('loket.lang')
       } catch {
         // keep the local choice
@@ -49,5 +49,10 @@ export const useSession = defineStore('session', () => {
     }
   }
 
-  return { agent, checked, load, login, logout, setLanguage }
+  /** updateName changes the agent's display name. */
+  async function updateName(name: string) {
+    agent.value = (await api.updateProfile({ name })).agent
+  }
+
+  return { agent, checked, load, login, logout, setLanguage, updateName }
 })
