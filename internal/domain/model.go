@@ -138,26 +138,29 @@ type SLA struct {
 
 // Message is one entry on a ticket's timeline.
 type Message struct {
-	ID             int64           `json:"id"`
-	TicketID       int64           `json:"ticket_id"`
-	ChannelID      int64           `json:"channel_id,omitempty"`
-	Kind           MessageKind     `json:"kind"`
-	Direction      Direction       `json:"direction,omitempty"`
-	AuthorType     AuthorType      `json:"author_type"`
-	AuthorID       int64           `json:"author_id,omitempty"`
-	Address        *Identity       `json:"address,omitempty"` // the customer's address this came from or went to
-	Subject        string          `json:"subject,omitempty"`
-	Text           string          `json:"text"`
-	HTML           string          `json:"html,omitempty"`
-	ExternalID     string          `json:"external_id,omitempty"`
-	DeliveryStatus DeliveryStatus  `json:"delivery_status,omitempty"`
-	DeliveryError  string          `json:"delivery_error,omitempty"`
-	RawSHA256      string          `json:"-"`
-	Meta           json.RawMessage `json:"meta,omitempty"`
-	Attachments    []Attachment    `json:"attachments"`
-	ProviderAt     int64           `json:"provider_at,omitempty"`
-	CreatedAt      int64           `json:"created_at"`
-	UpdatedAt      int64           `json:"updated_at"`
+	ID             int64          `json:"id"`
+	TicketID       int64          `json:"ticket_id"`
+	ChannelID      int64          `json:"channel_id,omitempty"`
+	Kind           MessageKind    `json:"kind"`
+	Direction      Direction      `json:"direction,omitempty"`
+	AuthorType     AuthorType     `json:"author_type"`
+	AuthorID       int64          `json:"author_id,omitempty"`
+	Address        *Identity      `json:"address,omitempty"` // the customer's address this came from or went to
+	Subject        string         `json:"subject,omitempty"`
+	Text           string         `json:"text"`
+	HTML           string         `json:"html,omitempty"`
+	ExternalID     string         `json:"external_id,omitempty"`
+	DeliveryStatus DeliveryStatus `json:"delivery_status,omitempty"`
+	DeliveryError  string         `json:"delivery_error,omitempty"`
+	RawSHA256      string         `json:"-"`
+	// HasRaw says the provider's original (an e-mail's .eml) is kept and
+	// can be downloaded.
+	HasRaw      bool            `json:"has_raw,omitempty"`
+	Meta        json.RawMessage `json:"meta,omitempty"`
+	Attachments []Attachment    `json:"attachments"`
+	ProviderAt  int64           `json:"provider_at,omitempty"`
+	CreatedAt   int64           `json:"created_at"`
+	UpdatedAt   int64           `json:"updated_at"`
 }
 
 // Attachment is a file on a message, stored once by content hash.

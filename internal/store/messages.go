@@ -27,7 +27,7 @@ func scanMessage(row interface{ Scan(...any) error }) (*domain.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.ChannelID, m.ExternalID = channel.Int64, ext.String
+	m.ChannelID, m.ExternalID, m.HasRaw = channel.Int64, ext.String, m.RawSHA256 != ""
 	if addr != "" {
 		m.Address = &domain.Identity{Kind: domain.IdentityKind(addrKind), Value: addr}
 	}

@@ -201,6 +201,7 @@ export interface Message {
   html?: string
   delivery_status?: DeliveryStatus
   delivery_error?: string
+  has_raw?: boolean
   meta?: Record<string, unknown>
   attachments: Attachment[]
   created_at: number

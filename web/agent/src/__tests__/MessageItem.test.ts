@@ -49,6 +49,11 @@ describe('MessageItem', () => {
     expect(el.textContent).toContain('Jan')
   })
 
+  it('links the original only when one is kept', () => {
+    const { el } = mount({ ...base, direction: 'in', author_type: 'contact', text: 'Hi', address: { kind: 'email', value: 'jan@example.nl' } })
+    expect(el.querySelector('a[href$="/raw"]')).toBeNull()
+  })
+
   it('shows system events as one line', () => {
     const { el } = mount({ ...base, kind: 'event', author_type: 'system', text: 'status open → solved' })
     expect(el.querySelector('.msg')!.classList.contains('event')).toBe(true)
@@ -56,7 +61,7 @@ describe('MessageItem', () => {
   })
   it('shows an e-mail with To/CC, a full-message toggle and a link to the original', async () => {
     const { el, unmount } = mount({
-      ...base, id: 9, direction: 'in', author_type: 'contact', text: 'New part', address: { kind: 'email', value: 'jan@example.nl' },
+      ...base, id: 9, direction: 'in', author_type: 'contact', text: 'New part', address: { kind: 'email', value: 'jan@example.nl' }, has_raw: true,
       meta: { full_text: 'New part\n\n> quoted old part', cc: ['anna@example.nl'], to: ['support@shop.nl'] },
     })
     expect(el.textContent).toContain('CC: anna@example.nl')
