@@ -188,6 +188,7 @@ export const en = {
   'notify.enable': 'Enable desktop notifications',
   'collision.viewing': '{name} is viewing',
   'collision.typing': '{name} is typing…',
+  'collision.customerTyping': 'The customer is typing…',
   'collision.confirm': '{names} typed on this ticket in the last 15 seconds. Send anyway?',
   'collision.sendAnyway': 'Send anyway',
   'collision.cancel': 'Cancel',

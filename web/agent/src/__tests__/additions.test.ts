@@ -215,6 +215,14 @@ describe('desk store: mentions and presence', () => {
     expect(d.myPresence).toBe('online')
     expect(seen).toEqual(['agent.presence', 'agent.presence'])
   })
+  it('notes when the customer types in the website chat', () => {
+    const d = useDesk()
+    d.init(agent(3, 'Petra'))
+    const before = Date.now()
+    d.applyEvent({ type: 'ticket.contact_typing', ticket_id: 9, agent: { id: 0, name: 'Jan' } })
+    expect(d.customerTyping[9]).toBeGreaterThanOrEqual(before)
+    expect(d.customerTyping[10]).toBeUndefined()
+  })
   it('opens the ticket get-next returns, and says when nothing fits', async () => {
     const d = useDesk()
     d.init(agent(3, 'Petra'))

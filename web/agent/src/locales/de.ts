@@ -185,6 +185,7 @@ const de: Dictionary = {
   'notify.enable': 'Desktop-Benachrichtigungen aktivieren',
   'collision.viewing': '{name} sieht zu',
   'collision.typing': '{name} schreibt…',
+  'collision.customerTyping': 'Der Kunde schreibt…',
   'collision.confirm': '{names} hat in den letzten 15 Sekunden in diesem Ticket geschrieben. Trotzdem senden?',
   'collision.sendAnyway': 'Trotzdem senden',
   'collision.cancel': 'Abbrechen',

@@ -185,6 +185,7 @@ const nl: Dictionary = {
   'notify.enable': 'Bureaubladmeldingen aanzetten',
   'collision.viewing': '{name} bekijkt dit',
   'collision.typing': '{name} typt…',
+  'collision.customerTyping': 'De klant typt…',
   'collision.confirm': '{names} typte de afgelopen 15 seconden in dit ticket. Toch versturen?',
   'collision.sendAnyway': 'Toch versturen',
   'collision.cancel': 'Annuleren',

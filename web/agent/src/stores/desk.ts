@@ -37,6 +37,8 @@ export const useDesk = defineStore('desk', () => {
   const counts = ref<Record<string, string>>({})
   const live = ref(false)
   const presence = ref<PresenceMap>({})
+  /** customerTyping: ticket id → when the customer last typed (website chat). */
+  const customerTyping = ref<Record<number, number>>({})
   const canned = ref<CannedResponse[] | null>(null)
   const cannedAvailable = ref(true)
   const myPresence = ref<Presence | undefined>()
@@ -287,6 +289,9 @@ export const useDesk = defineStore('desk', () => {
       case 'team.updated':
         scheduleDirectory()
         break
+      case 'ticket.contact_typing':
+        if (ev.ticket_id) customerTyping.value = { ...customerTyping.value, [ev.ticket_id]: Date.now() }
+        break
       case 'ticket.viewing':
       case 'ticket.typing':
       case 'ticket.left': {
@@ -393,7 +398,7 @@ export const useDesk = defineStore('desk', () => {
 
   return {
     meId, agents, teams, channels, view, filters, query, list, next, loading, cursor, current, seen, counts, live,
-    presence, canned, cannedAvailable, myPresence, setPresence, onEvent, getNext, connect, sendPresence, resendPresence, loadCanned,
+    presence, customerTyping, canned, cannedAvailable, myPresence, setPresence, onEvent, getNext, connect, sendPresence, resendPresence, loadCanned,
     init, loadDirectory, afterFirstList, agentName, teamName, channelName, loadList, loadMore, setView, openTicket, refreshCurrent,
     see, unread, loadCounts, applyEvent, catchUp, patchTicket, bulkPatch, postMessage, retry,
   }
