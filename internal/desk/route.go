@@ -4,46 +4,64 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/store"
 )
 
 // ErrStaleDecision means a routing decision no longer fits the ticket: it
-// was assigned, solved or moved meanwhile. The router re-reads the ticket.
+// was assigned, solved or moved meanwhile, or the agent left its team or
+// was disabled. The router re-reads the ticket and the agent.
 var ErrStaleDecision = errors.New("routing decision no longer applies")
 
-// Route applies a routing decision: it gives an unassigned ticket to an
-// agent (agentID not 0) or returns an assigned ticket to its team's queue
-// (agentID 0), and records the reason on the timeline.
-func (d *Desk) Route(ctx context.Context, ticketID, agentID int64, reason string) (*domain.Ticket, error) {
+// Routing is one routing decision: ticket TicketID of team TeamID, held by
+// agent From (0: waiting in the queue), goes to agent To (0: back to the
+// queue). It applies only while the ticket is still so.
+type Routing struct {
+	TicketID int64
+	TeamID   int64
+	From     int64
+	To       int64
+	Reason   string
+}
+
+// Route applies a routing decision and records the reason on the
+// timeline. The router decides on what it last heard, so an agent's manual
+// change may have been committed meanwhile: the ticket's row is locked
+// and the decision applied only if the ticket is still routable, in the
+// same team, held by From, and To an enabled member of that team.
+func (d *Desk) Route(ctx context.Context, r Routing) (*domain.Ticket, error) {
 	var t *domain.Ticket
 	var events []domain.Event
 	err := d.store.Tx(ctx, func(tx *store.Store) error {
+		if err := tx.LockTicket(ctx, r.TicketID); err != nil {
+			return err
+		}
 		var err error
-		if t, err = tx.Ticket(ctx, ticketID); err != nil {
+		if t, err = tx.Ticket(ctx, r.TicketID); err != nil {
 			return err
 		}
 		routable := (t.Status == domain.StatusNew || t.Status == domain.StatusOpen) && t.TeamID != 0 && t.BotState != domain.BotActive
-		if !routable || (agentID != 0) != (t.AssigneeID == 0) {
+		if !routable || t.TeamID != r.TeamID || t.AssigneeID != r.From || r.From == r.To {
 			return ErrStaleDecision
 		}
 		before := *t
-		text := "Returned to the queue: " + reason
-		if agentID != 0 {
-			a, err := tx.Agent(ctx, agentID)
+		text := "Returned to the queue: " + r.Reason
+		if r.To != 0 {
+			a, err := tx.Agent(ctx, r.To)
 			if errors.Is(err, domain.ErrNotFound) {
 				return ErrStaleDecision
 			} else if err != nil {
 				return err
 			}
-			if a.Disabled {
+			if a.Disabled || !slices.Contains(a.TeamIDs, t.TeamID) {
 				return ErrStaleDecision
 			}
-			text = "Assigned to " + a.Name + " by routing: " + reason
+			text = "Assigned to " + a.Name + " by routing: " + r.Reason
 		}
 		now := d.now()
-		t.AssigneeID, t.UpdatedAt = agentID, now
+		t.AssigneeID, t.UpdatedAt = r.To, now
 		if err := tx.UpdateTicket(ctx, t); err != nil {
 			return err
 		}
@@ -59,7 +77,7 @@ func (d *Desk) Route(ctx context.Context, ticketID, agentID int64, reason string
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("route ticket %d to agent %d: %w", ticketID, agentID, err)
+		return nil, fmt.Errorf("route ticket %d from agent %d to agent %d: %w", r.TicketID, r.From, r.To, err)
 	}
 	d.publish(ctx, events)
 	return t, nil
@@ -77,6 +95,20 @@ func (d *Desk) SetPresence(ctx context.Context, agent *domain.Agent, presence st
 func (d *Desk) AutoPresence(ctx context.Context, agentID int64, presence string) error {
 	_, err := d.setPresence(ctx, agentID, "", presence, true)
 	return err
+}
+
+// AwayIfUnseen sets an online agent away, as Loket's choice, when its
+// app has not been seen since before (Unix ms), and announces it. It
+// checks and changes in one statement, so an app that came back meanwhile
+// keeps the agent online. It reports whether the agent was set away.
+func (d *Desk) AwayIfUnseen(ctx context.Context, agentID, before int64) (bool, error) {
+	away, err := d.store.AwayIfUnseen(ctx, agentID, before, d.now())
+	if err != nil || !away {
+		return false, err
+	}
+	d.publish(ctx, []domain.Event{{Type: domain.EventAgentPresence, AssigneeID: agentID,
+		Agent: &domain.AgentRef{ID: agentID}, Presence: domain.PresenceAway}})
+	return true, nil
 }
 
 func (d *Desk) setPresence(ctx context.Context, agentID int64, name, presence string, auto bool) (int64, error) {

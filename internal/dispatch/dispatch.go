@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -72,11 +73,25 @@ type Dispatcher struct {
 	waiters map[int64]chan int64
 	view    *View
 	viewAt  time.Time
+	scope   scope // what the view covers, while this node leads
 
-	// Leader loop only.
-	kinds map[int64]string // channel id → kind
-	dirty map[int64]bool   // tickets to re-read on the next tick
+	// Run's goroutine (and so the leader loop) only.
+	started time.Time
+	kinds   map[int64]string // channel id → kind
+	dirty   map[int64]bool   // tickets to re-read on the next tick
+	saved   []byte           // the view last saved, without its time
+	savedAt time.Time
 }
+
+// scope is the teams and channel kinds the live view gives estimates for.
+type scope struct {
+	teams []int64
+	kinds []string
+}
+
+// savedMaxAge is how long an unchanged view may go without being saved
+// again, so its time still tells the other nodes a leader is there.
+const savedMaxAge = time.Minute
 
 // New returns a dispatcher; Run makes it take part.
 func New(cfg Config) *Dispatcher {
@@ -133,6 +148,7 @@ func (d *Dispatcher) answer(request, ticketID int64) {
 // Run takes part in routing until ctx is done: it leads while it holds the
 // routing lock and retries to get it otherwise.
 func (d *Dispatcher) Run(ctx context.Context) {
+	d.started = d.now()
 	if d.conn != nil {
 		go d.heartbeat(ctx)
 	}
@@ -173,18 +189,22 @@ func (d *Dispatcher) heartbeat(ctx context.Context) {
 }
 
 // awayUnseen sets away the online agents whose app no node has seen for a
-// while.
+// while. Not before AwayAfter has passed since this node started: after a
+// restart of every node nobody was seen lately, and the apps need a moment
+// to reconnect and be seen again.
 func (d *Dispatcher) awayUnseen(ctx context.Context) {
-	if d.conn == nil {
+	now := d.now()
+	if d.conn == nil || now.Sub(d.started) < d.away {
 		return
 	}
-	ids, err := d.store.UnseenOnline(ctx, d.now().Add(-d.away).UnixMilli())
+	before := now.Add(-d.away).UnixMilli()
+	ids, err := d.store.UnseenOnline(ctx, before)
 	if err != nil {
 		d.log.Warn("routing: cannot find absent agents", "err", err)
 		return
 	}
 	for _, id := range ids {
-		if err := d.desk.AutoPresence(ctx, id, domain.PresenceAway); err != nil {
+		if _, err := d.desk.AwayIfUnseen(ctx, id, before); err != nil {
 			d.log.Warn("routing: cannot set an absent agent away", "agent", id, "err", err)
 		}
 	}
@@ -232,7 +252,10 @@ func (d *Dispatcher) runLeader(ctx context.Context, lock *store.Lock) error {
 			}
 			d.handle(ctx, eng, batch)
 		case <-tick.C:
-			if err := lock.Check(ctx); err != nil {
+			checkCtx, cancel := context.WithTimeout(ctx, max(d.tick, time.Second))
+			err := lock.Check(checkCtx)
+			cancel()
+			if err != nil {
 				return fmt.Errorf("leader lock lost: %w", err)
 			}
 			if d.lost.Swap(false) {
@@ -243,9 +266,10 @@ func (d *Dispatcher) runLeader(ctx context.Context, lock *store.Lock) error {
 			}
 			d.awayUnseen(ctx)
 			d.apply(ctx, eng, eng.Tick(d.now()))
-			for id := range d.dirty {
-				delete(d.dirty, id)
-				d.sync(ctx, eng, id)
+			if len(d.dirty) > 0 {
+				ids := slices.Sorted(mapsKeys(d.dirty))
+				clear(d.dirty)
+				d.syncTickets(ctx, eng, ids)
 			}
 			d.saveView(ctx, eng)
 		}
@@ -263,10 +287,16 @@ func (d *Dispatcher) load(ctx context.Context) (*routing.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.kinds, d.dirty = map[int64]string{}, map[int64]bool{}
+	d.kinds, d.dirty, d.saved = map[int64]string{}, map[int64]bool{}, nil
 	// Drop events already queued: the load reads the state they describe.
+	// Only agents' get-next requests are kept, to be answered after it. An
+	// event dropped from here on is read by the load or follows it.
+	d.lost.Store(false)
+	var asks []domain.Event
 	for len(d.in) > 0 {
-		<-d.in
+		if ev := <-d.in; ev.Type == domain.EventRoutingNext {
+			asks = append(asks, ev)
+		}
 	}
 	now := d.now()
 	var decisions []routing.Decision
@@ -281,13 +311,16 @@ func (d *Dispatcher) load(ctx context.Context) (*routing.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	teamIDs := []int64{}
 	for _, t := range teams {
 		dec, err := eng.SetTeam(teamOf(t), now)
 		if err != nil {
 			return nil, fmt.Errorf("routing: team %d: %w", t.ID, err)
 		}
 		decisions = append(decisions, dec...)
+		teamIDs = append(teamIDs, t.ID)
 	}
+	slices.Sort(teamIDs)
 	agents, err := d.store.Agents(ctx)
 	if err != nil {
 		return nil, err
@@ -303,19 +336,21 @@ func (d *Dispatcher) load(ctx context.Context) (*routing.Engine, error) {
 		decisions = append(decisions, dec...)
 	}
 	// Held work first, so capacity is known before waiting work is pushed.
+	// Work held by a disabled agent returns to the queue, as it does when
+	// an agent is disabled while this node leads.
 	var waiting []routing.Item
 	err = d.store.RoutableTickets(ctx, func(rt store.RoutableTicket) error {
-		it := routing.Item{
-			TicketID: rt.ID, TeamID: rt.TeamID, Kind: rt.Kind, Priority: rt.Priority.Rank(), Skills: rt.Skills,
-			EnqueuedAt: time.UnixMilli(rt.EnqueuedAt), DueAt: msTime(rt.SLADue),
-		}
+		it := itemOf(&rt)
 		if rt.AssigneeID == 0 {
 			waiting = append(waiting, it)
 			return nil
 		}
 		dec, err := eng.Assign(rt.AssigneeID, it, now)
 		if errors.Is(err, routing.ErrUnknownAgent) {
-			return nil // held by a disabled agent: left to people to sort out
+			waiting = append(waiting, it)
+			decisions = append(decisions, routing.Decision{TicketID: rt.ID, TeamID: rt.TeamID, From: rt.AssigneeID,
+				Reason: fmt.Sprintf("returned to the queue: agent %d is disabled", rt.AssigneeID)})
+			return nil
 		}
 		decisions = append(decisions, dec...)
 		return err
@@ -326,7 +361,11 @@ func (d *Dispatcher) load(ctx context.Context) (*routing.Engine, error) {
 	for _, it := range waiting {
 		decisions = append(decisions, eng.Enqueue(it, now)...)
 	}
+	d.setScope(teamIDs)
 	d.apply(ctx, eng, decisions)
+	for _, ev := range asks {
+		d.getNext(ctx, eng, ev)
+	}
 	return eng, nil
 }
 
@@ -354,8 +393,8 @@ func (d *Dispatcher) handle(ctx context.Context, eng *routing.Engine, batch []do
 	for _, id := range slices.Sorted(mapsKeys(agents)) {
 		d.syncAgent(ctx, eng, id)
 	}
-	for _, id := range order {
-		d.sync(ctx, eng, id)
+	if len(order) > 0 {
+		d.syncTickets(ctx, eng, order)
 	}
 	for _, ev := range batch {
 		if ev.Type == domain.EventRoutingNext {
@@ -374,39 +413,77 @@ func mapsKeys(m map[int64]bool) func(func(int64) bool) {
 	}
 }
 
-// getNext serves an agent's pull and answers the node that asked.
+// getNext serves an agent's pull and answers the node that asked. When
+// the pulled ticket was taken meanwhile, the engine re-reads it and the
+// agent and pulls again, a few times at most.
 func (d *Dispatcher) getNext(ctx context.Context, eng *routing.Engine, ev domain.Event) {
-	decisions := eng.GetNext(ev.AssigneeID, d.now())
 	var pulled int64
-	if len(decisions) > 0 && decisions[0].AgentID == ev.AssigneeID {
-		if _, err := d.desk.Route(ctx, decisions[0].TicketID, ev.AssigneeID, decisions[0].Reason); err == nil {
-			pulled = decisions[0].TicketID
-		} else {
-			d.failed(ctx, eng, decisions[0], err)
+	var rest []routing.Decision
+	for range 3 {
+		decisions := eng.GetNext(ev.AssigneeID, d.now())
+		if len(decisions) == 0 || decisions[0].AgentID != ev.AssigneeID {
+			rest = append(rest, decisions...)
+			break
 		}
-		decisions = decisions[1:]
+		_, err := d.desk.Route(ctx, routeOf(decisions[0]))
+		rest = append(rest, decisions[1:]...)
+		if err == nil {
+			pulled = decisions[0].TicketID
+			break
+		}
+		rest = append(rest, d.failed(ctx, eng, decisions[0], err)...)
+		if !errors.Is(err, desk.ErrStaleDecision) {
+			break
+		}
 	}
 	d.events.Publish(domain.Event{Type: domain.EventRoutingNextDone, Request: ev.Request, TicketID: pulled, AssigneeID: ev.AssigneeID})
-	d.apply(ctx, eng, decisions)
+	d.apply(ctx, eng, rest)
 }
 
+// maxStale bounds how often one apply retries a ticket whose decisions
+// keep going stale (the database changes faster than the events arrive);
+// the next tick takes it up again.
+const maxStale = 3
+
 // apply carries out decisions in order; one that no longer fits the ticket
-// makes the engine re-read it, which may decide more.
+// makes the engine re-read the ticket and agent, which may decide more.
 func (d *Dispatcher) apply(ctx context.Context, eng *routing.Engine, decisions []routing.Decision) {
+	var stale map[int64]int
 	for i := 0; i < len(decisions); i++ {
 		dec := decisions[i]
-		if _, err := d.desk.Route(ctx, dec.TicketID, dec.AgentID, dec.Reason); err != nil {
-			decisions = append(decisions, d.failed(ctx, eng, dec, err)...)
+		_, err := d.desk.Route(ctx, routeOf(dec))
+		if err == nil {
+			continue
 		}
+		if errors.Is(err, desk.ErrStaleDecision) {
+			if stale == nil {
+				stale = map[int64]int{}
+			}
+			if stale[dec.TicketID]++; stale[dec.TicketID] > maxStale {
+				d.dirty[dec.TicketID] = true
+				continue
+			}
+		}
+		decisions = append(decisions, d.failed(ctx, eng, dec, err)...)
 	}
+}
+
+func routeOf(dec routing.Decision) desk.Routing {
+	return desk.Routing{TicketID: dec.TicketID, TeamID: dec.TeamID, From: dec.From, To: dec.AgentID, Reason: dec.Reason}
 }
 
 // failed handles a decision that could not be applied: a stale one is
-// corrected from the database now, others (the database is unreachable)
-// on the next tick.
+// corrected from the database now (the agent it was for too, whose teams
+// or state the engine may not have heard of yet: without that the engine
+// would decide the same again), others (the database is unreachable) on
+// the next tick.
 func (d *Dispatcher) failed(ctx context.Context, eng *routing.Engine, dec routing.Decision, err error) []routing.Decision {
 	if errors.Is(err, desk.ErrStaleDecision) {
-		return d.resync(ctx, eng, dec.TicketID)
+		var out []routing.Decision
+		if dec.AgentID != 0 {
+			out = d.agentDecisions(ctx, eng, dec.AgentID)
+		}
+		return append(out, d.resync(ctx, eng, dec.TicketID)...)
 	}
 	if ctx.Err() == nil {
 		d.log.Warn("routing: decision not applied", "ticket", dec.TicketID, "agent", dec.AgentID, "err", err)
@@ -415,22 +492,41 @@ func (d *Dispatcher) failed(ctx context.Context, eng *routing.Engine, dec routin
 	return nil
 }
 
-// sync brings the engine in line with a ticket in the database and
-// applies what follows.
-func (d *Dispatcher) sync(ctx context.Context, eng *routing.Engine, id int64) {
-	d.apply(ctx, eng, d.resync(ctx, eng, id))
+// syncTickets brings the engine in line with the tickets in the database,
+// read in one go, and applies what follows.
+func (d *Dispatcher) syncTickets(ctx context.Context, eng *routing.Engine, ids []int64) {
+	rows, err := d.store.TicketsRouting(ctx, ids)
+	if err != nil {
+		if ctx.Err() == nil {
+			d.log.Warn("routing: cannot read tickets", "err", err)
+		}
+		for _, id := range ids {
+			d.dirty[id] = true
+		}
+		return
+	}
+	for _, id := range ids {
+		d.apply(ctx, eng, d.reconcile(eng, id, rows[id]))
+	}
 }
 
-// resync brings the engine in line with a ticket and returns the
-// decisions that follows from it.
+// resync brings the engine in line with one ticket and returns the
+// decisions that follow from it.
 func (d *Dispatcher) resync(ctx context.Context, eng *routing.Engine, id int64) []routing.Decision {
-	now := d.now()
-	t, err := d.store.Ticket(ctx, id)
-	if errors.Is(err, domain.ErrNotFound) {
-		return eng.Remove(id, now)
-	} else if err != nil {
+	rows, err := d.store.TicketsRouting(ctx, []int64{id})
+	if err != nil {
 		d.dirty[id] = true
 		return nil
+	}
+	return d.reconcile(eng, id, rows[id])
+}
+
+// reconcile brings the engine in line with ticket id as read (nil: it no
+// longer exists) and returns the decisions that follow from it.
+func (d *Dispatcher) reconcile(eng *routing.Engine, id int64, t *store.TicketRouting) []routing.Decision {
+	now := d.now()
+	if t == nil {
+		return eng.Remove(id, now)
 	}
 	holder, was, known := eng.Lookup(id)
 	if (t.Status != domain.StatusNew && t.Status != domain.StatusOpen) || t.TeamID == 0 || t.BotState == domain.BotActive {
@@ -439,13 +535,13 @@ func (d *Dispatcher) resync(ctx context.Context, eng *routing.Engine, id int64) 
 		}
 		return eng.Remove(id, now)
 	}
-	it, err := d.item(ctx, t)
-	if err != nil {
-		d.dirty[id] = true
-		return nil
+	if t.ChannelID != 0 && d.kinds[t.ChannelID] != t.Kind {
+		d.kinds[t.ChannelID] = t.Kind
+		d.setScope(nil)
 	}
+	it := itemOf(&t.RoutableTicket)
 	if t.AssigneeID != 0 {
-		if known && holder == t.AssigneeID {
+		if known && holder == t.AssigneeID && was.TeamID == it.TeamID && was.Kind == it.Kind {
 			return nil
 		}
 		dec, err := eng.Assign(t.AssigneeID, it, now)
@@ -461,61 +557,71 @@ func (d *Dispatcher) resync(ctx context.Context, eng *routing.Engine, id int64) 
 	return eng.Enqueue(it, now)
 }
 
-// item describes a ticket to the engine.
-func (d *Dispatcher) item(ctx context.Context, t *domain.Ticket) (routing.Item, error) {
-	kind, ok := d.kinds[t.ChannelID]
-	if !ok && t.ChannelID != 0 {
-		ch, err := d.store.Channel(ctx, t.ChannelID)
-		if err != nil {
-			return routing.Item{}, err
-		}
-		kind = ch.Kind
-		d.kinds[t.ChannelID] = kind
-	}
-	at := t.LastCustomerAt
-	if at == 0 {
-		at = t.CreatedAt
-	}
+// itemOf describes a ticket to the engine.
+func itemOf(rt *store.RoutableTicket) routing.Item {
 	return routing.Item{
-		TicketID: t.ID, TeamID: t.TeamID, Kind: kind, Priority: t.Priority.Rank(), Skills: t.Skills,
-		EnqueuedAt: time.UnixMilli(at), DueAt: msTime(t.SLADue),
-	}, nil
+		TicketID: rt.ID, TeamID: rt.TeamID, Kind: rt.Kind, Priority: rt.Priority.Rank(), Skills: rt.Skills,
+		EnqueuedAt: time.UnixMilli(rt.EnqueuedAt), DueAt: msTime(rt.SLADue),
+	}
 }
 
 func (d *Dispatcher) syncAgent(ctx context.Context, eng *routing.Engine, id int64) {
+	d.apply(ctx, eng, d.agentDecisions(ctx, eng, id))
+}
+
+// agentDecisions brings the engine in line with an agent in the database
+// and returns the decisions that follow from it.
+func (d *Dispatcher) agentDecisions(ctx context.Context, eng *routing.Engine, id int64) []routing.Decision {
 	now := d.now()
 	a, err := d.store.Agent(ctx, id)
 	switch {
 	case errors.Is(err, domain.ErrNotFound) || err == nil && a.Disabled:
-		d.apply(ctx, eng, eng.RemoveAgent(id, now))
+		return eng.RemoveAgent(id, now)
 	case err != nil:
 		d.log.Warn("routing: cannot read agent", "agent", id, "err", err)
 		d.lost.Store(true)
-	default:
-		dec, err := eng.SetAgent(agentOf(a), now)
-		if err != nil {
-			d.log.Warn("routing: agent not updated", "agent", id, "err", err)
-		}
-		d.apply(ctx, eng, dec)
+		return nil
 	}
+	dec, err := eng.SetAgent(agentOf(a), now)
+	if err != nil {
+		d.log.Warn("routing: agent not updated", "agent", id, "err", err)
+	}
+	return dec
 }
 
 func (d *Dispatcher) syncTeam(ctx context.Context, eng *routing.Engine, id int64) {
-	teams, err := d.store.Teams(ctx)
-	if err != nil {
-		d.log.Warn("routing: cannot read teams", "err", err)
+	t, err := d.store.Team(ctx, id)
+	if errors.Is(err, domain.ErrNotFound) {
+		return
+	} else if err != nil {
+		d.log.Warn("routing: cannot read team", "team", id, "err", err)
 		d.lost.Store(true)
 		return
 	}
-	for _, t := range teams {
-		if t.ID == id {
-			dec, err := eng.SetTeam(teamOf(t), d.now())
-			if err != nil {
-				d.log.Warn("routing: team not updated", "team", id, "err", err)
-			}
-			d.apply(ctx, eng, dec)
-		}
+	dec, err := eng.SetTeam(teamOf(t), d.now())
+	if err != nil {
+		d.log.Warn("routing: team not updated", "team", id, "err", err)
 	}
+	d.mu.Lock()
+	teams := d.scope.teams
+	d.mu.Unlock()
+	if i, found := slices.BinarySearch(teams, id); !found {
+		d.setScope(slices.Insert(slices.Clone(teams), i, id))
+	}
+	d.apply(ctx, eng, dec)
+}
+
+// setScope records the teams (nil: as before) and the channel kinds in use
+// for the live view, which other goroutines make.
+func (d *Dispatcher) setScope(teams []int64) {
+	kinds := slices.Sorted(maps.Values(d.kinds))
+	kinds = slices.Compact(kinds)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if teams != nil {
+		d.scope.teams = teams
+	}
+	d.scope.kinds = kinds
 }
 
 // GetNext pulls the best waiting ticket that the agent has the skills and
@@ -558,7 +664,7 @@ func agentOf(a *domain.Agent) routing.Agent {
 	if p == "" {
 		p = routing.PresenceOffline
 	}
-	return routing.Agent{ID: a.ID, TeamIDs: a.TeamIDs, Skills: a.Skills, Presence: p, Capacity: capacityOf(a.Capacity)}
+	return routing.Agent{ID: a.ID, TeamIDs: a.TeamIDs, Skills: a.Skills, Presence: p, Since: msTime(a.PresenceAt), Capacity: capacityOf(a.Capacity)}
 }
 
 func capacityOf(c *domain.Capacity) *routing.Capacity {

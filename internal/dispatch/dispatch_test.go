@@ -34,6 +34,15 @@ type cluster struct {
 
 func newCluster(t *testing.T, st *store.Store, team domain.Team) *cluster {
 	t.Helper()
+	c := prepareCluster(t, st, team)
+	c.start(t)
+	return c
+}
+
+// prepareCluster is newCluster without starting the dispatcher, so that a
+// test can set up what the leader finds when it loads.
+func prepareCluster(t *testing.T, st *store.Store, team domain.Team) *cluster {
+	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	blobs, err := blob.NewDir(t.TempDir())
@@ -59,16 +68,21 @@ func newCluster(t *testing.T, st *store.Store, team domain.Team) *cluster {
 		BotActive: func(ch *domain.Channel, _ int64) bool { return strings.Contains(ch.Name, "bot") }})
 	c.router = dispatch.New(dispatch.Config{Store: st, Desk: c.desk, Events: hub, Log: log, Tick: 50 * time.Millisecond})
 	hub.Listen(c.router)
-	ctx, cancel := context.WithCancel(ctx)
+	t.Cleanup(c.desk.Close)
+	return c
+}
+
+// start runs the dispatcher until the test ends.
+func (c *cluster) start(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { c.router.Run(ctx); close(done) }()
 	t.Cleanup(func() {
 		cancel()
 		<-done
-		c.desk.Close()
 	})
 	eventually(t, "the dispatcher leads", func() bool { return c.router.Leading() })
-	return c
 }
 
 func (c *cluster) agent(t *testing.T, name string, presence string, skills ...string) *domain.Agent {
@@ -345,11 +359,258 @@ func TestDispatch_AgentWhoseAppIsGoneIsSetAwayAndBackOnline(t *testing.T) {
 		}
 		connected.Store([]int64{})
 		eventually(t, "Anna is set away", func() bool { p, auto := presence(); return p == domain.PresenceAway && auto })
+		// The app reconnects: the stream counts it as seen, then sets the
+		// agent online again.
+		if err := st.TouchAgents(ctx, []int64{anna.ID}, store.Now()); err != nil {
+			t.Fatal(err)
+		}
 		if err := d.AutoPresence(ctx, anna.ID, domain.PresenceOnline); err != nil {
 			t.Fatal(err)
 		}
 		if p, auto := presence(); p != domain.PresenceOnline || !auto {
 			t.Fatalf("presence %s auto %v after reconnecting", p, auto)
+		}
+	})
+}
+
+// quietAgent stores an agent of c's team without telling the dispatcher,
+// as if the event were still on its way.
+func (c *cluster) quietAgent(t *testing.T, name, presence string, teams ...int64) *domain.Agent {
+	t.Helper()
+	ctx := context.Background()
+	a := &domain.Agent{Email: strings.ToLower(name) + "@loket.test", Name: name, Role: domain.RoleAgent}
+	if err := c.st.CreateAgent(ctx, a, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.st.SetAgentTeams(ctx, a.ID, teams); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.st.SetPresence(ctx, a.ID, presence, false, store.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// quietly changes a ticket in the store without telling the dispatcher.
+func (c *cluster) quietly(t *testing.T, id int64, change func(*domain.Ticket)) {
+	t.Helper()
+	tk, err := c.st.Ticket(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	change(tk)
+	if err := c.st.UpdateTicket(context.Background(), tk); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (c *cluster) timeline(t *testing.T, id int64) string {
+	t.Helper()
+	msgs, err := c.st.Messages(context.Background(), id, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, m := range msgs {
+		texts = append(texts, m.Text)
+	}
+	return strings.Join(texts, "\n")
+}
+
+// The leader decides on the events it has heard; the database may already
+// say otherwise. A decision that no longer fits is not applied, and the
+// engine re-reads the ticket and the agent, instead of deciding the same
+// again forever.
+func TestDispatch_StaleDecisionsAreCorrectedFromTheDatabase(t *testing.T) {
+	ctx := context.Background()
+	// Each case changes the store behind the dispatcher's back, then has it
+	// push a chat to Anna, and returns the chat.
+	tests := []struct {
+		name string
+		run  func(t *testing.T, c *cluster) int64
+	}{
+		{"the agent was disabled", func(t *testing.T, c *cluster) int64 {
+			anna := c.agent(t, "Anna", domain.PresenceOnline)
+			c.settle(t)
+			a, err := c.st.Agent(ctx, anna.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.Disabled = true
+			if err := c.st.UpdateAgent(ctx, a, ""); err != nil {
+				t.Fatal(err)
+			}
+			return c.receive(t, c.chat, "new").ID
+		}},
+		{"the agent left the team", func(t *testing.T, c *cluster) int64 {
+			anna := c.agent(t, "Anna", domain.PresenceOnline)
+			c.settle(t)
+			if err := c.st.SetAgentTeams(ctx, anna.ID, nil); err != nil {
+				t.Fatal(err)
+			}
+			return c.receive(t, c.chat, "new").ID
+		}},
+		{"the ticket moved to another team", func(t *testing.T, c *cluster) int64 {
+			anna := c.agent(t, "Anna", domain.PresenceOffline)
+			tk := c.receive(t, c.chat, "waiting")
+			c.settle(t)
+			other := &domain.Team{Name: "Billing"}
+			if err := c.st.CreateTeam(ctx, other); err != nil {
+				t.Fatal(err)
+			}
+			c.quietly(t, tk.ID, func(tk *domain.Ticket) { tk.TeamID = other.ID })
+			if _, err := c.desk.SetPresence(ctx, anna, domain.PresenceOnline); err != nil {
+				t.Fatal(err)
+			}
+			return tk.ID
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, st *store.Store) {
+				c := newCluster(t, st, domain.Team{Name: "Support", Mode: domain.ModeMostFree})
+				id := tc.run(t, c)
+				c.settle(t) // the leader is not stuck deciding the same again
+				if a := c.assignee(t, id); a != 0 {
+					t.Fatalf("ticket assigned to %d, want it left waiting", a)
+				}
+			})
+		})
+	}
+}
+
+func TestDispatch_ReturningWorkLeavesATicketReassignedMeanwhileAlone(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		c := newCluster(t, st, domain.Team{Name: "Support", Mode: domain.ModeMostFree, ReassignAfter: 1})
+		anna := c.agent(t, "Anna", domain.PresenceOnline)
+		tk := c.receive(t, c.mail, "hello")
+		eventually(t, "Anna gets the ticket", func() bool { return c.assignee(t, tk.ID) == anna.ID })
+		if _, err := c.desk.SetPresence(ctx, anna, domain.PresenceAway); err != nil {
+			t.Fatal(err)
+		}
+		// A supervisor gives it to Carl (of another team) before the grace
+		// period ends; the leader has not heard of it when the period ends.
+		carl := c.quietAgent(t, "Carl", domain.PresenceOnline)
+		c.quietly(t, tk.ID, func(tk *domain.Ticket) { tk.AssigneeID = carl.ID })
+		eventually(t, "the leader gives up Anna's ticket", func() bool {
+			v, err := c.router.View(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(v.Agents) > 0 && v.Agents[0].AgentID == anna.ID && v.Agents[0].Items == 0
+		})
+		c.settle(t)
+		if a := c.assignee(t, tk.ID); a != carl.ID {
+			t.Fatalf("ticket assigned to %d, want Carl (%d)", a, carl.ID)
+		}
+		if tl := c.timeline(t, tk.ID); strings.Contains(tl, "Returned to the queue") {
+			t.Fatalf("Carl's ticket was returned to the queue:\n%s", tl)
+		}
+	})
+}
+
+func TestDispatch_GetNextSkipsATicketTakenMeanwhile(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		c := newCluster(t, st, domain.Team{Name: "Support", Mode: domain.ModeManual})
+		first := c.receive(t, c.mail, "first")
+		second := c.receive(t, c.mail, "second")
+		anna := c.agent(t, "Anna", domain.PresenceOnline)
+		ben := c.agent(t, "Ben", domain.PresenceOnline)
+		c.settle(t)
+		c.quietly(t, first.ID, func(tk *domain.Ticket) { tk.AssigneeID = ben.ID }) // Ben took it by hand
+		tk, err := c.router.GetNext(ctx, anna.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tk == nil || tk.ID != second.ID || tk.AssigneeID != anna.ID {
+			t.Fatalf("Anna pulled %+v, want the second ticket", tk)
+		}
+		if a := c.assignee(t, first.ID); a != ben.ID {
+			t.Fatalf("first ticket assigned to %d, want Ben", a)
+		}
+	})
+}
+
+// A leader that starts (after a restart, or taking over) continues what
+// the database says: the grace period of an agent away since long before
+// has passed, and work a disabled agent still holds returns to the queue.
+func TestDispatch_LoadKeepsGracePeriodsAndReturnsWorkOfDisabledAgents(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		c := prepareCluster(t, st, domain.Team{Name: "Support", Mode: domain.ModeMostFree, ReassignAfter: 600})
+		anna := c.quietAgent(t, "Anna", domain.PresenceOnline, c.team.ID)
+		dora := c.quietAgent(t, "Dora", domain.PresenceOnline, c.team.ID)
+		away := c.receive(t, c.mail, "Anna's")
+		kept := c.receive(t, c.mail, "Dora's")
+		c.quietly(t, away.ID, func(tk *domain.Ticket) { tk.AssigneeID = anna.ID })
+		c.quietly(t, kept.ID, func(tk *domain.Ticket) { tk.AssigneeID = dora.ID })
+		// Anna went away an hour ago; Dora was disabled while holding work.
+		if _, err := st.SetPresence(ctx, anna.ID, domain.PresenceAway, false, store.Now()-3600_000); err != nil {
+			t.Fatal(err)
+		}
+		d, err := st.Agent(ctx, dora.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Disabled = true
+		if err := st.UpdateAgent(ctx, d, ""); err != nil {
+			t.Fatal(err)
+		}
+		ben := c.quietAgent(t, "Ben", domain.PresenceOnline, c.team.ID)
+		c.start(t)
+		eventually(t, "Anna's ticket goes to Ben", func() bool { return c.assignee(t, away.ID) == ben.ID })
+		eventually(t, "Dora's ticket goes to Ben", func() bool { return c.assignee(t, kept.ID) == ben.ID })
+		if tl := c.timeline(t, kept.ID); !strings.Contains(tl, "is disabled") {
+			t.Fatalf("timeline lacks the reason:\n%s", tl)
+		}
+	})
+}
+
+// After a restart nobody was seen for a while; the agents' apps get
+// AwayAfter to reconnect before anyone is set away.
+func TestDispatch_AppsHaveTimeToReconnectAfterARestart(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		blobs, _ := blob.NewDir(t.TempDir())
+		hub := realtime.NewHub(st, log)
+		d := desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channel.NewRegistry(api.New()), Events: hub, Log: log})
+		t.Cleanup(d.Close)
+		anna := &domain.Agent{Email: "anna@loket.test", Name: "Anna", Role: domain.RoleAgent}
+		if err := st.CreateAgent(ctx, anna, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.SetPresence(ctx, anna, domain.PresenceOnline); err != nil {
+			t.Fatal(err)
+		}
+		// Last seen before the restart, long ago.
+		if err := st.TouchAgents(ctx, []int64{anna.ID}, store.Now()-3600_000); err != nil {
+			t.Fatal(err)
+		}
+		var connected atomic.Value
+		connected.Store([]int64{})
+		router := dispatch.New(dispatch.Config{Store: st, Desk: d, Events: hub, Log: log, Tick: 10 * time.Millisecond,
+			AwayAfter: 300 * time.Millisecond, Connected: func() []int64 { return connected.Load().([]int64) }})
+		hub.Listen(router)
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { router.Run(runCtx); close(done) }()
+		t.Cleanup(func() { cancel(); <-done })
+		eventually(t, "the dispatcher leads", router.Leading)
+		// Several ticks pass before the app reconnects.
+		time.Sleep(100 * time.Millisecond)
+		connected.Store([]int64{anna.ID})
+		if err := st.TouchAgents(ctx, []int64{anna.ID}, store.Now()); err != nil { // as the stream does on connect
+			t.Fatal(err)
+		}
+		a, err := st.Agent(ctx, anna.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Presence != domain.PresenceOnline {
+			t.Fatalf("presence %s before the app had AwayAfter to reconnect", a.Presence)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -53,12 +54,15 @@ type Estimate struct {
 
 // makeView turns the engine's state into a View, with estimates for every
 // team and every channel kind in use.
-func (d *Dispatcher) makeView(eng *routing.Engine, teams []int64) *View {
+func (d *Dispatcher) makeView(eng *routing.Engine) *View {
+	d.mu.Lock()
+	sc := d.scope
+	d.mu.Unlock()
 	now := d.now()
 	snap := eng.Snapshot(now)
 	v := &View{Queues: []QueueView{}, Agents: []AgentView{}, Estimates: []Estimate{}, At: now.UnixMilli()}
 	kinds := map[string]bool{}
-	for _, k := range d.kinds {
+	for _, k := range sc.kinds {
 		kinds[k] = true
 	}
 	for _, q := range snap.Queues {
@@ -74,7 +78,7 @@ func (d *Dispatcher) makeView(eng *routing.Engine, teams []int64) *View {
 		}
 		v.Agents = append(v.Agents, av)
 	}
-	for _, team := range teams {
+	for _, team := range sc.teams {
 		for _, k := range slices.Sorted(maps.Keys(kinds)) {
 			wait, staffed := eng.EstimatedWait(team, k)
 			v.Estimates = append(v.Estimates, Estimate{TeamID: team, Kind: k, WaitMs: wait.Milliseconds(), Staffed: staffed})
@@ -83,57 +87,54 @@ func (d *Dispatcher) makeView(eng *routing.Engine, teams []int64) *View {
 	return v
 }
 
-// saveView stores the leader's view for the other nodes.
+// saveView stores the leader's view for the other nodes, when it changed
+// or has not been saved for savedMaxAge: an idle cluster writes it once a
+// minute rather than every tick.
 func (d *Dispatcher) saveView(ctx context.Context, eng *routing.Engine) {
-	teams, err := d.store.Teams(ctx)
-	if err != nil {
-		d.log.Warn("routing: cannot read teams", "err", err)
-		return
-	}
-	ids := make([]int64, len(teams))
-	for i, t := range teams {
-		ids[i] = t.ID
-	}
-	v := d.makeView(eng, ids)
-	b, _ := json.Marshal(v)
-	if err := d.store.SaveRoutingState(ctx, b, v.At); err != nil && ctx.Err() == nil {
-		d.log.Warn("routing: cannot save the live view", "err", err)
-	}
+	v := d.makeView(eng)
 	d.mu.Lock()
 	d.view, d.viewAt = v, d.now()
 	d.mu.Unlock()
+	at := v.At
+	v.At = 0
+	body, _ := json.Marshal(v)
+	v.At = at
+	now := d.now()
+	if bytes.Equal(body, d.saved) && now.Sub(d.savedAt) < savedMaxAge {
+		return
+	}
+	b, _ := json.Marshal(v)
+	if err := d.store.SaveRoutingState(ctx, b, at); err != nil {
+		if ctx.Err() == nil {
+			d.log.Warn("routing: cannot save the live view", "err", err)
+		}
+		return
+	}
+	d.saved, d.savedAt = body, now
 }
 
 // View returns the live routing picture: the leader's own, fresh, when
-// this node leads, else the one the leader saved last (at most a tick old).
+// this node leads, else the one the leader saved last (at most a tick old,
+// or savedMaxAge when nothing changed).
 func (d *Dispatcher) View(ctx context.Context) (*View, error) {
+	if eng := d.lead.Load(); eng != nil {
+		return d.makeView(eng), nil
+	}
 	d.mu.Lock()
 	v, at := d.view, d.viewAt
 	d.mu.Unlock()
-	if eng := d.lead.Load(); eng != nil {
-		teams, err := d.store.Teams(ctx)
-		if err != nil {
-			return nil, err
-		}
-		ids := make([]int64, len(teams))
-		for i, t := range teams {
-			ids[i] = t.ID
-		}
-		v = d.makeView(eng, ids)
-	} else {
-		if v != nil && d.now().Sub(at) < d.tick/2 {
-			return v, nil
-		}
-		b, _, err := d.store.RoutingState(ctx)
-		if errors.Is(err, domain.ErrNotFound) {
-			return &View{Queues: []QueueView{}, Agents: []AgentView{}, Estimates: []Estimate{}}, nil
-		} else if err != nil {
-			return nil, err
-		}
-		v = &View{}
-		if err := json.Unmarshal(b, v); err != nil {
-			return nil, err
-		}
+	if v != nil && d.now().Sub(at) < d.tick/2 {
+		return v, nil
+	}
+	b, _, err := d.store.RoutingState(ctx)
+	if errors.Is(err, domain.ErrNotFound) {
+		return &View{Queues: []QueueView{}, Agents: []AgentView{}, Estimates: []Estimate{}}, nil
+	} else if err != nil {
+		return nil, err
+	}
+	v = &View{}
+	if err := json.Unmarshal(b, v); err != nil {
+		return nil, err
 	}
 	d.mu.Lock()
 	d.view, d.viewAt = v, d.now()

@@ -177,9 +177,13 @@ func (e *Engine) SetAgent(ag Agent, now time.Time) ([]Decision, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.begin(now)
+	since := ag.Since
+	if since.IsZero() || since.After(now) {
+		since = now
+	}
 	a := e.agents[ag.ID]
 	if a == nil {
-		a = &agent{id: ag.ID, held: map[int64]*entry{}, presence: PresenceOffline, since: now, leftAt: now}
+		a = &agent{id: ag.ID, held: map[int64]*entry{}, presence: PresenceOffline, since: since, leftAt: since}
 		e.agents[ag.ID] = a
 		e.absent[a] = struct{}{}
 	}
@@ -212,7 +216,7 @@ func (e *Engine) SetAgent(ag Agent, now time.Time) ([]Decision, error) {
 		e.offer(lapsed, "pushed as an agent who was making room for it left the team")
 	}
 	if a.presence != ag.Presence {
-		e.setPresence(a, ag.Presence)
+		e.setPresence(a, ag.Presence, since)
 	} else {
 		e.dispatch(a, "pushed as agent settings changed")
 	}
@@ -266,16 +270,17 @@ func (e *Engine) SetPresence(agentID int64, p Presence, now time.Time) ([]Decisi
 		return nil, ErrUnknownAgent
 	}
 	e.begin(now)
-	e.setPresence(a, p)
+	e.setPresence(a, p, now)
 	return e.finish(), nil
 }
 
-func (e *Engine) setPresence(a *agent, p Presence) {
+// setPresence changes a's presence, which changed at at.
+func (e *Engine) setPresence(a *agent, p Presence, at time.Time) {
 	if p == a.presence {
 		return
 	}
 	wasOnline := a.presence == PresenceOnline
-	a.presence, a.since = p, e.now
+	a.presence, a.since = p, at
 	if p == PresenceOnline {
 		delete(e.absent, a)
 		a.reindex()
@@ -284,7 +289,7 @@ func (e *Engine) setPresence(a *agent, p Presence) {
 	}
 	e.absent[a] = struct{}{}
 	if wasOnline {
-		a.leftAt = e.now
+		a.leftAt = at
 	}
 	if b := a.reserved; b != nil {
 		e.unreserve(a)
@@ -360,8 +365,15 @@ func (e *Engine) Assign(agentID int64, it Item, now time.Time) ([]Decision, erro
 	}
 	e.begin(now)
 	e.team(it.TeamID)
+	var started time.Time
+	if old := e.items[it.TicketID]; old != nil && old.agent == a {
+		started = old.assignedAt // the same work goes on: keep measuring it
+	}
 	en := e.track(it)
 	e.hold(a, en)
+	if !started.IsZero() {
+		en.assignedAt = started
+	}
 	return e.finish(), nil
 }
 
@@ -493,8 +505,8 @@ func (e *Engine) detach(en *entry) {
 // requeue moves a held item back into its queue, keeping its place by its
 // original enqueue time.
 func (e *Engine) requeue(en *entry, reason string) {
-	e.unhold(en)
-	e.out = append(e.out, Decision{TicketID: en.item.TicketID, Reason: reason})
+	a := e.unhold(en)
+	e.out = append(e.out, Decision{TicketID: en.item.TicketID, TeamID: en.item.TeamID, From: a.id, Reason: reason})
 	b := e.teams[en.item.TeamID].push(en)
 	e.offer(b, "pushed after it was returned to the queue")
 }
@@ -507,6 +519,7 @@ func (e *Engine) assign(a *agent, en *entry, why string) {
 	e.out = append(e.out, Decision{
 		TicketID: en.item.TicketID,
 		AgentID:  a.id,
+		TeamID:   en.item.TeamID,
 		Reason: fmt.Sprintf("%s: %s item, priority %d, waited %s; agent load now %d of %d units",
 			why, en.item.Kind, en.item.Priority, e.now.Sub(en.item.EnqueuedAt), a.load, a.cap.Budget),
 	})

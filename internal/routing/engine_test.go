@@ -410,3 +410,63 @@ func TestInput_BadSettingsAreRejected(t *testing.T) {
 		t.Error("zero budget accepted")
 	}
 }
+
+func TestPresence_GracePeriodCountsFromWhenTheAgentLeftBeforeALoad(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		since time.Duration // before the load
+		want  []string
+	}{
+		{"left long before the load", 10 * time.Minute, []string{"7>0"}},
+		{"left just before the load", 10 * time.Second, []string{}},
+		{"no time known", 0, []string{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := newClock()
+			var since time.Time
+			if tc.since > 0 {
+				since = clk.now.Add(-tc.since)
+			}
+			e := setup(t, clk, Team{ID: 1, Mode: ModeMostFree, ReassignAfter: time.Minute},
+				Agent{ID: 1, Presence: PresenceAway, Since: since})
+			if _, err := e.Assign(1, item(7, KindEmail), clk.now); err != nil {
+				t.Fatal(err)
+			}
+			got := e.Tick(clk.advance(time.Second))
+			want(t, "tick after the load", got, tc.want...)
+			for _, d := range got {
+				if d.From != 1 || d.TeamID != 1 {
+					t.Errorf("returned decision %+v does not name the agent and team it came from", d)
+				}
+			}
+		})
+	}
+}
+
+func TestDecision_NamesTheQueueAndHolderItWasMadeFor(t *testing.T) {
+	clk := newClock()
+	e := setup(t, clk, Team{ID: 1, Mode: ModeMostFree}, Agent{ID: 1})
+	got := e.Enqueue(item(7, KindEmail), clk.now)
+	if len(got) != 1 || got[0] != (Decision{TicketID: 7, AgentID: 1, TeamID: 1, Reason: got[0].Reason}) {
+		t.Fatalf("push decision %+v", got)
+	}
+	// Re-describing a held item (it moved to team 2) keeps measuring the
+	// handling time from the original assignment.
+	clk.advance(10 * time.Minute)
+	moved := item(7, KindEmail)
+	moved.TeamID = 2
+	if _, err := e.Assign(1, moved, clk.now); err != nil {
+		t.Fatal(err)
+	}
+	e.Release(1, 7, clk.advance(time.Minute))
+	if _, err := e.SetAgent(Agent{ID: 1, TeamIDs: []int64{1, 2}, Presence: PresenceOnline}, clk.now); err != nil {
+		t.Fatal(err)
+	}
+	e.Enqueue(Item{TicketID: 8, TeamID: 2, Kind: KindEmail, Priority: 1}, clk.now)
+	wait, _ := e.EstimatedWait(2, KindEmail)
+	// EWMA from the 8.5-minute prior towards the 11 minutes handled: 8m45s,
+	// plus a waiting item ahead: (2 × 8m45s) / 10 units.
+	if wait != 105*time.Second {
+		t.Fatalf("estimated wait %v, want 1m45s (handling time measured from the first assignment)", wait)
+	}
+}

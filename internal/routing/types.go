@@ -172,6 +172,10 @@ type Agent struct {
 	TeamIDs  []int64 // the first team with a Capacity supplies the default
 	Skills   []string
 	Presence Presence
+	// Since is when the presence last changed, so that a grace period
+	// that began before the engine was loaded keeps counting from then;
+	// zero means now.
+	Since time.Time
 	// Capacity overrides the team default when not nil.
 	Capacity *Capacity
 }
@@ -191,10 +195,15 @@ type Team struct {
 
 // Decision is one routing outcome for the core to apply and record as a
 // ticket event with its reason. AgentID 0 means the ticket went back to its
-// team's queue and must be unassigned.
+// team's queue and must be unassigned. TeamID and From say what the engine
+// believed when it decided: the ticket's team, and the agent holding it (0
+// while it waited). The core applies a decision only while the ticket is
+// still so, since an agent may have changed it meanwhile.
 type Decision struct {
 	TicketID int64
 	AgentID  int64
+	TeamID   int64
+	From     int64
 	Reason   string
 }
 

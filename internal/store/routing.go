@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"hash/fnv"
+	"strings"
 	"time"
 
 	"loket.dev/loket/internal/domain"
@@ -53,6 +54,95 @@ func (s *Store) RoutableTickets(ctx context.Context, fn func(RoutableTicket) err
 		}
 	}
 	return rows.Err()
+}
+
+// LockTicket holds the ticket's row until the transaction ends, so that a
+// change decided on what was read then cannot overwrite one committed
+// meanwhile. It must be called inside Tx; on SQLite, where one connection
+// writes, transactions never interleave and it only checks the ticket exists.
+func (s *Store) LockTicket(ctx context.Context, id int64) error {
+	q := "SELECT id FROM tickets WHERE id = $1"
+	if s.dialect == Postgres {
+		q += " FOR UPDATE"
+	}
+	if err := s.q.QueryRowContext(ctx, q, id).Scan(&id); err != nil {
+		return notFound(fmt.Sprintf("ticket %d", id), err)
+	}
+	return nil
+}
+
+// AwayIfUnseen sets an online agent away, as Loket's choice, if its app
+// has still not been seen since before; it reports whether it did. Reading
+// the unseen agents and setting them away in two steps would set away an
+// agent whose app came back in between, and that app would stay connected
+// while the agent gets no work.
+func (s *Store) AwayIfUnseen(ctx context.Context, agentID, before, at int64) (bool, error) {
+	res, err := s.q.ExecContext(ctx,
+		`UPDATE agents SET presence = 'away', presence_auto = $4, presence_at = $3
+		 WHERE id = $1 AND presence = 'online' AND seen_at < $2 AND NOT disabled`, agentID, before, at, true)
+	if err != nil {
+		return false, fmt.Errorf("set agent %d away: %w", agentID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("set agent %d away: %w", agentID, err)
+	}
+	return n > 0, nil
+}
+
+// TicketRouting is what the router reads of any ticket to follow a change.
+type TicketRouting struct {
+	RoutableTicket
+	Status    domain.TicketStatus
+	BotState  string
+	ChannelID int64
+}
+
+// TicketsRouting reads the routing state of the tickets with the given ids
+// in one query per 500; tickets that do not exist are absent from the map.
+// The router reads every changed ticket, so at a high message rate one
+// query per batch of events rather than per ticket matters.
+func (s *Store) TicketsRouting(ctx context.Context, ids []int64) (map[int64]*TicketRouting, error) {
+	out := make(map[int64]*TicketRouting, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := make([]any, n)
+		ph := make([]string, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+			ph[i] = fmt.Sprintf("$%d", i+1)
+		}
+		ids = ids[n:]
+		rows, err := s.rq.QueryContext(ctx,
+			`SELECT t.id, COALESCE(t.team_id, 0), COALESCE(t.assignee_id, 0), t.priority, COALESCE(c.kind, ''), t.skills,
+			 CASE WHEN t.last_customer_at > 0 THEN t.last_customer_at ELSE t.created_at END, t.sla_due,
+			 t.status, t.bot_state, COALESCE(t.channel_id, 0)
+			 FROM tickets t LEFT JOIN channels c ON c.id = t.channel_id
+			 WHERE t.id IN (`+strings.Join(ph, ", ")+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("routing of tickets: %w", err)
+		}
+		for rows.Next() {
+			var tr TicketRouting
+			var skills string
+			if err := rows.Scan(&tr.ID, &tr.TeamID, &tr.AssigneeID, &tr.Priority, &tr.Kind, &skills, &tr.EnqueuedAt, &tr.SLADue,
+				&tr.Status, &tr.BotState, &tr.ChannelID); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("routing of tickets: %w", err)
+			}
+			if tr.Skills, err = decodeStrings(skills); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("skills of ticket %d: %w", tr.ID, err)
+			}
+			out[tr.ID] = &tr
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("routing of tickets: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // SaveRoutingState stores the routing leader's latest view for all nodes.
