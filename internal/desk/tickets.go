@@ -29,6 +29,11 @@ func (d *Desk) UpdateTicket(ctx context.Context, ticketID, actorID int64, ch Tic
 	var t *domain.Ticket
 	var events []domain.Event
 	err := d.store.Tx(ctx, func(tx *store.Store) error {
+		// Lock the row first, so a routing decision on the same ticket
+		// waits and then sees this change, instead of overwriting it.
+		if err := tx.LockTicket(ctx, ticketID); err != nil {
+			return err
+		}
 		var err error
 		if t, err = tx.Ticket(ctx, ticketID); err != nil {
 			return err

@@ -135,6 +135,14 @@ func (d *Dispatcher) Publish(events ...domain.Event) {
 	}
 }
 
+// Lost implements the hub's notice that events may have been missed: the
+// leader reloads its state on the next tick.
+func (d *Dispatcher) Lost() {
+	if !d.lost.Swap(true) {
+		d.log.Warn("routing: events may have been missed; the router reloads its state")
+	}
+}
+
 func (d *Dispatcher) answer(request, ticketID int64) {
 	d.mu.Lock()
 	ch := d.waiters[request]

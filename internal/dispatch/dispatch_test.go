@@ -614,3 +614,27 @@ func TestDispatch_AppsHaveTimeToReconnectAfterARestart(t *testing.T) {
 		}
 	})
 }
+
+func TestDispatch_MissedEventsMakeTheLeaderReload(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		c := newCluster(t, st, domain.Team{Name: "Support", Mode: domain.ModeMostFree})
+		anna := c.agent(t, "Anna", domain.PresenceOnline)
+		// A ticket whose event never reached the leader (the bus dropped it).
+		contact := &domain.Contact{Name: "Jan"}
+		if err := st.CreateContact(ctx, contact); err != nil {
+			t.Fatal(err)
+		}
+		tk := &domain.Ticket{ContactID: contact.ID, Subject: "lost", Status: domain.StatusNew, Priority: domain.PriorityNormal,
+			TeamID: c.team.ID, ChannelID: c.mail.ID}
+		if err := st.CreateTicket(ctx, tk); err != nil {
+			t.Fatal(err)
+		}
+		c.settle(t)
+		if c.assignee(t, tk.ID) != 0 {
+			t.Fatal("the leader knew of a ticket it was never told about")
+		}
+		c.router.Lost()
+		eventually(t, "the reloaded leader pushes the ticket", func() bool { return c.assignee(t, tk.ID) == anna.ID })
+	})
+}

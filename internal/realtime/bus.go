@@ -34,6 +34,8 @@ type PGBus struct {
 	node   string
 	log    *slog.Logger
 	queue  chan domain.Event
+	// listened is set once LISTEN succeeded; listen runs in one goroutine.
+	listened bool
 }
 
 type busMessage struct {
@@ -55,6 +57,7 @@ func (b *PGBus) Publish(events ...domain.Event) {
 		case b.queue <- ev:
 		default:
 			b.log.Warn("realtime bus queue full; event not shared with other nodes", "type", ev.Type, "ticket", ev.TicketID)
+			b.hub.Lost()
 		}
 	}
 }
@@ -115,6 +118,12 @@ func (b *PGBus) listen(ctx context.Context) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+pgChannel); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	// Whatever other nodes sent while this node was not listening is
+	// gone; on the first connection there was nothing to miss.
+	if b.listened {
+		b.hub.Lost()
+	}
+	b.listened = true
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {

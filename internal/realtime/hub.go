@@ -165,6 +165,20 @@ func (h *Hub) Listen(l domain.Publisher) {
 	h.listeners = append(h.listeners, l)
 }
 
+// Lost tells the hub's listeners that events may have been missed (the
+// bus dropped some or was disconnected), so that those that keep state
+// from events reload it. A listener hears of it by having a Lost method.
+func (h *Hub) Lost() {
+	h.mu.RLock()
+	listeners := h.listeners
+	h.mu.RUnlock()
+	for _, l := range listeners {
+		if l, ok := l.(interface{ Lost() }); ok {
+			l.Lost()
+		}
+	}
+}
+
 // SetPublisher makes presence frames from clients travel through p (the
 // cross-node bus on PostgreSQL); by default they go to this hub only.
 func (h *Hub) SetPublisher(p domain.Publisher) { h.pub = p }
