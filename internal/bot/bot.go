@@ -78,8 +78,20 @@ type Config struct {
 }
 
 // queueSize bounds the events waiting for the bot; beyond it events are
-// dropped with a warning rather than slowing the desk down.
+// dropped with a warning rather than slowing the desk down, and the sweep
+// answers them later.
 const queueSize = 4096
+
+// The sweep: every sweepEvery, and when Run starts, the bot answers the
+// customers on its tickets whose latest message has waited longer than
+// sweepAfter (dropped from a full queue, queued on a node that stopped,
+// or failed). The wait leaves messages that another node is answering
+// right now to that node.
+const (
+	sweepEvery = time.Minute
+	sweepAfter = 30 * time.Second
+	sweepBatch = 100
+)
 
 // Bot answers customers. Publish feeds it events; Run works them off.
 type Bot struct {
@@ -126,7 +138,7 @@ func (b *Bot) Publish(events ...domain.Event) {
 		select {
 		case b.queue <- ev:
 		default:
-			b.log.Warn("bot queue full; message left to the team", "ticket", ev.TicketID, "message", ev.MessageID)
+			b.log.Warn("bot queue full; the sweep answers the message later", "ticket", ev.TicketID, "message", ev.MessageID)
 		}
 	}
 }
@@ -146,26 +158,47 @@ type Env struct {
 }
 
 // Run answers queued messages through env until ctx ends or Close is
-// called; Close lets it finish what is queued first.
+// called; Close lets it finish what is queued first. It sweeps for
+// unanswered customers when it starts and every sweepEvery.
 func (b *Bot) Run(ctx context.Context, env Env) {
 	b.running.Lock()
 	defer b.running.Unlock()
+	b.sweep(ctx, env)
+	tick := time.NewTicker(sweepEvery)
+	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case ev := <-b.queue:
-			b.handleLogged(ctx, env, ev)
+			b.handleLogged(ctx, env, ev.Message)
+		case <-tick.C:
+			b.sweep(ctx, env)
 		case <-b.stop:
 			for {
 				select {
 				case ev := <-b.queue:
-					b.handleLogged(ctx, env, ev)
+					b.handleLogged(ctx, env, ev.Message)
 				default:
 					return
 				}
 			}
 		}
+	}
+}
+
+// sweep answers the customer messages on the bot's tickets that are
+// still unanswered sweepAfter after they arrived.
+func (b *Bot) sweep(ctx context.Context, env Env) {
+	pending, err := b.store.BotPendingMessages(ctx, b.now().Add(-sweepAfter).UnixMilli(), sweepBatch)
+	if err != nil {
+		if ctx.Err() == nil {
+			b.log.Error("bot sweep", "err", err)
+		}
+		return
+	}
+	for _, m := range pending {
+		b.handleLogged(ctx, env, m)
 	}
 }
 
@@ -177,9 +210,9 @@ func (b *Bot) Close() {
 	defer b.running.Unlock()
 }
 
-func (b *Bot) handleLogged(ctx context.Context, env Env, ev domain.Event) {
-	if err := b.Handle(ctx, env, ev.Message); err != nil && ctx.Err() == nil {
-		b.log.Error("bot", "ticket", ev.TicketID, "message", ev.MessageID, "err", err)
+func (b *Bot) handleLogged(ctx context.Context, env Env, m *domain.Message) {
+	if err := b.Handle(ctx, env, m); err != nil && ctx.Err() == nil {
+		b.log.Error("bot", "ticket", m.TicketID, "message", m.ID, "err", err)
 	}
 }
 
@@ -192,7 +225,7 @@ type QuickReply struct {
 // state is what the bot remembers of a conversation, kept in the meta of
 // its messages next to the quick replies.
 type state struct {
-	Step      string  `json:"step"`               // what the message did: offer, article, browse, resolved, handover
+	Step      string  `json:"step"`               // what the message did: one of the step constants
 	Lang      string  `json:"lang"`               // the conversation's language
 	Question  string  `json:"question,omitempty"` // the customer's question being answered
 	Article   int64   `json:"article,omitempty"`  // the article shown (step article)

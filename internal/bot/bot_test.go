@@ -79,8 +79,23 @@ func newHarness(t *testing.T, st *store.Store, kind, settings string, waits Wait
 // such as "@article:en-return" or "@yes") and lets the bot answer it.
 func (h *harness) say(text string) *domain.Ticket {
 	h.t.Helper()
+	r := h.receive("jan@example.nl", text)
+	if err := h.bot.Handle(context.Background(), Env{Desk: h.desk, Waits: h.waits}, r.Message); err != nil {
+		h.t.Fatal(err)
+	}
+	t, err := h.st.Ticket(context.Background(), r.Ticket.ID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return t
+}
+
+// receive takes in a customer message from the address from, like say,
+// without letting the bot answer.
+func (h *harness) receive(from, text string) *desk.Received {
+	h.t.Helper()
 	h.n++
-	in := &channel.Inbound{ChannelID: h.ch.ID, ExternalID: fmt.Sprint("m", h.n), From: domain.Identity{Kind: "email", Value: "jan@example.nl"}, Text: text}
+	in := &channel.Inbound{ChannelID: h.ch.ID, ExternalID: fmt.Sprint("m", h.n), From: domain.Identity{Kind: "email", Value: from}, Text: text}
 	if id, ok := strings.CutPrefix(text, "@"); ok {
 		if key, ok := strings.CutPrefix(id, "article:"); ok {
 			id = fmt.Sprintf("article:%d", h.kb.Articles[key].ID)
@@ -95,14 +110,23 @@ func (h *harness) say(text string) *domain.Ticket {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	if err := h.bot.Handle(context.Background(), Env{Desk: h.desk, Waits: h.waits}, r.Message); err != nil {
-		h.t.Fatal(err)
-	}
-	t, err := h.st.Ticket(context.Background(), r.Ticket.ID)
+	return r
+}
+
+// answers returns the bot's customer-facing messages on a ticket.
+func (h *harness) answers(ticketID int64) []*domain.Message {
+	h.t.Helper()
+	msgs, _, err := h.st.LastMessages(context.Background(), ticketID, 100)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	return t
+	var out []*domain.Message
+	for _, m := range msgs {
+		if m.AuthorType == domain.AuthorBot && m.Kind == domain.KindMessage {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // last returns the bot's latest message of kind on the ticket.
@@ -180,6 +204,14 @@ func TestConversation(t *testing.T) {
 			{say: "where is my parcel", reply: []string{"1. Where is my order?", "Reply with a number."}, replies: "article:en-tracking"},
 			{say: "1", reply: []string{"track and trace", "Did this help?", "1. Yes, thanks", "3. Talk to a person"}},
 			{say: "3", botState: domain.BotHandedOver},
+		}},
+		{name: "a greeting gets asked for the question", kind: "webchat", settings: buttons, steps: []step{
+			{say: "Hello!", reply: []string{"automated assistant", "What is your question?"}, replies: "browse person", botState: domain.BotActive},
+			{say: "where is my parcel", reply: []string{"These articles"}, replies: "article:en-tracking"},
+		}},
+		{name: "a second message without a question goes to a person", kind: "webchat", settings: buttons, steps: []step{
+			{say: "hallo", reply: []string{"Wat is je vraag?"}, replies: "browse person"},
+			{say: "hallo??", reply: []string{"Ik geef je vraag"}, botState: domain.BotHandedOver, note: []string{"no good answer", "hallo"}},
 		}},
 		{name: "the bot stays out when switched off", kind: "webchat", settings: `{"bot":{"enabled":false}}`, steps: []step{
 			{say: "How can I send back my shoes?", silent: true},
@@ -316,5 +348,73 @@ func TestFormatWhen(t *testing.T) {
 		if got := formatWhen(c.lang, c.at, now); got != c.want {
 			t.Errorf("formatWhen(%s, %v) = %q, want %q", c.lang, c.at, got, c.want)
 		}
+	}
+}
+
+func TestHandle_AnswersMessagesInQuickSuccessionOnce(t *testing.T) {
+	for _, dialect := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(dialect), func(t *testing.T) {
+			h := newHarness(t, storetest.Open(t, dialect), "webchat", `{"bot":{"enabled":true}}`, nil)
+			first := h.receive("an@example.nl", "Hi there")
+			second := h.receive("an@example.nl", "where is my parcel?")
+			if first.Ticket.ID != second.Ticket.ID {
+				t.Fatalf("two tickets %d and %d", first.Ticket.ID, second.Ticket.ID)
+			}
+			env := Env{Desk: h.desk}
+			for _, m := range []*domain.Message{first.Message, second.Message, first.Message} {
+				if err := h.bot.Handle(context.Background(), env, m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			answers := h.answers(first.Ticket.ID)
+			if len(answers) != 1 {
+				t.Fatalf("%d answers, want one for both messages", len(answers))
+			}
+			if meta := metaOf(answers[0]); !strings.HasPrefix(h.ids(meta.QuickReplies), "article:en-tracking") {
+				t.Errorf("answer %q offers %q, want the tracking article", answers[0].Text, h.ids(meta.QuickReplies))
+			}
+		})
+	}
+}
+
+func TestRun_AnswersCustomersLeftUnansweredBeforeARestart(t *testing.T) {
+	for _, dialect := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(dialect), func(t *testing.T) {
+			h := newHarness(t, storetest.Open(t, dialect), "webchat", `{"bot":{"enabled":true}}`, nil)
+			ctx := context.Background()
+			// Received, but the node stopped before the bot answered.
+			lost := h.receive("lost@example.nl", "where is my parcel")
+			// Answered before the stop.
+			answered := h.say("How can I send back my shoes?").ID
+			// Taken over by the team, so no longer the bot's.
+			taken := h.receive("taken@example.nl", "I need my invoice")
+			handed := domain.BotHandedOver
+			if _, err := h.desk.UpdateTicket(ctx, taken.Ticket.ID, 0, desk.TicketChange{BotState: &handed}); err != nil {
+				t.Fatal(err)
+			}
+			// The restarted bot's clock is past the sweep's wait.
+			h.bot.now = func() time.Time { return time.UnixMilli(store.Now()).Add(sweepAfter) }
+			done := make(chan struct{})
+			go func() { h.bot.Run(ctx, Env{Desk: h.desk}); close(done) }()
+			h.bot.Close()
+			<-done
+			cases := []struct {
+				name   string
+				ticket int64
+				want   int
+			}{
+				{"left unanswered", lost.Ticket.ID, 1},
+				{"answered before", answered, 1},
+				{"handed over", taken.Ticket.ID, 0},
+			}
+			for _, c := range cases {
+				if got := len(h.answers(c.ticket)); got != c.want {
+					t.Errorf("%s: %d bot answers, want %d", c.name, got, c.want)
+				}
+			}
+			if m, meta := h.last(lost.Ticket.ID, domain.KindMessage); m == nil || !strings.HasPrefix(h.ids(meta.QuickReplies), "article:en-tracking") {
+				t.Errorf("recovered answer %+v", m)
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -32,6 +33,16 @@ const (
 	replyNo     = "no"
 )
 
+// Steps: what a bot message did, kept in its state.
+const (
+	stepAsk      = "ask"
+	stepOffer    = "offer"
+	stepArticle  = "article"
+	stepBrowse   = "browse"
+	stepResolved = "resolved"
+	stepHandover = "handover"
+)
+
 // Handover reasons, for the agent's summary.
 const (
 	reasonAsked     = "asked"
@@ -53,9 +64,23 @@ type conversation struct {
 	started bool // the bot has spoken before
 }
 
+// historySize is how much of a ticket's timeline the bot reads: its own
+// latest state and what the customer wrote since.
+const historySize = 200
+
 // Handle answers the customer message m when the bot holds its ticket.
-// Messages on tickets the bot does not hold are left alone.
+// Messages on tickets the bot does not hold are left alone, and so are
+// messages it has answered already. Customer messages that arrived
+// together (typed in quick succession, or waiting since a restart) get
+// one answer together.
 func (b *Bot) Handle(ctx context.Context, env Env, m *domain.Message) error {
+	if err := b.handle(ctx, env, m); err != nil {
+		return fmt.Errorf("answer message %d on ticket %d: %w", m.ID, m.TicketID, err)
+	}
+	return nil
+}
+
+func (b *Bot) handle(ctx context.Context, env Env, m *domain.Message) error {
 	t, err := b.store.Ticket(ctx, m.TicketID)
 	if err != nil {
 		return err
@@ -63,61 +88,105 @@ func (b *Bot) Handle(ctx context.Context, env Env, m *domain.Message) error {
 	if t.BotState != domain.BotActive {
 		return nil
 	}
+	history, _, err := b.store.LastMessages(ctx, t.ID, historySize)
+	if err != nil {
+		return err
+	}
+	c := &conversation{b: b, d: env.Desk, waits: env.Waits, t: t, history: history}
+	pending := c.resume()
+	if !slices.ContainsFunc(pending, func(p *domain.Message) bool { return p.ID == m.ID }) {
+		return nil
+	}
 	chID := m.ChannelID
 	if chID == 0 {
 		chID = t.ChannelID
 	}
-	ch, err := b.store.Channel(ctx, chID)
-	if err != nil {
+	if c.ch, err = b.store.Channel(ctx, chID); err != nil {
 		return err
 	}
-	history, _, err := b.store.LastMessages(ctx, t.ID, 200)
-	if err != nil {
+	if err := c.language(ctx, pending); err != nil {
 		return err
 	}
-	c := &conversation{b: b, d: env.Desk, waits: env.Waits, t: t, ch: ch, history: history}
-	for i := len(history) - 1; i >= 0; i-- {
-		if h := history[i]; h.AuthorType == domain.AuthorBot && h.Direction == domain.DirectionOut {
+	return c.answer(ctx, pending)
+}
+
+// resume picks up the state of the bot's latest message and returns the
+// customer messages that came after it, which the bot has yet to answer.
+func (c *conversation) resume() []*domain.Message {
+	var pending []*domain.Message
+	for i := len(c.history) - 1; i >= 0; i-- {
+		h := c.history[i]
+		if h.AuthorType == domain.AuthorBot && h.Direction == domain.DirectionOut {
 			if bm := metaOf(h); bm.Bot != nil {
 				c.st, c.replies, c.started = *bm.Bot, bm.QuickReplies, true
 				break
 			}
 		}
-	}
-	c.lang = c.st.Lang
-	if c.lang == "" {
-		contact, err := b.store.Contact(ctx, t.ContactID)
-		if err != nil {
-			return err
+		if h.Kind == domain.KindMessage && h.Direction == domain.DirectionIn && h.AuthorType == domain.AuthorContact {
+			pending = append(pending, h)
 		}
-		if c.lang = kb.Language(contact.Language); c.lang == "" {
-			c.lang = kb.DetectLanguage(m.Text, "en")
-		}
-		c.st.Lang = c.lang
 	}
-	return c.answer(ctx, m)
+	slices.Reverse(pending)
+	return pending
 }
 
-// answer decides what the customer's message asks for.
-func (c *conversation) answer(ctx context.Context, m *domain.Message) error {
-	choice := c.choice(m)
+// language settles the conversation's language: the one it started in,
+// else the contact's, else the one the customer writes in.
+func (c *conversation) language(ctx context.Context, pending []*domain.Message) error {
+	if c.lang = c.st.Lang; c.lang != "" {
+		return nil
+	}
+	contact, err := c.b.store.Contact(ctx, c.t.ContactID)
+	if err != nil {
+		return err
+	}
+	if c.lang = kb.Language(contact.Language); c.lang == "" {
+		c.lang = kb.DetectLanguage(texts(pending), "en")
+	}
+	c.st.Lang = c.lang
+	return nil
+}
+
+// texts joins the messages' texts, one a line.
+func texts(msgs []*domain.Message) string {
+	out := make([]string, len(msgs))
+	for i, m := range msgs {
+		out[i] = m.Text
+	}
+	return strings.Join(out, "\n")
+}
+
+// answer decides what the customer's unanswered messages ask for: a
+// person when any of them does, else the choice the latest one makes,
+// else what their free text asks.
+func (c *conversation) answer(ctx context.Context, pending []*domain.Message) error {
+	var free []*domain.Message
+	latest := ""
+	for _, m := range pending {
+		choice := c.choice(m)
+		if choice == replyPerson || (choice == "" && wantsPerson(m.Text)) {
+			return c.handover(ctx, reasonAsked)
+		}
+		if choice == "" {
+			free = append(free, m)
+		}
+		latest = choice
+	}
 	switch {
-	case choice == replyPerson || (choice == "" && wantsPerson(m.Text)):
-		return c.handover(ctx, reasonAsked)
-	case choice == replyYes:
+	case latest == replyYes:
 		return c.resolve(ctx)
-	case choice == replyNo:
+	case latest == replyNo:
 		return c.notHelped(ctx)
-	case choice == replyBrowse:
+	case latest == replyBrowse:
 		return c.browse(ctx, 0)
-	case strings.HasPrefix(choice, "category:"):
-		id, _ := strconv.ParseInt(strings.TrimPrefix(choice, "category:"), 10, 64)
+	case strings.HasPrefix(latest, "category:"):
+		id, _ := strconv.ParseInt(strings.TrimPrefix(latest, "category:"), 10, 64)
 		return c.browse(ctx, id)
-	case strings.HasPrefix(choice, "article:"):
-		id, _ := strconv.ParseInt(strings.TrimPrefix(choice, "article:"), 10, 64)
+	case strings.HasPrefix(latest, "article:"):
+		id, _ := strconv.ParseInt(strings.TrimPrefix(latest, "article:"), 10, 64)
 		return c.showArticle(ctx, id)
 	}
-	return c.question(ctx, m.Text)
+	return c.question(ctx, texts(free))
 }
 
 // choice is the quick reply the customer picked: a button's id, the
@@ -144,6 +213,9 @@ func (c *conversation) choice(m *domain.Message) string {
 // question searches for what the customer wrote and offers the best
 // articles, or hands over when nothing answers well.
 func (c *conversation) question(ctx context.Context, text string) error {
+	if len(kb.QueryTerms(c.lang, text)) == 0 && c.st.Step != stepAsk {
+		return c.ask(ctx)
+	}
 	hits, err := c.b.answerer.Answer(ctx, Question{TicketID: c.t.ID, Language: c.lang, Text: text})
 	if err != nil {
 		return err
@@ -152,11 +224,22 @@ func (c *conversation) question(ctx context.Context, text string) error {
 		return c.handover(ctx, reasonNoAnswer)
 	}
 	c.st.Question = text
-	intro := c.say("offer")
-	if !c.started {
-		intro = c.say("greeting") + "\n\n" + intro
+	return c.offer(ctx, c.greeted(c.say("offer")), hits)
+}
+
+// ask answers a message without a question in it ("hello", "?") by asking
+// for the question once; a second such message goes to a person.
+func (c *conversation) ask(ctx context.Context) error {
+	c.st.Step = stepAsk
+	return c.send(ctx, c.greeted(c.say("ask")), []QuickReply{{ID: replyBrowse, Label: c.say("browse")}})
+}
+
+// greeted puts the greeting before text when the bot has not spoken yet.
+func (c *conversation) greeted(text string) string {
+	if c.started {
+		return text
 	}
-	return c.offer(ctx, intro, hits)
+	return c.say("greeting") + "\n\n" + text
 }
 
 // offer sends articles as choices, with browsing and a person.
@@ -172,7 +255,7 @@ func (c *conversation) offer(ctx context.Context, text string, hits []domain.Art
 		}
 	}
 	replies = append(replies, QuickReply{ID: replyBrowse, Label: c.say("browse")})
-	c.st.Step = "offer"
+	c.st.Step = stepOffer
 	return c.send(ctx, text, replies)
 }
 
@@ -180,9 +263,13 @@ func (c *conversation) offer(ctx context.Context, text string, hits []domain.Art
 // is short) and asks whether it helped.
 func (c *conversation) showArticle(ctx context.Context, id int64) error {
 	a, err := c.b.store.Article(ctx, id)
-	if err != nil || a.Status != domain.ArticlePublished {
-		// An article unpublished since it was offered: show the topics.
+	if errors.Is(err, domain.ErrNotFound) || (err == nil && a.Status != domain.ArticlePublished) {
+		// An article deleted or unpublished since it was offered: show
+		// the topics.
 		return c.browse(ctx, 0)
+	}
+	if err != nil {
+		return err
 	}
 	var b strings.Builder
 	b.WriteString(a.Title)
@@ -194,7 +281,7 @@ func (c *conversation) showArticle(ctx context.Context, id int64) error {
 	}
 	b.WriteString("\n\n" + c.say("read_more") + " " + c.b.base + a.Path())
 	b.WriteString("\n\n" + c.say("helped?"))
-	c.st.Step, c.st.Article = "article", a.ID
+	c.st.Step, c.st.Article = stepArticle, a.ID
 	if !slices.Contains(c.st.Shown, a.ID) {
 		c.st.Shown = append(c.st.Shown, a.ID)
 	}
@@ -237,7 +324,7 @@ func (c *conversation) browse(ctx context.Context, categoryID int64) error {
 	if len(replies) == 0 {
 		text = c.say("no_topics")
 	}
-	c.st.Step = "browse"
+	c.st.Step = stepBrowse
 	return c.send(ctx, text, replies)
 }
 
@@ -265,7 +352,7 @@ func (c *conversation) notHelped(ctx context.Context) error {
 
 // resolve thanks the customer and marks the ticket solved by the bot.
 func (c *conversation) resolve(ctx context.Context) error {
-	c.st.Step = "resolved"
+	c.st.Step = stepResolved
 	if err := c.send(ctx, c.say("glad"), nil); err != nil {
 		return err
 	}
@@ -285,7 +372,7 @@ func (c *conversation) handover(ctx context.Context, reason string) error {
 	if _, err := c.d.Send(ctx, &desk.Outgoing{TicketID: c.t.ID, Note: true, Text: summary, AuthorType: domain.AuthorBot}); err != nil {
 		return err
 	}
-	c.st.Step = "handover"
+	c.st.Step = stepHandover
 	return c.sendOnly(ctx, c.say("handover")+" "+c.waitText(), nil)
 }
 

@@ -5,6 +5,7 @@ package bot
 var messages = map[string]map[string]string{
 	"en": {
 		"greeting":        "Hi! I'm the automated assistant. A person is always one click away.",
+		"ask":             "What is your question? Describe it in a few words, or browse the topics.",
 		"offer":           "These articles may answer your question:",
 		"sorry":           "Sorry that didn't help. Maybe one of these does, or tell me more in your own words:",
 		"browse":          "Browse topics",
@@ -27,6 +28,7 @@ var messages = map[string]map[string]string{
 	},
 	"nl": {
 		"greeting":        "Hallo! Ik ben de automatische assistent. Een medewerker is altijd één klik verwijderd.",
+		"ask":             "Wat is je vraag? Beschrijf die in een paar woorden, of bekijk de onderwerpen.",
 		"offer":           "Deze artikelen beantwoorden misschien je vraag:",
 		"sorry":           "Jammer dat dit niet hielp. Misschien helpt een van deze, of vertel me meer in je eigen woorden:",
 		"browse":          "Onderwerpen bekijken",
@@ -49,6 +51,7 @@ var messages = map[string]map[string]string{
 	},
 	"de": {
 		"greeting":        "Hallo! Ich bin der automatische Assistent. Ein Mensch ist immer nur einen Klick entfernt.",
+		"ask":             "Was ist Ihre Frage? Beschreiben Sie sie in wenigen Worten, oder durchsuchen Sie die Themen.",
 		"offer":           "Diese Artikel beantworten vielleicht Ihre Frage:",
 		"sorry":           "Schade, dass das nicht geholfen hat. Vielleicht hilft einer von diesen, oder beschreiben Sie es mit eigenen Worten:",
 		"browse":          "Themen durchsuchen",

@@ -184,12 +184,16 @@ type ArticleQuery struct {
 	Limit      int
 }
 
-// ArticleFilter lists articles.
+// ArticleFilter lists articles, without their bodies.
 type ArticleFilter struct {
 	Language   string
 	CategoryID int64
 	Status     ArticleStatus // empty: any
-	Limit      int
+	// PerCategory caps the articles listed of each category (0: no cap);
+	// articles in no category are not capped. An overview page shows a
+	// few articles per category without loading them all.
+	PerCategory int
+	Limit       int
 }
 
 // normalizeSlug returns slug cleaned, or one made from fallback when it

@@ -67,7 +67,10 @@ func New(cfg Config) *Handler {
 	mux.HandleFunc("GET /help/{lang}/categories/{ref}", h.category)
 	mux.HandleFunc("GET /help/{lang}/articles/{ref}", h.article)
 	mux.HandleFunc("GET /help/{lang}/search", h.search)
-	mux.HandleFunc("/help/", func(w http.ResponseWriter, r *http.Request) { h.notFound(w, r, "en") })
+	mux.HandleFunc("/help/", func(w http.ResponseWriter, r *http.Request) {
+		lang, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/help/"), "/")
+		h.notFound(w, r, lang)
+	})
 	h.mux = mux
 	return h
 }
@@ -90,7 +93,7 @@ type page struct {
 	Crumbs                                           []link
 	Tree                                             []*node
 	Category                                         *node
-	Articles                                         []*domain.Article
+	Articles                                         []*domain.Article // listed: a category's, related, or in no category
 	Article                                          *domain.Article
 	Body                                             template.HTML
 	Updated                                          string
@@ -109,9 +112,9 @@ type node struct {
 	parent   *node
 }
 
+// newPage starts a page in lang whose canonical address is path.
 func (h *Handler) newPage(lang, title, path string) *page {
-	p := &page{Lang: lang, Base: h.base, Title: title, Canonical: h.base + path, T: uiTexts[lang], Languages: domain.KBLanguages}
-	return p
+	return &page{Lang: lang, Base: h.base, Title: title, Canonical: h.base + path, T: uiTexts[lang], Languages: domain.KBLanguages}
 }
 
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
@@ -142,8 +145,8 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, lang string) 
 	if !domain.ValidKBLanguage(lang) {
 		lang = "en"
 	}
-	p := h.newPage(lang, uiTexts[lang].NotFound, "/help/"+lang)
-	p.NoIndex = true
+	p := h.newPage(lang, uiTexts[lang].NotFound, "")
+	p.NoIndex, p.Canonical = true, ""
 	h.render(w, r, http.StatusNotFound, "notfound", p)
 }
 
@@ -194,56 +197,68 @@ func (h *Handler) serveHome(w http.ResponseWriter, r *http.Request, lang string)
 		h.fail(w, r, lang, err)
 		return
 	}
+	articles, err := h.published(r.Context(), domain.ArticleFilter{Language: lang, PerCategory: homeArticles})
+	if err != nil {
+		h.fail(w, r, lang, err)
+		return
+	}
 	p := h.newPage(lang, "", "/help/"+lang)
 	p.Description = p.T.Description
 	for _, l := range domain.KBLanguages {
 		p.Alternates = append(p.Alternates, link{Lang: l, URL: h.base + "/help/" + l})
 	}
+	p.Alternates = append(p.Alternates, link{Lang: "x-default", URL: h.base + "/help"})
 	p.Tree = tree
-	for _, n := range tree {
-		if len(n.Articles) > 5 {
-			n.Articles = n.Articles[:5]
+	for _, a := range articles {
+		if n := byID[a.CategoryID]; n != nil {
+			n.Articles = append(n.Articles, a)
+		} else {
+			p.Articles = append(p.Articles, a)
 		}
 	}
-	p.Articles = byID[0].Articles
 	h.render(w, r, http.StatusOK, "home", p)
 }
 
-// tree loads the categories with their published articles in lang: the
-// roots, and every node by id (0: a node holding the articles in no
-// category).
+// Articles listed per page: on the home page per category, below an
+// article from its category.
+const (
+	homeArticles    = 5
+	relatedArticles = 5
+)
+
+// tree loads the category tree with names in lang: the roots, and every
+// category's node by id.
 func (h *Handler) tree(ctx context.Context, lang string) ([]*node, map[int64]*node, error) {
 	cats, err := h.store.KBCategories(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	articles, err := h.store.Articles(ctx, domain.ArticleFilter{Language: lang, Status: domain.ArticlePublished})
-	if err != nil {
-		return nil, nil, err
-	}
-	byID := map[int64]*node{0: {}}
+	byID := make(map[int64]*node, len(cats))
 	for _, c := range cats {
 		byID[c.ID] = &node{ID: c.ID, Name: c.Name(lang), URL: h.base + "/help/" + lang + "/categories/" + strconv.FormatInt(c.ID, 10) + "-" + c.Slug}
 	}
 	var roots []*node
 	for _, c := range cats {
 		n := byID[c.ID]
-		if parent := byID[c.ParentID]; c.ParentID != 0 && parent != nil {
+		if parent := byID[c.ParentID]; parent != nil {
 			n.parent = parent
 			parent.Children = append(parent.Children, n)
 		} else {
 			roots = append(roots, n)
 		}
 	}
+	return roots, byID, nil
+}
+
+// published lists the published articles matching f, without bodies,
+// with their full help-center addresses.
+func (h *Handler) published(ctx context.Context, f domain.ArticleFilter) ([]*domain.Article, error) {
+	f.Status = domain.ArticlePublished
+	articles, err := h.store.Articles(ctx, f)
 	for _, a := range articles {
 		a.URL = h.base + a.Path()
-		if n := byID[a.CategoryID]; n != nil {
-			n.Articles = append(n.Articles, a)
-		} else {
-			byID[0].Articles = append(byID[0].Articles, a)
-		}
 	}
-	return roots, byID, nil
+	return articles, err
 }
 
 // ref parses "{id}-{slug}" (the slug may be missing or stale).
@@ -253,7 +268,8 @@ func ref(s string) (int64, bool) {
 	return id, err == nil && id > 0
 }
 
-func (h *Handler) crumbs(n *node) []link {
+// crumbs is the path from the root down to n.
+func crumbs(n *node) []link {
 	var out []link
 	for ; n != nil; n = n.parent {
 		out = append(out, link{Name: n.Name, URL: n.URL})
@@ -262,14 +278,23 @@ func (h *Handler) crumbs(n *node) []link {
 	return out
 }
 
-func (h *Handler) category(w http.ResponseWriter, r *http.Request) {
+// target reads the {lang} and {ref} path segments of a category or
+// article; false (after a 404) when either is not one.
+func (h *Handler) target(w http.ResponseWriter, r *http.Request) (string, int64, bool) {
 	lang, ok := h.language(w, r)
 	if !ok {
-		return
+		return "", 0, false
 	}
 	id, ok := ref(r.PathValue("ref"))
 	if !ok {
 		h.notFound(w, r, lang)
+	}
+	return lang, id, ok
+}
+
+func (h *Handler) category(w http.ResponseWriter, r *http.Request) {
+	lang, id, ok := h.target(w, r)
+	if !ok {
 		return
 	}
 	_, byID, err := h.tree(r.Context(), lang)
@@ -278,7 +303,7 @@ func (h *Handler) category(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n := byID[id]
-	if n == nil || id == 0 {
+	if n == nil {
 		h.notFound(w, r, lang)
 		return
 	}
@@ -286,21 +311,38 @@ func (h *Handler) category(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, n.URL, http.StatusMovedPermanently)
 		return
 	}
+	articles, err := h.published(r.Context(), domain.ArticleFilter{Language: lang, CategoryID: id})
+	if err != nil {
+		h.fail(w, r, lang, err)
+		return
+	}
 	p := h.newPage(lang, n.Name, strings.TrimPrefix(n.URL, h.base))
-	p.Description = n.Name + " · " + p.T.Site
-	p.Category, p.Articles = n, n.Articles
-	p.Crumbs = h.crumbs(n.parent)
+	p.Description = categoryDescription(n.Name, articles, p.T.Site)
+	p.Category, p.Articles = n, articles
+	p.Crumbs = crumbs(n.parent)
 	h.render(w, r, http.StatusOK, "category", p)
 }
 
-func (h *Handler) article(w http.ResponseWriter, r *http.Request) {
-	lang, ok := h.language(w, r)
-	if !ok {
-		return
+// categoryDescription names the category and its first articles, which
+// tells a search engine's reader more than the name alone.
+func categoryDescription(name string, articles []*domain.Article, site string) string {
+	if len(articles) == 0 {
+		return name + " · " + site
 	}
-	id, ok := ref(r.PathValue("ref"))
+	titles := make([]string, 0, 3)
+	for _, a := range articles[:min(3, len(articles))] {
+		titles = append(titles, a.Title)
+	}
+	return kb.Truncate(name+": "+strings.Join(titles, " · "), descriptionLen)
+}
+
+// descriptionLen is the longest meta description, in characters; search
+// engines show about this much.
+const descriptionLen = 160
+
+func (h *Handler) article(w http.ResponseWriter, r *http.Request) {
+	lang, id, ok := h.target(w, r)
 	if !ok {
-		h.notFound(w, r, lang)
 		return
 	}
 	a, err := h.store.Article(r.Context(), id)
@@ -311,6 +353,8 @@ func (h *Handler) article(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, lang, err)
 		return
 	}
+	// The language and slug are part of the address but the id decides:
+	// old or mistyped addresses move to the article's own, on this site.
 	if a.Language != lang || r.PathValue("ref") != strconv.FormatInt(a.ID, 10)+"-"+a.Slug {
 		http.Redirect(w, r, h.base+a.Path(), http.StatusMovedPermanently)
 		return
@@ -318,27 +362,42 @@ func (h *Handler) article(w http.ResponseWriter, r *http.Request) {
 	p := h.newPage(lang, a.Title, a.Path())
 	p.Description = a.Summary
 	if p.Description == "" {
-		p.Description = kb.Truncate(strings.Join(strings.Fields(kb.PlainText(a.Body)), " "), 160)
+		p.Description = kb.Truncate(strings.Join(strings.Fields(kb.PlainText(a.Body)), " "), descriptionLen)
 	}
 	p.Article = a
 	p.Body = template.HTML(kb.RenderHTML(a.Body))
 	p.Updated = time.UnixMilli(a.UpdatedAt).UTC().Format("2006-01-02")
 	if a.CategoryID != 0 {
-		_, byID, err := h.tree(r.Context(), lang)
-		if err != nil {
+		if err := h.related(r.Context(), p, a); err != nil {
 			h.fail(w, r, lang, err)
 			return
 		}
-		if n := byID[a.CategoryID]; n != nil {
-			p.Crumbs = h.crumbs(n)
-			for _, o := range n.Articles {
-				if o.ID != a.ID && len(p.Articles) < 5 {
-					p.Articles = append(p.Articles, o)
-				}
-			}
-		}
 	}
 	h.render(w, r, http.StatusOK, "article", p)
+}
+
+// related fills in the breadcrumbs of a's category and a few other
+// articles from it.
+func (h *Handler) related(ctx context.Context, p *page, a *domain.Article) error {
+	_, byID, err := h.tree(ctx, a.Language)
+	if err != nil {
+		return err
+	}
+	n := byID[a.CategoryID]
+	if n == nil {
+		return nil
+	}
+	p.Crumbs = crumbs(n)
+	others, err := h.published(ctx, domain.ArticleFilter{Language: a.Language, CategoryID: n.ID, Limit: relatedArticles + 1})
+	if err != nil {
+		return err
+	}
+	for _, o := range others {
+		if o.ID != a.ID && len(p.Articles) < relatedArticles {
+			p.Articles = append(p.Articles, o)
+		}
+	}
+	return nil
 }
 
 func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
@@ -346,10 +405,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	if len(q) > 500 {
-		q = q[:500]
-	}
+	q := kb.CutQuery(strings.TrimSpace(r.URL.Query().Get("q")))
 	p := h.newPage(lang, uiTexts[lang].Search, "/help/"+lang+"/search")
 	p.NoIndex, p.Query = true, q
 	if q != "" {
@@ -357,6 +413,9 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			h.fail(w, r, lang, err)
 			return
+		}
+		for _, hit := range hits {
+			hit.Article.URL = h.base + hit.Article.Path()
 		}
 		p.Hits = hits
 		p.Title = uiTexts[lang].ResultsFor + " “" + q + "”"

@@ -39,9 +39,11 @@ func (s *Server) saveKBCategory(w http.ResponseWriter, r *http.Request, p *princ
 		return err
 	}
 	c := &domain.KBCategory{ID: id, ParentID: req.ParentID, Position: req.Position, Slug: req.Slug, Names: req.Names}
-	return s.saved(w, r, p, id, c, "kb_category.save", strconv.FormatInt(id, 10), func(tx *store.Store) error {
-		return tx.SaveKBCategory(r.Context(), c)
-	})
+	if err := s.audited(r, p, "kb_category.save", &c.ID, func(tx *store.Store) error { return tx.SaveKBCategory(r.Context(), c) }); err != nil {
+		return err
+	}
+	writeJSON(w, createdOrOK(id), c)
+	return nil
 }
 
 func (s *Server) deleteKBCategory(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -49,17 +51,31 @@ func (s *Server) deleteKBCategory(w http.ResponseWriter, r *http.Request, p *pri
 	if err != nil {
 		return err
 	}
-	err = s.store.Tx(r.Context(), func(tx *store.Store) error {
-		if err := tx.DeleteKBCategory(r.Context(), id); err != nil {
-			return err
-		}
-		return tx.Audit(r.Context(), p.agent.Name, "kb_category.delete", r.PathValue("id"), "")
-	})
-	if err != nil {
+	if err := s.audited(r, p, "kb_category.delete", &id, func(tx *store.Store) error { return tx.DeleteKBCategory(r.Context(), id) }); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// audited runs change and records action on the audit log in one
+// transaction. The target id is read after change, so that creating
+// something records the new id.
+func (s *Server) audited(r *http.Request, p *principal, action string, target *int64, change func(tx *store.Store) error) error {
+	return s.store.Tx(r.Context(), func(tx *store.Store) error {
+		if err := change(tx); err != nil {
+			return err
+		}
+		return tx.Audit(r.Context(), p.agent.Name, action, strconv.FormatInt(*target, 10), "")
+	})
+}
+
+// createdOrOK is the status of a save: 201 when it created (no id yet).
+func createdOrOK(id int64) int {
+	if id == 0 {
+		return http.StatusCreated
+	}
+	return http.StatusOK
 }
 
 type articleRequest struct {
@@ -97,17 +113,6 @@ func kbLimit(r *http.Request, def, max int) (int, error) {
 	return int(n), nil
 }
 
-// withoutBody returns copies of articles without their bodies, for lists.
-func withoutBody(as []*domain.Article) []*domain.Article {
-	out := make([]*domain.Article, len(as))
-	for i, a := range as {
-		c := *a
-		c.Body = ""
-		out[i] = &c
-	}
-	return out
-}
-
 func (s *Server) listArticles(w http.ResponseWriter, r *http.Request, _ *principal) error {
 	lang, err := kbLanguage(r)
 	if err != nil {
@@ -137,11 +142,10 @@ func (s *Server) listArticles(w http.ResponseWriter, r *http.Request, _ *princip
 			articles[i] = h.Article
 		}
 	} else {
-		all, err := s.store.Articles(r.Context(), domain.ArticleFilter{Language: lang, CategoryID: cat, Status: status, Limit: limit})
+		articles, err = s.store.Articles(r.Context(), domain.ArticleFilter{Language: lang, CategoryID: cat, Status: status, Limit: limit})
 		if err != nil {
 			return err
 		}
-		articles = withoutBody(all)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"articles": articles})
 	return nil
@@ -174,9 +178,11 @@ func (s *Server) saveArticle(w http.ResponseWriter, r *http.Request, p *principa
 	if a.Keywords == nil {
 		a.Keywords = []string{}
 	}
-	return s.saved(w, r, p, id, a, "kb_article.save", strconv.FormatInt(id, 10), func(tx *store.Store) error {
-		return tx.SaveArticle(r.Context(), a)
-	})
+	if err := s.audited(r, p, "kb_article.save", &a.ID, func(tx *store.Store) error { return tx.SaveArticle(r.Context(), a) }); err != nil {
+		return err
+	}
+	writeJSON(w, createdOrOK(id), a)
+	return nil
 }
 
 func (s *Server) deleteArticle(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -184,13 +190,7 @@ func (s *Server) deleteArticle(w http.ResponseWriter, r *http.Request, p *princi
 	if err != nil {
 		return err
 	}
-	err = s.store.Tx(r.Context(), func(tx *store.Store) error {
-		if err := tx.DeleteArticle(r.Context(), id); err != nil {
-			return err
-		}
-		return tx.Audit(r.Context(), p.agent.Name, "kb_article.delete", r.PathValue("id"), "")
-	})
-	if err != nil {
+	if err := s.audited(r, p, "kb_article.delete", &id, func(tx *store.Store) error { return tx.DeleteArticle(r.Context(), id) }); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

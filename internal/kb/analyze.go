@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"loket.dev/loket/internal/domain"
 )
 
 // Fold lowercases s and removes accents ("Rücksendung" → "rucksendung",
@@ -62,13 +64,30 @@ func Terms(lang, text string) []string {
 // lang, space-separated. Queries are made of the same terms.
 func IndexText(lang, text string) string { return strings.Join(Terms(lang, text), " ") }
 
+// Query limits: a question is cut to MaxQuery characters and searched
+// with at most maxQueryTerms distinct terms, so that a pasted e-mail or a
+// page of text costs no more than a real question.
+const (
+	MaxQuery      = 1000
+	maxQueryTerms = 32
+)
+
+// CutQuery returns text cut to its first MaxQuery characters.
+func CutQuery(text string) string {
+	if utf8.RuneCountInString(text) <= MaxQuery {
+		return text
+	}
+	return string([]rune(text)[:MaxQuery])
+}
+
 // QueryTerms returns the distinct terms of a question in lang, in the
-// order they first appear. With lang empty it returns the terms of every
-// language, since the articles' language is not known.
+// order they first appear, at most maxQueryTerms. With lang empty it
+// returns the terms of every language, since the articles' language is
+// not known.
 func QueryTerms(lang, text string) []string {
 	langs := []string{lang}
 	if lang == "" {
-		langs = []string{"en", "nl", "de"}
+		langs = domain.KBLanguages
 	}
 	seen := map[string]bool{}
 	var out []string
@@ -77,7 +96,7 @@ func QueryTerms(lang, text string) []string {
 			if IsStopWord(l, w) {
 				continue
 			}
-			if t := Stem(l, w); !seen[t] {
+			if t := Stem(l, w); !seen[t] && len(out) < maxQueryTerms {
 				seen[t] = true
 				out = append(out, t)
 			}
@@ -122,7 +141,7 @@ func IsStopWord(lang, w string) bool { return stopWords[lang][w] }
 func DetectLanguage(text, fallback string) string {
 	score := map[string]int{}
 	for _, w := range Words(text) {
-		for _, l := range []string{"en", "nl", "de"} {
+		for _, l := range domain.KBLanguages {
 			if stopWords[l][w] || hints[l][w] {
 				score[l]++
 			}
@@ -132,7 +151,7 @@ func DetectLanguage(text, fallback string) string {
 		score["de"] += 2
 	}
 	best, n := fallback, 0
-	for _, l := range []string{"en", "nl", "de"} {
+	for _, l := range domain.KBLanguages {
 		if score[l] > n {
 			best, n = l, score[l]
 		}
@@ -176,13 +195,14 @@ var hints = map[string]map[string]bool{
 }
 
 // QueryWords returns the distinct folded words of a question that are not
-// stop words in lang (in any language when lang is empty), for databases
-// that stem by themselves (PostgreSQL's text search configurations).
+// stop words in lang (in any language when lang is empty), at most
+// maxQueryTerms, for databases that stem by themselves (PostgreSQL's text
+// search configurations).
 func QueryWords(lang, text string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, w := range Words(text) {
-		if stop(lang, w) || seen[w] {
+		if stop(lang, w) || seen[w] || len(out) == maxQueryTerms {
 			continue
 		}
 		seen[w] = true
@@ -225,8 +245,7 @@ func Language(tag string) string {
 	if i := strings.IndexAny(l, "-_"); i >= 0 {
 		l = l[:i]
 	}
-	switch l {
-	case "en", "nl", "de":
+	if domain.ValidKBLanguage(l) {
 		return l
 	}
 	return ""

@@ -94,13 +94,13 @@ func TestPlainText_KeepsStructureAndLinks(t *testing.T) {
 }
 
 func TestRenderHTML_IsSafe(t *testing.T) {
-	got := RenderHTML("Hi <script>alert(1)</script> [x](javascript:alert(1)) **b**\n\n| a | b |\n|---|---|\n| 1 | 2 |")
-	for _, bad := range []string{"<script", "javascript:"} {
+	got := RenderHTML("# Top\n\nHi <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)> **b**\n\n| a | b |\n|---|---|\n| 1 | 2 |")
+	for _, bad := range []string{"<script", "javascript:", "onerror", "<h1"} {
 		if strings.Contains(got, bad) {
 			t.Errorf("rendered HTML contains %s: %s", bad, got)
 		}
 	}
-	for _, good := range []string{"<strong>b</strong>", "<table>"} {
+	for _, good := range []string{"<h2>Top</h2>", "<strong>b</strong>", "<table>"} {
 		if !strings.Contains(got, good) {
 			t.Errorf("rendered HTML lacks %s: %s", good, got)
 		}

@@ -7,7 +7,9 @@ import (
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
 
 	"loket.dev/loket/internal/sanitize"
 )
@@ -15,7 +17,23 @@ import (
 // md parses and renders article Markdown: CommonMark with GitHub's tables,
 // strikethrough, task lists and bare links. Raw HTML in the source is
 // dropped by the renderer (its default), and the output is sanitised too.
-var md = goldmark.New(goldmark.WithExtensions(extension.GFM))
+// Headings move one level down: on a page the article's title is the
+// only h1.
+var md = goldmark.New(goldmark.WithExtensions(extension.GFM),
+	goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(demoteHeadings{}, 1000))))
+
+// demoteHeadings turns h1 into h2, h2 into h3 and so on, h6 staying h6.
+type demoteHeadings struct{}
+
+// Transform demotes the headings of doc.
+func (demoteHeadings) Transform(doc *ast.Document, _ text.Reader, _ parser.Context) {
+	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if h, ok := n.(*ast.Heading); ok && entering {
+			h.Level = min(h.Level+1, 6)
+		}
+		return ast.WalkContinue, nil
+	})
+}
 
 // RenderHTML turns an article's Markdown into HTML that is safe to show
 // on the public help center.

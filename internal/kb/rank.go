@@ -1,6 +1,7 @@
 package kb
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strings"
@@ -61,26 +62,14 @@ func Rank(question string, candidates []Candidate, limit int) []domain.ArticleHi
 	for _, c := range candidates {
 		rankOf[c.Article.ID] = c.Rank
 	}
-	slices.SortStableFunc(hits, func(x, y domain.ArticleHit) int {
-		switch {
-		case x.Score != y.Score:
-			return cmpDesc(x.Score, y.Score)
-		case rankOf[x.Article.ID] != rankOf[y.Article.ID]:
-			return cmpDesc(rankOf[x.Article.ID], rankOf[y.Article.ID])
-		}
-		return int(x.Article.ID - y.Article.ID)
+	slices.SortFunc(hits, func(x, y domain.ArticleHit) int {
+		return cmp.Or(cmp.Compare(y.Score, x.Score), cmp.Compare(rankOf[y.Article.ID], rankOf[x.Article.ID]),
+			cmp.Compare(x.Article.ID, y.Article.ID))
 	})
 	if limit > 0 && len(hits) > limit {
 		hits = hits[:limit]
 	}
 	return hits
-}
-
-func cmpDesc(a, b float64) int {
-	if a > b {
-		return -1
-	}
-	return 1
 }
 
 // coverage is the weighted share of terms found in the fields (title and

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -109,22 +110,37 @@ func (s *Store) KBCategory(ctx context.Context, id int64) (*domain.KBCategory, e
 // KBCategories lists every category, siblings in their order.
 func (s *Store) KBCategories(ctx context.Context) ([]*domain.KBCategory, error) {
 	rows, err := s.rq.QueryContext(ctx, "SELECT "+categoryCols+" FROM kb_categories ORDER BY COALESCE(parent_id, 0), position, id")
+	out, err := scanAll(rows, err, scanCategory)
 	if err != nil {
 		return nil, fmt.Errorf("list categories: %w", err)
 	}
+	return out, nil
+}
+
+// scanAll reads every row of a query with scan and closes the rows; err
+// is the query's own error, passed through.
+func scanAll[T any](rows *sql.Rows, err error, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
 	defer rows.Close()
-	out := []*domain.KBCategory{}
+	out := []T{}
 	for rows.Next() {
-		c, err := scanCategory(rows)
+		v, err := scan(rows)
 		if err != nil {
-			return nil, fmt.Errorf("list categories: %w", err)
+			return nil, err
 		}
-		out = append(out, c)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
 
-const articleCols = "a.id, a.category_id, a.language, a.title, a.summary, a.keywords, a.body, a.status, a.slug, a.created_at, a.updated_at, a.published_at"
+const (
+	articleCols = "a.id, a.category_id, a.language, a.title, a.summary, a.keywords, a.body, a.status, a.slug, a.created_at, a.updated_at, a.published_at"
+	// articleListCols are articleCols with an empty body: lists show
+	// titles and summaries, and a body may be 256 KiB.
+	articleListCols = "a.id, a.category_id, a.language, a.title, a.summary, a.keywords, '', a.status, a.slug, a.created_at, a.updated_at, a.published_at"
+)
 
 func scanArticle(row interface{ Scan(...any) error }, extra ...any) (*domain.Article, error) {
 	var a domain.Article
@@ -240,29 +256,28 @@ func (s *Store) Article(ctx context.Context, id int64) (*domain.Article, error) 
 // maxArticleList caps one list of articles.
 const maxArticleList = 500
 
-// Articles lists articles matching f by title.
+// Articles lists the articles matching f, without their bodies, ordered
+// by title.
 func (s *Store) Articles(ctx context.Context, f domain.ArticleFilter) ([]*domain.Article, error) {
 	where, args := articleWhere(f.Language, f.CategoryID, f.Status, true)
 	limit := f.Limit
 	if limit <= 0 || limit > maxArticleList {
 		limit = maxArticleList
 	}
+	from := "kb_articles a WHERE " + where
+	if f.PerCategory > 0 {
+		// Number each category's articles by title and keep the first ones.
+		args = append(args, f.PerCategory)
+		from = "(SELECT a.*, ROW_NUMBER() OVER (PARTITION BY a.category_id ORDER BY a.title, a.id) AS n FROM kb_articles a WHERE " + where +
+			fmt.Sprintf(") a WHERE a.n <= $%d OR a.category_id IS NULL", len(args))
+	}
 	args = append(args, limit)
-	rows, err := s.rq.QueryContext(ctx, "SELECT "+articleCols+" FROM kb_articles a WHERE "+where+
-		fmt.Sprintf(" ORDER BY a.title, a.id LIMIT $%d", len(args)), args...)
+	rows, err := s.rq.QueryContext(ctx, "SELECT "+articleListCols+" FROM "+from+fmt.Sprintf(" ORDER BY a.title, a.id LIMIT $%d", len(args)), args...)
+	out, err := scanAll(rows, err, func(row interface{ Scan(...any) error }) (*domain.Article, error) { return scanArticle(row) })
 	if err != nil {
 		return nil, fmt.Errorf("list articles: %w", err)
 	}
-	defer rows.Close()
-	out := []*domain.Article{}
-	for rows.Next() {
-		a, err := scanArticle(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list articles: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // articleWhere builds the filter conditions on kb_articles a; with
@@ -289,13 +304,19 @@ func articleWhere(lang string, categoryID int64, status domain.ArticleStatus, an
 	return strings.Join(conds, " AND "), args
 }
 
-// SearchArticles finds the articles best answering q.Text. When nothing
-// matches, or the best article covers the question only in part, misspelt
-// words are rewritten to the nearest word of
-// the articles' titles and keywords and the search runs once more.
+// SearchArticles finds the articles best answering q.Text (its first
+// kb.MaxQuery characters); a question of stop words alone finds nothing
+// without asking the database. When nothing matches, or the best article
+// covers the question only in part, misspelt words are rewritten to the
+// nearest word of the articles' titles and keywords and the search runs
+// once more.
 func (s *Store) SearchArticles(ctx context.Context, q domain.ArticleQuery) ([]domain.ArticleHit, error) {
 	if q.Limit <= 0 || q.Limit > 50 {
 		q.Limit = 10
+	}
+	q.Text = kb.CutQuery(q.Text)
+	if len(kb.QueryTerms(q.Language, q.Text)) == 0 {
+		return []domain.ArticleHit{}, nil
 	}
 	hits, err := s.searchArticles(ctx, q.Text, q)
 	if err != nil || kb.Confident(hits) {
@@ -415,4 +436,25 @@ func (s *Store) kbVocabulary(ctx context.Context, lang string) (*kb.Vocabulary, 
 	vocabularies.m[key] = e
 	vocabularies.Unlock()
 	return e.vocab, nil
+}
+
+// BotPendingMessages returns the customer messages the FAQ bot still owes
+// an answer: on each open ticket the bot holds (bot_state active), the
+// latest customer-facing message when it is the customer's and was
+// received at or before until. Oldest first, at most limit. The bot
+// sweeps for them when it starts and now and then, so that a message it
+// never answered (queued in memory on a node that stopped, dropped from a
+// full queue) does not leave the customer waiting on a ticket that no
+// agent is routed.
+func (s *Store) BotPendingMessages(ctx context.Context, until int64, limit int) ([]*domain.Message, error) {
+	rows, err := s.rq.QueryContext(ctx, "SELECT "+messageColumns+` FROM messages WHERE id IN (
+			SELECT (SELECT MAX(m.id) FROM messages m WHERE m.ticket_id = t.id AND m.kind = 'message')
+			FROM tickets t WHERE t.bot_state = 'active' AND t.status IN ('new', 'open', 'pending'))
+		AND direction = 'in' AND author_type = 'contact' AND created_at <= $1
+		ORDER BY id LIMIT $2`, until, limit)
+	out, err := scanAll(rows, err, scanMessage)
+	if err != nil {
+		return nil, fmt.Errorf("messages awaiting the bot: %w", err)
+	}
+	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"loket.dev/loket/internal/domain"
@@ -55,6 +56,30 @@ func TestSearchArticles_FindsTheRightArticleForQuestionsWithTypos(t *testing.T) 
 		{"de", "Öffnungszeitn", "de-hours"},
 		{"", "Passwort vergessen", "de-password"},
 		{"", "wachtwoord", "nl-password"},
+		{"en", "How long does delivery take?", "en-shipping"},
+		{"en", "my package has not arrived", "en-tracking"},
+		{"en", "Is the shop open on Sunday?", "en-hours"},
+		{"en", "RESET PASSWORD", "en-password"},
+		{"en", "refund status", "en-refund"},
+		{"en", "vat receipt", "en-invoice"},
+		{"en", "can I exchange my shoes for another size", "en-return"},
+		{"en", "klarna", "en-payment"},
+		{"nl", "wanneer wordt mijn pakket bezorgd", "nl-tracking"},
+		{"nl", "hoe lang duurt de levering", "nl-shipping"},
+		{"nl", "retourneren", "nl-return"},
+		{"nl", "ik wil mijn bestelling annuleren", "nl-cancel"},
+		{"nl", "Kan ik niet inloggen", "nl-password"},
+		{"nl", "zijn jullie op zondag open", "nl-hours"},
+		{"nl", "facturen", "nl-invoice"},
+		{"nl", "retourneeren", "nl-return"},
+		{"de", "Ich kann mich nicht anmelden", "de-password"},
+		{"de", "Wann sind Sie geöffnet?", "de-hours"},
+		{"de", "Wo finde ich meine Rechnung", "de-invoice"},
+		{"de", "Lieferzeit nach Belgien", "de-shipping"},
+		{"de", "Rucksendung", "de-return"},
+		{"de", "Ruecksendung", "de-return"},
+		{"de", "Sendungsverfolgung", "de-tracking"},
+		{"de", "Kennwort vergessen", "de-password"},
 	}
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := loadKB(t, st)
@@ -85,7 +110,7 @@ func TestSearchArticles_FindsTheRightArticleForQuestionsWithTypos(t *testing.T) 
 func TestSearchArticles_FindsNothingForUnrelatedQuestions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		loadKB(t, st)
-		for _, q := range []string{"xylophone quantum", "the and of", ""} {
+		for _, q := range []string{"xylophone quantum", "the and of", "", "  \t ", "😀 🙂", "你好世界", "\x00\xff", strings.Repeat("zzq ", 5000)} {
 			hits, err := st.SearchArticles(context.Background(), domain.ArticleQuery{Text: q, Language: "en"})
 			if err != nil {
 				t.Fatal(err)
@@ -276,6 +301,8 @@ func TestArticles_FiltersByLanguageCategoryAndStatus(t *testing.T) {
 			{domain.ArticleFilter{Language: "en", Status: domain.ArticleDraft}, 1},
 			{domain.ArticleFilter{Language: "en", CategoryID: f.Categories["returns"].ID, Status: domain.ArticlePublished}, 2},
 			{domain.ArticleFilter{Limit: 3}, 3},
+			{domain.ArticleFilter{Language: "en", Status: domain.ArticlePublished, PerCategory: 1}, len(kbtest.Categories)},
+			{domain.ArticleFilter{Language: "en", Status: domain.ArticlePublished, PerCategory: 2}, 8},
 		}
 		for _, c := range cases {
 			got, err := st.Articles(ctx, c.filter)
@@ -284,6 +311,11 @@ func TestArticles_FiltersByLanguageCategoryAndStatus(t *testing.T) {
 			}
 			if len(got) != c.want {
 				t.Errorf("%+v: got %d articles, want %d", c.filter, len(got), c.want)
+			}
+			for _, a := range got {
+				if a.Body != "" || a.Title == "" || a.URL == "" {
+					t.Errorf("listed article %+v: want a title and address, no body", a)
+				}
 			}
 		}
 	})

@@ -34,6 +34,11 @@ CREATE INDEX kb_articles_list ON kb_articles (language, status, category_id);
 CREATE INDEX kb_articles_category ON kb_articles (category_id);
 CREATE INDEX kb_articles_search ON kb_articles USING GIN (search);
 
+-- The FAQ bot looks for unanswered customers only among the few tickets
+-- it holds.
+CREATE INDEX tickets_bot_active ON tickets (status) WHERE bot_state = 'active';
+
 -- +goose Down
+DROP INDEX tickets_bot_active;
 DROP TABLE kb_articles;
 DROP TABLE kb_categories;

@@ -37,7 +37,12 @@ CREATE VIRTUAL TABLE kb_fts USING fts5 (
     tokenize = 'unicode61 remove_diacritics 2'
 );
 
+-- The FAQ bot looks for unanswered customers only among the few tickets
+-- it holds.
+CREATE INDEX tickets_bot_active ON tickets (status) WHERE bot_state = 'active';
+
 -- +goose Down
+DROP INDEX tickets_bot_active;
 DROP TABLE kb_fts;
 DROP TABLE kb_articles;
 DROP TABLE kb_categories;
