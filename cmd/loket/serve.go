@@ -115,7 +115,7 @@ func serve(ctx context.Context, args []string) error {
 	router := dispatch.New(dispatch.Config{Store: st, Desk: d, Events: events, Log: log, Connected: hub.Agents})
 	hub.Listen(router)
 	background.Go(func() { router.Run(runCtx) })
-	background.Go(func() { faq.Run(runCtx, bot.Env{Desk: d, Waits: router}) })
+	background.Go(func() { faq.Run(runCtx, bot.Env{Desk: d, Waits: router, Sweeps: router.Leading}) })
 	// Website chat: visitors' sockets follow the hub's events of every node.
 	chatRelay := webchat.NewRelay(st, log)
 	hub.Listen(chatRelay)

@@ -155,6 +155,10 @@ type Env struct {
 	Desk Desk
 	// Waits tells the expected wait at handover; nil says none.
 	Waits Waits
+	// Sweeps reports whether this node sweeps for unanswered customers;
+	// with several nodes only one should (the routing leader), or a
+	// customer may be answered twice. Nil: this node always does.
+	Sweeps func() bool
 }
 
 // Run answers queued messages through env until ctx ends or Close is
@@ -190,6 +194,9 @@ func (b *Bot) Run(ctx context.Context, env Env) {
 // sweep answers the customer messages on the bot's tickets that are
 // still unanswered sweepAfter after they arrived.
 func (b *Bot) sweep(ctx context.Context, env Env) {
+	if env.Sweeps != nil && !env.Sweeps() {
+		return
+	}
 	pending, err := b.store.BotPendingMessages(ctx, b.now().Add(-sweepAfter).UnixMilli(), sweepBatch)
 	if err != nil {
 		if ctx.Err() == nil {
