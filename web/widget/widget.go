@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -77,6 +78,27 @@ func loaderScript(bundle string) []byte {
 		`(document.head||document.documentElement).appendChild(e)})();`+"\n", bundle)
 }
 
+// tryPage is a stand-in for a customer's website with the snippet of one
+// chat channel, so the widget can be tried before it is on a real site.
+// Loket's own origin may always use a chat channel.
+const tryPage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Try the website chat</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1d2430}</style>
+</head><body>
+<h1>Example shop</h1>
+<p>This page stands in for your website. The chat button at the bottom right is the widget of chat
+channel %[1]d, as your visitors will see it once you paste the channel's snippet into your site.</p>
+<p>Ask a question as a customer would: the FAQ bot answers from the knowledge base when it is switched on
+for the channel, and "Talk to a person" puts you in the team's queue.</p>
+<script src="/widget/loader.js" data-loket-channel="%[1]d" async></script>
+</body></html>
+`
+
+// tryPolicy lets the try page run only Loket's own scripts.
+const tryPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; " +
+	"connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+
 func gzipOf(b []byte) []byte {
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
@@ -101,6 +123,16 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case p == "/widget/loader.js":
 		hdr.Set("Cache-Control", cacheLoader)
 		h.serve(w, r, "loader.js", asset{body: h.loader})
+	case strings.HasPrefix(p, "/widget/try/"):
+		id, err := strconv.ParseInt(strings.TrimPrefix(p, "/widget/try/"), 10, 64)
+		if err != nil || id < 1 {
+			http.NotFound(w, r)
+			return
+		}
+		hdr.Set("Cache-Control", "no-cache")
+		hdr.Set("Content-Security-Policy", tryPolicy)
+		hdr.Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, tryPage, id)
 	case strings.HasPrefix(p, "/widget/assets/"):
 		a, ok := h.assets[strings.TrimPrefix(p, "/widget/assets/")]
 		if !ok {

@@ -25,6 +25,9 @@ func TestHandler_LoaderPointsAtTheHashedBundleWithShortAndLongCaching(t *testing
 		{"/widget/assets/widget-AbC123.js", cacheImmutable, "console.log", 200},
 		{"/widget/assets/widget-old.js", "no-cache", "", 404},
 		{"/widget/.gitkeep", "", "", 404},
+		{"/widget/try/7", "no-cache", `data-loket-channel="7"`, 200},
+		{"/widget/try/7x", "", "", 404},
+		{"/widget/try/-1", "", "", 404},
 	}
 	for _, tt := range tests {
 		w := get(t, h, tt.path)
