@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/store"
 )
@@ -18,7 +20,8 @@ import (
 // events of every node, so a reply written on one node reaches a visitor
 // connected to another. Each socket follows the tickets of its visitor's
 // conversations; a ticket opened for one of them later is adopted when its
-// ticket.created event passes.
+// ticket.created event passes. Run also pings the sockets, a slice of them
+// each second, and tells the waiting visitors among them the current wait.
 type Relay struct {
 	store   *store.Store
 	log     *slog.Logger
@@ -29,29 +32,154 @@ type Relay struct {
 	mu        sync.RWMutex
 	byTicket  map[int64]map[*conn]struct{}
 	byVisitor map[string]map[*conn]struct{}
+	rounds    [pingRounds]map[*conn]struct{} // sockets by the second they are pinged in
+	next      int                            // the round the next socket joins
 }
 
-// conn is one visitor socket.
+// Pings: every socket is pinged once per pingRounds ticks of pingTick,
+// the sockets spread over the ticks so that their pings (and the
+// goroutines that send them) do not all come at once.
+const (
+	pingTick   = time.Second
+	pingRounds = 30
+)
+
+// sendQueue is how many frames may wait for a socket; a socket that
+// falls further behind is closed and catches up when it reconnects.
+const sendQueue = 16
+
+// conn is one visitor socket. It has no writer goroutine while there is
+// nothing to send: push starts one, which exits when the queue is empty.
 type conn struct {
+	ws      *websocket.Conn
 	channel *domain.Channel
 	visitor *store.WebchatVisitor
 	key     string
+	round   int
 	tickets map[int64]int64 // ticket → conversation; guarded by Relay.mu
-	send    chan []byte
-	gone    chan struct{}
-	once    sync.Once
-	waiting atomic.Bool // the visitor waits for a person: status updates are pushed
+	waiting atomic.Bool     // the visitor waits for a person: status updates are pushed
+
+	mu      sync.Mutex
+	queue   [][]byte             // frames to write, oldest first; nil when none
+	writing bool                 // a goroutine runs write
+	ping    bool                 // write pings when the queue is empty
+	closing websocket.StatusCode // write closes the socket with this code
+	closed  bool
 }
 
-func (c *conn) drop() { c.once.Do(func() { close(c.gone) }) }
+// push queues a frame and makes sure a writer runs.
+func (c *conn) push(b []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.closing != 0 {
+		return
+	}
+	if len(c.queue) >= sendQueue {
+		c.queue, c.closing = nil, CloseReconnect // too slow: it reconnects and catches up
+	} else {
+		c.queue = append(c.queue, b)
+	}
+	c.wake()
+}
+
+// pingNow asks the writer for a ping, which finds dead connections and
+// keeps proxies from closing idle ones.
+func (c *conn) pingNow() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.closed {
+		c.ping = true
+		c.wake()
+	}
+}
+
+// drop closes the socket with CloseReconnect once the writer is done with
+// the frame at hand.
+func (c *conn) drop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.closed && c.closing == 0 {
+		c.queue, c.closing = nil, CloseReconnect
+		c.wake()
+	}
+}
+
+// wake starts a writer unless one runs; c.mu is held.
+func (c *conn) wake() {
+	if !c.writing {
+		c.writing = true
+		go c.write()
+	}
+}
+
+// shut marks the socket closed and closes it at once.
+func (c *conn) shut() {
+	c.mu.Lock()
+	c.closed, c.queue = true, nil
+	c.mu.Unlock()
+	c.ws.CloseNow()
+}
+
+// write sends the queued frames, then a ping when one is due, and
+// returns when there is nothing left to do.
+func (c *conn) write() {
+	for {
+		c.mu.Lock()
+		var msg []byte
+		ping, code := false, websocket.StatusCode(0)
+		switch {
+		case c.closed:
+		case c.closing != 0:
+			code, c.closed = c.closing, true
+		case len(c.queue) > 0:
+			msg = c.queue[0]
+			c.queue[0] = nil // the frame is not kept alive by the queue
+			c.queue = c.queue[1:]
+			if len(c.queue) == 0 {
+				c.queue = nil
+			}
+		case c.ping:
+			ping, c.ping = true, false
+		}
+		if msg == nil && !ping && code == 0 {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		if code != 0 {
+			c.ws.Close(code, "reconnect and catch up")
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+		var err error
+		if ping {
+			err = c.ws.Ping(ctx)
+		} else {
+			err = c.ws.Write(ctx, websocket.MessageText, msg)
+		}
+		cancel()
+		if err != nil {
+			c.shut()
+			c.mu.Lock()
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+	}
+}
 
 // NewRelay returns a relay; Run starts it.
 func NewRelay(st *store.Store, log *slog.Logger) *Relay {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Relay{store: st, log: log, queue: make(chan domain.Event, 65536),
+	r := &Relay{store: st, log: log, queue: make(chan domain.Event, 65536),
 		byTicket: map[int64]map[*conn]struct{}{}, byVisitor: map[string]map[*conn]struct{}{}}
+	for i := range r.rounds {
+		r.rounds[i] = map[*conn]struct{}{}
+	}
+	return r
 }
 
 // Connections returns the number of visitor sockets on this node.
@@ -72,15 +200,50 @@ func (r *Relay) Publish(events ...domain.Event) {
 	}
 }
 
-// Run passes queued events on until ctx is done.
+// Run passes queued events on and pings the sockets until ctx is done.
 func (r *Relay) Run(ctx context.Context) {
+	tick := time.NewTicker(pingTick)
+	defer tick.Stop()
+	round := 0
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case ev := <-r.queue:
 			r.process(ctx, ev)
+		case <-tick.C:
+			round = (round + 1) % pingRounds
+			r.ping(ctx, round)
 		}
+	}
+}
+
+// ping pings the sockets of a round and sends the waiting visitors among
+// them the current status, since the expected wait changes as the queue
+// moves.
+func (r *Relay) ping(ctx context.Context, round int) {
+	r.mu.RLock()
+	conns := make([]*conn, 0, len(r.rounds[round]))
+	for c := range r.rounds[round] {
+		conns = append(conns, c)
+	}
+	r.mu.RUnlock()
+	a := r.adapter.Load()
+	statuses := map[int64][]byte{}
+	for _, c := range conns {
+		c.pingNow()
+		if a == nil || !c.waiting.Load() {
+			continue
+		}
+		b, ok := statuses[c.channel.ID]
+		if !ok {
+			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			st := a.Status(sctx, c.channel)
+			cancel()
+			b, _ = json.Marshal(frame{Type: "status", Status: &st})
+			statuses[c.channel.ID] = b
+		}
+		c.push(b)
 	}
 }
 
@@ -100,6 +263,9 @@ func (r *Relay) register(c *conn) {
 		addTo(r.byTicket, t, c)
 	}
 	addTo(r.byVisitor, c.key, c)
+	c.round = r.next
+	r.next = (r.next + 1) % pingRounds
+	r.rounds[c.round][c] = struct{}{}
 	r.count.Add(1)
 }
 
@@ -110,6 +276,7 @@ func (r *Relay) unregister(c *conn) {
 		removeFrom(r.byTicket, t, c)
 	}
 	removeFrom(r.byVisitor, c.key, c)
+	delete(r.rounds[c.round], c)
 	r.count.Add(-1)
 }
 
@@ -152,7 +319,8 @@ type frame struct {
 	Message      *MessageView      `json:"message,omitempty"`
 	Messages     []MessageView     `json:"messages,omitempty"`
 	Conversation *ConversationView `json:"conversation,omitempty"`
-	// Conversations and Status come with "ready".
+	// Conversations come with "ready"; Status with "ready", "status"
+	// and a "conversation" whose visitor waits for a person.
 	Conversations []ConversationView `json:"conversations,omitempty"`
 	Status        *Status            `json:"status,omitempty"`
 	// ConversationID and At name a conversation an agent read ("read"),
@@ -165,11 +333,7 @@ type frame struct {
 func (r *Relay) deliver(conns []*conn, f frame) {
 	b, _ := json.Marshal(f)
 	for _, c := range conns {
-		select {
-		case c.send <- b:
-		default:
-			c.drop() // too slow: it reconnects and catches up
-		}
+		c.push(b)
 	}
 }
 
@@ -218,7 +382,7 @@ func (r *Relay) process(ctx context.Context, ev domain.Event) {
 		for _, c := range conns {
 			c.waiting.Store(v.Waiting)
 		}
-		r.deliver(conns, frame{Type: "conversation", Conversation: &v})
+		r.deliver(conns, frame{Type: "conversation", Conversation: &v, Status: a.waitStatus(lctx, conns[0].channel, v)})
 	case domain.EventTicketTyping:
 		if ev.Agent != nil {
 			r.deliver(conns, frame{Type: "typing", ConversationID: conv, Name: firstName(ev.Agent.Name)})
@@ -265,7 +429,21 @@ func (r *Relay) adopt(ctx context.Context, a *Adapter, ticketID int64) {
 		views[i] = a.view(lctx, m, conv.ID)
 	}
 	cv := viewConversation(conv)
-	r.deliver(conns, frame{Type: "conversation", Conversation: &cv, Messages: views})
+	for _, c := range conns {
+		c.waiting.Store(cv.Waiting)
+	}
+	r.deliver(conns, frame{Type: "conversation", Conversation: &cv, Messages: views, Status: a.waitStatus(lctx, conns[0].channel, cv)})
+}
+
+// waitStatus is the channel's status now for a conversation whose visitor
+// waits for a person, so that the widget tells the wait of this moment
+// rather than of when it connected; nil otherwise.
+func (a *Adapter) waitStatus(ctx context.Context, ch *domain.Channel, v ConversationView) *Status {
+	if !v.Waiting {
+		return nil
+	}
+	st := a.Status(ctx, ch)
+	return &st
 }
 
 // CloseAll disconnects every visitor socket, for shutdown: hijacked

@@ -1,8 +1,12 @@
 package webchat
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"time"
 
@@ -25,9 +29,17 @@ const (
 // Timings of a visitor socket.
 const (
 	helloTimeout = 15 * time.Second
-	pingEvery    = 30 * time.Second
+	writeTimeout = 10 * time.Second
+	// frameTimeout bounds the work one frame from the widget asks for.
+	frameTimeout = 10 * time.Second
 	typingEvery  = 2 * time.Second
 )
+
+// socketBuffer is the size of a visitor socket's read and write buffers.
+// Visitors send frames of a few dozen bytes and larger writes bypass the
+// buffer, so net/http's 4 KB pair, held for the socket's whole life,
+// would be mostly idle memory.
+const socketBuffer = 512
 
 // clientFrame is what a widget sends on its socket:
 //
@@ -48,40 +60,51 @@ type clientFrame struct {
 // upgrade. The first frame must be a hello with the visitor token and the
 // id of the last message the widget has; the answer ("ready") carries
 // what it missed.
+//
+// ServeSocket returns once the socket is ready; the socket lives on with
+// a single goroutine that reads the widget's frames (see readFrames).
+// Writes run on a goroutine started when there is something to send, and
+// pings come from the relay's sweep, so an idle socket costs one small
+// goroutine and its buffers.
 func (a *Adapter) ServeSocket(w http.ResponseWriter, r *http.Request, ch *domain.Channel, s *Settings) error {
 	if origin := r.Header.Get("Origin"); origin != "" && !originAllowed(origin, r, s) {
 		return ErrOrigin
 	}
 	// The origin is checked above against the channel's own list.
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true, CompressionMode: websocket.CompressionDisabled})
+	ws, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{InsecureSkipVerify: true, CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
 		return nil // Accept has answered the request
 	}
-	defer ws.CloseNow()
 	ws.SetReadLimit(4096)
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
+	c, code, reason := a.open(r.Context(), ws, ch)
+	if c == nil {
+		ws.Close(code, reason)
+		return nil
+	}
+	go a.readFrames(c)
+	return nil
+}
 
+// open reads the hello, follows the visitor's conversations and sends
+// the ready frame. It returns nil and how to close the socket when that
+// fails.
+func (a *Adapter) open(ctx context.Context, ws *websocket.Conn, ch *domain.Channel) (*conn, websocket.StatusCode, string) {
 	hctx, hcancel := context.WithTimeout(ctx, helloTimeout)
 	var hello clientFrame
 	_, data, err := ws.Read(hctx)
 	hcancel()
 	if err != nil || json.Unmarshal(data, &hello) != nil || hello.Type != "hello" {
-		ws.Close(websocket.StatusPolicyViolation, "send a hello frame first")
-		return nil
+		return nil, websocket.StatusPolicyViolation, "send a hello frame first"
 	}
 	v, err := a.visitor(ctx, ch, hello.Token)
 	if err != nil {
-		ws.Close(CloseUnknownVisitor, "unknown visitor token")
-		return nil
+		return nil, CloseUnknownVisitor, "unknown visitor token"
 	}
 	convs, err := a.store.WebchatConversations(ctx, v)
 	if err != nil {
-		ws.Close(websocket.StatusInternalError, "try again")
-		return nil
+		return nil, websocket.StatusInternalError, "try again"
 	}
-	c := &conn{channel: ch, visitor: v, key: visitorKey(v), tickets: map[int64]int64{},
-		send: make(chan []byte, 16), gone: make(chan struct{})}
+	c := &conn{ws: ws, channel: ch, visitor: v, key: visitorKey(v), tickets: map[int64]int64{}}
 	views := make([]ConversationView, len(convs))
 	for i, cv := range convs {
 		if cv.TicketID != 0 {
@@ -94,63 +117,44 @@ func (a *Adapter) ServeSocket(w http.ResponseWriter, r *http.Request, ch *domain
 	}
 	// Follow first, then read what was missed: an event in between comes
 	// twice rather than never, and the widget drops duplicates by id.
+	// Frames the relay sends meanwhile wait in the queue, behind ready.
+	c.mu.Lock()
+	c.writing = true
+	c.mu.Unlock()
 	a.relay.register(c)
-	defer a.relay.unregister(c)
 	msgs, err := a.history(ctx, ch, convs, hello.After)
 	if err != nil {
-		ws.Close(websocket.StatusInternalError, "try again")
-		return nil
+		a.relay.unregister(c)
+		return nil, websocket.StatusInternalError, "try again"
 	}
 	status := a.Status(ctx, ch)
 	ready, _ := json.Marshal(frame{Type: "ready", Conversations: views, Messages: msgs, Status: &status})
-	if err := ws.Write(ctx, websocket.MessageText, ready); err != nil {
-		return nil
+	wctx, wcancel := context.WithTimeout(ctx, writeTimeout)
+	err = ws.Write(wctx, websocket.MessageText, ready)
+	wcancel()
+	if err != nil {
+		a.relay.unregister(c)
+		return nil, websocket.StatusGoingAway, ""
 	}
-	go a.readFrames(ctx, cancel, ws, c)
-	ping := time.NewTicker(pingEvery)
-	defer ping.Stop()
-	for {
-		select {
-		case msg := <-c.send:
-			wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
-			err := ws.Write(wctx, websocket.MessageText, msg)
-			wcancel()
-			if err != nil {
-				return nil
-			}
-		case <-ping.C:
-			pctx, pcancel := context.WithTimeout(ctx, 10*time.Second)
-			err := ws.Ping(pctx)
-			pcancel()
-			if err != nil {
-				return nil
-			}
-			if c.waiting.Load() {
-				// The expected wait changes as the queue moves.
-				st := a.Status(ctx, ch)
-				b, _ := json.Marshal(frame{Type: "status", Status: &st})
-				if err := ws.Write(ctx, websocket.MessageText, b); err != nil {
-					return nil
-				}
-			}
-		case <-c.gone:
-			ws.Close(CloseReconnect, "reconnect and catch up")
-			return nil
-		case <-ctx.Done():
-			ws.Close(websocket.StatusNormalClosure, "")
-			return nil
-		}
-	}
+	// Now the writer may run for what queued up behind ready.
+	go c.write()
+	return c, 0, ""
 }
 
-// readFrames handles what the widget sends until the socket closes. A
-// visitor sending more than a few frames a second is ignored beyond that.
-func (a *Adapter) readFrames(ctx context.Context, cancel context.CancelFunc, ws *websocket.Conn, c *conn) {
-	defer cancel()
+// readFrames handles what the widget sends until the socket closes, then
+// forgets the socket. It is the socket's only long-lived goroutine; the
+// work a frame asks for (database reads, events) runs on a goroutine of
+// its own, so this one's stack stays small while it waits. A visitor
+// sending more than a few frames a second is ignored beyond that.
+func (a *Adapter) readFrames(c *conn) {
+	defer a.relay.unregister(c)
+	defer c.shut()
 	limit := rate.NewLimiter(rate.Every(200*time.Millisecond), 20)
 	var lastTyping time.Time
 	for {
-		_, data, err := ws.Read(ctx)
+		// A context that is never done: the read ends when the socket
+		// closes, and no timer is armed while the visitor is idle.
+		_, data, err := c.ws.Read(context.Background())
 		if err != nil {
 			return
 		}
@@ -165,19 +169,25 @@ func (a *Adapter) readFrames(ctx context.Context, cancel context.CancelFunc, ws 
 		case "typing":
 			if now := a.now(); now.Sub(lastTyping) >= typingEvery {
 				lastTyping = now
-				a.visitorTyping(ctx, c)
+				go a.visitorTyping(c)
 			}
 		case "delivered":
-			a.markDelivery(ctx, c.channel, c.visitor, f.IDs, domain.DeliveryDelivered)
+			go a.markDeliveryOf(c, f.IDs, domain.DeliveryDelivered)
 		case "read":
-			a.markDelivery(ctx, c.channel, c.visitor, f.IDs, domain.DeliveryRead)
+			go a.markDeliveryOf(c, f.IDs, domain.DeliveryRead)
 		}
 	}
 }
 
+func (a *Adapter) markDeliveryOf(c *conn, ids []int64, status domain.DeliveryStatus) {
+	ctx, cancel := context.WithTimeout(context.Background(), frameTimeout)
+	defer cancel()
+	a.markDelivery(ctx, c.channel, c.visitor, ids, status)
+}
+
 // visitorTyping tells the agents who can see the visitor's latest ticket
 // that the customer is typing.
-func (a *Adapter) visitorTyping(ctx context.Context, c *conn) {
+func (a *Adapter) visitorTyping(c *conn) {
 	var ticketID, conv int64
 	a.relay.mu.RLock()
 	for t, cid := range c.tickets {
@@ -189,6 +199,8 @@ func (a *Adapter) visitorTyping(ctx context.Context, c *conn) {
 	if ticketID == 0 {
 		return
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), frameTimeout)
+	defer cancel()
 	t, err := a.store.Ticket(ctx, ticketID)
 	if err != nil {
 		return
@@ -202,4 +214,34 @@ func nameOf(v *store.WebchatVisitor) string {
 		return v.Name
 	}
 	return "Visitor"
+}
+
+// smallBuffers hands the WebSocket library the hijacked connection with
+// buffers of socketBuffer bytes instead of net/http's.
+type smallBuffers struct{ http.ResponseWriter }
+
+// Unwrap gives http.ResponseController the wrapped writer.
+func (w smallBuffers) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Hijack implements http.Hijacker.
+func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	// What the client sent after the handshake may sit in net/http's
+	// buffer already. It must sit in the new buffer too: the WebSocket
+	// library keeps what is buffered and reads the rest from nc.
+	br := bufio.NewReaderSize(nc, socketBuffer)
+	if n := brw.Reader.Buffered(); n > 0 {
+		b, _ := brw.Reader.Peek(n)
+		br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(b)), nc), max(n, socketBuffer))
+		if _, err := br.Peek(n); err != nil {
+			nc.Close()
+			return nil, nil, err
+		}
+	}
+	// net/http flushed the handshake's answer before handing over, so
+	// nothing is lost with its writer.
+	return nc, bufio.NewReadWriter(br, bufio.NewWriterSize(nc, socketBuffer)), nil
 }

@@ -110,6 +110,17 @@ export function upsertConversation(list: Conversation[], c: Conversation): Conve
   return [...list.filter((x) => x.id !== c.id), c].sort((a, b) => a.id - b.id)
 }
 
+/**
+ * answeredConversation takes the conversation state that came with the
+ * answer to the visitor's own message. While the socket is live it only
+ * adds a conversation the widget does not know: the socket reports every
+ * later change in order, and an answer can arrive after them (the FAQ bot
+ * may have handed over already), so it must not undo them.
+ */
+export function answeredConversation(list: Conversation[], c: Conversation, live: boolean): Conversation[] {
+  return live && list.some((x) => x.id === c.id) ? list : upsertConversation(list, c)
+}
+
 export function latest(list: Conversation[]): Conversation | undefined {
   return list[list.length - 1]
 }
@@ -151,8 +162,9 @@ export function waitText(st: Status, c: Conversation | undefined, t: T, lang: st
   if (!c?.waiting) return ''
   if (st.staffed === false) return t('unstaffed')
   if (st.estimated_wait_ms === undefined) return t('waitUnknown')
-  const min = Math.round(st.estimated_wait_ms / 60000)
-  return min < 1 ? t('waitSoon') : t('waitMinutes', { n: min })
+  // Whole minutes, rounded up, as the FAQ bot tells them at its handover.
+  const min = Math.ceil(st.estimated_wait_ms / 60000)
+  return min <= 1 ? t('waitSoon') : t('waitMinutes', { n: min })
 }
 
 /** formatWhen names a moment like "Monday 09:00" in the visitor's language. */

@@ -4,6 +4,7 @@
 import { ApiError, Client, LiveSocket, type SiteUser } from './api'
 import { translator, type Lang, type T } from './i18n'
 import {
+  answeredConversation,
   askRating,
   clientId,
   isImage,
@@ -88,6 +89,7 @@ export class Widget {
   private conversations: Conversation[] = []
   private status: Status = { open: true }
   private isOpen = false
+  private live = false // the socket is ready and reports changes
   private unread = 0
   private fresh = false // the next message starts a new conversation
   private receipts = new Set<string>()
@@ -313,6 +315,7 @@ export class Widget {
       after: () => lastId(this.messages),
       frame: (f) => this.onFrame(f),
       online: (up) => {
+        this.live = up
         this.error.textContent = up ? '' : this.t('offline')
       },
       unknown: () => {
@@ -350,6 +353,7 @@ export class Widget {
         break
       case 'conversation':
         if (f.conversation) this.conversations = upsertConversation(this.conversations, f.conversation)
+        if (f.status) this.status = f.status
         this.add(f.messages ?? [])
         break
       case 'typing':
@@ -438,7 +442,7 @@ export class Widget {
       const r = await this.client.send(text, id, { quickReply, newConversation: this.fresh })
       if (!quickReply) this.input.value = ''
       this.fresh = false
-      this.conversations = upsertConversation(this.conversations, r.conversation)
+      this.conversations = answeredConversation(this.conversations, r.conversation, this.live)
       this.messages = mergeMessages(this.messages, [r.message])
       this.render()
     } catch (err) {
@@ -457,7 +461,7 @@ export class Widget {
     try {
       const r = await this.client.upload(f, this.input.value.trim(), clientId())
       this.input.value = ''
-      this.conversations = upsertConversation(this.conversations, r.conversation)
+      this.conversations = answeredConversation(this.conversations, r.conversation, this.live)
       this.messages = mergeMessages(this.messages, [r.message])
       this.render()
     } catch (err) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { pickLang, translator } from '../i18n'
 import {
+  answeredConversation,
   askRating,
   backoff,
   mergeMessages,
@@ -59,6 +60,7 @@ describe('waitText', () => {
     ['unknown estimate', { open: true }, conv({ waiting: true }), 'We will be with you shortly.'],
     ['two minutes', { open: true, estimated_wait_ms: 120000, staffed: true }, conv({ waiting: true }), 'Expected wait: about 2 min.'],
     ['moments', { open: true, estimated_wait_ms: 10000, staffed: true }, conv({ waiting: true }), 'A colleague will be with you in a moment.'],
+    ['minutes round up', { open: true, estimated_wait_ms: 90000, staffed: true }, conv({ waiting: true }), 'Expected wait: about 2 min.'],
     ['nobody online', { open: true, estimated_wait_ms: 0, staffed: false }, conv({ waiting: true }), 'No one is available right now. Leave a message and we will answer as soon as we can.'],
   ])('%s', (_, st, c, want) => {
     expect(waitText(st, c, t, 'en', false, false)).toBe(want)
@@ -96,5 +98,17 @@ describe('languages and reconnects', () => {
     expect(backoff(3, () => 0.5)).toBe(8000)
     expect(backoff(20, () => 0.5)).toBe(30000)
     expect(backoff(0, () => 0)).toBe(800)
+  })
+})
+
+describe('answeredConversation', () => {
+  const handedOver = conv({ id: 1, bot: false, waiting: true })
+  const stale = conv({ id: 1, bot: true, waiting: false })
+  it.each([
+    ['keeps what the live socket said over an older answer', [handedOver], stale, true, [handedOver]],
+    ['adds a conversation the socket has not reported yet', [handedOver], conv({ id: 2 }), true, [handedOver, conv({ id: 2 })]],
+    ['takes the answer while the socket is down', [handedOver], stale, false, [stale]],
+  ])('%s', (_, list, c, live, want) => {
+    expect(answeredConversation(list, c, live)).toEqual(want)
   })
 })

@@ -103,6 +103,18 @@ describe('Widget', () => {
     expect(root.activeElement).toBe(launcher)
   })
 
+  it('tells the wait of the moment the conversation starts waiting, not of when it connected', async () => {
+    const { root } = await mount()
+    FakeSocket.last!.frame({ type: 'conversation', conversation: { id: 1, status: 'open', waiting: false, bot: true, rated: false, created_at: 1 } })
+    expect((root.querySelector('.banner') as HTMLElement).hidden).toBe(true)
+    FakeSocket.last!.frame({
+      type: 'conversation',
+      conversation: { id: 1, status: 'open', waiting: true, bot: false, rated: false, created_at: 1 },
+      status: { open: true, estimated_wait_ms: 0, staffed: false },
+    })
+    expect(root.querySelector('.banner')!.textContent).toBe('No one is available right now. Leave a message and we will answer as soon as we can.')
+  })
+
   it('asks for a rating once the conversation is solved and shows agent typing', async () => {
     const { root } = await mount()
     FakeSocket.last!.frame({ type: 'typing', name: 'Anna' })
