@@ -200,6 +200,7 @@ func bootstrap(ctx context.Context, st *store.Store, c *config) (string, error) 
 	var out strings.Builder
 	var demoToken string
 	var ch *domain.Channel
+	var chatID int64
 	err = st.Tx(ctx, func(tx *store.Store) error {
 		a := &domain.Agent{Email: email, Name: "Admin", Role: domain.RoleAdmin}
 		if err := tx.CreateAgent(ctx, a, hash); err != nil {
@@ -217,7 +218,12 @@ func bootstrap(ctx context.Context, st *store.Store, c *config) (string, error) 
 		}
 		demoToken = secret.Token("lki")
 		ch = &domain.Channel{Kind: api.Kind, Name: "Demo (API)", TeamID: team.ID, Enabled: true}
-		return tx.CreateChannel(ctx, ch, secret.Hash(demoToken))
+		if err := tx.CreateChannel(ctx, ch, secret.Hash(demoToken)); err != nil {
+			return err
+		}
+		var err error
+		chatID, err = createDemoChat(ctx, tx, team.ID)
+		return err
 	})
 	if err != nil {
 		return "", fmt.Errorf("create first admin: %w", err)
@@ -233,6 +239,8 @@ func bootstrap(ctx context.Context, st *store.Store, c *config) (string, error) 
 			"  curl -s %s/api/v1/channels/%d/inbound \\\n    -H 'Authorization: Bearer %s' \\\n"+
 			"    -d '{\"external_id\":\"demo-1\",\"from\":{\"email\":\"jan@example.nl\",\"name\":\"Jan\"},\"text\":\"Where is my order?\"}'\n\n",
 			c.publicURL(), ch.ID, demoToken)
+		fmt.Fprintf(&out, "Chat with the FAQ bot as a customer would: %s/widget/try/%d\n"+
+			"The public help center: %s/help\n\n", c.publicURL(), chatID, c.publicURL())
 	}
 	return out.String(), nil
 }

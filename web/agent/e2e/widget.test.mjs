@@ -326,3 +326,26 @@ test('FAQ bot in the website chat', async (t) => {
 
   await visitorCtx.close()
 })
+
+test('the first-start demo chat answers from the demo articles on the try page', async () => {
+  const channels = (await api('/api/v1/channels')).channels
+  const demo = channels.find((c) => c.name === 'Website chat (demo)')
+  assert.ok(demo, `a demo chat channel: ${channels.map((c) => c.name)}`)
+  const ctx = await browser.newContext({ viewport: { width: 1000, height: 800 }, locale: 'en-GB' })
+  try {
+    const page = await ctx.newPage()
+    page.setDefaultTimeout(15_000)
+    await page.goto(`${loket.url}/widget/try/${demo.id}`)
+    await page.getByRole('button', { name: 'Open chat' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Support' })
+    const box = dialog.getByRole('textbox', { name: 'Your message' })
+    await box.fill('I forgot my password')
+    await box.press('Enter')
+    const offer = dialog.locator('.msg.out.bot').first()
+    await offer.waitFor()
+    const choices = await offer.locator('.quick button').allInnerTexts()
+    assert.equal(choices[0], 'How do I reset my password?', `the demo article first: ${choices}`)
+  } finally {
+    await ctx.close()
+  }
+})
