@@ -1,13 +1,13 @@
 package bot
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
 
+	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/sla"
 )
@@ -39,9 +39,7 @@ func ValidateSettings(raw json.RawMessage) error {
 		return nil
 	}
 	var s Settings
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
+	if err := channel.DecodeSettings(raw, &s); err != nil {
 		return domain.Invalid("invalid_settings", "bot settings: "+err.Error()+"; allowed: enabled, hours, calendar_id")
 	}
 	if s.Hours != "" && s.Hours != HoursAlways && s.Hours != HoursOutside {

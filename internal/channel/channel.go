@@ -6,6 +6,7 @@
 package channel
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -188,4 +189,16 @@ type Check struct {
 // a dead letter when processing fails, and parses it again on retry.
 type Parser interface {
 	Parse(ch *domain.Channel, contentType string, body []byte, region string) ([]*Inbound, error)
+}
+
+// DecodeSettings decodes a channel's JSON settings into v, refusing fields
+// v does not have, so a typo in a setting is reported and not ignored.
+// Empty settings leave v as it is.
+func DecodeSettings(raw json.RawMessage, v any) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
 }

@@ -3,7 +3,12 @@
 // safely. It is the one policy every channel uses.
 package sanitize
 
-import "github.com/microcosm-cc/bluemonday"
+import (
+	"html"
+	"strings"
+
+	"github.com/microcosm-cc/bluemonday"
+)
 
 var policy = func() *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
@@ -22,4 +27,24 @@ func HTML(s string) string {
 		return ""
 	}
 	return policy.Sanitize(s)
+}
+
+// Text is a plain-text rendering of sanitised HTML, for previews, search
+// and channels that carry no markup: tags become spaces, entities are
+// decoded and runs of white space become one.
+func Text(s string) string {
+	var b strings.Builder
+	in := false
+	for _, r := range s {
+		switch {
+		case r == '<':
+			in = true
+		case r == '>':
+			in = false
+			b.WriteByte(' ')
+		case !in:
+			b.WriteRune(r)
+		}
+	}
+	return html.UnescapeString(strings.Join(strings.Fields(b.String()), " "))
 }

@@ -31,3 +31,16 @@ func TestHTML_RemovesScriptsAndHandlersButKeepsFormatting(t *testing.T) {
 		}
 	}
 }
+
+func TestText_FlattensHTMLToReadableText(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"<p>Hello <b>Jan</b>,</p><p>where is my order?</p>", "Hello Jan , where is my order?"},
+		{"Fish &amp; chips&nbsp;&lt;3", "Fish & chips\u00a0<3"},
+		{"", ""},
+		{"  plain\n\ttext  ", "plain text"},
+	} {
+		if got := Text(tc.in); got != tc.want {
+			t.Errorf("Text(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

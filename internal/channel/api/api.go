@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -53,7 +52,7 @@ type Settings struct {
 // Validate implements channel.Adapter.
 func (*Adapter) Validate(raw json.RawMessage, secrets map[string]string) error {
 	var s Settings
-	if err := decodeStrict(raw, &s); err != nil {
+	if err := channel.DecodeSettings(raw, &s); err != nil {
 		return domain.Invalid("invalid_settings", "api channel settings: "+err.Error()+"; allowed: webhook_url, secret")
 	}
 	if s.WebhookURL == "" {
@@ -67,15 +66,6 @@ func (*Adapter) Validate(raw json.RawMessage, secrets map[string]string) error {
 		return domain.Invalid("invalid_settings", "a channel with a webhook_url needs a secret of at least 16 characters to sign deliveries")
 	}
 	return nil
-}
-
-func decodeStrict(raw json.RawMessage, v any) error {
-	if len(raw) == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	return dec.Decode(v)
 }
 
 // Message is the JSON a system posts to /api/v1/channels/{id}/inbound.
@@ -157,7 +147,7 @@ func (m *Message) Inbound(region string) (*channel.Inbound, error) {
 	}
 	in.From, in.Also = ids[0], ids[1:]
 	if in.Text == "" && in.HTML != "" {
-		in.Text = textOf(in.HTML)
+		in.Text = sanitize.Text(in.HTML)
 	}
 	for i, a := range m.Attachments {
 		data, err := base64.StdEncoding.DecodeString(a.Data)
@@ -285,22 +275,4 @@ func Sign(secret string, body []byte) string {
 // comparing in constant time.
 func Verify(secret string, body []byte, signature string) bool {
 	return hmac.Equal([]byte(Sign(secret, body)), []byte(signature))
-}
-
-// textOf is a plain-text rendering of sanitised HTML for previews and search.
-func textOf(s string) string {
-	var b strings.Builder
-	in := false
-	for _, r := range s {
-		switch {
-		case r == '<':
-			in = true
-		case r == '>':
-			in = false
-			b.WriteByte(' ')
-		case !in:
-			b.WriteRune(r)
-		}
-	}
-	return html.UnescapeString(strings.Join(strings.Fields(b.String()), " "))
 }

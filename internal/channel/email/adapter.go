@@ -155,12 +155,7 @@ func (s *Settings) Owns(addr string) bool {
 // ParseSettings decodes a channel's settings, refusing unknown fields.
 func ParseSettings(raw json.RawMessage) (*Settings, error) {
 	var s Settings
-	if len(raw) == 0 {
-		return &s, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
+	if err := channel.DecodeSettings(raw, &s); err != nil {
 		return nil, err
 	}
 	return &s, nil

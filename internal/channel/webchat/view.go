@@ -3,11 +3,11 @@ package webchat
 import (
 	"context"
 	"encoding/json"
-	"html"
 	"strings"
 	"time"
 
 	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/sanitize"
 	"loket.dev/loket/internal/store"
 )
 
@@ -96,7 +96,7 @@ func (a *Adapter) view(ctx context.Context, m *domain.Message, conversationID in
 	v := MessageView{ID: m.ID, ConversationID: conversationID, Direction: string(m.Direction), Text: m.Text,
 		Status: string(m.DeliveryStatus), CreatedAt: m.CreatedAt, Attachments: []AttachmentView{}}
 	if v.Text == "" && m.HTML != "" {
-		v.Text = textOf(m.HTML)
+		v.Text = sanitize.Text(m.HTML)
 	}
 	switch {
 	case m.Direction == domain.DirectionIn:
@@ -159,22 +159,4 @@ func firstName(s string) string {
 		return ""
 	}
 	return f[0]
-}
-
-// textOf is a plain-text rendering of sanitised HTML.
-func textOf(s string) string {
-	var b strings.Builder
-	in := false
-	for _, r := range s {
-		switch {
-		case r == '<':
-			in = true
-		case r == '>':
-			in = false
-			b.WriteByte(' ')
-		case !in:
-			b.WriteRune(r)
-		}
-	}
-	return html.UnescapeString(strings.Join(strings.Fields(b.String()), " "))
 }

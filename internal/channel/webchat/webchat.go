@@ -12,7 +12,6 @@
 package webchat
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -193,12 +192,7 @@ func (*Adapter) Validate(raw json.RawMessage, secrets map[string]string) error {
 
 func parseSettings(raw json.RawMessage) (*Settings, error) {
 	var s Settings
-	if len(raw) == 0 {
-		return &s, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
+	if err := channel.DecodeSettings(raw, &s); err != nil {
 		return nil, domain.Invalid("invalid_settings", "webchat channel settings: "+err.Error()+
 			"; allowed: color, title, greeting, avatar_url, allowed_origins, prechat, bot, identity_secret")
 	}
