@@ -275,7 +275,7 @@ func (d *Dispatcher) runLeader(ctx context.Context, lock *store.Lock) error {
 			d.awayUnseen(ctx)
 			d.apply(ctx, eng, eng.Tick(d.now()))
 			if len(d.dirty) > 0 {
-				ids := slices.Sorted(mapsKeys(d.dirty))
+				ids := slices.Sorted(maps.Keys(d.dirty))
 				clear(d.dirty)
 				d.syncTickets(ctx, eng, ids)
 			}
@@ -395,10 +395,10 @@ func (d *Dispatcher) handle(ctx context.Context, eng *routing.Engine, batch []do
 			teams[ev.TeamID] = true
 		}
 	}
-	for _, id := range slices.Sorted(mapsKeys(teams)) {
+	for _, id := range slices.Sorted(maps.Keys(teams)) {
 		d.syncTeam(ctx, eng, id)
 	}
-	for _, id := range slices.Sorted(mapsKeys(agents)) {
+	for _, id := range slices.Sorted(maps.Keys(agents)) {
 		d.syncAgent(ctx, eng, id)
 	}
 	if len(order) > 0 {
@@ -407,16 +407,6 @@ func (d *Dispatcher) handle(ctx context.Context, eng *routing.Engine, batch []do
 	for _, ev := range batch {
 		if ev.Type == domain.EventRoutingNext {
 			d.getNext(ctx, eng, ev)
-		}
-	}
-}
-
-func mapsKeys(m map[int64]bool) func(func(int64) bool) {
-	return func(yield func(int64) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
 		}
 	}
 }
