@@ -31,9 +31,22 @@ export function fits(channelKind: string, id: Identity): boolean {
   return !kinds || kinds.includes(id.kind)
 }
 
-/** recipients lists the contact's identities that a channel can reach. */
+const same = (a: Identity, b: Identity) => a.kind === b.kind && a.value.toLowerCase() === b.value.toLowerCase()
+
+/**
+ * recipients lists the contact's identities that a channel can reach. An
+ * e-mail address the customer typed into the website chat's form
+ * (attributes.unverified_email) comes last for e-mail: it may be written
+ * to, though it never identifies the customer.
+ */
 export function recipients(ticket: Pick<TicketDetail, 'contact'>, channelKind: string): Identity[] {
-  return (ticket.contact?.identities ?? []).filter((i) => fits(channelKind, i))
+  const out = (ticket.contact?.identities ?? []).filter((i) => fits(channelKind, i))
+  const typed = ticket.contact?.attributes?.unverified_email
+  if (typeof typed === 'string' && typed && identityKindsFor(channelKind)?.includes('email')) {
+    const extra: Identity = { kind: 'email', value: typed }
+    if (!out.some((o) => same(o, extra))) out.push(extra)
+  }
+  return out
 }
 
 /** lastInbound is the latest customer message (with an address) of the timeline. */
@@ -44,8 +57,6 @@ export function lastInbound(messages: Message[], channelKind?: string): Message 
   }
   return undefined
 }
-
-const same = (a: Identity, b: Identity) => a.kind === b.kind && a.value.toLowerCase() === b.value.toLowerCase()
 
 /**
  * defaultRecipient picks whom a reply on channelKind goes to: the address of

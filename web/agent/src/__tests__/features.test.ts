@@ -68,6 +68,9 @@ describe('composer helpers', () => {
     expect(recipients(ticket, 'email').map((i) => i.value)).toEqual(['jan@example.nl', 'jan@work.example'])
     expect(recipients(ticket, 'whatsapp').map((i) => i.value)).toEqual(['+31612345678'])
     expect(recipients(ticket, 'api')).toHaveLength(3)
+    const chatted = { contact: { ...ticket.contact, attributes: { unverified_email: 'eva@example.nl' } } }
+    expect(recipients(chatted, 'email').map((i) => i.value)).toEqual(['jan@example.nl', 'jan@work.example', 'eva@example.nl'])
+    expect(recipients(chatted, 'whatsapp').map((i) => i.value)).toEqual(['+31612345678'])
   })
   it('defaults to the last inbound address that fits the channel', () => {
     expect(defaultRecipient(ticket, 'email')?.value).toBe('jan@work.example')
