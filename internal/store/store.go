@@ -78,9 +78,14 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	// commit durable before it is acknowledged; immediate transactions take
 	// the write lock up front instead of failing half-way.
 	// temp_store(memory) keeps statement journals of savepoints off disk.
+	// mmap_size lets every connection read pages straight from the mapped
+	// file instead of copying them through read() calls, and the writer
+	// keeps up to 64 MB of pages itself: the full-text index merges its
+	// segments as it grows, re-reading them, and with SQLite's default 2 MB
+	// cache inserts slowed down fivefold by 15,000 tickets.
 	base := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)" +
-		"&_pragma=temp_store(memory)"
-	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+		"&_pragma=temp_store(memory)&_pragma=mmap_size(1073741824)"
+	w, err := sql.Open("sqlite", base+"&_pragma=cache_size(-65536)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
