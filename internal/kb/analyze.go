@@ -1,5 +1,5 @@
 // Package kb holds the knowledge base's text logic: turning article text
-// and questions into search terms (accent folding, stop words, light
+// and questions into search terms (accent folding, stop words, Snowball
 // stemming for English, Dutch and German), correcting misspelt query
 // words against the articles' vocabulary, ranking candidates, cutting
 // snippets and rendering Markdown. It performs no I/O: the store feeds it
@@ -103,32 +103,6 @@ func QueryTerms(lang, text string) []string {
 		}
 	}
 	return out
-}
-
-// Stem reduces a folded word to its stem in lang ("en", "nl", "de"); other
-// languages leave it as it is.
-func Stem(lang, w string) string {
-	if !isASCIIWord(w) {
-		return w
-	}
-	switch lang {
-	case "en":
-		return stemEnglish(w)
-	case "nl":
-		return stemDutch(w)
-	case "de":
-		return stemGerman(w)
-	}
-	return w
-}
-
-func isASCIIWord(w string) bool {
-	for i := 0; i < len(w); i++ {
-		if c := w[i]; c < 'a' || c > 'z' {
-			return false
-		}
-	}
-	return true
 }
 
 // IsStopWord reports whether the folded word w carries no meaning for a

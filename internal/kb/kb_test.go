@@ -35,6 +35,25 @@ func TestStem_BringsInflectionsTogether(t *testing.T) {
 	}
 }
 
+func TestStem_CacheStaysBoundedAndCorrect(t *testing.T) {
+	Stem("en", "returning")
+	for i := range maxStems + 10 {
+		w := []byte("xword")
+		for n := i; n > 0; n /= 26 {
+			w = append(w, byte('a'+n%26))
+		}
+		Stem("en", string(w))
+	}
+	if n := stems.n.Load(); n > maxStems {
+		t.Errorf("cache holds %d stems, want at most %d", n, maxStems)
+	}
+	for range 2 {
+		if got := Stem("en", "returning"); got != "return" {
+			t.Errorf(`Stem("returning") = %q, want "return"`, got)
+		}
+	}
+}
+
 func TestTerms_FoldAccentsAndDropStopWords(t *testing.T) {
 	cases := []struct{ lang, text, want string }{
 		{"de", "Wo ist meine Rücksendung?", "rucksend"},

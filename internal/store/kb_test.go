@@ -2,12 +2,14 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
 	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/kb"
 	"loket.dev/loket/internal/kb/kbtest"
 	"loket.dev/loket/internal/store"
 	"loket.dev/loket/internal/store/storetest"
@@ -105,6 +107,60 @@ func TestSearchArticles_FindsTheRightArticleForQuestionsWithTypos(t *testing.T) 
 			})
 		}
 	})
+}
+
+// TestStem_MatchesPostgreSQL checks that package kb, which stems for
+// SQLite's index and for ranking on both databases, cuts every word of the
+// fixture as PostgreSQL's english, dutch and german dictionaries do, so
+// that both databases find the same candidates. Words PostgreSQL drops as
+// stop words but Loket keeps ("not", "niet", "nicht") are left out.
+func TestStem_MatchesPostgreSQL(t *testing.T) {
+	db, err := sql.Open("pgx", storetest.PostgresURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	dicts := map[string]string{"en": "english_stem", "nl": "dutch_stem", "de": "german_stem"}
+	words := map[string]map[string]bool{}
+	for _, a := range kbtest.Articles {
+		if words[a.Language] == nil {
+			words[a.Language] = map[string]bool{}
+		}
+		for _, w := range kb.Words(a.Title + " " + a.Summary + " " + kb.PlainText(a.Body) + " " + strings.Join(a.Keywords, " ")) {
+			if !kb.IsStopWord(a.Language, w) {
+				words[a.Language][w] = true
+			}
+		}
+	}
+	for lang, set := range words {
+		list := make([]string, 0, len(set))
+		for w := range set {
+			list = append(list, w)
+		}
+		rows, err := db.QueryContext(context.Background(), `SELECT w, COALESCE((ts_lexize($1::regdictionary, w))[1], '')
+			FROM unnest(string_to_array($2, ' ')) AS w`, dicts[lang], strings.Join(list, " "))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for rows.Next() {
+			var w, pg string
+			if err := rows.Scan(&w, &pg); err != nil {
+				t.Fatal(err)
+			}
+			n++
+			if got := kb.Stem(lang, w); pg != "" && got != pg {
+				t.Errorf("%s: Stem(%q) = %q, PostgreSQL %q", lang, w, got, pg)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+		if n != len(list) {
+			t.Errorf("%s: PostgreSQL stemmed %d words, want %d", lang, n, len(list))
+		}
+	}
 }
 
 func TestSearchArticles_FindsNothingForUnrelatedQuestions(t *testing.T) {
