@@ -187,8 +187,27 @@ func TestCrash_AcknowledgedMessagesSurviveSIGKILL(t *testing.T) {
 			}
 			if dialect == store.SQLite {
 				checkSQLiteIntegrity(t, filepath.Join(data, "loket.db"))
+				checkTextIndex(t, data)
 			}
 		})
+	}
+}
+
+// checkTextIndex brings the full-text index up to date, as the next
+// search would, and checks it against the messages it indexes.
+func checkTextIndex(t *testing.T, data string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, "", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.IndexText(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CheckTextIndex(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -78,6 +78,7 @@ func serve(ctx context.Context, args []string) error {
 	d = desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channels, Events: domain.Publishers{events, faq}, Region: c.Region, Log: log,
 		Wake: worker.Wake, BotActive: faq.Active})
 	background.Go(func() { checkSLAs(runCtx, d, log) })
+	background.Go(func() { indexText(runCtx, st, log) })
 
 	// E-mail: mailboxes watched over IMAP, and an optional SMTP receiver.
 	inbox := &email.Inbox{Receiver: d, Deliveries: d, Acks: &email.Acknowledger{Sender: d}, Log: log}
@@ -287,4 +288,24 @@ func messageIDKey(c *config) ([]byte, error) {
 	}
 	sum := sha256.Sum256(append([]byte("loket message-id\x00"), key...))
 	return sum[:], nil
+}
+
+// indexText adds new messages to SQLite's full-text index once a second,
+// in one batch (searches catch up on their own before they run).
+func indexText(ctx context.Context, st *store.Store, log *slog.Logger) {
+	if st.Dialect() != store.SQLite {
+		return
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if _, err := st.IndexText(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("full-text index", "err", err)
+			}
+		}
+	}
 }

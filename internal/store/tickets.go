@@ -247,6 +247,9 @@ func (s *Store) Tickets(ctx context.Context, f TicketFilter) (*TicketPage, error
 		where = append(where, "t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = "+arg(f.Tag)+")")
 	}
 	if f.Text = strings.TrimSpace(f.Text); f.Text != "" {
+		if _, err := s.IndexText(ctx); err != nil {
+			return nil, err
+		}
 		sub := s.textMatch(len(args) + 1)
 		args = append(args, s.textQuery(f.Text))
 		like := arg("%" + strings.ToLower(f.Text) + "%")
