@@ -87,6 +87,8 @@ func webchatError(err error) error {
 		return errorf(http.StatusUnauthorized, "invalid_identity", "%s", err.Error())
 	case errors.Is(err, webchat.ErrOrigin):
 		return errorf(http.StatusForbidden, "origin_not_allowed", "%s", err.Error())
+	case errors.Is(err, webchat.ErrTooManySockets):
+		return errorf(http.StatusTooManyRequests, "too_many_connections", "%s", err.Error())
 	}
 	return err
 }
@@ -267,7 +269,7 @@ func (s *Server) webchatSocket(w http.ResponseWriter, r *http.Request, _ *princi
 	if err != nil {
 		return err
 	}
-	return webchatError(a.ServeSocket(w, r, ch, set))
+	return webchatError(a.ServeSocket(w, r, ch, set, clientIP(r)))
 }
 
 // channelSnippet returns the HTML a site pastes to embed a chat channel.

@@ -320,6 +320,30 @@ func TestWebchat_VisitorMessageOpensTicketAndRepliesTypingAndReadsTravelLive(t *
 		if len(caught.Messages) != 1 || caught.Messages[0].ID != reply.ID {
 			t.Fatalf("catch-up %+v", caught.Messages)
 		}
+		// Nor did the note pass the live socket: every frame up to the next
+		// reply is free of it, and so is the history endpoint.
+		var next domain.Message
+		e.do("POST", fmt.Sprintf("/api/v1/tickets/%d/messages", tk.ID), e.token, `{"text":"Anything else?"}`, 201, &next)
+		for i := 0; ; i++ {
+			if i == 30 {
+				t.Fatal("no frame with the second reply")
+			}
+			var b json.RawMessage
+			readJSON(t, sock, &b)
+			if strings.Contains(string(b), "VIP customer") {
+				t.Fatalf("the internal note reached the visitor's socket: %s", b)
+			}
+			var f chatFrame
+			json.Unmarshal(b, &f)
+			if f.Type == "message" && f.Message.ID == next.ID {
+				break
+			}
+		}
+		var hist struct{ Messages []webchat.MessageView }
+		e.visitorPost("history", shopOrigin, fmt.Sprintf(`{"token":%q}`, sess.Token), 200, &hist)
+		if len(hist.Messages) != 3 || hist.Messages[1].ID != reply.ID || hist.Messages[2].ID != next.ID {
+			t.Fatalf("history %+v", hist.Messages)
+		}
 	})
 }
 
@@ -372,7 +396,7 @@ func ticketOf(t *testing.T, e *chatEnv, s webchat.Sent) int64 {
 func TestWebchat_VerifiedVisitorLandsOnTheExistingCustomerAnUnverifiedOneDoesNot(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		e := newChatNode(t, st, true)
-		known := e.post(`{"external_id":"m1","from":{"email":"jan@example.nl","name":"Jan"},"text":"order 1"}`, 201)
+		known := e.post(`{"external_id":"m1","from":{"email":"jan@example.nl","id":"cust-9","name":"Jan"},"text":"order 1"}`, 201)
 
 		// The pre-chat form's address is kept, unverified, on a new contact.
 		anon := e.start(`{}`)
@@ -427,6 +451,39 @@ func TestWebchat_VerifiedVisitorLandsOnTheExistingCustomerAnUnverifiedOneDoesNot
 			out := e.start(fmt.Sprintf(`{"token":%q}`, verified.Token))
 			if out.Token == "" || out.Visitor.Verified || len(out.Messages) != 0 {
 				t.Fatalf("signed-out session %+v", out)
+			}
+		}
+
+		// The signature covers the user id only: a signed-in user who puts
+		// someone else's address beside their own id stays apart, the
+		// address kept as unverified. A site whose user ids are addresses
+		// signs the address itself.
+		claims := []struct {
+			name, id, email string
+			joins           bool
+		}{
+			{"another user's address beside a signed id", "cust-10", "jan@example.nl", false},
+			{"another user's address beside a signed id, other case", "cust-11", "JAN@example.NL", false},
+			{"the signed id is the address", "Jan@Example.nl", "jan@example.nl", true},
+		}
+		for _, tt := range claims {
+			sess := e.start(fmt.Sprintf(`{"user":{"id":%q,"email":%q,"hmac":%q}}`, tt.id, tt.email, webchat.SignUserID(identitySecret, tt.id)))
+			got := contactOf(t, e, e.say(sess.Token, "what did I order?"))
+			if (got == known.Contact.ID) != tt.joins {
+				t.Fatalf("%s: landed on contact %d, known customer is %d", tt.name, got, known.Contact.ID)
+			}
+			if tt.joins {
+				continue
+			}
+			var c domain.Contact
+			e.do("GET", fmt.Sprintf("/api/v1/contacts/%d", got), e.token, "", 200, &c)
+			if !strings.Contains(string(c.Attributes), `"unverified_email":"jan@example.nl"`) {
+				t.Fatalf("%s: contact attributes %s", tt.name, c.Attributes)
+			}
+			for _, id := range c.Identities {
+				if id.Kind == domain.IdentityEmail {
+					t.Fatalf("%s: contact got the claimed address as identity %+v", tt.name, c.Identities)
+				}
 			}
 		}
 	})
@@ -668,4 +725,42 @@ func TestWebchat_ReplyOnOneNodeReachesAVisitorOnAnother(t *testing.T) {
 	var reply domain.Message
 	a.do("POST", fmt.Sprintf("/api/v1/tickets/%d/messages", ticketOf(t, a, sent)), a.token, `{"text":"answered on node A"}`, 201, &reply)
 	nextFrame(t, sock, "message", func(f chatFrame) bool { return f.Message.ID == reply.ID && f.Message.Status == "sent" })
+}
+
+func TestWebchat_SocketsArePerVisitorLimited(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newChatNode(t, st, true)
+		sess := e.start(`{}`)
+		socks := make([]*websocket.Conn, webchat.MaxSocketsPerVisitor)
+		for i := range socks {
+			socks[i], _ = e.visitorSocket(sess.Token, 0)
+		}
+		// One more is closed after its hello, with a code the widget backs off on.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		url := fmt.Sprintf("ws%s/api/v1/webchat/%d/socket", strings.TrimPrefix(e.srv.URL, "http"), e.chat)
+		extra, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {shopOrigin}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer extra.CloseNow()
+		writeFrame(t, extra, map[string]any{"type": "hello", "token": sess.Token})
+		if _, _, err := extra.Read(ctx); websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+			t.Fatalf("socket over the limit: %v", err)
+		}
+		// Another visitor is not affected, and a closed socket frees its place.
+		e.visitorSocket(e.start(`{}`).Token, 0)
+		socks[0].Close(websocket.StatusNormalClosure, "")
+		eventually(t, "a free place", func() bool {
+			c, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {shopOrigin}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.CloseNow()
+			writeFrame(t, c, map[string]any{"type": "hello", "token": sess.Token})
+			var f chatFrame
+			_, b, err := c.Read(ctx)
+			return err == nil && json.Unmarshal(b, &f) == nil && f.Type == "ready"
+		})
+	})
 }

@@ -32,6 +32,7 @@ type Relay struct {
 	mu        sync.RWMutex
 	byTicket  map[int64]map[*conn]struct{}
 	byVisitor map[string]map[*conn]struct{}
+	byAddress map[string]int                 // open sockets per client address, from before the hello
 	rounds    [pingRounds]map[*conn]struct{} // sockets by the second they are pinged in
 	next      int                            // the round the next socket joins
 }
@@ -42,6 +43,15 @@ type Relay struct {
 const (
 	pingTick   = time.Second
 	pingRounds = 30
+)
+
+// Socket limits per node. A visitor's tabs and devices share one set of
+// conversations, so a few dozen sockets serve any real visitor; an
+// address may hold more, for the many visitors behind one NAT, but not so
+// many that one client can exhaust the node's memory or file descriptors.
+const (
+	MaxSocketsPerVisitor = 20
+	MaxSocketsPerAddress = 200
 )
 
 // sendQueue is how many frames may wait for a socket; a socket that
@@ -55,6 +65,7 @@ type conn struct {
 	channel *domain.Channel
 	visitor *store.WebchatVisitor
 	key     string
+	address string // the client's network address, counted by Relay.admit
 	round   int
 	tickets map[int64]int64 // ticket → conversation; guarded by Relay.mu
 	waiting atomic.Bool     // the visitor waits for a person: status updates are pushed
@@ -175,7 +186,7 @@ func NewRelay(st *store.Store, log *slog.Logger) *Relay {
 		log = slog.Default()
 	}
 	r := &Relay{store: st, log: log, queue: make(chan domain.Event, 65536),
-		byTicket: map[int64]map[*conn]struct{}{}, byVisitor: map[string]map[*conn]struct{}{}}
+		byTicket: map[int64]map[*conn]struct{}{}, byVisitor: map[string]map[*conn]struct{}{}, byAddress: map[string]int{}}
 	for i := range r.rounds {
 		r.rounds[i] = map[*conn]struct{}{}
 	}
@@ -256,9 +267,39 @@ func visitorKey(v *store.WebchatVisitor) string {
 	return fmt.Sprintf("v:%d", v.ID)
 }
 
-func (r *Relay) register(c *conn) {
+// admit counts a new socket from address, or reports false when the
+// address holds MaxSocketsPerAddress already. Every admitted socket is
+// released once, when it closes.
+func (r *Relay) admit(address string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.byAddress[address] >= MaxSocketsPerAddress {
+		return false
+	}
+	r.byAddress[address]++
+	return true
+}
+
+// release forgets a socket admit counted; an address without sockets
+// leaves the map, so it does not grow with every address ever seen.
+func (r *Relay) release(address string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.byAddress[address] <= 1 {
+		delete(r.byAddress, address)
+	} else {
+		r.byAddress[address]--
+	}
+}
+
+// register makes c follow its visitor's tickets, or reports false when
+// the visitor holds MaxSocketsPerVisitor sockets already.
+func (r *Relay) register(c *conn) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.byVisitor[c.key]) >= MaxSocketsPerVisitor {
+		return false
+	}
 	for t := range c.tickets {
 		addTo(r.byTicket, t, c)
 	}
@@ -267,6 +308,7 @@ func (r *Relay) register(c *conn) {
 	r.next = (r.next + 1) % pingRounds
 	r.rounds[c.round][c] = struct{}{}
 	r.count.Add(1)
+	return true
 }
 
 func (r *Relay) unregister(c *conn) {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -16,6 +17,10 @@ import (
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/store"
 )
+
+// ErrTooManySockets means the client's address holds as many visitor
+// sockets as a node allows one address.
+var ErrTooManySockets = errors.New("too many chat connections from this address; close some chat windows or try again later")
 
 // Socket close codes the widget acts on.
 const (
@@ -66,18 +71,27 @@ type clientFrame struct {
 // Writes run on a goroutine started when there is something to send, and
 // pings come from the relay's sweep, so an idle socket costs one small
 // goroutine and its buffers.
-func (a *Adapter) ServeSocket(w http.ResponseWriter, r *http.Request, ch *domain.Channel, s *Settings) error {
+//
+// address is the client's network address: it may hold at most
+// MaxSocketsPerAddress sockets on this node (ErrTooManySockets), and each
+// visitor at most MaxSocketsPerVisitor.
+func (a *Adapter) ServeSocket(w http.ResponseWriter, r *http.Request, ch *domain.Channel, s *Settings, address string) error {
 	if origin := r.Header.Get("Origin"); origin != "" && !originAllowed(origin, r, s) {
 		return ErrOrigin
+	}
+	if !a.relay.admit(address) {
+		return ErrTooManySockets
 	}
 	// The origin is checked above against the channel's own list.
 	ws, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{InsecureSkipVerify: true, CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
+		a.relay.release(address)
 		return nil // Accept has answered the request
 	}
 	ws.SetReadLimit(4096)
-	c, code, reason := a.open(r.Context(), ws, ch)
+	c, code, reason := a.open(r.Context(), ws, ch, address)
 	if c == nil {
+		a.relay.release(address)
 		ws.Close(code, reason)
 		return nil
 	}
@@ -88,7 +102,7 @@ func (a *Adapter) ServeSocket(w http.ResponseWriter, r *http.Request, ch *domain
 // open reads the hello, follows the visitor's conversations and sends
 // the ready frame. It returns nil and how to close the socket when that
 // fails.
-func (a *Adapter) open(ctx context.Context, ws *websocket.Conn, ch *domain.Channel) (*conn, websocket.StatusCode, string) {
+func (a *Adapter) open(ctx context.Context, ws *websocket.Conn, ch *domain.Channel, address string) (*conn, websocket.StatusCode, string) {
 	hctx, hcancel := context.WithTimeout(ctx, helloTimeout)
 	var hello clientFrame
 	_, data, err := ws.Read(hctx)
@@ -104,7 +118,7 @@ func (a *Adapter) open(ctx context.Context, ws *websocket.Conn, ch *domain.Chann
 	if err != nil {
 		return nil, websocket.StatusInternalError, "try again"
 	}
-	c := &conn{ws: ws, channel: ch, visitor: v, key: visitorKey(v), tickets: map[int64]int64{}}
+	c := &conn{ws: ws, channel: ch, visitor: v, key: visitorKey(v), address: address, tickets: map[int64]int64{}}
 	views := make([]ConversationView, len(convs))
 	for i, cv := range convs {
 		if cv.TicketID != 0 {
@@ -121,7 +135,9 @@ func (a *Adapter) open(ctx context.Context, ws *websocket.Conn, ch *domain.Chann
 	c.mu.Lock()
 	c.writing = true
 	c.mu.Unlock()
-	a.relay.register(c)
+	if !a.relay.register(c) {
+		return nil, websocket.StatusPolicyViolation, "too many chat windows are open"
+	}
 	msgs, err := a.history(ctx, ch, convs, hello.After)
 	if err != nil {
 		a.relay.unregister(c)
@@ -147,6 +163,7 @@ func (a *Adapter) open(ctx context.Context, ws *websocket.Conn, ch *domain.Chann
 // its own, so this one's stack stays small while it waits. A visitor
 // sending more than a few frames a second is ignored beyond that.
 func (a *Adapter) readFrames(c *conn) {
+	defer a.relay.release(c.address)
 	defer a.relay.unregister(c)
 	defer c.shut()
 	limit := rate.NewLimiter(rate.Every(200*time.Millisecond), 20)

@@ -96,3 +96,29 @@ func TestSmallBuffers_KeepFramesSentWithTheHandshake(t *testing.T) {
 		})
 	}
 }
+
+func TestRelayAdmit_LimitsSocketsPerAddressAndForgetsIdleAddresses(t *testing.T) {
+	r := NewRelay(nil, nil)
+	for i := range MaxSocketsPerAddress {
+		if !r.admit("192.0.2.1") {
+			t.Fatalf("socket %d refused", i+1)
+		}
+	}
+	if r.admit("192.0.2.1") {
+		t.Fatal("socket over the limit admitted")
+	}
+	if !r.admit("192.0.2.2") {
+		t.Fatal("another address refused")
+	}
+	r.release("192.0.2.1")
+	if !r.admit("192.0.2.1") {
+		t.Fatal("a released place was not reused")
+	}
+	for range MaxSocketsPerAddress {
+		r.release("192.0.2.1")
+	}
+	r.release("192.0.2.2")
+	if n := len(r.byAddress); n != 0 {
+		t.Fatalf("%d addresses without sockets are still kept", n)
+	}
+}

@@ -42,7 +42,8 @@ var ErrVisitor = errors.New("unknown visitor token; start a new chat session")
 var ErrIdentity = errors.New("the visitor's identity signature does not match: sign the user id with the channel's identity_secret (HMAC-SHA256, hex)")
 
 // SiteUser is a signed-in user of the site, vouched for by the site with
-// HMAC-SHA256(identity_secret, ID) in hex.
+// HMAC-SHA256(identity_secret, ID) in hex. The signature covers ID only:
+// Email and Name are as the browser sent them.
 type SiteUser struct {
 	ID    string `json:"id"`
 	Email string `json:"email"`
@@ -330,7 +331,8 @@ type Sent struct {
 
 // SendMessage stores a visitor's message through desk.Receive on the
 // conversation's thread. Its sender is the visitor (web:<public id>); a
-// signed-in visitor's verified e-mail and site user id come along, so the
+// signed-in visitor's site user id comes along as external:<id>, and its
+// e-mail address when that is the signed id (see emailSigned), so the
 // message lands on the existing customer.
 func (a *Adapter) SendMessage(ctx context.Context, ch *domain.Channel, req *SendRequest) (*Sent, error) {
 	v, err := a.visitor(ctx, ch, req.Token)
@@ -362,10 +364,10 @@ func (a *Adapter) SendMessage(ctx context.Context, ch *domain.Channel, req *Send
 		Text:       text,
 	}
 	if v.UserID != "" {
-		if v.Email != "" {
+		in.Also = append(in.Also, domain.Identity{Kind: domain.IdentityExternal, Value: v.UserID})
+		if emailSigned(v) {
 			in.Also = append(in.Also, domain.Identity{Kind: domain.IdentityEmail, Value: v.Email})
 		}
-		in.Also = append(in.Also, domain.Identity{Kind: domain.IdentityExternal, Value: v.UserID})
 	}
 	if req.QuickReply != "" {
 		if len(req.QuickReply) > 100 || !utf8.ValidString(req.QuickReply) {
@@ -390,7 +392,7 @@ func (a *Adapter) SendMessage(ctx context.Context, ch *domain.Channel, req *Send
 	if err != nil {
 		return nil, err
 	}
-	if v.UserID == "" && v.Email != "" {
+	if v.Email != "" && !emailSigned(v) {
 		if err := a.noteUnverifiedEmail(ctx, r.Contact.ID, v.Email); err != nil {
 			a.log.Warn("webchat: keep unverified e-mail", "contact", r.Contact.ID, "err", err)
 		}
@@ -398,6 +400,20 @@ func (a *Adapter) SendMessage(ctx context.Context, ch *domain.Channel, req *Send
 	conv.TicketID, conv.Status, conv.BotState = r.Ticket.ID, r.Ticket.Status, r.Ticket.BotState
 	conv.LastCustomerAt, conv.LastAgentAt, conv.CSATScore = r.Ticket.LastCustomerAt, r.Ticket.LastAgentAt, r.Ticket.CSATScore
 	return &Sent{Message: a.view(ctx, r.Message, conv.ID), Conversation: viewConversation(conv)}, nil
+}
+
+// emailSigned reports whether the visitor's e-mail address is vouched
+// for. The site signs the user id only, so the address beside it is
+// whatever the browser sent: a signed-in user could put anyone's address
+// there. It identifies the customer only when the signed user id is that
+// address; otherwise it is kept as unverified_email, like the pre-chat
+// form's.
+func emailSigned(v *store.WebchatVisitor) bool {
+	if v.UserID == "" || v.Email == "" {
+		return false
+	}
+	id, err := domain.NormalizeEmail(v.UserID)
+	return err == nil && id == v.Email
 }
 
 // conversationFor returns the conversation a new message belongs to: the
@@ -425,9 +441,10 @@ func (a *Adapter) conversationFor(ctx context.Context, v *store.WebchatVisitor, 
 	return c, nil
 }
 
-// noteUnverifiedEmail keeps the address from the pre-chat form on the
-// contact as the attribute unverified_email: agents see it and may write
-// to it, but it never joins this contact to another one.
+// noteUnverifiedEmail keeps an address nobody vouched for (from the
+// pre-chat form, or beside a signed user id) on the contact as the
+// attribute unverified_email: agents see it and may write to it, but it
+// never joins this contact to another one.
 func (a *Adapter) noteUnverifiedEmail(ctx context.Context, contactID int64, email string) error {
 	return a.store.Tx(ctx, func(tx *store.Store) error {
 		c, err := tx.Contact(ctx, contactID)

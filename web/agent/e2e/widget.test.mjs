@@ -160,7 +160,8 @@ test('website chat widget', async (t) => {
   })
 
   await t.test('a verified visitor lands on the existing customer', async () => {
-    const known = await inbound(loket, { external_id: 'e2e-wc-1', from: { email: 'jan@example.nl', name: 'Jan Jansen' }, text: 'My order 4711' })
+    // The shop's own system knows the customer by its user id (the API channel's from.id).
+    const known = await inbound(loket, { external_id: 'e2e-wc-1', from: { id: 'shop-7', email: 'jan@example.nl', name: 'Jan Jansen' }, text: 'My order 4711' })
     const ctx = await browser.newContext({ viewport: { width: 390, height: 800 }, locale: 'nl-NL', isMobile: true })
     try {
       const page = await ctx.newPage()
