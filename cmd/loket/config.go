@@ -22,6 +22,7 @@ type config struct {
 	LogLevel    string
 	NoDemo      bool
 	SMTPAddr    string
+	Proxies     string
 }
 
 func env(name, def string) string {
@@ -47,6 +48,7 @@ func (c *config) bindServe(fs *flag.FlagSet) {
 	fs.StringVar(&c.AdminEmail, "admin-email", env("LOKET_ADMIN_EMAIL", ""), "first admin's e-mail on an empty database (LOKET_ADMIN_EMAIL)")
 	fs.StringVar(&c.AdminPass, "admin-password", env("LOKET_ADMIN_PASSWORD", ""), "first admin's password on an empty database (LOKET_ADMIN_PASSWORD)")
 	fs.StringVar(&c.BlobDir, "blob-dir", env("LOKET_BLOB_DIR", ""), "directory for attachments; default DATA/blobs; must be shared by all nodes (LOKET_BLOB_DIR)")
+	fs.StringVar(&c.Proxies, "trusted-proxies", env("LOKET_TRUSTED_PROXIES", ""), "reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client (LOKET_TRUSTED_PROXIES)")
 	fs.StringVar(&c.SMTPAddr, "smtp-addr", env("LOKET_SMTP_ADDR", ""), "address for the built-in SMTP receiver, such as :2525; empty disables it (LOKET_SMTP_ADDR)")
 	fs.BoolVar(&c.NoDemo, "no-demo", env("LOKET_NO_DEMO", "") != "", "do not create the demo team and channel on first start (LOKET_NO_DEMO)")
 }

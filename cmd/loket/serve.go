@@ -40,6 +40,10 @@ func serve(ctx context.Context, args []string) error {
 	fs.Parse(args)
 	log := newLogger(c.LogLevel)
 	started := time.Now()
+	proxies, err := httpapi.ParseTrustedProxies(c.Proxies)
+	if err != nil {
+		return fmt.Errorf("LOKET_TRUSTED_PROXIES: %w", err)
+	}
 
 	st, err := openStore(ctx, &c)
 	if err != nil {
@@ -128,11 +132,12 @@ func serve(ctx context.Context, args []string) error {
 
 	srv := httpapi.New(httpapi.Config{
 		Desk: d, Store: st, Blobs: blobs, Hub: hub, Channels: channels, Log: log,
-		SecureCookies: strings.HasPrefix(c.BaseURL, "https://"),
-		Web:           web.Handler(),
-		Widget:        widget.Handler(),
-		Help:          helpcenter.New(helpcenter.Config{Store: st, BaseURL: c.publicURL(), Log: log}),
-		Router:        router,
+		SecureCookies:  strings.HasPrefix(c.BaseURL, "https://"),
+		Web:            web.Handler(),
+		Widget:         widget.Handler(),
+		Help:           helpcenter.New(helpcenter.Config{Store: st, BaseURL: c.publicURL(), Log: log}),
+		Router:         router,
+		TrustedProxies: proxies,
 	})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),

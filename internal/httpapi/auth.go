@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -86,7 +85,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *principal) err
 		return err
 	}
 	email := strings.ToLower(strings.TrimSpace(req.Email))
-	if !s.limits.allow("ip:"+clientIP(r), 10, time.Minute) || !s.limits.allow("account:"+email, 5, time.Minute) {
+	if !s.limits.allow("ip:"+s.clientIP(r), 10, time.Minute) || !s.limits.allow("account:"+email, 5, time.Minute) {
 		w.Header().Set("Retry-After", "60")
 		return errorf(http.StatusTooManyRequests, "rate_limited", "too many sign-in attempts; wait a minute")
 	}
@@ -247,10 +246,3 @@ func (l *limiter) allow(key string, n int, per time.Duration) bool {
 	return b.lim.Allow()
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -34,6 +35,9 @@ type Config struct {
 	Ready func() bool
 	// Web serves the agent web app at / when set.
 	Web http.Handler
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client that rate limits count (ParseTrustedProxies).
+	TrustedProxies []netip.Prefix
 	// Router runs ticket routing; nil disables the routing routes.
 	Router *dispatch.Dispatcher
 	// Help serves the public help center under /help when set.
@@ -55,6 +59,7 @@ type Server struct {
 	web      http.Handler
 	help     http.Handler
 	router   *dispatch.Dispatcher
+	proxies  []netip.Prefix
 	widget   http.Handler
 	limits   *limiter
 	csrf     *http.CrossOriginProtection
@@ -64,7 +69,7 @@ type Server struct {
 func New(cfg Config) *Server {
 	s := &Server{
 		desk: cfg.Desk, store: cfg.Store, blobs: cfg.Blobs, hub: cfg.Hub, channels: cfg.Channels, log: cfg.Log,
-		secure: cfg.SecureCookies, ready: cfg.Ready, web: cfg.Web, help: cfg.Help, router: cfg.Router, widget: cfg.Widget,
+		secure: cfg.SecureCookies, ready: cfg.Ready, web: cfg.Web, help: cfg.Help, router: cfg.Router, proxies: cfg.TrustedProxies, widget: cfg.Widget,
 		limits: newLimiter(),
 		csrf:   http.NewCrossOriginProtection(),
 	}

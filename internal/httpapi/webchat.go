@@ -56,7 +56,7 @@ func (s *Server) webchatRequest(w http.ResponseWriter, r *http.Request) (*webcha
 	if err := webchat.CheckOrigin(w, r, set); err != nil {
 		return nil, nil, nil, webchatError(err)
 	}
-	if !s.limits.allow("webchat-ip:"+clientIP(r), webchatPerIP, time.Minute) {
+	if !s.limits.allow("webchat-ip:"+s.clientIP(r), webchatPerIP, time.Minute) {
 		return nil, nil, nil, tooMany(w)
 	}
 	return a, ch, set, nil
@@ -98,7 +98,7 @@ func (s *Server) webchatSession(w http.ResponseWriter, r *http.Request, _ *princ
 	if err != nil {
 		return err
 	}
-	if !s.limits.allow("webchat-session:"+clientIP(r), webchatSessionsIP, time.Minute) {
+	if !s.limits.allow("webchat-session:"+s.clientIP(r), webchatSessionsIP, time.Minute) {
 		return tooMany(w)
 	}
 	var req webchat.StartRequest
@@ -269,7 +269,7 @@ func (s *Server) webchatSocket(w http.ResponseWriter, r *http.Request, _ *princi
 	if err != nil {
 		return err
 	}
-	return webchatError(a.ServeSocket(w, r, ch, set, clientIP(r)))
+	return webchatError(a.ServeSocket(w, r, ch, set, s.clientIP(r)))
 }
 
 // channelSnippet returns the HTML a site pastes to embed a chat channel.
