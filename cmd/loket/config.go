@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 )
 
 // config is Loket's configuration: each setting is a flag whose default
@@ -23,6 +24,7 @@ type config struct {
 	NoDemo      bool
 	SMTPAddr    string
 	Proxies     string
+	AwayAfter   string
 }
 
 func env(name, def string) string {
@@ -48,6 +50,7 @@ func (c *config) bindServe(fs *flag.FlagSet) {
 	fs.StringVar(&c.AdminEmail, "admin-email", env("LOKET_ADMIN_EMAIL", ""), "first admin's e-mail on an empty database (LOKET_ADMIN_EMAIL)")
 	fs.StringVar(&c.AdminPass, "admin-password", env("LOKET_ADMIN_PASSWORD", ""), "first admin's password on an empty database (LOKET_ADMIN_PASSWORD)")
 	fs.StringVar(&c.BlobDir, "blob-dir", env("LOKET_BLOB_DIR", ""), "directory for attachments; default DATA/blobs; must be shared by all nodes (LOKET_BLOB_DIR)")
+	fs.StringVar(&c.AwayAfter, "away-after", env("LOKET_AWAY_AFTER", "2m"), "how long an online agent's app may be gone before routing sets them away, such as 90s or 5m (LOKET_AWAY_AFTER)")
 	fs.StringVar(&c.Proxies, "trusted-proxies", env("LOKET_TRUSTED_PROXIES", ""), "reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client (LOKET_TRUSTED_PROXIES)")
 	fs.StringVar(&c.SMTPAddr, "smtp-addr", env("LOKET_SMTP_ADDR", ""), "address for the built-in SMTP receiver, such as :2525; empty disables it (LOKET_SMTP_ADDR)")
 	fs.BoolVar(&c.NoDemo, "no-demo", env("LOKET_NO_DEMO", "") != "", "do not create the demo team and channel on first start (LOKET_NO_DEMO)")
@@ -63,4 +66,13 @@ func (c *config) publicURL() string {
 		host = "localhost" + host
 	}
 	return fmt.Sprintf("http://%s", host)
+}
+
+// awayAfter parses LOKET_AWAY_AFTER.
+func (c *config) awayAfter() (time.Duration, error) {
+	d, err := time.ParseDuration(c.AwayAfter)
+	if err != nil || d < 10*time.Second {
+		return 0, fmt.Errorf("LOKET_AWAY_AFTER %q: want a duration of at least 10s, such as 90s or 5m", c.AwayAfter)
+	}
+	return d, nil
 }

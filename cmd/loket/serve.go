@@ -44,6 +44,10 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("LOKET_TRUSTED_PROXIES: %w", err)
 	}
+	awayAfter, err := c.awayAfter()
+	if err != nil {
+		return err
+	}
 
 	st, err := openStore(ctx, &c)
 	if err != nil {
@@ -117,7 +121,7 @@ func serve(ctx context.Context, args []string) error {
 	}
 	// Routing starts once the first team and admin exist, so the leader
 	// loads them.
-	router := dispatch.New(dispatch.Config{Store: st, Desk: d, Events: events, Log: log, Connected: hub.Agents})
+	router := dispatch.New(dispatch.Config{Store: st, Desk: d, Events: events, Log: log, Connected: hub.Agents, AwayAfter: awayAfter})
 	hub.Listen(router)
 	background.Go(func() { router.Run(runCtx) })
 	background.Go(func() { faq.Run(runCtx, bot.Env{Desk: d, Waits: router, Sweeps: router.Leading}) })

@@ -1,0 +1,26 @@
+package main
+
+import (
+	"testing"
+	"time"
+)
+
+func TestConfig_AwayAfter(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"2m", 2 * time.Minute, true},
+		{"90s", 90 * time.Second, true},
+		{"5s", 0, false},
+		{"two minutes", 0, false},
+		{"", 0, false},
+	} {
+		c := config{AwayAfter: tc.in}
+		got, err := c.awayAfter()
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("%q: %v %v, want %v ok=%v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}
