@@ -245,4 +245,3 @@ func (l *limiter) allow(key string, n int, per time.Duration) bool {
 	b.seen = now
 	return b.lim.Allow()
 }
-
