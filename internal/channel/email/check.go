@@ -5,14 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
 
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
@@ -64,46 +61,23 @@ func (d *Dialer) checkSMTP(ctx context.Context, srv *Server, password, from stri
 		res.Detail = step + ": " + failure(ctx, err)
 		return res
 	}
-	addr := srv.address(465, 587)
-	conn, err := d.dial(ctx, addr, srv.Host, srv.tlsMode() == TLSImplicit)
+	c, done, err := d.openSMTP(ctx, srv, password, from)
 	if err != nil {
-		return fail("connect to "+addr, err)
-	}
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	defer stop()
-	var c *smtp.Client
-	if srv.tlsMode() == TLSStartTLS {
-		if c, err = smtp.NewClientStartTLS(conn, d.tlsConfig(srv.Host)); err != nil {
-			conn.Close()
-			return fail("starttls", err)
+		var st *smtpStep
+		if errors.As(err, &st) {
+			return fail(st.step, st.err)
 		}
-	} else {
-		c = smtp.NewClient(conn)
+		return fail("connect", err)
 	}
-	defer c.Close()
-	c.CommandTimeout = d.timeout()
-	helo := "localhost"
-	if _, dom, ok := strings.Cut(from, "@"); ok {
-		helo = dom
-	}
-	if err := c.Hello(helo); err != nil {
-		return fail("greeting", err)
-	}
+	defer done()
 	signedIn := "no sign-in configured"
 	if srv.Username != "" {
-		auth := sasl.NewPlainClient("", srv.Username, password)
-		if ok, mechs := c.Extension("AUTH"); ok && !strings.Contains(mechs, "PLAIN") && strings.Contains(mechs, "LOGIN") {
-			auth = sasl.NewLoginClient(srv.Username, password)
-		}
-		if err := c.Auth(auth); err != nil {
-			return fail("login failed", err)
-		}
 		signedIn = "signed in as " + srv.Username
 	}
 	if err := c.Quit(); err != nil {
 		return fail("quit", err)
 	}
-	res.OK, res.Detail = true, fmt.Sprintf("connected to %s (%s); %s", addr, tlsName(srv), signedIn)
+	res.OK, res.Detail = true, fmt.Sprintf("connected to %s (%s); %s", srv.address(465, 587), tlsName(srv), signedIn)
 	return res
 }
 

@@ -72,27 +72,56 @@ func (d *Dialer) send(ctx context.Context, srv *Server, password, from string, t
 }
 
 func (d *Dialer) submit(ctx context.Context, srv *Server, password, from string, to []string, msg []byte) error {
-	conn, err := d.dial(ctx, srv.address(465, 587), srv.Host, srv.tlsMode() == TLSImplicit)
+	c, done, err := d.openSMTP(ctx, srv, password, from)
 	if err != nil {
 		return err
 	}
+	defer done()
+	c.SubmissionTimeout = 2 * d.timeout()
+	if err := c.SendMail(from, to, strings.NewReader(string(msg))); err != nil {
+		return err
+	}
+	return c.Quit()
+}
+
+// smtpStep is an error of one step of opening an SMTP session, named so
+// that the connection test can say which step failed.
+type smtpStep struct {
+	step string
+	err  error
+}
+
+func (e *smtpStep) Error() string { return e.step + ": " + e.err.Error() }
+func (e *smtpStep) Unwrap() error { return e.err }
+
+// openSMTP connects to srv, starts TLS as configured, greets with the
+// domain of from and signs in when srv has a username. done closes the
+// session; ctx ending closes it too.
+func (d *Dialer) openSMTP(ctx context.Context, srv *Server, password, from string) (c *smtp.Client, done func(), err error) {
+	addr := srv.address(465, 587)
+	conn, err := d.dial(ctx, addr, srv.Host, srv.tlsMode() == TLSImplicit)
+	if err != nil {
+		return nil, nil, &smtpStep{"connect to " + addr, err}
+	}
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	defer stop()
-	var c *smtp.Client
 	if srv.tlsMode() == TLSStartTLS {
 		if c, err = smtp.NewClientStartTLS(conn, d.tlsConfig(srv.Host)); err != nil {
+			stop()
 			conn.Close()
-			return err
+			return nil, nil, &smtpStep{"starttls", err}
 		}
 	} else {
 		c = smtp.NewClient(conn)
 	}
-	defer c.Close()
-	c.CommandTimeout, c.SubmissionTimeout = d.timeout(), 2*d.timeout()
+	done = func() { stop(); c.Close() }
+	c.CommandTimeout = d.timeout()
+	helo := "localhost"
 	if _, dom, ok := strings.Cut(from, "@"); ok {
-		if err := c.Hello(dom); err != nil {
-			return err
-		}
+		helo = dom
+	}
+	if err := c.Hello(helo); err != nil {
+		done()
+		return nil, nil, &smtpStep{"greeting", err}
 	}
 	if srv.Username != "" {
 		auth := sasl.NewPlainClient("", srv.Username, password)
@@ -101,11 +130,9 @@ func (d *Dialer) submit(ctx context.Context, srv *Server, password, from string,
 			auth = sasl.NewLoginClient(srv.Username, password)
 		}
 		if err := c.Auth(auth); err != nil {
-			return err
+			done()
+			return nil, nil, &smtpStep{"login failed", err}
 		}
 	}
-	if err := c.SendMail(from, to, strings.NewReader(string(msg))); err != nil {
-		return err
-	}
-	return c.Quit()
+	return c, done, nil
 }
