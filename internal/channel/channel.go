@@ -51,7 +51,13 @@ type Inbound struct {
 	// Automatic marks machine-sent mail such as out-of-office replies: it
 	// is stored on the ticket without reopening it or counting as a
 	// customer message.
-	Automatic   bool
+	Automatic bool
+	// ThreadOnly marks a message that only belongs to a conversation it
+	// names (Thread or ReplyTo), such as a delivery report about our
+	// reply: it joins that ticket under the ticket's own contact, its
+	// sender is not recognised or added as a contact, and it is dropped
+	// when it names no conversation. It never reopens the ticket.
+	ThreadOnly  bool
 	Attachments []Attachment
 	Raw         []byte // the provider's original bytes, kept for audit when set
 	ProviderAt  time.Time
@@ -151,6 +157,30 @@ func (r *Registry) Adapter(kind string) (Adapter, error) {
 	return a, nil
 }
 
+// Adapters returns every registered adapter, sorted by kind.
+func (r *Registry) Adapters() []Adapter {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]Adapter, 0, len(r.adapters))
+	for _, k := range r.kindsLocked() {
+		out = append(out, r.adapters[k])
+	}
+	return out
+}
+
+// Capabilities returns what channels of kind can carry: plain text only
+// for an unknown kind or an adapter that does not say.
+func (r *Registry) Capabilities(kind string) Capabilities {
+	a, err := r.Adapter(kind)
+	if err != nil {
+		return Capabilities{}
+	}
+	if d, ok := a.(Describer); ok {
+		return d.Capabilities()
+	}
+	return Capabilities{}
+}
+
 // Kinds lists the registered kinds, sorted.
 func (r *Registry) Kinds() []string {
 	r.mu.RLock()
@@ -185,10 +215,111 @@ type Check struct {
 }
 
 // Parser is implemented by adapters whose inbound traffic arrives as a
-// payload (a webhook body, a posted e-mail). The core keeps the payload as
-// a dead letter when processing fails, and parses it again on retry.
+// payload (a webhook body, a posted e-mail). One parse yields everything
+// the payload carries; the core applies it (Desk.Ingest), keeps the
+// payload as a dead letter when that fails, and parses it again on retry.
 type Parser interface {
-	Parse(ch *domain.Channel, contentType string, body []byte, region string) ([]*Inbound, error)
+	Parse(ch *domain.Channel, contentType string, body []byte, region string) (*Batch, error)
+}
+
+// Batch is everything one provider payload carries: customers' messages,
+// statuses of messages we sent, changes to earlier messages and passing
+// signals. Providers mix them on one webhook, so one parse returns them
+// together.
+type Batch struct {
+	Messages []*Inbound
+	Statuses []Status
+	Changes  []Change
+	Signals  []Signal
+}
+
+// Empty reports whether b carries nothing.
+func (b *Batch) Empty() bool {
+	return b == nil || len(b.Messages)+len(b.Statuses)+len(b.Changes)+len(b.Signals) == 0
+}
+
+// Status is what became of a message we sent, keyed by the id the provider
+// gave it (Sent.ExternalID). Statuses may arrive out of order; the core
+// merges them monotonically (domain.DeliveryStatus.Merge).
+type Status struct {
+	ExternalID string
+	Status     domain.DeliveryStatus
+	// Reason says why delivery failed, in the provider's words.
+	Reason string
+}
+
+// ChangeKind says what a Change does to an earlier message.
+type ChangeKind string
+
+// Change kinds.
+const (
+	ChangeReaction ChangeKind = "reaction" // Emoji set, or removed when empty
+	ChangeEdit     ChangeKind = "edit"     // Text replaces the message's text
+	ChangeDelete   ChangeKind = "delete"   // the customer withdrew the message
+)
+
+// Change is a customer's reaction to, edit of or deletion of an earlier
+// message on the channel (theirs or ours), keyed by its external id.
+type Change struct {
+	ExternalID string
+	Kind       ChangeKind
+	From       domain.Identity
+	Emoji      string
+	Text       string
+	At         time.Time
+}
+
+// SignalKind names a passing provider signal.
+type SignalKind string
+
+// SignalTyping means the customer is typing.
+const SignalTyping SignalKind = "typing"
+
+// Signal is a provider event that is shown live but not stored, such as the
+// customer typing. It concerns the contact's latest conversation on the
+// channel, or the one with the channel's thread key.
+type Signal struct {
+	Kind   SignalKind
+	From   domain.Identity
+	Thread string
+}
+
+// Capabilities say what a channel kind can carry. The core, the bot and the
+// composer ask them instead of a kind's name.
+type Capabilities struct {
+	// Buttons: quick replies the customer taps, instead of a numbered list.
+	Buttons bool `json:"buttons"`
+	// Templates: messages outside the send window must be approved
+	// templates.
+	Templates bool `json:"templates"`
+	// SendWindow is how long after the customer's last message free text
+	// may be sent; zero means no limit.
+	SendWindow time.Duration `json:"send_window"`
+	// ReadReceipts: the channel reports when the customer read a message.
+	ReadReceipts bool `json:"read_receipts"`
+	// Typing: the channel shows and reports typing.
+	Typing bool `json:"typing"`
+	// Public: replies are visible to anyone (comments, reviews).
+	Public bool `json:"public"`
+	// MaxLength is the longest text one message may have, in characters;
+	// zero means no limit.
+	MaxLength int `json:"max_length"`
+	// Attachments: files can be sent to the customer.
+	Attachments bool `json:"attachments"`
+	// HTML: replies may carry formatted text.
+	HTML bool `json:"html"`
+	// Subject: messages have a subject line.
+	Subject bool `json:"subject"`
+	// Identity is the kind of address the channel reaches customers at
+	// (domain.IdentityEmail, domain.IdentityPhone, ...); replies go only to
+	// contacts who have one.
+	Identity domain.IdentityKind `json:"identity"`
+}
+
+// Describer is implemented by adapters that say what their channels can
+// carry; an adapter that does not is taken to carry plain text only.
+type Describer interface {
+	Capabilities() Capabilities
 }
 
 // DecodeSettings decodes a channel's JSON settings into v, refusing fields

@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -10,19 +11,26 @@ import (
 	"loket.dev/loket/internal/store"
 )
 
-// Ingested is the outcome of Ingest: the received messages, or the id of
-// the dead letter that keeps the payload when processing failed.
+// Ingested is the outcome of Ingest: the received messages, how many
+// statuses and changes were applied, or the id of the dead letter that
+// keeps the payload when processing failed.
 type Ingested struct {
-	Received   []*Received
+	Received []*Received
+	// Statuses and Changes count those that named a message we know;
+	// the others are ignored (a report about mail we never sent).
+	Statuses   int
+	Changes    int
 	DeadLetter int64
 }
 
-// Ingest parses a provider payload with the channel's adapter and receives
-// every message in it. Bad input is returned as a *domain.Error for the
-// caller to answer with a 4xx. Any other failure keeps the raw payload as a
-// dead letter, visible to admins with a retry action, so that a payload
-// Loket acknowledged is never lost; only when even that fails does Ingest
-// return an error, and the caller must answer so that the sender retries.
+// Ingest parses a provider payload once with the channel's adapter and
+// applies everything in it: messages through Receive (group commit), then
+// statuses and changes in one transaction, then signals. Bad input is
+// returned as a *domain.Error for the caller to answer with a 4xx. Any
+// other failure keeps the raw payload as a dead letter, visible to admins
+// with a retry action, so that a payload Loket acknowledged is never lost;
+// only when even that fails does Ingest return an error, and the caller
+// must answer so that the sender retries.
 func (d *Desk) Ingest(ctx context.Context, ch *domain.Channel, contentType string, body []byte) (*Ingested, error) {
 	res, err := d.ingest(ctx, ch, contentType, body)
 	var de *domain.Error
@@ -50,20 +58,196 @@ func (d *Desk) ingest(ctx context.Context, ch *domain.Channel, contentType strin
 	if !ok {
 		return nil, domain.Invalid("no_inbound", fmt.Sprintf("channels of kind %q do not take posted messages", ch.Kind))
 	}
-	ins, err := p.Parse(ch, contentType, body, d.region)
+	b, err := p.Parse(ch, contentType, body, d.region)
 	if err != nil {
 		return nil, err
 	}
+	return d.Apply(ctx, ch, b)
+}
+
+// Apply stores what one parse of a provider payload yielded (see
+// channel.Batch). Messages are received first, so a status or change in
+// the same payload can name one of them.
+func (d *Desk) Apply(ctx context.Context, ch *domain.Channel, b *channel.Batch) (*Ingested, error) {
 	res := &Ingested{}
-	for _, in := range ins {
+	if b == nil {
+		return res, nil
+	}
+	for _, in := range b.Messages {
 		in.ChannelID = ch.ID
 		r, err := d.Receive(ctx, in)
 		if err != nil {
 			return res, err
 		}
-		res.Received = append(res.Received, r)
+		if !r.Dropped {
+			res.Received = append(res.Received, r)
+		}
+	}
+	if len(b.Statuses)+len(b.Changes) > 0 {
+		var err error
+		if res.Statuses, res.Changes, err = d.applyUpdates(ctx, ch, b.Statuses, b.Changes); err != nil {
+			return res, err
+		}
+	}
+	for _, s := range b.Signals {
+		if err := d.signal(ctx, ch, s); err != nil {
+			return res, err
+		}
 	}
 	return res, nil
+}
+
+// applyUpdates applies statuses and changes in one transaction. Those that
+// name no message of the channel are skipped.
+func (d *Desk) applyUpdates(ctx context.Context, ch *domain.Channel, statuses []channel.Status, changes []channel.Change) (int, int, error) {
+	var events []domain.Event
+	var nStatus, nChange int
+	err := d.store.Tx(ctx, func(tx *store.Store) error {
+		events, nStatus, nChange = events[:0], 0, 0
+		for _, s := range statuses {
+			if !s.Status.Valid() {
+				return domain.Invalid("invalid_status", fmt.Sprintf("unknown delivery status %q", s.Status))
+			}
+			m, err := tx.MessageByExternalID(ctx, ch.ID, s.ExternalID)
+			if errors.Is(err, domain.ErrNotFound) {
+				d.log.Info("ignored a status for a message we do not know", "channel", ch.ID, "external_id", s.ExternalID, "status", s.Status)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if err := d.setDelivery(ctx, tx, m, m.DeliveryStatus.Merge(s.Status), s.Reason, "", &events); err != nil {
+				return err
+			}
+			nStatus++
+		}
+		for _, c := range changes {
+			m, err := tx.MessageByExternalID(ctx, ch.ID, c.ExternalID)
+			if errors.Is(err, domain.ErrNotFound) {
+				d.log.Info("ignored a change to a message we do not know", "channel", ch.ID, "external_id", c.ExternalID, "kind", c.Kind)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			ev, err := d.change(ctx, tx, m, c)
+			if err != nil {
+				return err
+			}
+			events = append(events, ev...)
+			nChange++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("apply statuses and changes on channel %d: %w", ch.ID, err)
+	}
+	d.publish(ctx, events)
+	return nStatus, nChange, nil
+}
+
+// changeMeta is what changes leave in a message's meta: the reactions by
+// address, the customer's latest edit, and when they withdrew it.
+type changeMeta struct {
+	Reactions map[string]string `json:"reactions,omitempty"`
+	Edited    *editMeta         `json:"edited,omitempty"`
+	Deleted   int64             `json:"deleted_at,omitempty"`
+}
+
+type editMeta struct {
+	Text string `json:"text"`
+	At   int64  `json:"at"`
+}
+
+// change records a reaction, edit or deletion in m's meta, keeping the
+// text as it was received: what the customer first wrote stays on record.
+func (d *Desk) change(ctx context.Context, tx *store.Store, m *domain.Message, c channel.Change) ([]domain.Event, error) {
+	meta := map[string]json.RawMessage{}
+	if len(m.Meta) > 0 {
+		if err := json.Unmarshal(m.Meta, &meta); err != nil {
+			return nil, fmt.Errorf("meta of message %d: %w", m.ID, err)
+		}
+	}
+	var cm changeMeta
+	for key, dst := range map[string]any{"reactions": &cm.Reactions, "edited": &cm.Edited, "deleted_at": &cm.Deleted} {
+		if raw, ok := meta[key]; ok {
+			json.Unmarshal(raw, dst)
+		}
+	}
+	at := d.now()
+	if !c.At.IsZero() {
+		at = c.At.UnixMilli()
+	}
+	switch c.Kind {
+	case channel.ChangeReaction:
+		if cm.Reactions == nil {
+			cm.Reactions = map[string]string{}
+		}
+		if c.Emoji == "" {
+			delete(cm.Reactions, c.From.String())
+		} else {
+			cm.Reactions[c.From.String()] = c.Emoji
+		}
+	case channel.ChangeEdit:
+		if len(c.Text) > MaxTextBytes {
+			return nil, domain.Invalid("too_large", fmt.Sprintf("edited text is larger than %d bytes", MaxTextBytes))
+		}
+		cm.Edited = &editMeta{Text: c.Text, At: at}
+	case channel.ChangeDelete:
+		cm.Deleted = at
+	default:
+		return nil, domain.Invalid("invalid_change", fmt.Sprintf("unknown change %q", c.Kind))
+	}
+	set := func(key string, v any, empty bool) {
+		if empty {
+			delete(meta, key)
+			return
+		}
+		meta[key], _ = json.Marshal(v)
+	}
+	set("reactions", cm.Reactions, len(cm.Reactions) == 0)
+	set("edited", cm.Edited, cm.Edited == nil)
+	set("deleted_at", cm.Deleted, cm.Deleted == 0)
+	raw, err := json.Marshal(meta)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.SetMessageMeta(ctx, m.ID, raw); err != nil {
+		return nil, err
+	}
+	m.Meta = raw
+	t, err := tx.Ticket(ctx, m.TicketID)
+	if err != nil {
+		return nil, err
+	}
+	ev := domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}
+	return []domain.Event{with(ev, domain.EventMessageUpdated, nil, m)}, nil
+}
+
+// signal shows a passing signal, such as typing, to the agents who can see
+// the conversation it concerns.
+func (d *Desk) signal(ctx context.Context, ch *domain.Channel, s channel.Signal) error {
+	if s.Kind != channel.SignalTyping {
+		return nil
+	}
+	var t *domain.Ticket
+	var err error
+	if s.Thread != "" {
+		t, err = d.store.TicketByThread(ctx, ch.ID, s.Thread)
+	} else {
+		var contactID int64
+		if contactID, err = d.store.ContactIDByIdentity(ctx, s.From); err == nil {
+			t, err = d.store.LatestTicketOnChannel(ctx, contactID, ch.ID)
+		}
+	}
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("typing on channel %d: %w", ch.ID, err)
+	}
+	d.events.Publish(domain.Event{Type: domain.EventContactTyping, TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID})
+	return nil
 }
 
 // RetryDeadLetter runs a kept payload through Ingest's processing again.

@@ -26,7 +26,10 @@ type Received struct {
 	Contact   *domain.Contact
 	Duplicate bool // the external id was seen before; the ids are the first message's
 	Created   bool // a new ticket was opened
-	events    []domain.Event
+	// Dropped is set for a ThreadOnly message that named no conversation;
+	// nothing was stored and the other fields are nil.
+	Dropped bool
+	events  []domain.Event
 }
 
 type receiveReq struct {
@@ -236,22 +239,37 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 			return nil, err
 		}
 	}
-	team, err := d.channelTeam(ctx, tx, in.ChannelID)
-	if err != nil {
-		return nil, err
-	}
-	contact, err := d.recognise(ctx, tx, in)
-	if err != nil {
-		return nil, err
-	}
 	now := d.now()
-	ticket, created, err := d.findTicket(ctx, tx, in, team, contact, now)
-	if err != nil {
-		return nil, err
+	var ticket *domain.Ticket
+	var contact *domain.Contact
+	var created bool
+	if in.ThreadOnly {
+		t, err := d.threadOf(ctx, tx, in)
+		if err != nil || t == nil {
+			return &Received{Dropped: true}, err
+		}
+		if contact, err = tx.Contact(ctx, t.ContactID); err != nil {
+			return nil, err
+		}
+		ticket = t
+	} else {
+		team, err := d.channelTeam(ctx, tx, in.ChannelID)
+		if err != nil {
+			return nil, err
+		}
+		if contact, err = d.recognise(ctx, tx, in); err != nil {
+			return nil, err
+		}
+		if ticket, created, err = d.findTicket(ctx, tx, in, team, contact, now); err != nil {
+			return nil, err
+		}
 	}
 	m := *req.msg
 	m.Attachments = append([]domain.Attachment(nil), req.msg.Attachments...)
 	m.TicketID, m.AuthorID, m.CreatedAt = ticket.ID, contact.ID, now
+	if in.ThreadOnly {
+		m.AuthorType, m.AuthorID = domain.AuthorSystem, 0
+	}
 	inserted, err := tx.InsertMessage(ctx, &m)
 	if err != nil {
 		return nil, err
@@ -259,7 +277,7 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 	if !inserted {
 		return nil, errLostRace // another node stored this external id first
 	}
-	if !created && !in.Automatic {
+	if !created && !in.Automatic && !in.ThreadOnly {
 		next, _ := ticket.Status.Inbound()
 		if ticket.Status == domain.StatusSolved {
 			ticket.SolvedAt = 0
@@ -370,12 +388,38 @@ func orElse(a, b string) string {
 	return b
 }
 
+// threadOf returns the ticket the message names by the channel's thread
+// key or by a message it replies to, or nil.
+func (d *Desk) threadOf(ctx context.Context, tx *store.Store, in *channel.Inbound) (*domain.Ticket, error) {
+	if in.Thread != "" {
+		t, err := tx.TicketByThread(ctx, in.ChannelID, in.Thread)
+		if !errors.Is(err, domain.ErrNotFound) {
+			return t, err
+		}
+	}
+	for _, ref := range in.ReplyTo {
+		m, err := tx.MessageByExternalID(ctx, in.ChannelID, ref)
+		if errors.Is(err, domain.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		// A reply joins the thread whoever sends it (a colleague in CC
+		// answering); channels make their own message ids unguessable.
+		return tx.Ticket(ctx, m.TicketID)
+	}
+	return nil, nil
+}
+
 // findTicket picks the ticket for an inbound message: the channel's
 // explicit thread, a message it replies to, a ticket number the contact
 // owns, the contact's latest ticket on the channel, or a new one. A closed
 // ticket is never reopened; a follow-up linked to it is opened instead.
 func (d *Desk) findTicket(ctx context.Context, tx *store.Store, in *channel.Inbound, team int64, contact *domain.Contact, now int64) (*domain.Ticket, bool, error) {
-	var t *domain.Ticket
+	t, err := d.threadOf(ctx, tx, in)
+	if err != nil {
+		return nil, false, err
+	}
 	found := func(tt *domain.Ticket, err error) error {
 		if err == nil {
 			t = tt
@@ -385,27 +429,6 @@ func (d *Desk) findTicket(ctx context.Context, tx *store.Store, in *channel.Inbo
 			return nil
 		}
 		return err
-	}
-	if in.Thread != "" {
-		if err := found(tx.TicketByThread(ctx, in.ChannelID, in.Thread)); err != nil {
-			return nil, false, err
-		}
-	}
-	for _, ref := range in.ReplyTo {
-		if t != nil {
-			break
-		}
-		m, err := tx.MessageByExternalID(ctx, in.ChannelID, ref)
-		if errors.Is(err, domain.ErrNotFound) {
-			continue
-		} else if err != nil {
-			return nil, false, err
-		}
-		// A reply joins the thread whoever sends it (a colleague in CC
-		// answering); channels make their own message ids unguessable.
-		if err := found(tx.Ticket(ctx, m.TicketID)); err != nil {
-			return nil, false, err
-		}
 	}
 	if t == nil && in.TicketNumber != 0 {
 		if err := found(tx.TicketByNumber(ctx, in.TicketNumber)); err != nil {

@@ -12,6 +12,10 @@ const (
 	EventTicketViewing = "ticket.viewing"
 	EventTicketTyping  = "ticket.typing"
 	EventTicketLeft    = "ticket.left"
+	// EventContactTyping tells agents who can see a ticket that its
+	// customer is typing; Agent, when set, carries the customer's display
+	// name (id 0). Not stored.
+	EventContactTyping = "ticket.contact_typing"
 	// EventAgentMentioned tells an agent that an internal note names them.
 	// It is addressed through AssigneeID (the mentioned agent, no team) so
 	// the hub delivers it to that agent even when the ticket is not theirs;

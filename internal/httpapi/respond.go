@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
 )
@@ -36,24 +37,20 @@ func errorf(status int, code, format string, args ...any) error {
 	return &httpError{status: status, code: code, message: fmt.Sprintf(format, args...)}
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(true)
-	enc.Encode(v)
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { channel.WriteJSON(w, status, v) }
 
 // writeError answers err with the right status: user errors as 4xx with
 // their code, anything else as 500 with the details only in the log.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var he *httpError
+	var ce *channel.HTTPError
 	var de *domain.Error
 	var mb *http.MaxBytesError
 	switch {
 	case errors.As(err, &he):
 		writeJSON(w, he.status, apiError{errorBody{he.code, he.message}})
+	case errors.As(err, &ce):
+		writeJSON(w, ce.Status, apiError{errorBody{ce.Code, ce.Message}})
 	case errors.As(err, &mb):
 		writeJSON(w, http.StatusRequestEntityTooLarge, apiError{errorBody{"too_large", fmt.Sprintf("request body is larger than %d bytes", mb.Limit)}})
 	case errors.As(err, &de):

@@ -62,7 +62,10 @@ type Server struct {
 	proxies  []netip.Prefix
 	widget   http.Handler
 	limits   *limiter
-	csrf     *http.CrossOriginProtection
+	// adapterChannels caches the channels of adapter routes.
+	adapterChannels channelCache
+	openAPIDoc      []byte
+	csrf            *http.CrossOriginProtection
 }
 
 // New returns a server.
@@ -73,6 +76,7 @@ func New(cfg Config) *Server {
 		limits: newLimiter(),
 		csrf:   http.NewCrossOriginProtection(),
 	}
+	s.openAPIDoc = mustMergeOpenAPI(openAPIFiles, cfg.Channels)
 	if s.ready == nil {
 		s.ready = func() bool { return true }
 	}
@@ -181,16 +185,9 @@ func (s *Server) routes() []route {
 		// would clash with /tickets/by-number/{number} in the router.
 		{"GET", "/api/v1/kb/suggested-articles", anyAgent, s.suggestedArticles},
 
-		// Website chat (visitor side).
+		// Channels a website embeds (the chat widget's snippet). The
+		// adapters' own public routes are mounted by mountAdapters.
 		{"GET", "/api/v1/channels/{id}/snippet", admin, s.channelSnippet},
-		{"POST", "/api/v1/webchat/{channel}/session", public, s.webchatSession},
-		{"POST", "/api/v1/webchat/{channel}/profile", public, s.webchatProfile},
-		{"POST", "/api/v1/webchat/{channel}/messages", public, s.webchatSend},
-		{"POST", "/api/v1/webchat/{channel}/uploads", public, s.webchatUpload},
-		{"POST", "/api/v1/webchat/{channel}/history", public, s.webchatHistory},
-		{"POST", "/api/v1/webchat/{channel}/attachments/{id}", public, s.webchatAttachment},
-		{"POST", "/api/v1/webchat/{channel}/rating", public, s.webchatRate},
-		{"GET", "/api/v1/webchat/{channel}/socket", public, s.webchatSocket},
 	}
 }
 
@@ -200,6 +197,7 @@ func (s *Server) Handler() http.Handler {
 	for _, rt := range s.routes() {
 		mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
 	}
+	s.mountAdapters(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(http.StatusNotFound, "not_found", "no API route %s %s; see /api/v1/openapi.json", r.Method, r.URL.Path))
 	})

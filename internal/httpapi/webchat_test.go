@@ -286,7 +286,7 @@ func TestWebchat_VisitorMessageOpensTicketAndRepliesTypingAndReadsTravelLive(t *
 			t.Fatalf("typing frame %+v", f)
 		}
 		writeFrame(t, sock, map[string]any{"type": "typing"})
-		if ev := waitFor(t, agent, webchat.EventContactTyping); ev.TicketID != tk.ID || ev.Agent == nil || ev.Agent.ID != 0 {
+		if ev := waitFor(t, agent, domain.EventContactTyping); ev.TicketID != tk.ID || ev.Agent == nil || ev.Agent.ID != 0 {
 			t.Fatalf("contact typing %+v", ev)
 		}
 		// The agent opening the ticket reads the visitor's messages.

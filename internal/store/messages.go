@@ -225,6 +225,16 @@ func (s *Store) SetDelivery(ctx context.Context, id int64, status domain.Deliver
 	return mustAffect(res, fmt.Sprintf("message %d", id))
 }
 
+// SetMessageMeta replaces a message's meta, such as when a customer reacts
+// to it or edits it.
+func (s *Store) SetMessageMeta(ctx context.Context, id int64, meta json.RawMessage) error {
+	res, err := s.q.ExecContext(ctx, `UPDATE messages SET meta = $2, updated_at = $3 WHERE id = $1`, id, string(meta), Now())
+	if err != nil {
+		return fmt.Errorf("set meta of message %d: %w", id, err)
+	}
+	return mustAffect(res, fmt.Sprintf("message %d", id))
+}
+
 // IndexText adds the messages stored since its last run to SQLite's
 // full-text index, in one statement, and reports how many it added. A
 // statement per message made FTS5 write a segment per message and merge

@@ -97,7 +97,7 @@ type Attachment struct {
 }
 
 // Parse implements channel.Parser: one JSON message per request.
-func (*Adapter) Parse(ch *domain.Channel, _ string, body []byte, region string) ([]*channel.Inbound, error) {
+func (*Adapter) Parse(ch *domain.Channel, _ string, body []byte, region string) (*channel.Batch, error) {
 	var m Message
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -112,7 +112,7 @@ func (*Adapter) Parse(ch *domain.Channel, _ string, body []byte, region string) 
 		return nil, err
 	}
 	in.ChannelID = ch.ID
-	return []*channel.Inbound{in}, nil
+	return &channel.Batch{Messages: []*channel.Inbound{in}}, nil
 }
 
 // Inbound validates m and turns it into a normalised inbound message. The

@@ -15,11 +15,11 @@ func TestParse_BuildsInboundWithAllIdentities(t *testing.T) {
 	body := `{"external_id":" o-1 ","from":{"email":"Jan@Example.nl","phone":"06 12345678","id":"cust-9","name":" Jan "},
 		"subject":"Order","html":"<p>Hi &amp; <b>bye</b><script>x()</script></p>","thread":"order-1","language":"NL",
 		"attachments":[{"filename":"a.txt","content_type":"text/plain","data":"aGVsbG8="}]}`
-	ins, err := New().Parse(shop, "application/json", []byte(body), "NL")
+	b, err := New().Parse(shop, "application/json", []byte(body), "NL")
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := ins[0]
+	in := b.Messages[0]
 	if in.ChannelID != 3 || in.ExternalID != "o-1" || in.Name != "Jan" || in.Thread != "order-1" || in.Language != "nl" {
 		t.Fatalf("inbound %+v", in)
 	}
@@ -80,14 +80,14 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		ins, err := New().Parse(shop, "application/json", body, "NL")
+		b, err := New().Parse(shop, "application/json", body, "NL")
 		if err != nil {
 			if _, ok := err.(*domain.Error); !ok {
 				t.Fatalf("error of type %T: %v", err, err)
 			}
 			return
 		}
-		in := ins[0]
+		in := b.Messages[0]
 		if in.From.Value == "" || !utf8.ValidString(in.From.Value) {
 			t.Fatalf("accepted without a sender: %+v", in)
 		}

@@ -2,6 +2,7 @@ package email
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -33,18 +34,19 @@ type Acknowledger struct {
 	last map[string]time.Time
 }
 
-// Acknowledge sends the acknowledgement for r, the ticket m was stored on,
-// when the channel has auto_ack enabled, m opened a new ticket, and m is a
-// mail a person sent that may be answered (see [Mail.ShouldAutoAcknowledge]).
-func (a *Acknowledger) Acknowledge(ctx context.Context, ch *domain.Channel, m *Mail, r *desk.Received) error {
+// Acknowledge sends the acknowledgement for r, a received mail, when the
+// channel has auto_ack enabled, the mail opened a new ticket, and a person
+// sent it who may be answered (see [Mail.ShouldAutoAcknowledge], whose
+// verdict the parse kept in the message's meta).
+func (a *Acknowledger) Acknowledge(ctx context.Context, ch *domain.Channel, r *desk.Received) error {
 	s, err := ParseSettings(ch.Settings)
 	if err != nil || s.AutoAck == nil || !s.AutoAck.Enabled {
 		return err
 	}
-	if !r.Created || r.Duplicate || !m.ShouldAutoAcknowledge() || !a.allow(m.From.Email) {
+	if !r.Created || r.Duplicate || !mayAcknowledge(r.Message) || !a.allow(r.Message.Address.Value) {
 		return nil
 	}
-	lang := languageOf(m.From.Email)
+	lang := languageOf(r.Message.Address.Value)
 	if r.Contact != nil && r.Contact.Language != "" {
 		lang = r.Contact.Language
 	}
@@ -78,6 +80,19 @@ func cmpOr(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// mayAcknowledge reports whether the parse of m found a person who may get
+// an automatic answer.
+func mayAcknowledge(m *domain.Message) bool {
+	if m.Address == nil || m.Address.Kind != domain.IdentityEmail || m.AuthorType != domain.AuthorContact {
+		return false
+	}
+	var md meta
+	if err := json.Unmarshal(m.Meta, &md); err != nil {
+		return false
+	}
+	return !md.NoAck && md.Auto == ""
 }
 
 func (a *Acknowledger) now() time.Time {

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
 )
 
@@ -31,15 +30,11 @@ func TestAcknowledger_AnswersOnlyNewTicketsFromPeople(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := Parse(tt.raw)
-			if err != nil {
-				t.Fatal(err)
-			}
 			settings, _ := json.Marshal(Settings{Addresses: []string{"support@shop.example"}, AutoAck: &AutoAck{Enabled: tt.enabled}})
 			d := &fakeDesk{}
 			a := &Acknowledger{Sender: d}
-			r := &desk.Received{Created: tt.created, Ticket: &domain.Ticket{ID: 8, Number: 1001, Subject: "Question"}, Contact: &domain.Contact{Language: tt.lang}}
-			if err := a.Acknowledge(context.Background(), &domain.Channel{ID: 2, Settings: settings}, m, r); err != nil {
+			r := received(tt.raw, tt.created, tt.lang)
+			if err := a.Acknowledge(context.Background(), &domain.Channel{ID: 2, Settings: settings}, r); err != nil {
 				t.Fatal(err)
 			}
 			if tt.want == "" {
@@ -60,10 +55,7 @@ func TestAcknowledger_AnswersOnlyNewTicketsFromPeople(t *testing.T) {
 }
 
 func TestAcknowledger_WritesEachSenderAtMostOncePerHour(t *testing.T) {
-	m, err := Parse(message("Hello", "From: jan@customer.example", "Subject: Question"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := message("Hello", "From: jan@customer.example", "Subject: Question")
 	settings, _ := json.Marshal(Settings{Addresses: []string{"support@shop.example"}, AutoAck: &AutoAck{Enabled: true}})
 	ch := &domain.Channel{ID: 2, Settings: settings}
 	now := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
@@ -74,8 +66,7 @@ func TestAcknowledger_WritesEachSenderAtMostOncePerHour(t *testing.T) {
 		sent  int
 	}{{0, 1}, {30 * time.Minute, 1}, {31 * time.Minute, 2}} {
 		now = now.Add(step.after)
-		r := &desk.Received{Created: true, Ticket: &domain.Ticket{ID: 8, Number: 1001}}
-		if err := a.Acknowledge(context.Background(), ch, m, r); err != nil {
+		if err := a.Acknowledge(context.Background(), ch, received(raw, true, "")); err != nil {
 			t.Fatal(err)
 		}
 		if len(d.sent) != step.sent {
@@ -87,7 +78,7 @@ func TestAcknowledger_WritesEachSenderAtMostOncePerHour(t *testing.T) {
 func TestInbox_AcknowledgesANewTicketAfterIngest(t *testing.T) {
 	settings, _ := json.Marshal(Settings{Addresses: []string{"support@shop.example"}, AutoAck: &AutoAck{Enabled: true}})
 	d := &fakeDesk{created: true}
-	b := &Inbox{Receiver: d, Deliveries: d, Acks: &Acknowledger{Sender: d}, Log: quiet}
+	b := &Inbox{Receiver: d, Acks: &Acknowledger{Sender: d}, Log: quiet}
 	if err := b.Deliver(context.Background(), &domain.Channel{ID: 3, Settings: settings}, []byte(customerMail)); err != nil {
 		t.Fatal(err)
 	}

@@ -224,12 +224,16 @@ type meta struct {
 	FullText           string   `json:"full_text,omitempty"`
 	Auto               string   `json:"auto,omitempty"`
 	DroppedAttachments int      `json:"dropped_attachments,omitempty"`
+	// NoAck is set when the sender must not get an automatic answer (see
+	// [Mail.ShouldAutoAcknowledge]).
+	NoAck bool `json:"no_ack,omitempty"`
 }
 
-// Parse implements channel.Parser: body is one raw RFC 5322 message. A
-// bounce yields an automatic message threaded to the mail that bounced;
-// transports should rather pass it to [Bounce] and not ingest it at all.
-func (*Adapter) Parse(ch *domain.Channel, _ string, raw []byte, region string) ([]*channel.Inbound, error) {
+// Parse implements channel.Parser: body is one raw RFC 5322 message, read
+// once. A report about one of our mails (a bounce, a read receipt, a spam
+// complaint) yields the status it reports and joins that mail's ticket as
+// an automatic message; a report about no mail of ours is dropped.
+func (*Adapter) Parse(ch *domain.Channel, _ string, raw []byte, region string) (*channel.Batch, error) {
 	m, err := Parse(raw)
 	if err != nil {
 		return nil, domain.Invalid("invalid_email", "cannot read the message: "+err.Error())
@@ -239,7 +243,7 @@ func (*Adapter) Parse(ch *domain.Channel, _ string, raw []byte, region string) (
 		return nil, err
 	}
 	in.ChannelID = ch.ID
-	return []*channel.Inbound{in}, nil
+	return &channel.Batch{Messages: []*channel.Inbound{in}, Statuses: Statuses(m)}, nil
 }
 
 // Inbound turns a parsed mail and its raw bytes into a normalised inbound
@@ -278,8 +282,9 @@ func Inbound(m *Mail, raw []byte, region string) (*channel.Inbound, error) {
 	if strings.TrimSpace(in.Text) == "" && strings.TrimSpace(in.HTML) == "" && len(m.Attachments) == 0 {
 		in.Text = orElse(strings.TrimSpace(m.Subject), "(empty message)")
 	}
-	if m.DSN != nil && m.DSN.OriginalMessageID != "" {
-		in.ReplyTo = append(in.ReplyTo, m.DSN.OriginalMessageID)
+	if m.Report != nil {
+		in.ThreadOnly = true
+		in.ReplyTo = appendRefs(in.ReplyTo, m.Report.OriginalMessageID)
 	}
 	in.ReplyTo = appendRefs(in.ReplyTo, m.InReplyTo)
 	for i := len(m.References) - 1; i >= 0; i-- {
@@ -288,7 +293,7 @@ func Inbound(m *Mail, raw []byte, region string) (*channel.Inbound, error) {
 	if t := ticketToken.FindStringSubmatch(m.Subject); t != nil {
 		in.TicketNumber, _ = strconv.ParseInt(t[1], 10, 64)
 	}
-	md := meta{Cc: emails(m.Cc), To: emails(m.To)}
+	md := meta{Cc: emails(m.Cc), To: emails(m.To), NoAck: !m.ShouldAutoAcknowledge()}
 	if in.Text != m.Text {
 		md.FullText = truncate(m.Text, maxText)
 	}
@@ -350,9 +355,41 @@ func orElse(a, b string) string {
 	return b
 }
 
-// IsBounce reports whether m is a delivery report rather than a message
-// from a person or an auto-responder. Bounces never become tickets.
-func IsBounce(m *Mail) bool { return m.Auto == AutoBounce || m.DSN != nil }
+// Statuses turns what a report says about one of our mails into its
+// delivery status: a bounce marks it failed (or delivered, for a success
+// notice), a read receipt read, and a spam complaint delivered (the
+// complaint itself joins the ticket as an automatic message). Reports that
+// name no mail, and delay notices, give none.
+func Statuses(m *Mail) []channel.Status {
+	r := m.Report
+	if r == nil || r.OriginalMessageID == "" {
+		return nil
+	}
+	status := func(s domain.DeliveryStatus, reason string) []channel.Status {
+		return []channel.Status{{ExternalID: r.OriginalMessageID, Status: s, Reason: reason}}
+	}
+	switch r.Type {
+	case ReportDeliveryStatus:
+		if id, reason, ok := Bounce(m); ok {
+			return []channel.Status{{ExternalID: id, Status: domain.DeliveryFailed, Reason: reason}}
+		}
+		if m.DSN != nil {
+			for _, rc := range m.DSN.Recipients {
+				if rc.Action == "delivered" || rc.Action == "relayed" || rc.Action == "expanded" {
+					return status(domain.DeliveryDelivered, "")
+				}
+			}
+		}
+	case ReportDisposition:
+		if r.Disposition == "displayed" {
+			return status(domain.DeliveryRead, "")
+		}
+		return status(domain.DeliveryDelivered, "")
+	case ReportFeedback:
+		return status(domain.DeliveryDelivered, "")
+	}
+	return nil
+}
 
 // Bounce reports which of our messages m says could not be delivered and
 // why: originalMessageID is the Message-ID without brackets, which is the

@@ -316,14 +316,14 @@ func TestParse_BuildsOneStandaloneInboundMessage(t *testing.T) {
 		"References: <first@customer.example> <loket-99-ab@shop.example>",
 		"Date: Fri, 02 Jan 2026 10:00:00 +0100",
 	)
-	ins, err := New(nil).Parse(&domain.Channel{ID: 7}, "message/rfc822", raw, "NL")
+	b, err := New(nil).Parse(&domain.Channel{ID: 7}, "message/rfc822", raw, "NL")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ins) != 1 {
-		t.Fatalf("Parse returned %d messages, want 1", len(ins))
+	if len(b.Messages) != 1 || len(b.Statuses) != 0 {
+		t.Fatalf("Parse returned %d messages and %d statuses, want 1 message", len(b.Messages), len(b.Statuses))
 	}
-	in := ins[0]
+	in := b.Messages[0]
 	if in.ChannelID != 7 || in.ExternalID != "reply-1@customer.example" || in.From.Value != "jan@customer.example" || in.Name != "Jan Jansen" {
 		t.Errorf("inbound = %+v", in)
 	}
@@ -349,8 +349,8 @@ func TestParse_GivesAMessageWithoutMessageIDAStableID(t *testing.T) {
 	raw := message("hi", "From: a@b.example", "Subject: no id")
 	a, _ := New(nil).Parse(&domain.Channel{ID: 1}, "", raw, "")
 	b, _ := New(nil).Parse(&domain.Channel{ID: 1}, "", raw, "")
-	if a[0].ExternalID == "" || a[0].ExternalID != b[0].ExternalID {
-		t.Errorf("external ids %q and %q, want the same non-empty id", a[0].ExternalID, b[0].ExternalID)
+	if a.Messages[0].ExternalID == "" || a.Messages[0].ExternalID != b.Messages[0].ExternalID {
+		t.Errorf("external ids %q and %q, want the same non-empty id", a.Messages[0].ExternalID, b.Messages[0].ExternalID)
 	}
 }
 
@@ -360,7 +360,7 @@ func TestBounce_NamesTheMessageThatFailed(t *testing.T) {
 	if !ok || id == "" || reason == "" {
 		t.Fatalf("Bounce = %q, %q, %v; want the original id and a reason", id, reason, ok)
 	}
-	if id != m.DSN.OriginalMessageID || !IsBounce(m) {
+	if id != m.DSN.OriginalMessageID || m.Report == nil || m.Report.Type != ReportDeliveryStatus {
 		t.Errorf("id %q, want %q", id, m.DSN.OriginalMessageID)
 	}
 	if _, _, ok := Bounce(parseFile(t, "out_of_office.eml")); ok {
@@ -447,6 +447,51 @@ func TestSend_SpeaksTheConfiguredTLSMode(t *testing.T) {
 			}
 			if _, err := New(nil).Send(context.Background(), outbound(ch)); err == nil || channel.IsPermanent(err) {
 				t.Errorf("Send with an untrusted certificate = %v, want a retryable error", err)
+			}
+		})
+	}
+}
+
+func TestParse_ReportsBecomeStatusesOnTheMailTheyAreAbout(t *testing.T) {
+	tests := []struct {
+		file     string
+		original string
+		status   domain.DeliveryStatus // "" when no status is reported
+		reason   string
+	}{
+		{"bounce_dsn.eml", "ticket-1046-msg-2@loket.example", domain.DeliveryFailed, "5.1.1"},
+		{"bounce_postfix.eml", "loket-2-postfix@shop.example", domain.DeliveryFailed, "User unknown"},
+		{"read_receipt_mdn.eml", "loket-3-mdn@shop.example", domain.DeliveryRead, ""},
+		{"feedback_report.eml", "loket-4-arf@shop.example", domain.DeliveryDelivered, ""},
+		{"out_of_office.eml", "", "", ""},
+		{"outlook_reply.eml", "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			b, err := New(nil).Parse(&domain.Channel{ID: 7}, ContentType, readTestdata(t, tt.file), "NL")
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := b.Messages[0]
+			report := tt.original != ""
+			if in.ThreadOnly != report || (report && (!in.Automatic || !slices.Contains(in.ReplyTo, tt.original))) {
+				t.Errorf("thread only %v, automatic %v, reply to %v; a report must only join the thread of %q",
+					in.ThreadOnly, in.Automatic, in.ReplyTo, tt.original)
+			}
+			if tt.status == "" {
+				if len(b.Statuses) != 0 {
+					t.Errorf("statuses %+v, want none", b.Statuses)
+				}
+				return
+			}
+			if len(b.Statuses) != 1 || b.Statuses[0].ExternalID != tt.original || b.Statuses[0].Status != tt.status ||
+				!strings.Contains(b.Statuses[0].Reason, tt.reason) {
+				t.Errorf("statuses %+v, want %s for %s with %q", b.Statuses, tt.status, tt.original, tt.reason)
+			}
+			var md meta
+			json.Unmarshal(in.Meta, &md)
+			if !md.NoAck || md.Auto == "" {
+				t.Errorf("meta %+v: a report must never be acknowledged", md)
 			}
 		})
 	}

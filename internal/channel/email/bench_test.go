@@ -69,7 +69,7 @@ func BenchmarkSMTPReceiver_TypicalMailsIntoSQLite(b *testing.B) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	r := &SMTPReceiver{Channels: st, Inbox: &Inbox{Receiver: d, Deliveries: d, Log: quiet}, Log: quiet}
+	r := &SMTPReceiver{Channels: st, Inbox: &Inbox{Receiver: d, Log: quiet}, Log: quiet}
 	go r.Serve(ctx, ln)
 	mails := make([]string, b.N)
 	for i := range mails {
@@ -113,7 +113,7 @@ func BenchmarkIMAP_ArrivalToTicket(b *testing.B) {
 	addr := startIMAP(b)
 	ch := imapChannel(b, addr)
 	st, d := benchDesk(b, ch)
-	w := &IMAPWatcher{Channels: st, Inbox: &Inbox{Receiver: d, Deliveries: d, Log: quiet}, Status: st, Log: quiet,
+	w := &IMAPWatcher{Channels: st, Inbox: &Inbox{Receiver: d, Log: quiet}, Status: st, Log: quiet,
 		PollInterval: 2 * time.Second, Backoff: 20 * time.Millisecond}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

@@ -3,6 +3,7 @@ package email
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -16,8 +17,10 @@ import (
 
 // TestFlow_MailTicketAcknowledgementBounceAndReply runs the e-mail channel
 // against the real desk and store: a customer's mail opens a ticket, the
-// acknowledgement goes out over SMTP, its bounce marks it failed without a
-// new ticket, and the customer's reply to it lands on the same ticket.
+// acknowledgement goes out over SMTP, its bounce marks it failed and joins
+// the ticket as an automatic message without reopening it or adding a
+// contact, and the customer's reply to it lands on the same ticket. Each
+// mail is parsed once.
 func TestFlow_MailTicketAcknowledgementBounceAndReply(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t, store.SQLite)
@@ -40,10 +43,14 @@ func TestFlow_MailTicketAcknowledgementBounceAndReply(t *testing.T) {
 	}
 	d := desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channel.NewRegistry(New(st)), Region: "NL", Log: quiet})
 	t.Cleanup(d.Close)
-	inbox := &Inbox{Receiver: d, Deliveries: d, Acks: &Acknowledger{Sender: d}, Log: quiet}
+	inbox := &Inbox{Receiver: d, Acks: &Acknowledger{Sender: d}, Log: quiet}
 
+	parsesBefore := parses.Load()
 	if err := inbox.Deliver(ctx, ch, []byte(customerMail)); err != nil {
 		t.Fatal(err)
+	}
+	if n := parses.Load() - parsesBefore; n != 1 {
+		t.Errorf("the mail was parsed %d times, want once", n)
 	}
 	jobs, err := st.Claim(ctx, 10, 60_000)
 	if err != nil || len(jobs) != 1 {
@@ -73,6 +80,13 @@ func TestFlow_MailTicketAcknowledgementBounceAndReply(t *testing.T) {
 	if ack, _ = st.Message(ctx, ack.ID); ack.DeliveryStatus != domain.DeliveryFailed || !strings.Contains(ack.DeliveryError, "5.1.1") {
 		t.Errorf("after the bounce: status %q, error %q; want failed with the reason", ack.DeliveryStatus, ack.DeliveryError)
 	}
+	if tk, _ := st.Ticket(ctx, ack.TicketID); tk.Status != domain.StatusNew {
+		t.Errorf("after the bounce the ticket is %s, want it left new", tk.Status)
+	}
+	bounceFrom, _ := Parse([]byte(bounce))
+	if _, err := st.ContactIDByIdentity(ctx, domain.Identity{Kind: domain.IdentityEmail, Value: bounceFrom.From.Email}); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("looking up the bounce's sender %q: %v; it must not become a contact", bounceFrom.From.Email, err)
+	}
 
 	reply := "From: Jan <jan@customer.example>\r\nSubject: " + sentMail.Subject + "\r\nMessage-ID: <q2@customer.example>\r\n" +
 		"In-Reply-To: <" + ack.ExternalID + ">\r\n\r\nThanks!\r\n"
@@ -87,8 +101,8 @@ func TestFlow_MailTicketAcknowledgementBounceAndReply(t *testing.T) {
 	for _, m := range msgs {
 		kinds = append(kinds, string(m.Direction)+":"+m.ExternalID)
 	}
-	if len(msgs) != 3 || msgs[2].ExternalID != "q2@customer.example" {
-		t.Errorf("ticket messages = %v, want the mail, the acknowledgement and the reply (and no bounce)", kinds)
+	if len(msgs) != 4 || msgs[2].AuthorType != domain.AuthorSystem || msgs[3].ExternalID != "q2@customer.example" {
+		t.Errorf("ticket messages = %v, want the mail, the acknowledgement, the bounce and the reply", kinds)
 	}
 	if more, _ := st.Claim(ctx, 10, 60_000); len(more) != 0 {
 		t.Errorf("%d more deliveries queued; a reply on an existing ticket must not be acknowledged", len(more))

@@ -133,7 +133,7 @@ func imapChannel(t testing.TB, addr string) *domain.Channel {
 func runWatcher(t *testing.T, d *fakeDesk, st *statuses, poll time.Duration, chs ...*domain.Channel) {
 	t.Helper()
 	w := &IMAPWatcher{
-		Channels: channels(chs), Inbox: &Inbox{Receiver: d, Deliveries: d, Log: quiet}, Status: st, Log: quiet,
+		Channels: channels(chs), Inbox: &Inbox{Receiver: d, Log: quiet}, Status: st, Log: quiet,
 		PollInterval: poll, Backoff: 20 * time.Millisecond,
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -170,15 +170,15 @@ func TestIMAPWatcher_IngestsUnseenMailThenFlagsItSeen(t *testing.T) {
 	runWatcher(t, d, st, time.Hour, imapChannel(t, addr))
 
 	eventually(t, "the first mail is ingested and seen", func() bool {
-		ingested, _ := d.calls()
+		ingested := d.calls()
 		return len(ingested) == 1 && slices.Equal(seen(t, box), []bool{true})
 	})
 	appendMail(t, box, "From: piet@customer.example\r\nSubject: Second\r\nMessage-ID: <q2@customer.example>\r\n\r\nAnd another thing.\r\n")
 	eventually(t, "a mail arriving later is ingested and seen", func() bool {
-		ingested, _ := d.calls()
+		ingested := d.calls()
 		return len(ingested) == 2 && slices.Equal(seen(t, box), []bool{true, true})
 	})
-	ingested, _ := d.calls()
+	ingested := d.calls()
 	if ingested[0].channelID != 5 || ingested[0].contentType != ContentType || string(ingested[0].body) != customerMail {
 		t.Errorf("first ingest = %+v", ingested[0])
 	}

@@ -16,12 +16,6 @@ type Receiver interface {
 	Ingest(ctx context.Context, ch *domain.Channel, contentType string, body []byte) (*desk.Ingested, error)
 }
 
-// DeliveryUpdater records a provider's delivery report for an outbound
-// message; *desk.Desk satisfies it.
-type DeliveryUpdater interface {
-	UpdateDelivery(ctx context.Context, channelID int64, externalID string, status domain.DeliveryStatus, reason string) error
-}
-
 // ChannelLister lists channels of a kind with their secrets; *store.Store
 // satisfies it.
 type ChannelLister interface {
@@ -31,12 +25,11 @@ type ChannelLister interface {
 // ContentType is the content type under which raw mails are ingested.
 const ContentType = "message/rfc822"
 
-// Inbox is where the transports hand over each mail they receive: bounces
-// mark the bounced reply failed, everything else is ingested, and new
+// Inbox is where the transports (IMAP, SMTP) hand over each mail they
+// receive: it is ingested (parsed once, by the channel's adapter) and new
 // tickets may be acknowledged.
 type Inbox struct {
-	Receiver   Receiver
-	Deliveries DeliveryUpdater
+	Receiver Receiver
 	// Acks acknowledges new tickets; nil sends no acknowledgements.
 	Acks *Acknowledger
 	Log  *slog.Logger
@@ -60,13 +53,6 @@ func refused(err error) bool {
 // the mail cannot be accepted; any other error when it should be offered
 // again later.
 func (b *Inbox) Deliver(ctx context.Context, ch *domain.Channel, raw []byte) error {
-	m, err := Parse(raw)
-	if err != nil {
-		return errRefused{domain.Invalid("invalid_email", err.Error())}
-	}
-	if IsBounce(m) {
-		return b.bounce(ctx, ch, m)
-	}
 	res, err := b.Receiver.Ingest(ctx, ch, ContentType, raw)
 	var de *domain.Error
 	if errors.As(err, &de) {
@@ -77,28 +63,12 @@ func (b *Inbox) Deliver(ctx context.Context, ch *domain.Channel, raw []byte) err
 	}
 	if b.Acks != nil && res != nil {
 		for _, r := range res.Received {
-			if err := b.Acks.Acknowledge(ctx, ch, m, r); err != nil {
+			if err := b.Acks.Acknowledge(ctx, ch, r); err != nil {
 				b.log().Warn("auto-acknowledgement failed", "channel", ch.ID, "ticket", r.Ticket.ID, "err", err)
 			}
 		}
 	}
 	return nil
-}
-
-// bounce marks the reply a bounce is about as failed. A bounce that names
-// no message of ours is only logged: it must not become a ticket.
-func (b *Inbox) bounce(ctx context.Context, ch *domain.Channel, m *Mail) error {
-	id, reason, ok := Bounce(m)
-	if !ok {
-		b.log().Info("ignored a bounce that names no failed message of ours", "channel", ch.ID, "message_id", m.MessageID)
-		return nil
-	}
-	err := b.Deliveries.UpdateDelivery(ctx, ch.ID, id, domain.DeliveryFailed, reason)
-	if errors.Is(err, domain.ErrNotFound) {
-		b.log().Info("ignored a bounce for a message we did not send", "channel", ch.ID, "original", id)
-		return nil
-	}
-	return err
 }
 
 func (b *Inbox) log() *slog.Logger {

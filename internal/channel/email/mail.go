@@ -74,6 +74,9 @@ type Mail struct {
 	// DSN is the delivery status of a bounce, or nil when the message is
 	// not a delivery status notification or carries none.
 	DSN *DSN
+	// Report is set when the message is a report about an earlier mail: a
+	// bounce, a read receipt or a spam complaint.
+	Report *Report
 
 	// Warnings lists the problems met while parsing (malformed MIME,
 	// unknown charsets, unreadable headers). The parser works around each
@@ -155,6 +158,9 @@ const (
 	AutoBulk
 	// AutoBounce is a delivery failure or delay report.
 	AutoBounce
+	// AutoReport is any other machine-written report about an earlier
+	// mail, such as a spam complaint (feedback report).
+	AutoReport
 )
 
 // String returns the kind's lower-case name, suitable for storage and logs.
@@ -168,6 +174,8 @@ func (k AutoKind) String() string {
 		return "bulk"
 	case AutoBounce:
 		return "bounce"
+	case AutoReport:
+		return "report"
 	}
 	return "unknown"
 }

@@ -48,6 +48,7 @@ var wordDecoder = &mime.WordDecoder{CharsetReader: charset.NewReaderLabel}
 // reported in [Mail.Warnings]. The returned Mail is never nil; the error is
 // non-nil only when raw holds nothing but whitespace ([ErrEmpty]).
 func Parse(raw []byte) (*Mail, error) {
+	parses.Add(1)
 	m := &Mail{Header: textproto.MIMEHeader{}}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		m.warnf("empty message")
@@ -74,6 +75,9 @@ func Parse(raw []byte) (*Mail, error) {
 	m.Auto = classify(m, root)
 	if m.Auto == AutoBounce {
 		m.DSN = parseDSN(m, root)
+	}
+	if m.Report = parseReport(m, root); m.Report != nil && m.Auto == AutoNone {
+		m.Auto = AutoReport
 	}
 
 	var cidRefs map[string]bool

@@ -15,6 +15,5 @@ var (
 	_ ChannelLister   = (*store.Store)(nil)
 	_ StatusReporter  = (*store.Store)(nil)
 	_ Receiver        = (*desk.Desk)(nil)
-	_ DeliveryUpdater = (*desk.Desk)(nil)
 	_ Sender          = (*desk.Desk)(nil)
 )

@@ -222,7 +222,7 @@ func (a *Adapter) visitorTyping(c *conn) {
 	if err != nil {
 		return
 	}
-	a.events.Publish(domain.Event{Type: EventContactTyping, TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID,
+	a.events.Publish(domain.Event{Type: domain.EventContactTyping, TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID,
 		Agent: &domain.AgentRef{Name: nameOf(c.visitor)}})
 }
 

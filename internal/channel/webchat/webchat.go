@@ -6,8 +6,8 @@
 // node they are connected to.
 //
 // The package owns the visitor side: sessions, identity verification,
-// origins, uploads, ratings and the visitor WebSocket. It does not serve
-// HTTP routes itself (internal/httpapi does, calling the Adapter) and it
+// origins, uploads, ratings, the visitor WebSocket and the routes that
+// serve them (Routes, mounted by the HTTP server under the channel). It
 // never shows a visitor anything outside their own conversations.
 package webchat
 
@@ -36,10 +36,6 @@ const Kind = "webchat"
 // SecretIdentity is the secret setting under which a site signs the user
 // ids of signed-in visitors (HMAC-SHA256).
 const SecretIdentity = "identity_secret"
-
-// EventContactTyping tells agents who can see a ticket that its customer
-// is typing in the chat. Agent carries the customer's display name (id 0).
-const EventContactTyping = "ticket.contact_typing"
 
 // Settings are the public settings of a website chat channel.
 type Settings struct {
@@ -97,28 +93,16 @@ type Adapter struct {
 	log     *slog.Logger
 	now     func() time.Time
 
-	mu       sync.Mutex
-	channels map[int64]cachedChannel
-	hours    cachedHours
-	agents   agentNames
+	mu     sync.Mutex
+	hours  cachedHours
+	agents agentNames
 }
-
-type cachedChannel struct {
-	ch       *domain.Channel
-	settings *Settings
-	loaded   time.Time
-}
-
-// channelTTL is how long a channel's settings are used before they are
-// read again, so a change by an admin reaches every node quickly.
-const channelTTL = 5 * time.Second
 
 // New returns an adapter.
 func New(cfg Config) *Adapter {
 	a := &Adapter{
 		desk: cfg.Desk, store: cfg.Store, blobs: cfg.Blobs, relay: cfg.Relay, events: cfg.Events, wait: cfg.Wait,
 		baseURL: strings.TrimRight(cfg.BaseURL, "/"), log: cfg.Log, now: cfg.Now,
-		channels: map[int64]cachedChannel{},
 	}
 	if a.log == nil {
 		a.log = slog.Default()
@@ -229,39 +213,3 @@ func (*Adapter) Send(_ context.Context, out *channel.Outbound) (channel.Sent, er
 
 // outboundID is the external id of a reply, by which read receipts find it.
 func outboundID(messageID int64) string { return fmt.Sprintf("out-%d", messageID) }
-
-// Channel returns an enabled website chat channel by id, from a cache
-// refreshed every few seconds, or ErrNotFound.
-func (a *Adapter) Channel(ctx context.Context, id int64) (*domain.Channel, *Settings, error) {
-	a.mu.Lock()
-	c, ok := a.channels[id]
-	a.mu.Unlock()
-	if ok && a.now().Sub(c.loaded) < channelTTL {
-		if c.ch == nil {
-			return nil, nil, fmt.Errorf("webchat channel %d: %w", id, domain.ErrNotFound)
-		}
-		return c.ch, c.settings, nil
-	}
-	ch, err := a.store.Channel(ctx, id)
-	switch {
-	case err == nil && (ch.Kind != Kind || !ch.Enabled):
-		ch = nil
-	case err != nil && !isNotFound(err):
-		return nil, nil, err
-	case err != nil:
-		ch = nil
-	}
-	c = cachedChannel{ch: ch, loaded: a.now()}
-	if ch != nil {
-		if c.settings, err = parseSettings(ch.Settings); err != nil {
-			return nil, nil, fmt.Errorf("webchat channel %d: %w", id, err)
-		}
-	}
-	a.mu.Lock()
-	a.channels[id] = c
-	a.mu.Unlock()
-	if ch == nil {
-		return nil, nil, fmt.Errorf("webchat channel %d: %w", id, domain.ErrNotFound)
-	}
-	return ch, c.settings, nil
-}

@@ -1,0 +1,91 @@
+package channel
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"loket.dev/loket/internal/domain"
+)
+
+// Router is implemented by adapters that serve public HTTP routes for their
+// channels: a provider's webhook and its verification handshake, a media
+// download, the website widget's endpoints and socket.
+type Router interface {
+	Routes() []Route
+}
+
+// Embedder is implemented by adapters whose channels a website embeds,
+// such as the website chat: Snippet is the HTML to paste, loading from
+// base, Loket's public URL.
+type Embedder interface {
+	Snippet(ch *domain.Channel, base string) string
+}
+
+// Documenter is implemented by adapters that describe their routes for the
+// API description: OpenAPI returns a fragment with tags, paths and
+// component schemas, merged into /api/v1/openapi.json.
+type Documenter interface {
+	OpenAPI() []byte
+}
+
+// Route is one public route of an adapter. The HTTP server mounts it at
+// /api/v1/{kind}/{channel}/{Path} behind its logging, panic recovery and
+// body-size limit, and calls Handle only for an enabled channel of the
+// adapter's kind (any other id answers 404). Provider webhooks must check
+// the provider's signature over the raw body before anything else.
+type Route struct {
+	Method string
+	// Path is below the channel, such as "webhook" or "attachments/{id}".
+	Path string
+	// MaxBody caps the request body in bytes; DefaultMaxBody when zero.
+	MaxBody int64
+	Handle  func(w http.ResponseWriter, r *http.Request, req *Request) error
+}
+
+// DefaultMaxBody is a route's body limit unless it sets its own.
+const DefaultMaxBody = 1 << 20
+
+// Request is what the server hands a route besides the HTTP request.
+type Request struct {
+	// Channel is the enabled channel the route was called for, with its
+	// secrets.
+	Channel *domain.Channel
+	// ClientIP is the caller's address, taken from X-Forwarded-For only
+	// behind a trusted proxy.
+	ClientIP string
+	// Allow counts one event under key and reports whether at most n
+	// happened within per; the server keeps the counts.
+	Allow func(key string, n int, per time.Duration) bool
+	// Body reads the request body (within the route's limit).
+	Body func() ([]byte, error)
+	// Decode reads the body as one JSON object into v, refusing unknown
+	// fields, whatever the content type (browsers send simple requests).
+	Decode func(v any) error
+}
+
+// HTTPError is an error a route answers with its own status and
+// machine-readable code, such as a refused signature (401).
+type HTTPError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *HTTPError) Error() string { return e.Message }
+
+// Errorf returns an *HTTPError.
+func Errorf(status int, code, format string, args ...any) error {
+	return &HTTPError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// WriteJSON answers v as JSON with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	enc.Encode(v)
+}
