@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/store"
@@ -71,10 +72,10 @@ type Config struct {
 	Log     *slog.Logger
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
-	// Buttons reports whether a channel kind shows quick replies as
-	// buttons; others get them as a numbered list in the text. Nil: only
-	// the website chat ("webchat").
-	Buttons func(kind string) bool
+	// Channels tell what each channel kind can carry: quick replies go
+	// out as buttons where the kind has them (channel.Capabilities),
+	// elsewhere as a numbered list in the text. Nil: lists everywhere.
+	Channels *channel.Registry
 }
 
 // queueSize bounds the events waiting for the bot; beyond it events are
@@ -100,7 +101,7 @@ type Bot struct {
 	base     string
 	log      *slog.Logger
 	now      func() time.Time
-	buttons  func(kind string) bool
+	channels *channel.Registry
 
 	queue    chan domain.Event
 	stop     chan struct{}
@@ -111,7 +112,7 @@ type Bot struct {
 
 // New returns a Bot; start it with Run.
 func New(cfg Config) *Bot {
-	b := &Bot{store: cfg.Store, answerer: cfg.Answerer, base: cfg.BaseURL, log: cfg.Log, now: cfg.Now, buttons: cfg.Buttons,
+	b := &Bot{store: cfg.Store, answerer: cfg.Answerer, base: cfg.BaseURL, log: cfg.Log, now: cfg.Now, channels: cfg.Channels,
 		queue: make(chan domain.Event, queueSize), stop: make(chan struct{})}
 	if b.answerer == nil {
 		b.answerer = KBAnswerer{Store: cfg.Store}
@@ -122,10 +123,12 @@ func New(cfg Config) *Bot {
 	if b.now == nil {
 		b.now = time.Now
 	}
-	if b.buttons == nil {
-		b.buttons = func(kind string) bool { return kind == "webchat" }
-	}
 	return b
+}
+
+// buttons reports whether channels of kind show quick replies as buttons.
+func (b *Bot) buttons(kind string) bool {
+	return b.channels != nil && b.channels.Capabilities(kind).Buttons
 }
 
 // Publish takes the desk's events after they are committed and queues the

@@ -69,10 +69,20 @@ func newHarness(t *testing.T, st *store.Store, kind, settings string, waits Wait
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	b := New(Config{Store: st, BaseURL: "https://help.example", Log: log, Now: func() time.Time { return saturday }})
-	d := desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channel.NewRegistry(api.New()), Region: "NL", Log: log, BotActive: b.Active})
+	channels := channel.NewRegistry(api.New(), kiosk{})
+	b := New(Config{Store: st, BaseURL: "https://help.example", Log: log, Now: func() time.Time { return saturday }, Channels: channels})
+	d := desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channels, Region: "NL", Log: log, BotActive: b.Active})
 	t.Cleanup(d.Close)
 	return &harness{t: t, st: st, bot: b, desk: d, waits: waits, kb: f, ch: ch}
+}
+
+// kiosk is a channel kind of these tests only, whose capabilities show
+// quick replies as buttons: the bot asks capabilities, never a kind's name.
+type kiosk struct{ *api.Adapter }
+
+func (kiosk) Kind() string { return "kiosk" }
+func (kiosk) Capabilities() channel.Capabilities {
+	return channel.Capabilities{Buttons: true}
 }
 
 // say sends a customer message (a quick reply when it starts with "@",
@@ -175,13 +185,13 @@ func TestConversation(t *testing.T) {
 		waits                Waits
 		steps                []step
 	}{
-		{name: "an article helps", kind: "webchat", settings: buttons, steps: []step{
+		{name: "an article helps", kind: "kiosk", settings: buttons, steps: []step{
 			{say: "How can I send back my shoes?", reply: []string{"automated assistant", "These articles"}, replies: "article:en-return", botState: domain.BotActive},
 			{say: "@article:en-return", reply: []string{"You can return any item within 30 days", "return label", "https://help.example/help/en/articles/", "Did this help?"},
 				replies: "yes no person"},
 			{say: "@yes", reply: []string{"Glad that helped"}, replies: "person", botState: domain.BotResolved, status: domain.StatusSolved},
 		}},
-		{name: "twice no help goes to a person with the expected wait", kind: "webchat", settings: buttons, waits: fixedWait{4 * time.Minute, true}, steps: []step{
+		{name: "twice no help goes to a person with the expected wait", kind: "kiosk", settings: buttons, waits: fixedWait{4 * time.Minute, true}, steps: []step{
 			{say: "ik ben mijn wachtwoord vergeten", reply: []string{"automatische assistent"}, replies: "article:nl-password"},
 			{say: "@article:nl-password", reply: []string{"Heeft dit geholpen?"}, replies: "yes no person"},
 			{say: "@no", reply: []string{"Jammer"}},
@@ -192,11 +202,11 @@ func TestConversation(t *testing.T) {
 				note: []string{"did not help (2×)", "wachtwoord vergeten", "Read: Wachtwoord vergeten", "Language: nl"}},
 			{say: "hallo?", silent: true},
 		}},
-		{name: "asking for a person when the team is closed", kind: "webchat", settings: buttons, waits: fixedWait{0, false}, steps: []step{
+		{name: "asking for a person when the team is closed", kind: "kiosk", settings: buttons, waits: fixedWait{0, false}, steps: []step{
 			{say: "Ich möchte mit einem Mitarbeiter sprechen", reply: []string{"Unser Team ist am Montag um 09:00 wieder da"},
 				botState: domain.BotHandedOver, status: domain.StatusOpen, note: []string{"asked for a person", "Language: de"}},
 		}},
-		{name: "no good answer goes to a person", kind: "webchat", settings: buttons, steps: []step{
+		{name: "no good answer goes to a person", kind: "kiosk", settings: buttons, steps: []step{
 			{say: "xylophone quantum entanglement", reply: []string{"passing your question"}, botState: domain.BotHandedOver,
 				note: []string{"no good answer"}},
 		}},
@@ -205,15 +215,15 @@ func TestConversation(t *testing.T) {
 			{say: "1", reply: []string{"track and trace", "Did this help?", "1. Yes, thanks", "3. Talk to a person"}},
 			{say: "3", botState: domain.BotHandedOver},
 		}},
-		{name: "a greeting gets asked for the question", kind: "webchat", settings: buttons, steps: []step{
+		{name: "a greeting gets asked for the question", kind: "kiosk", settings: buttons, steps: []step{
 			{say: "Hello!", reply: []string{"automated assistant", "What is your question?"}, replies: "browse person", botState: domain.BotActive},
 			{say: "where is my parcel", reply: []string{"These articles"}, replies: "article:en-tracking"},
 		}},
-		{name: "a second message without a question goes to a person", kind: "webchat", settings: buttons, steps: []step{
+		{name: "a second message without a question goes to a person", kind: "kiosk", settings: buttons, steps: []step{
 			{say: "hallo", reply: []string{"Wat is je vraag?"}, replies: "browse person"},
 			{say: "hallo??", reply: []string{"Ik geef je vraag"}, botState: domain.BotHandedOver, note: []string{"no good answer", "hallo"}},
 		}},
-		{name: "the bot stays out when switched off", kind: "webchat", settings: `{"bot":{"enabled":false}}`, steps: []step{
+		{name: "the bot stays out when switched off", kind: "kiosk", settings: `{"bot":{"enabled":false}}`, steps: []step{
 			{say: "How can I send back my shoes?", silent: true},
 		}},
 	}
@@ -313,7 +323,7 @@ func TestActive_FollowsChannelSettingsAndBusinessHours(t *testing.T) {
 
 func TestPublish_QueuesCustomerMessagesAndCloseDrainsThem(t *testing.T) {
 	st := storetest.Open(t, store.SQLite)
-	h := newHarness(t, st, "webchat", `{"bot":{"enabled":true}}`, nil)
+	h := newHarness(t, st, "kiosk", `{"bot":{"enabled":true}}`, nil)
 	r, err := h.desk.Receive(context.Background(), &channel.Inbound{ChannelID: h.ch.ID, ExternalID: "q1",
 		From: domain.Identity{Kind: "email", Value: "an@example.nl"}, Text: "where is my parcel"})
 	if err != nil {
@@ -354,7 +364,7 @@ func TestFormatWhen(t *testing.T) {
 func TestHandle_AnswersMessagesInQuickSuccessionOnce(t *testing.T) {
 	for _, dialect := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(dialect), func(t *testing.T) {
-			h := newHarness(t, storetest.Open(t, dialect), "webchat", `{"bot":{"enabled":true}}`, nil)
+			h := newHarness(t, storetest.Open(t, dialect), "kiosk", `{"bot":{"enabled":true}}`, nil)
 			first := h.receive("an@example.nl", "Hi there")
 			second := h.receive("an@example.nl", "where is my parcel?")
 			if first.Ticket.ID != second.Ticket.ID {
@@ -380,7 +390,7 @@ func TestHandle_AnswersMessagesInQuickSuccessionOnce(t *testing.T) {
 func TestRun_AnswersCustomersLeftUnansweredBeforeARestart(t *testing.T) {
 	for _, dialect := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(dialect), func(t *testing.T) {
-			h := newHarness(t, storetest.Open(t, dialect), "webchat", `{"bot":{"enabled":true}}`, nil)
+			h := newHarness(t, storetest.Open(t, dialect), "kiosk", `{"bot":{"enabled":true}}`, nil)
 			ctx := context.Background()
 			// Received, but the node stopped before the bot answered.
 			lost := h.receive("lost@example.nl", "where is my parcel")

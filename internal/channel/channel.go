@@ -292,9 +292,9 @@ type Capabilities struct {
 	// Templates: messages outside the send window must be approved
 	// templates.
 	Templates bool `json:"templates"`
-	// SendWindow is how long after the customer's last message free text
-	// may be sent; zero means no limit.
-	SendWindow time.Duration `json:"send_window"`
+	// SendWindowSeconds is how long after the customer's last message
+	// free text may be sent; zero means no limit.
+	SendWindowSeconds int64 `json:"send_window_seconds"`
 	// ReadReceipts: the channel reports when the customer read a message.
 	ReadReceipts bool `json:"read_receipts"`
 	// Typing: the channel shows and reports typing.

@@ -63,6 +63,12 @@ type Request struct {
 	// Decode reads the body as one JSON object into v, refusing unknown
 	// fields, whatever the content type (browsers send simple requests).
 	Decode func(v any) error
+	// Ingest hands a provider payload to the core, which parses it with
+	// the adapter (Parser) and applies everything in it. It returns nil
+	// once the payload is committed or kept as a dead letter, so a webhook
+	// may then acknowledge it; a *domain.Error when the payload is refused
+	// for its content; any other error when the provider should retry.
+	Ingest func(contentType string, body []byte) error
 }
 
 // HTTPError is an error a route answers with its own status and

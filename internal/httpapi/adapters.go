@@ -64,6 +64,10 @@ func (s *Server) adapterRoute(kind string, rt channel.Route) http.Handler {
 						}
 						return decodeBytes(body, v)
 					},
+					Ingest: func(contentType string, body []byte) error {
+						_, err := s.desk.Ingest(r.Context(), ch, contentType, body)
+						return err
+					},
 				})
 			}
 		}

@@ -29,15 +29,18 @@ type channelView struct {
 	*domain.Channel
 	SecretsSet   []string `json:"secrets_set"`
 	InboundToken string   `json:"inbound_token,omitempty"`
+	// Capabilities say what the channel can carry, so the composer
+	// offers only what it can send.
+	Capabilities channel.Capabilities `json:"capabilities"`
 }
 
-func viewChannel(c *domain.Channel) channelView {
+func (s *Server) viewChannel(c *domain.Channel) channelView {
 	set := make([]string, 0, len(c.Secrets))
 	for k := range c.Secrets {
 		set = append(set, k)
 	}
 	sort.Strings(set)
-	return channelView{Channel: c, SecretsSet: set}
+	return channelView{Channel: c, SecretsSet: set, Capabilities: s.channels.Capabilities(c.Kind)}
 }
 
 // applySettings splits req's settings into public settings and secrets as
@@ -130,7 +133,7 @@ func (s *Server) listChannels(w http.ResponseWriter, r *http.Request, _ *princip
 	}
 	out := make([]channelView, len(chs))
 	for i, c := range chs {
-		out[i] = viewChannel(c)
+		out[i] = s.viewChannel(c)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"channels": out, "kinds": s.channels.Kinds()})
 	return nil
@@ -145,7 +148,7 @@ func (s *Server) getChannel(w http.ResponseWriter, r *http.Request, _ *principal
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewChannel(c))
+	writeJSON(w, http.StatusOK, s.viewChannel(c))
 	return nil
 }
 
@@ -168,7 +171,7 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, p *princi
 	if err != nil {
 		return err
 	}
-	v := viewChannel(c)
+	v := s.viewChannel(c)
 	v.InboundToken = token
 	writeJSON(w, http.StatusCreated, v)
 	return nil
@@ -204,7 +207,7 @@ func (s *Server) updateChannel(w http.ResponseWriter, r *http.Request, p *princi
 		return err
 	}
 	s.desk.InvalidateSLA() // the channel's team and kind are cached there
-	writeJSON(w, http.StatusOK, viewChannel(c))
+	writeJSON(w, http.StatusOK, s.viewChannel(c))
 	return nil
 }
 

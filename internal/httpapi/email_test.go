@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -76,6 +78,47 @@ func TestEmailEndpoint_ImportsAnEMLWithInlineImageAndKeepsTheOriginal(t *testing
 		e.do("GET", fmt.Sprintf("/api/v1/channels/%d", ch.ID), e.token, "", 200, &view)
 		if fmt.Sprint(view["secrets_set"]) != "[smtp.password]" || strings.Contains(fmt.Sprint(view["settings"]), "smtp-secret") {
 			t.Fatalf("e-mail channel view %v", view)
+		}
+	})
+}
+
+func TestEmailEndpoint_ABounceImportedRawMarksTheReplyFailedWithoutANewContact(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st)
+		ctx := context.Background()
+		var ch struct {
+			ID           int64  `json:"id"`
+			InboundToken string `json:"inbound_token"`
+		}
+		e.do("POST", "/api/v1/channels", e.token, `{"kind":"email","name":"Support mail","settings":{"addresses":["support@shop.example"],
+			"smtp":{"host":"127.0.0.1","port":2525,"tls":"none"}}}`, 201, &ch)
+		post := func(raw string, want int) inboundAnswer {
+			req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/channels/%d/email", e.srv.URL, ch.ID), strings.NewReader(raw))
+			req.Header.Set("Authorization", "Bearer "+ch.InboundToken)
+			req.Header.Set("Content-Type", "message/rfc822")
+			var a inboundAnswer
+			e.send(http.DefaultClient, req, want, &a)
+			return a
+		}
+		a := post("From: Piet <piet@gone.example>\r\nTo: support@shop.example\r\nSubject: Your order\r\nMessage-ID: <q@gone.example>\r\n\r\nWhere is it?\r\n", 201)
+		var reply domain.Message
+		e.do("POST", fmt.Sprintf("/api/v1/tickets/%d/messages", a.Ticket.ID), e.token, `{"text":"On its way."}`, 201, &reply)
+		if err := st.SetDelivery(ctx, reply.ID, domain.DeliverySent, "", "loket-2-postfix@shop.example"); err != nil {
+			t.Fatal(err)
+		}
+		bounce, err := os.ReadFile("../channel/email/testdata/bounce_postfix.eml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := post(string(bounce), 201); b.Ticket.ID != a.Ticket.ID {
+			t.Errorf("the bounce joined ticket %d, want the reply's %d", b.Ticket.ID, a.Ticket.ID)
+		}
+		got, err := st.Message(ctx, reply.ID)
+		if err != nil || got.DeliveryStatus != domain.DeliveryFailed || !strings.Contains(got.DeliveryError, "5.1.1") {
+			t.Errorf("reply status %q, error %q (%v); want failed with the reason", got.DeliveryStatus, got.DeliveryError, err)
+		}
+		if _, err := st.ContactIDByIdentity(ctx, domain.Identity{Kind: domain.IdentityEmail, Value: "mailer-daemon@mail.shop.example"}); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("the mail system became a contact (%v)", err)
 		}
 	})
 }

@@ -43,6 +43,7 @@ type env struct {
 	channel int64
 	team    int64
 	blobs   *failingBlobs
+	desk    *desk.Desk
 }
 
 // failingBlobs is the real directory store, made to fail on demand to
@@ -66,7 +67,7 @@ func newEnv(t *testing.T, st *store.Store) *env {
 
 // newNode starts a server on st; with setup it also creates the admin,
 // token, team and channel (the first node of a database does that).
-func newNode(t *testing.T, st *store.Store, setup bool) *env {
+func newNode(t *testing.T, st *store.Store, setup bool, adapters ...channel.Adapter) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir, err := blob.NewDir(t.TempDir())
@@ -86,9 +87,10 @@ func newNode(t *testing.T, st *store.Store, setup bool) *env {
 		t.Cleanup(func() { cancel(); <-done })
 		events = bus
 	}
-	channels := channel.NewRegistry(api.New(), email.New(st))
+	channels := channel.NewRegistry(append([]channel.Adapter{api.New(), email.New(st)}, adapters...)...)
 	d := desk.New(desk.Config{Store: st, Blobs: e.blobs, Channels: channels, Events: events, Region: "NL", Log: log})
 	t.Cleanup(d.Close)
+	e.desk = d
 	router := dispatch.New(dispatch.Config{Store: st, Desk: d, Events: events, Log: log, Tick: 100 * time.Millisecond})
 	hub.Listen(router)
 	routerCtx, stopRouter := context.WithCancel(context.Background())

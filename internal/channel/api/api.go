@@ -44,6 +44,12 @@ func (*Adapter) Kind() string { return Kind }
 // Secrets implements channel.Adapter: the webhook signing secret.
 func (*Adapter) Secrets() []string { return []string{"secret"} }
 
+// Capabilities implements channel.Describer: the calling system gets the
+// whole reply, for any of the customer's addresses.
+func (*Adapter) Capabilities() channel.Capabilities {
+	return channel.Capabilities{HTML: true, Attachments: true}
+}
+
 // Settings are the public settings of an API channel.
 type Settings struct {
 	WebhookURL string `json:"webhook_url,omitempty"`

@@ -65,6 +65,11 @@ func (*Adapter) Kind() string { return Kind }
 // Secrets implements channel.Adapter: the IMAP and SMTP passwords.
 func (*Adapter) Secrets() []string { return []string{"imap.password", "smtp.password"} }
 
+// Capabilities implements channel.Describer.
+func (*Adapter) Capabilities() channel.Capabilities {
+	return channel.Capabilities{HTML: true, Subject: true, Attachments: true, Identity: domain.IdentityEmail}
+}
+
 // Settings are the public settings of an e-mail channel.
 type Settings struct {
 	// Addresses are the channel's own addresses; the first one sends.

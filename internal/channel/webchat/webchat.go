@@ -126,6 +126,12 @@ func (*Adapter) Kind() string { return Kind }
 // Secrets implements channel.Adapter: the identity signing secret.
 func (*Adapter) Secrets() []string { return []string{SecretIdentity} }
 
+// Capabilities implements channel.Describer: the widget shows quick
+// replies as buttons, reports reading and typing, and takes files.
+func (*Adapter) Capabilities() channel.Capabilities {
+	return channel.Capabilities{Buttons: true, ReadReceipts: true, Typing: true, Attachments: true, Identity: domain.IdentityWeb}
+}
+
 var colorPattern = regexp.MustCompile(`^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
 
 // Languages the widget speaks.
