@@ -78,13 +78,12 @@ func serve(ctx context.Context, args []string) error {
 		events = bus
 		background.Go(func() { bus.Run(runCtx) })
 	}
-	var d *desk.Desk
-	worker := outbox.NewWorker(st, func(ctx context.Context, j store.Job) { d.Deliver(ctx, j) }, log)
 	// The FAQ bot hears the desk's own events (each node answers what it
 	// received) and decides which new conversations it takes.
 	faq := bot.New(bot.Config{Store: st, BaseURL: c.publicURL(), Log: log, Channels: channels})
-	d = desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channels, Events: domain.Publishers{events, faq}, Region: c.Region, Log: log,
-		Wake: worker.Wake, BotActive: faq.Active})
+	d := desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channels, Events: domain.Publishers{events, faq}, Region: c.Region, Log: log,
+		BotActive: faq.Active})
+	worker := outbox.NewWorker(st, d.Deliver, d.Queued(), log)
 	background.Go(func() { checkSLAs(runCtx, d, log) })
 	background.Go(func() { indexText(runCtx, st, log) })
 

@@ -1,8 +1,33 @@
 // Package channel is the contract between Loket's core and its channel
-// adapters. An adapter turns a provider's format into Inbound values for
-// desk.Receive and delivers Outbound messages that the outbox hands it.
-// Adding a channel means writing an adapter and registering it; the core
-// has no channel-specific branches.
+// adapters: everything a channel kind needs lives in its own package, and
+// the core, the bot and the composer never ask a kind's name.
+//
+// An adapter (Adapter) delivers replies that the durable outbox hands it
+// and checks its channels' settings; its secrets are sealed at rest. Beyond
+// that it implements what its channel does:
+//
+//   - Parser: one parse of a provider payload (a webhook body, a mail)
+//     yields a Batch with everything in it: customers' messages (Inbound),
+//     statuses of messages we sent (Status), reactions, edits and
+//     deletions (Change) and passing signals such as typing (Signal). The
+//     core applies a batch in Desk.Ingest: messages through Desk.Receive's
+//     group commit, statuses and changes in one transaction, signals live.
+//     A payload that fails is kept as a dead letter and parsed again on
+//     retry, so nothing acknowledged is lost.
+//   - Router: the adapter's public HTTP routes (webhooks and their
+//     verification handshakes, media, a widget's endpoints and socket),
+//     mounted by the HTTP server under /api/v1/{kind}/{channel}/ behind
+//     body limits, logging and panic recovery. A route gets the channel,
+//     the client's address, the server's rate limiter and Ingest.
+//   - Describer: Capabilities (buttons, templates, a send window, read
+//     receipts, typing, public replies, a maximum length, attachments,
+//     the kind of address it reaches), which the bot and the composer use.
+//   - Checker, Documenter, Embedder: a connection test, the OpenAPI
+//     fragment of its routes, the snippet a website pastes.
+//
+// Adding a channel kind is one package under internal/channel and one
+// registration line in cmd/loket; docs/adding-a-channel.md has the
+// checklist.
 package channel
 
 import (

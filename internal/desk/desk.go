@@ -24,9 +24,6 @@ type Config struct {
 	Events   domain.Publisher
 	Region   string // default region for phone numbers, such as "NL"
 	Log      *slog.Logger
-	// Wake is called after an outbound message is queued, so the outbox
-	// worker starts at once instead of at its next poll. May be nil.
-	Wake func()
 	// MaxBatch caps how many inbound messages share one transaction.
 	MaxBatch int
 	// Now is the clock in Unix milliseconds; tests set it, nil is the real one.
@@ -45,7 +42,7 @@ type Desk struct {
 	events   domain.Publisher
 	region   string
 	log      *slog.Logger
-	wake     func()
+	queued   chan struct{}
 
 	receives  chan *receiveReq
 	maxBatch  int
@@ -62,7 +59,7 @@ type Desk struct {
 func New(cfg Config) *Desk {
 	d := &Desk{
 		store: cfg.Store, blobs: cfg.Blobs, channels: cfg.Channels, events: cfg.Events,
-		region: cfg.Region, log: cfg.Log, wake: cfg.Wake,
+		region: cfg.Region, log: cfg.Log, queued: make(chan struct{}, 1),
 		receives:  make(chan *receiveReq, 4096),
 		maxBatch:  cfg.MaxBatch,
 		stop:      make(chan struct{}),
@@ -81,9 +78,6 @@ func New(cfg Config) *Desk {
 	if d.events == nil {
 		d.events = discard{}
 	}
-	if d.wake == nil {
-		d.wake = func() {}
-	}
 	// One committer per node: SQLite has one writer anyway, and on
 	// PostgreSQL parallel batches would mostly wait on each other's locks.
 	d.wg.Add(1)
@@ -100,6 +94,18 @@ func (d *Desk) Close() {
 	}
 	d.closing.Unlock()
 	d.wg.Wait()
+}
+
+// Queued signals each time an outbound message is queued, so the outbox
+// worker delivers it at once instead of at its next poll.
+func (d *Desk) Queued() <-chan struct{} { return d.queued }
+
+// wake signals Queued without waiting: one pending signal is enough.
+func (d *Desk) wake() {
+	select {
+	case d.queued <- struct{}{}:
+	default:
+	}
 }
 
 // Store returns the store the desk works on.

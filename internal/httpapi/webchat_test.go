@@ -73,9 +73,8 @@ func newChatNode(t *testing.T, st *store.Store, setup bool) *chatEnv {
 		events = bus
 	}
 	channels := channel.NewRegistry(api.New())
-	var d *desk.Desk
-	worker := outbox.NewWorker(st, func(ctx context.Context, j store.Job) { d.Deliver(ctx, j) }, log)
-	d = desk.New(desk.Config{Store: st, Blobs: e.blobs, Channels: channels, Events: events, Region: "NL", Log: log, Wake: worker.Wake})
+	d := desk.New(desk.Config{Store: st, Blobs: e.blobs, Channels: channels, Events: events, Region: "NL", Log: log})
+	worker := outbox.NewWorker(st, d.Deliver, d.Queued(), log)
 	relay := webchat.NewRelay(st, log)
 	hub.Listen(relay)
 	run(relay.Run)

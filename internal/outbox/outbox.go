@@ -23,28 +23,22 @@ type Worker struct {
 	store       *store.Store
 	deliver     DeliverFunc
 	log         *slog.Logger
-	wake        chan struct{}
+	wake        <-chan struct{}
+	freed       chan struct{} // a delivery ended: a slot is free
 	poll        time.Duration
 	lease       time.Duration
 	concurrency int
 }
 
-// NewWorker returns a worker; Run starts it.
-func NewWorker(s *store.Store, deliver DeliverFunc, log *slog.Logger) *Worker {
+// NewWorker returns a worker; Run starts it. A signal on wake (such as
+// desk.Desk.Queued) makes it look for jobs at once instead of at its next
+// poll; wake may be nil.
+func NewWorker(s *store.Store, deliver DeliverFunc, wake <-chan struct{}, log *slog.Logger) *Worker {
 	return &Worker{
-		store: s, deliver: deliver, log: log,
-		wake:        make(chan struct{}, 1),
+		store: s, deliver: deliver, log: log, wake: wake, freed: make(chan struct{}, 1),
 		poll:        time.Second,
 		lease:       2 * time.Minute,
 		concurrency: 8,
-	}
-}
-
-// Wake makes the worker look for jobs now instead of at its next poll.
-func (w *Worker) Wake() {
-	select {
-	case w.wake <- struct{}{}:
-	default:
 	}
 }
 
@@ -61,6 +55,7 @@ func (w *Worker) Run(ctx context.Context) {
 			return
 		case <-timer.C:
 		case <-w.wake:
+		case <-w.freed:
 		}
 		for ctx.Err() == nil {
 			free := w.concurrency - len(sem)
@@ -83,7 +78,10 @@ func (w *Worker) Run(ctx context.Context) {
 					dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.lease/2)
 					defer cancel()
 					w.deliver(dctx, j)
-					w.Wake()
+					select {
+					case w.freed <- struct{}{}:
+					default:
+					}
 				}()
 			}
 			if len(jobs) < free {

@@ -18,12 +18,29 @@ type Sender interface {
 	Send(ctx context.Context, out *desk.Outgoing) (*domain.Message, error)
 }
 
+// WaitEstimator tells how long new work of a kind waits for a team's
+// agents now, and whether anyone who could take it is online; the routing
+// dispatcher provides it.
+type WaitEstimator interface {
+	EstimatedWait(teamID int64, kind string) (wait time.Duration, staffed bool)
+}
+
+// ChannelGetter reads a channel; *store.Store satisfies it.
+type ChannelGetter interface {
+	Channel(ctx context.Context, id int64) (*domain.Channel, error)
+}
+
 // Acknowledger answers the first mail of a new ticket with its number, in
 // the customer's language (Dutch, German, otherwise English). It writes to
 // each sender at most once per Window; that memory is per process and lost
 // on restart.
 type Acknowledger struct {
 	Sender Sender
+	// Waits and Channels let the acknowledgement offer the chat only while
+	// it is staffed, with both live waits; without them a nudge follows
+	// its hours.
+	Waits    WaitEstimator
+	Channels ChannelGetter
 	// Window is the minimum time between two acknowledgements to the same
 	// address; one hour when zero.
 	Window time.Duration
@@ -60,14 +77,7 @@ func (a *Acknowledger) Acknowledge(ctx context.Context, ch *domain.Channel, r *d
 		ack.Expect = time.UnixMilli(r.Ticket.FirstResponseDue).In(loc)
 	}
 	if n := s.AutoAck.Nudge; n != nil && n.URL != "" {
-		open := true
-		if n.Hours != nil {
-			cal, err := sla.NewCalendar(*n.Hours)
-			open = err == nil && cal.IsOpen(a.now())
-		}
-		if open {
-			ack.NudgeURL = n.URL
-		}
+		a.nudge(ctx, n, ch, r.Ticket, &ack)
 	}
 	_, err = a.Sender.Send(ctx, &desk.Outgoing{
 		TicketID: r.Ticket.ID, ChannelID: ch.ID, AuthorType: domain.AuthorSystem, Text: ack.Text(),
@@ -80,6 +90,34 @@ func cmpOr(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// nudge offers the faster channel when it is staffed (or, without a
+// channel to ask routing about, open by its hours), with the live waits of
+// both channels.
+func (a *Acknowledger) nudge(ctx context.Context, n *Nudge, mailCh *domain.Channel, t *domain.Ticket, ack *Ack) {
+	if n.ChannelID != 0 && a.Waits != nil && a.Channels != nil {
+		chat, err := a.Channels.Channel(ctx, n.ChannelID)
+		if err != nil || !chat.Enabled {
+			return
+		}
+		wait, staffed := a.Waits.EstimatedWait(chat.TeamID, chat.Kind)
+		if !staffed {
+			return
+		}
+		ack.NudgeURL, ack.ChatWait = n.URL, max(wait, time.Minute)
+		if wait, staffed := a.Waits.EstimatedWait(t.TeamID, mailCh.Kind); staffed {
+			ack.MailWait = wait
+		}
+		return
+	}
+	if n.Hours != nil {
+		cal, err := sla.NewCalendar(*n.Hours)
+		if err != nil || !cal.IsOpen(a.now()) {
+			return
+		}
+	}
+	ack.NudgeURL = n.URL
 }
 
 // mayAcknowledge reports whether the parse of m found a person who may get
@@ -142,30 +180,60 @@ func languageOf(addr string) string {
 }
 
 // Ack is what an acknowledgement says: the ticket, when an answer can be
-// expected (zero: not said) and a faster channel that is open now (empty:
-// none).
+// expected (zero: not said) and a faster channel that is staffed now
+// (empty: none), with the live expected waits of the chat and of e-mail
+// (zero: not known).
 type Ack struct {
 	Lang     string // ISO 639-1: nl, de, otherwise English
 	Number   int64
 	Subject  string
 	Expect   time.Time
 	NudgeURL string
+	ChatWait time.Duration
+	MailWait time.Duration
+}
+
+// ackText holds the sentences of an acknowledgement in one language.
+type ackText struct {
+	thanks, expect, nudge, reply, layout string
+	// chatNow and byMail state the live waits: "Chat now: about 2
+	// minutes. By e-mail: within 4 hours."
+	chatNow, byMail string
+	// minutes and hours render a wait: singular and plural.
+	minute, minutes, hour, hours string
 }
 
 // ackTexts holds the sentences of an acknowledgement per language.
-var ackTexts = map[string]struct{ thanks, expect, nudge, reply, layout string }{
+var ackTexts = map[string]ackText{
 	"nl": {"Bedankt voor je bericht %q. We hebben het ontvangen als ticket #%d.",
 		"Je kunt uiterlijk %s een antwoord verwachten.",
 		"Heb je sneller hulp nodig? Onze chat is nu open: %s",
-		"Antwoord op deze e-mail als je nog iets wilt toevoegen; laat [#%d] in het onderwerp staan.", "02-01-2006 om 15:04"},
+		"Antwoord op deze e-mail als je nog iets wilt toevoegen; laat [#%d] in het onderwerp staan.", "02-01-2006 om 15:04",
+		"Chat nu: ongeveer %s.", "Per e-mail: binnen %s.", "minuut", "minuten", "uur", "uur"},
 	"de": {"Vielen Dank für Ihre Nachricht %q. Wir haben sie als Ticket #%d erhalten.",
 		"Sie erhalten spätestens am %s eine Antwort.",
 		"Brauchen Sie schneller Hilfe? Unser Chat ist jetzt geöffnet: %s",
-		"Antworten Sie auf diese E-Mail, wenn Sie etwas ergänzen möchten; lassen Sie [#%d] im Betreff stehen.", "02.01.2006 um 15:04"},
+		"Antworten Sie auf diese E-Mail, wenn Sie etwas ergänzen möchten; lassen Sie [#%d] im Betreff stehen.", "02.01.2006 um 15:04",
+		"Chat jetzt: etwa %s.", "Per E-Mail: innerhalb von %s.", "Minute", "Minuten", "Stunde", "Stunden"},
 	"en": {"Thank you for your message %q. We received it as ticket #%d.",
 		"You can expect an answer by %s.",
 		"Need help sooner? Our chat is open now: %s",
-		"Reply to this e-mail to add anything; please keep [#%d] in the subject.", "2 Jan 2006 at 15:04"},
+		"Reply to this e-mail to add anything; please keep [#%d] in the subject.", "2 Jan 2006 at 15:04",
+		"Chat now: about %s.", "By e-mail: within %s.", "minute", "minutes", "hour", "hours"},
+}
+
+// wait renders d as whole minutes (at least one), or whole hours (rounded
+// up) from two hours on.
+func (t ackText) wait(d time.Duration) string {
+	if d >= 2*time.Hour {
+		h := int((d + time.Hour - 1) / time.Hour)
+		return fmt.Sprintf("%d %s", h, t.hours)
+	}
+	m := max(1, int((d+time.Minute-1)/time.Minute))
+	if m == 1 {
+		return "1 " + t.minute
+	}
+	return fmt.Sprintf("%d %s", m, t.minutes)
 }
 
 // Text renders the acknowledgement.
@@ -179,7 +247,14 @@ func (a Ack) Text() string {
 		parts = append(parts, fmt.Sprintf(t.expect, a.Expect.Format(t.layout)))
 	}
 	if a.NudgeURL != "" {
-		parts = append(parts, fmt.Sprintf(t.nudge, a.NudgeURL))
+		nudge := fmt.Sprintf(t.nudge, a.NudgeURL)
+		if a.ChatWait > 0 {
+			nudge += "\n" + fmt.Sprintf(t.chatNow, t.wait(a.ChatWait))
+			if a.MailWait > 0 {
+				nudge += " " + fmt.Sprintf(t.byMail, t.wait(a.MailWait))
+			}
+		}
+		parts = append(parts, nudge)
 	}
 	parts = append(parts, fmt.Sprintf(t.reply, a.Number))
 	return strings.Join(parts, "\n\n")

@@ -3,6 +3,7 @@ package email
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -112,5 +113,69 @@ func TestAckText_TellsWhenToExpectAnAnswerAndNudgesToAnOpenChat(t *testing.T) {
 				t.Errorf("%s: %q should not contain %q", tt.ack.Lang, got, n)
 			}
 		}
+	}
+}
+
+// waits is routing's estimate per team and kind; a missing entry is not
+// staffed.
+type waits map[string]time.Duration
+
+func (w waits) EstimatedWait(teamID int64, kind string) (time.Duration, bool) {
+	d, ok := w[fmt.Sprint(teamID, kind)]
+	return d, ok
+}
+
+type chatChannels map[int64]*domain.Channel
+
+func (c chatChannels) Channel(_ context.Context, id int64) (*domain.Channel, error) {
+	if ch, ok := c[id]; ok {
+		return ch, nil
+	}
+	return nil, domain.ErrNotFound
+}
+
+func TestAcknowledger_OffersTheChatOnlyWhileStaffedWithBothLiveWaits(t *testing.T) {
+	chat := &domain.Channel{ID: 5, Kind: "webchat", TeamID: 3, Enabled: true}
+	tests := []struct {
+		name  string
+		waits waits
+		lang  string
+		want  []string
+		not   []string
+	}{
+		{"staffed chat in English", waits{"3webchat": 2 * time.Minute, "1email": 4 * time.Hour}, "",
+			[]string{"chat is open now: https://shop.example/chat", "Chat now: about 2 minutes. By e-mail: within 4 hours."}, nil},
+		{"staffed chat in Dutch, e-mail wait unknown", waits{"3webchat": 30 * time.Second}, "nl",
+			[]string{"Chat nu: ongeveer 1 minuut."}, []string{"Per e-mail"}},
+		{"staffed chat in German", waits{"3webchat": 5 * time.Minute, "1email": 3*time.Hour + time.Minute}, "de",
+			[]string{"Chat jetzt: etwa 5 Minuten. Per E-Mail: innerhalb von 4 Stunden."}, nil},
+		{"nobody online for the chat", waits{"1email": time.Hour}, "", nil, []string{"chat", "Chat"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			settings, _ := json.Marshal(Settings{Addresses: []string{"support@shop.example"},
+				AutoAck: &AutoAck{Enabled: true, Nudge: &Nudge{URL: "https://shop.example/chat", ChannelID: chat.ID}}})
+			d := &fakeDesk{}
+			a := &Acknowledger{Sender: d, Waits: tt.waits, Channels: chatChannels{chat.ID: chat}}
+			r := received([]byte(customerMail), true, tt.lang)
+			r.Ticket.TeamID = 1
+			if err := a.Acknowledge(context.Background(), &domain.Channel{ID: 2, Kind: Kind, Settings: settings}, r); err != nil {
+				t.Fatal(err)
+			}
+			if len(d.sent) != 1 {
+				t.Fatalf("sent %d acknowledgements, want 1", len(d.sent))
+			}
+			got := d.sent[0].Text
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("%q lacks %q", got, w)
+				}
+			}
+			for _, n := range tt.not {
+				if strings.Contains(got, n) {
+					t.Errorf("%q should not contain %q", got, n)
+				}
+			}
+		})
 	}
 }

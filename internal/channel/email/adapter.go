@@ -99,15 +99,19 @@ type AutoAck struct {
 	// customer; Europe/Amsterdam when empty.
 	TimeZone string `json:"time_zone,omitempty"`
 	// Nudge suggests a faster channel, such as the website chat, while it
-	// is open.
+	// is staffed.
 	Nudge *Nudge `json:"nudge,omitempty"`
 }
 
 // Nudge points customers to a faster channel in the acknowledgement.
 type Nudge struct {
 	URL string `json:"url"`
-	// Hours are when the channel is staffed; without them it is always
-	// suggested.
+	// ChannelID is the faster channel (the website chat). With it the
+	// nudge is offered only while an agent of that channel's team who can
+	// take it is online, with routing's live expected wait.
+	ChannelID int64 `json:"channel_id,omitempty"`
+	// Hours are when the channel is open, for a nudge without ChannelID;
+	// without either it is always suggested.
 	Hours *sla.CalendarConfig `json:"hours,omitempty"`
 }
 
