@@ -201,6 +201,36 @@ func (s *Store) SetAgentTeams(ctx context.Context, agentID int64, teamIDs []int6
 	return nil
 }
 
+// TeamSkills returns the skills the enabled members of a team have, each
+// once.
+func (s *Store) TeamSkills(ctx context.Context, teamID int64) ([]string, error) {
+	rows, err := s.q.QueryContext(ctx, `SELECT a.skills FROM agents a JOIN team_members m ON m.agent_id = a.id
+		WHERE m.team_id = $1 AND NOT a.disabled`, teamID)
+	if err != nil {
+		return nil, fmt.Errorf("skills of team %d: %w", teamID, err)
+	}
+	defer rows.Close()
+	seen := map[string]bool{}
+	out := []string{}
+	for rows.Next() {
+		var enc string
+		if err := rows.Scan(&enc); err != nil {
+			return nil, fmt.Errorf("skills of team %d: %w", teamID, err)
+		}
+		skills, err := decodeStrings(enc)
+		if err != nil {
+			return nil, fmt.Errorf("skills of team %d: %w", teamID, err)
+		}
+		for _, sk := range skills {
+			if !seen[sk] {
+				seen[sk] = true
+				out = append(out, sk)
+			}
+		}
+	}
+	return out, rows.Err()
+}
+
 // CreateTeam stores a new team.
 func (s *Store) CreateTeam(ctx context.Context, t *domain.Team) error {
 	t.CreatedAt = Now()
