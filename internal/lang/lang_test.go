@@ -40,3 +40,18 @@ func FuzzDetect(f *testing.F) {
 		t.Fatalf("Detect(%q) = %q, not a supported language", text, got)
 	})
 }
+
+func TestDetect_ShortQuestionsNeedTheirFunctionWordsToAgree(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{"Hoe kan ik mijn schoenen terugsturen naar jullie?", "nl"},
+		{"ik ben mijn wachtwoord vergeten", "nl"},
+		{"How can I send back my shoes?", "en"},
+		{"Ich möchte mit einem Mitarbeiter sprechen", "de"},
+		{"Wo ist meine Bestellung geblieben?", "de"},
+		{"xylophone quantum entanglement theory", ""},
+	} {
+		if got := Detect(c.text); got != c.want {
+			t.Errorf("Detect(%q) = %q, want %q", c.text, got, c.want)
+		}
+	}
+}
