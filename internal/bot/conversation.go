@@ -14,6 +14,7 @@ import (
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/kb"
+	"loket.dev/loket/internal/lang"
 )
 
 // Conversation limits.
@@ -130,9 +131,15 @@ func (c *conversation) resume() []*domain.Message {
 	return pending
 }
 
-// language settles the conversation's language: the one it started in,
-// else the contact's, else the one the customer writes in.
+// language settles the conversation's language: the one the customer
+// clearly writes in now, else the one it started in, else the contact's
+// (which may be only the language of the page the chat is on), else a
+// guess from the text.
 func (c *conversation) language(ctx context.Context, pending []*domain.Message) error {
+	if c.lang = kb.Language(lang.Detect(texts(pending))); c.lang != "" {
+		c.st.Lang = c.lang
+		return nil
+	}
 	if c.lang = c.st.Lang; c.lang != "" {
 		return nil
 	}

@@ -264,6 +264,11 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 			return nil, err
 		}
 	}
+	if created {
+		if err := d.requireLanguage(ctx, tx, in, contact, ticket); err != nil {
+			return nil, err
+		}
+	}
 	m := *req.msg
 	m.Attachments = append([]domain.Attachment(nil), req.msg.Attachments...)
 	m.TicketID, m.AuthorID, m.CreatedAt = ticket.ID, contact.ID, now

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -318,57 +320,39 @@ func TestDispatch_AgentComingOnlineGetsWaitingWork(t *testing.T) {
 func TestDispatch_AgentWhoseAppIsGoneIsSetAwayAndBackOnline(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		blobs, _ := blob.NewDir(t.TempDir())
-		team := &domain.Team{Name: "Support", Mode: domain.ModeMostFree}
-		if err := st.CreateTeam(ctx, team); err != nil {
-			t.Fatal(err)
-		}
-		hub := realtime.NewHub(st, log)
-		d := desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channel.NewRegistry(api.New()), Events: hub, Log: log})
-		t.Cleanup(d.Close)
-		var connected atomic.Value
-		connected.Store([]int64{})
-		router := dispatch.New(dispatch.Config{Store: st, Desk: d, Events: hub, Log: log, Tick: 20 * time.Millisecond,
-			AwayAfter: 200 * time.Millisecond, Connected: func() []int64 { return connected.Load().([]int64) }})
-		hub.Listen(router)
-		runCtx, cancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() { router.Run(runCtx); close(done) }()
-		t.Cleanup(func() { cancel(); <-done })
-
 		anna := &domain.Agent{Email: "anna@loket.test", Name: "Anna", Role: domain.RoleAgent}
 		if err := st.CreateAgent(ctx, anna, ""); err != nil {
 			t.Fatal(err)
 		}
-		connected.Store([]int64{anna.ID})
-		if _, err := d.SetPresence(ctx, anna, domain.PresenceOnline); err != nil {
-			t.Fatal(err)
-		}
-		presence := func() (string, bool) {
-			a, err := st.Agent(ctx, anna.ID)
-			if err != nil {
-				t.Fatal(err)
+		p := startPresence(t, st, anna, []int64{anna.ID})
+		// While the app is connected the agent stays online, however long.
+		for range 4 {
+			at := p.clock.Advance(p.away / 2)
+			eventually(t, "the heartbeat records the app", func() bool { return p.seenSince(t, at) })
+			p.ticked(t)
+			if got, _ := p.presence(t); got != domain.PresenceOnline {
+				t.Fatalf("presence %s while connected", got)
 			}
-			return a.Presence, a.PresenceAuto
 		}
-		// While the app is connected the agent stays online.
-		time.Sleep(400 * time.Millisecond)
-		if p, _ := presence(); p != domain.PresenceOnline {
-			t.Fatalf("presence %s while connected", p)
-		}
-		connected.Store([]int64{})
-		eventually(t, "Anna is set away", func() bool { p, auto := presence(); return p == domain.PresenceAway && auto })
+		p.connected.Store([]int64{})
+		// A heartbeat under way may still count the app once: the clock
+		// moves on until the tick sees it gone.
+		eventually(t, "Anna is set away", func() bool {
+			p.clock.Advance(p.away + time.Millisecond)
+			p.ticked(t)
+			got, auto := p.presence(t)
+			return got == domain.PresenceAway && auto
+		})
 		// The app reconnects: the stream counts it as seen, then sets the
 		// agent online again.
-		if err := st.TouchAgents(ctx, []int64{anna.ID}, store.Now()); err != nil {
+		if err := st.TouchAgents(ctx, []int64{anna.ID}, p.clock.Now().UnixMilli()); err != nil {
 			t.Fatal(err)
 		}
-		if err := d.AutoPresence(ctx, anna.ID, domain.PresenceOnline); err != nil {
+		if err := p.desk.AutoPresence(ctx, anna.ID, domain.PresenceOnline); err != nil {
 			t.Fatal(err)
 		}
-		if p, auto := presence(); p != domain.PresenceOnline || !auto {
-			t.Fatalf("presence %s auto %v after reconnecting", p, auto)
+		if got, auto := p.presence(t); got != domain.PresenceOnline || !auto {
+			t.Fatalf("presence %s auto %v after reconnecting", got, auto)
 		}
 	})
 }
@@ -573,46 +557,143 @@ func TestDispatch_LoadKeepsGracePeriodsAndReturnsWorkOfDisabledAgents(t *testing
 func TestDispatch_AppsHaveTimeToReconnectAfterARestart(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		blobs, _ := blob.NewDir(t.TempDir())
-		hub := realtime.NewHub(st, log)
-		d := desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channel.NewRegistry(api.New()), Events: hub, Log: log})
-		t.Cleanup(d.Close)
 		anna := &domain.Agent{Email: "anna@loket.test", Name: "Anna", Role: domain.RoleAgent}
 		if err := st.CreateAgent(ctx, anna, ""); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := d.SetPresence(ctx, anna, domain.PresenceOnline); err != nil {
-			t.Fatal(err)
-		}
+		p := startPresence(t, st, anna, []int64{})
 		// Last seen before the restart, long ago.
-		if err := st.TouchAgents(ctx, []int64{anna.ID}, store.Now()-3600_000); err != nil {
+		if err := st.TouchAgents(ctx, []int64{anna.ID}, p.start.Add(-time.Hour).UnixMilli()); err != nil {
 			t.Fatal(err)
 		}
-		var connected atomic.Value
-		connected.Store([]int64{})
-		router := dispatch.New(dispatch.Config{Store: st, Desk: d, Events: hub, Log: log, Tick: 10 * time.Millisecond,
-			AwayAfter: 300 * time.Millisecond, Connected: func() []int64 { return connected.Load().([]int64) }})
-		hub.Listen(router)
-		runCtx, cancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() { router.Run(runCtx); close(done) }()
-		t.Cleanup(func() { cancel(); <-done })
-		eventually(t, "the dispatcher leads", router.Leading)
-		// Several ticks pass before the app reconnects.
-		time.Sleep(100 * time.Millisecond)
-		connected.Store([]int64{anna.ID})
-		if err := st.TouchAgents(ctx, []int64{anna.ID}, store.Now()); err != nil { // as the stream does on connect
+		// Ticks pass, almost AwayAfter, before the app reconnects.
+		p.clock.Set(p.start.Add(away - time.Millisecond))
+		p.ticked(t)
+		if got, _ := p.presence(t); got != domain.PresenceOnline {
+			t.Fatalf("presence %s before the app had AwayAfter to reconnect", got)
+		}
+		p.connected.Store([]int64{anna.ID})
+		if err := st.TouchAgents(ctx, []int64{anna.ID}, p.clock.Now().UnixMilli()); err != nil { // as the stream does on connect
 			t.Fatal(err)
 		}
-		a, err := st.Agent(ctx, anna.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if a.Presence != domain.PresenceOnline {
-			t.Fatalf("presence %s before the app had AwayAfter to reconnect", a.Presence)
+		p.clock.Set(p.start.Add(away + away/2))
+		p.ticked(t)
+		if got, _ := p.presence(t); got != domain.PresenceOnline {
+			t.Fatalf("presence %s after the app reconnected in time", got)
 		}
 	})
+}
+
+// away is AwayAfter in the presence tests that need no heartbeat, on
+// their own clock.
+const away = 2 * time.Minute
+
+// clock is a test clock that moves only when told, and by a microsecond
+// on every reading so that successive ticks are told apart.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(time.Microsecond)
+	return c.now
+}
+
+// Set moves the clock to at.
+func (c *clock) Set(at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = at
+}
+
+// Advance moves the clock on by d and returns the new time.
+func (c *clock) Advance(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	return c.now
+}
+
+// presenceNode is a leading dispatcher on a test clock that sets away the
+// agents whose app is not connected.
+type presenceNode struct {
+	st        *store.Store
+	desk      *desk.Desk
+	router    *dispatch.Dispatcher
+	clock     *clock
+	start     time.Time
+	connected atomic.Value // []int64
+	agent     *domain.Agent
+	away      time.Duration
+}
+
+func startPresence(t *testing.T, st *store.Store, agent *domain.Agent, connected []int64) *presenceNode {
+	t.Helper()
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	blobs, _ := blob.NewDir(t.TempDir())
+	hub := realtime.NewHub(st, log)
+	p := &presenceNode{st: st, clock: &clock{now: time.Now()}, agent: agent}
+	p.start = p.clock.Now()
+	p.desk = desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channel.NewRegistry(api.New()), Events: hub, Log: log,
+		Now: func() int64 { return p.clock.Now().UnixMilli() }})
+	t.Cleanup(p.desk.Close)
+	if _, err := p.desk.SetPresence(ctx, agent, domain.PresenceOnline); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.TouchAgents(ctx, connected, p.start.UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	p.connected.Store(connected)
+	// The heartbeat runs every AwayAfter/4 of real time; with a real
+	// AwayAfter of minutes it would never beat in a test, so the tests that
+	// need it set a short one on the test clock, which only they move.
+	p.away = away
+	if len(connected) > 0 {
+		p.away = 40 * time.Millisecond
+	}
+	p.router = dispatch.New(dispatch.Config{Store: st, Desk: p.desk, Events: hub, Log: log, Tick: 5 * time.Millisecond, Now: p.clock.Now,
+		AwayAfter: p.away, Connected: func() []int64 { return p.connected.Load().([]int64) }})
+	hub.Listen(p.router)
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { p.router.Run(runCtx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	eventually(t, "the dispatcher leads", p.router.Leading)
+	return p
+}
+
+// ticked waits until the leader has run a whole tick that began after the
+// clock reached its present time.
+func (p *presenceNode) ticked(t *testing.T) {
+	t.Helper()
+	after := p.clock.Now()
+	var first time.Time
+	eventually(t, "a tick", func() bool { first = p.router.ViewMadeAt(); return first.After(after) })
+	eventually(t, "a whole tick", func() bool { return p.router.ViewMadeAt().After(first) })
+}
+
+func (p *presenceNode) presence(t *testing.T) (string, bool) {
+	t.Helper()
+	a, err := p.st.Agent(context.Background(), p.agent.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.Presence, a.PresenceAuto
+}
+
+// seenSince reports whether the agent's app was recorded as connected at
+// or after at.
+func (p *presenceNode) seenSince(t *testing.T, at time.Time) bool {
+	t.Helper()
+	unseen, err := p.st.UnseenOnline(context.Background(), at.UnixMilli())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return !slices.Contains(unseen, p.agent.ID)
 }
 
 func TestDispatch_MissedEventsMakeTheLeaderReload(t *testing.T) {

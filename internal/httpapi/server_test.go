@@ -44,6 +44,18 @@ type env struct {
 	team    int64
 	blobs   *failingBlobs
 	desk    *desk.Desk
+	// listening is closed once the node hears other nodes (PostgreSQL).
+	listening <-chan struct{}
+}
+
+// waitListening waits until the node hears events other nodes publish.
+func (e *env) waitListening() {
+	e.t.Helper()
+	select {
+	case <-e.listening:
+	case <-time.After(30 * time.Second):
+		e.t.Fatal("the node never started listening to the others")
+	}
 }
 
 // failingBlobs is the real directory store, made to fail on demand to
@@ -81,6 +93,7 @@ func newNode(t *testing.T, st *store.Store, setup bool, adapters ...channel.Adap
 	if st.Dialect() == store.Postgres {
 		bus := realtime.NewPGBus(hub, st, st.URL(), log)
 		hub.SetPublisher(bus)
+		e.listening = bus.Listening()
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { bus.Run(ctx); close(done) }()

@@ -89,7 +89,7 @@ func (s *Server) savePolicy(w http.ResponseWriter, r *http.Request, p *principal
 			return domain.Invalid("invalid_policy", "targets are minutes and cannot be negative")
 		}
 	}
-	return s.saved(w, r, p, id, pol, "sla_policy.save", pol.Name, func(tx *store.Store) error { return tx.SavePolicy(r.Context(), &pol) })
+	return s.saved(w, r, p, id, &pol, "sla_policy.save", pol.Name, func(tx *store.Store) error { return tx.SavePolicy(r.Context(), &pol) })
 }
 
 // optionalPathID is the {id} of a PUT, or 0 for the POST that creates.

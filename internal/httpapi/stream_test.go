@@ -110,7 +110,7 @@ func TestStream_EventsCrossNodesThroughPostgres(t *testing.T) {
 	t.Cleanup(func() { stB.Close() })
 	b := newNode(t, stB, false)
 	onB := dial(t, b.srv.URL, a.token)
-	time.Sleep(200 * time.Millisecond) // let node B's LISTEN start
+	b.waitListening()
 	posted := a.post(`{"external_id":"x-1","from":{"email":"jan@example.nl"},"text":"via node A"}`, 201)
 	ev := waitFor(t, onB, domain.EventMessageCreated)
 	if ev.MessageID != posted.Message.ID || ev.Message == nil || ev.Message.Text != "via node A" {

@@ -69,6 +69,7 @@ func newChatNode(t *testing.T, st *store.Store, setup bool) *chatEnv {
 	if st.Dialect() == store.Postgres {
 		bus := realtime.NewPGBus(hub, st, st.URL(), log)
 		hub.SetPublisher(bus)
+		e.listening = bus.Listening()
 		run(bus.Run)
 		events = bus
 	}
@@ -718,7 +719,8 @@ func TestWebchat_ReplyOnOneNodeReachesAVisitorOnAnother(t *testing.T) {
 	a.chat, b.chat = ch.ID, ch.ID
 	v := b.start(`{}`)
 	sock, _ := b.visitorSocket(v.Token, 0)
-	time.Sleep(200 * time.Millisecond) // let the nodes' LISTEN start
+	a.waitListening()
+	b.waitListening()
 	sent := a.say(v.Token, "asked on node A")
 	nextFrame(t, sock, "conversation", func(f chatFrame) bool { return len(f.Messages) == 1 && f.Messages[0].ID == sent.Message.ID })
 	var reply domain.Message

@@ -36,6 +36,7 @@ type PGBus struct {
 	queue  chan domain.Event
 	// listened is set once LISTEN succeeded; listen runs in one goroutine.
 	listened bool
+	ready    chan struct{} // closed once LISTEN first succeeded
 }
 
 type busMessage struct {
@@ -45,8 +46,13 @@ type busMessage struct {
 
 // NewPGBus returns a bus for the database at url; Run starts it.
 func NewPGBus(hub *Hub, notify Notifier, url string, log *slog.Logger) *PGBus {
-	return &PGBus{hub: hub, notify: notify, url: url, node: secret.Token("node")[:20], log: log, queue: make(chan domain.Event, 65536)}
+	return &PGBus{hub: hub, notify: notify, url: url, node: secret.Token("node")[:20], log: log, queue: make(chan domain.Event, 65536),
+		ready: make(chan struct{})}
 }
+
+// Listening is closed once the bus hears other nodes: events they publish
+// from then on reach this node.
+func (b *PGBus) Listening() <-chan struct{} { return b.ready }
 
 // Publish implements domain.Publisher.
 func (b *PGBus) Publish(events ...domain.Event) {
@@ -122,6 +128,8 @@ func (b *PGBus) listen(ctx context.Context) error {
 	// gone; on the first connection there was nothing to miss.
 	if b.listened {
 		b.hub.Lost()
+	} else {
+		close(b.ready)
 	}
 	b.listened = true
 	for {

@@ -47,16 +47,21 @@ func decodeCapacity(s string) (*domain.Capacity, error) {
 	return &c, json.Unmarshal([]byte(s), &c)
 }
 
-// CreateAgent stores a new agent with an already hashed password.
+// CreateAgent stores a new agent with an already hashed password: every
+// field UpdateAgent saves, so a new agent is what a later read returns.
 func (s *Store) CreateAgent(ctx context.Context, a *domain.Agent, passwordHash string) error {
 	now := Now()
 	if a.Language == "" {
 		a.Language = "en"
 	}
+	if a.Skills == nil {
+		a.Skills = []string{}
+	}
+	a.Presence = domain.PresenceOffline
 	err := s.q.QueryRowContext(ctx,
-		`INSERT INTO agents (email, name, role, password_hash, language, created_at, updated_at)
-		 VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`,
-		a.Email, a.Name, a.Role, passwordHash, a.Language, now).Scan(&a.ID)
+		`INSERT INTO agents (email, name, role, password_hash, language, disabled, skills, capacity, created_at, updated_at)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
+		a.Email, a.Name, a.Role, passwordHash, a.Language, a.Disabled, encodeStrings(a.Skills), encodeCapacity(a.Capacity), now).Scan(&a.ID)
 	if err != nil {
 		if isUnique(err) {
 			return domain.Invalid("email_taken", fmt.Sprintf("an agent with e-mail %s already exists", a.Email))
@@ -194,6 +199,36 @@ func (s *Store) SetAgentTeams(ctx context.Context, agentID int64, teamIDs []int6
 		}
 	}
 	return nil
+}
+
+// TeamSkills returns the skills the enabled members of a team have, each
+// once.
+func (s *Store) TeamSkills(ctx context.Context, teamID int64) ([]string, error) {
+	rows, err := s.q.QueryContext(ctx, `SELECT a.skills FROM agents a JOIN team_members m ON m.agent_id = a.id
+		WHERE m.team_id = $1 AND NOT a.disabled`, teamID)
+	if err != nil {
+		return nil, fmt.Errorf("skills of team %d: %w", teamID, err)
+	}
+	defer rows.Close()
+	seen := map[string]bool{}
+	out := []string{}
+	for rows.Next() {
+		var enc string
+		if err := rows.Scan(&enc); err != nil {
+			return nil, fmt.Errorf("skills of team %d: %w", teamID, err)
+		}
+		skills, err := decodeStrings(enc)
+		if err != nil {
+			return nil, fmt.Errorf("skills of team %d: %w", teamID, err)
+		}
+		for _, sk := range skills {
+			if !seen[sk] {
+				seen[sk] = true
+				out = append(out, sk)
+			}
+		}
+	}
+	return out, rows.Err()
 }
 
 // CreateTeam stores a new team.
