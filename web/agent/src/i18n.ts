@@ -211,6 +211,7 @@ export const en = {
   'composer.channel': 'Channel',
   'composer.to': 'To',
   'composer.toDefault': 'Customer’s address',
+  'address.web': 'Website chat',
   'composer.cc': 'CC',
   'composer.ccPlaceholder': 'more addresses, comma separated',
   'composer.badCc': 'Not an e-mail address: {list}',

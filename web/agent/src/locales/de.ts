@@ -208,6 +208,7 @@ const de: Dictionary = {
   'composer.channel': 'Kanal',
   'composer.to': 'An',
   'composer.toDefault': 'Adresse des Kunden',
+  'address.web': 'Website-Chat',
   'composer.cc': 'CC',
   'composer.ccPlaceholder': 'weitere Adressen, durch Kommas getrennt',
   'composer.badCc': 'Keine E-Mail-Adresse: {list}',

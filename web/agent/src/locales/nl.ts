@@ -208,6 +208,7 @@ const nl: Dictionary = {
   'composer.channel': 'Kanaal',
   'composer.to': 'Aan',
   'composer.toDefault': 'Adres van de klant',
+  'address.web': 'Websitechat',
   'composer.cc': 'CC',
   'composer.ccPlaceholder': 'meer adressen, met komma’s',
   'composer.badCc': 'Geen e-mailadres: {list}',
