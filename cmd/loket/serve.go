@@ -215,6 +215,10 @@ func bootstrap(ctx context.Context, st *store.Store, c *config) (string, error) 
 		if err := tx.CreateAgent(ctx, a, hash); err != nil {
 			return err
 		}
+		// Online from the start, so the demo's first chat finds someone to hand over to.
+		if _, err := tx.SetPresence(ctx, a.ID, domain.PresenceOnline, false, time.Now().UnixMilli()); err != nil {
+			return err
+		}
 		if c.NoDemo {
 			return nil
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"math"
 	"slices"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/kb"
 	"loket.dev/loket/internal/lang"
+	"loket.dev/loket/internal/sanitize"
 )
 
 // Conversation limits.
@@ -278,21 +280,30 @@ func (c *conversation) showArticle(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	var b strings.Builder
+	// The text is plain for channels without markup; the HTML keeps the
+	// article's formatting and makes "Read more" a link.
+	var b, h strings.Builder
+	url := c.b.base + a.Path()
 	b.WriteString(a.Title)
+	h.WriteString("<p><strong>" + html.EscapeString(a.Title) + "</strong></p>")
 	if a.Summary != "" {
-		b.WriteString("\n\n" + a.Summary)
+		b.WriteString("\n\n" + kb.PlainText(a.Summary))
+		h.WriteString(kb.RenderHTML(a.Summary))
 	}
 	if body := kb.PlainText(a.Body); body != "" && utf8.RuneCountInString(body) <= shortArticle {
 		b.WriteString("\n\n" + body)
+		h.WriteString(kb.RenderHTML(a.Body))
 	}
-	b.WriteString("\n\n" + c.say("read_more") + " " + c.b.base + a.Path())
+	b.WriteString("\n\n" + c.say("read_more") + " " + url)
+	fmt.Fprintf(&h, `<p><a href="%s">%s</a></p>`, html.EscapeString(url), html.EscapeString(strings.TrimSuffix(c.say("read_more"), ":")))
 	b.WriteString("\n\n" + c.say("helped?"))
+	h.WriteString("<p>" + html.EscapeString(c.say("helped?")) + "</p>")
 	c.st.Step, c.st.Article = stepArticle, a.ID
 	if !slices.Contains(c.st.Shown, a.ID) {
 		c.st.Shown = append(c.st.Shown, a.ID)
 	}
-	return c.send(ctx, b.String(), []QuickReply{{ID: replyYes, Label: c.say("yes")}, {ID: replyNo, Label: c.say("no")}})
+	replies := []QuickReply{{ID: replyYes, Label: c.say("yes")}, {ID: replyNo, Label: c.say("no")}, {ID: replyPerson, Label: c.say("person")}}
+	return c.sendHTML(ctx, b.String(), h.String(), replies)
 }
 
 // browse lists the subcategories and articles of a category (0: the top
@@ -455,9 +466,15 @@ func (c *conversation) send(ctx context.Context, text string, replies []QuickRep
 	return c.sendOnly(ctx, text, append(replies, QuickReply{ID: replyPerson, Label: c.say("person")}))
 }
 
-// sendOnly sends a bot message with exactly these choices. Channels
-// without buttons get them as a numbered list in the text.
+// sendOnly sends a bot message with exactly these choices.
 func (c *conversation) sendOnly(ctx context.Context, text string, replies []QuickReply) error {
+	return c.sendHTML(ctx, text, "", replies)
+}
+
+// sendHTML sends a bot message with exactly these choices and, when
+// htmlBody is set, its formatted version (sanitised here). Channels
+// without buttons get the choices as a numbered list.
+func (c *conversation) sendHTML(ctx context.Context, text, htmlBody string, replies []QuickReply) error {
 	if len(replies) > 0 && !c.b.buttons(c.ch.Kind) {
 		var b strings.Builder
 		b.WriteString(text + "\n")
@@ -466,13 +483,22 @@ func (c *conversation) sendOnly(ctx context.Context, text string, replies []Quic
 		}
 		b.WriteString("\n\n" + c.say("reply_number"))
 		text = b.String()
+		if htmlBody != "" {
+			var h strings.Builder
+			h.WriteString(htmlBody + "<ol>")
+			for _, r := range replies {
+				h.WriteString("<li>" + html.EscapeString(r.Label) + "</li>")
+			}
+			h.WriteString("</ol><p>" + html.EscapeString(c.say("reply_number")) + "</p>")
+			htmlBody = h.String()
+		}
 	}
 	st := c.st
 	meta, err := json.Marshal(botMeta{QuickReplies: replies, Bot: &st})
 	if err != nil {
 		return err
 	}
-	_, err = c.d.Send(ctx, &desk.Outgoing{TicketID: c.t.ID, Text: text, Meta: meta, AuthorType: domain.AuthorBot})
+	_, err = c.d.Send(ctx, &desk.Outgoing{TicketID: c.t.ID, Text: text, HTML: sanitize.HTML(htmlBody), Meta: meta, AuthorType: domain.AuthorBot})
 	return err
 }
 

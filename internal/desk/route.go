@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/store"
@@ -24,6 +25,7 @@ type Routing struct {
 	From     int64
 	To       int64
 	Reason   string
+	Waited   time.Duration // how long the ticket waited in the queue, when assigned from it
 }
 
 // Route applies a routing decision and records the reason on the
@@ -48,6 +50,7 @@ func (d *Desk) Route(ctx context.Context, r Routing) (*domain.Ticket, error) {
 		}
 		before := *t
 		text := "Returned to the queue: " + r.Reason
+		meta := eventMeta(EventRoutingReturned, map[string]any{"reason": r.Reason})
 		if r.To != 0 {
 			a, err := tx.Agent(ctx, r.To)
 			if errors.Is(err, domain.ErrNotFound) {
@@ -59,13 +62,14 @@ func (d *Desk) Route(ctx context.Context, r Routing) (*domain.Ticket, error) {
 				return ErrStaleDecision
 			}
 			text = "Assigned to " + a.Name + " by routing: " + r.Reason
+			meta = eventMeta(EventRoutingAssigned, map[string]any{"agent": a.Name, "agent_id": a.ID, "waited_ms": r.Waited.Milliseconds(), "reason": r.Reason})
 		}
 		now := d.now()
 		t.AssigneeID, t.UpdatedAt = r.To, now
 		if err := tx.UpdateTicket(ctx, t); err != nil {
 			return err
 		}
-		ev := &domain.Message{TicketID: t.ID, Kind: domain.KindEvent, AuthorType: domain.AuthorSystem, Text: text, CreatedAt: now}
+		ev := &domain.Message{TicketID: t.ID, Kind: domain.KindEvent, AuthorType: domain.AuthorSystem, Text: text, Meta: meta, CreatedAt: now}
 		if _, err := tx.InsertMessage(ctx, ev); err != nil {
 			return err
 		}

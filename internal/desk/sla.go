@@ -165,7 +165,11 @@ func (d *Desk) applySLA(ctx context.Context, tx *store.Store, t *domain.Ticket, 
 		byKind[tg.Kind] = tg
 	}
 	var events []domain.Event
-	var notes []string
+	type note struct {
+		text string
+		meta json.RawMessage
+	}
+	var notes []note
 	t.SLADue, t.SLANextCheck, t.SLABreached = 0, 0, false
 	for i, kind := range slaKinds {
 		tg, running := byKind[kind]
@@ -181,12 +185,14 @@ func (d *Desk) applySLA(ctx context.Context, tx *store.Store, t *domain.Ticket, 
 		if now >= warn && t.SLAFlags&warnedBit(i) == 0 && now < due {
 			t.SLAFlags |= warnedBit(i)
 			events = append(events, domain.Event{Type: domain.EventSLAWarning})
-			notes = append(notes, fmt.Sprintf("SLA warning: %s due %s", label(kind), msTime(due).UTC().Format(time.RFC3339)))
+			notes = append(notes, note{fmt.Sprintf("SLA warning: %s due %s", label(kind), msTime(due).UTC().Format(time.RFC3339)),
+				eventMeta(EventSLAWarning, map[string]any{"target": kind, "due": due})})
 		}
 		if now >= due && t.SLAFlags&breachedBit(i) == 0 {
 			t.SLAFlags |= warnedBit(i) | breachedBit(i)
 			events = append(events, domain.Event{Type: domain.EventSLABreached})
-			notes = append(notes, fmt.Sprintf("SLA breached: %s was due %s", label(kind), msTime(due).UTC().Format(time.RFC3339)))
+			notes = append(notes, note{fmt.Sprintf("SLA breached: %s was due %s", label(kind), msTime(due).UTC().Format(time.RFC3339)),
+				eventMeta(EventSLABreached, map[string]any{"target": kind, "due": due})})
 		}
 		if t.SLAFlags&breachedBit(i) != 0 {
 			t.SLABreached = true
@@ -203,7 +209,7 @@ func (d *Desk) applySLA(ctx context.Context, tx *store.Store, t *domain.Ticket, 
 		events[i].TicketID, events[i].TeamID, events[i].AssigneeID, events[i].Ticket = t.ID, t.TeamID, t.AssigneeID, t
 	}
 	for _, n := range notes {
-		m := &domain.Message{TicketID: t.ID, Kind: domain.KindEvent, AuthorType: domain.AuthorSystem, Text: n, CreatedAt: now}
+		m := &domain.Message{TicketID: t.ID, Kind: domain.KindEvent, AuthorType: domain.AuthorSystem, Text: n.text, Meta: n.meta, CreatedAt: now}
 		if _, err := tx.InsertMessage(ctx, m); err != nil {
 			return nil, err
 		}

@@ -40,6 +40,7 @@ func (d *Desk) UpdateTicket(ctx context.Context, ticketID, actorID int64, ch Tic
 		}
 		before := *t
 		var notes []string
+		var changes []Change
 		now := d.now()
 		if ch.Status != nil && *ch.Status != t.Status {
 			next, err := t.Status.Transition(*ch.Status)
@@ -47,6 +48,7 @@ func (d *Desk) UpdateTicket(ctx context.Context, ticketID, actorID int64, ch Tic
 				return err
 			}
 			notes = append(notes, fmt.Sprintf("status %s → %s", t.Status, next))
+			changes = append(changes, Change{Field: "status", From: t.Status, To: next})
 			t.Status = next
 			switch {
 			case next == domain.StatusSolved:
@@ -60,10 +62,12 @@ func (d *Desk) UpdateTicket(ctx context.Context, ticketID, actorID int64, ch Tic
 				return domain.Invalid("invalid_priority", fmt.Sprintf("unknown priority %q; use low, normal, high or urgent", *ch.Priority))
 			}
 			notes = append(notes, fmt.Sprintf("priority %s → %s", t.Priority, *ch.Priority))
+			changes = append(changes, Change{Field: "priority", From: t.Priority, To: *ch.Priority})
 			t.Priority = *ch.Priority
 		}
 		if ch.TeamID != nil && *ch.TeamID != t.TeamID {
 			notes = append(notes, fmt.Sprintf("team → %d", *ch.TeamID))
+			changes = append(changes, Change{Field: "team", To: *ch.TeamID})
 			t.TeamID = *ch.TeamID
 		}
 		if ch.AssigneeID != nil && *ch.AssigneeID != t.AssigneeID {
@@ -75,14 +79,17 @@ func (d *Desk) UpdateTicket(ctx context.Context, ticketID, actorID int64, ch Tic
 					return err
 				}
 				notes = append(notes, "assigned to "+a.Name)
+				changes = append(changes, Change{Field: "assignee", To: a.Name})
 			} else {
 				notes = append(notes, "unassigned")
+				changes = append(changes, Change{Field: "assignee"})
 			}
 			t.AssigneeID = *ch.AssigneeID
 		}
 		if ch.Subject != nil && strings.TrimSpace(*ch.Subject) != t.Subject {
 			t.Subject = strings.TrimSpace(*ch.Subject)
 			notes = append(notes, "subject changed")
+			changes = append(changes, Change{Field: "subject", To: t.Subject})
 		}
 		if ch.Skills != nil {
 			skills, err := domain.NormalizeSkills(*ch.Skills)
@@ -91,6 +98,7 @@ func (d *Desk) UpdateTicket(ctx context.Context, ticketID, actorID int64, ch Tic
 			}
 			if strings.Join(skills, ",") != strings.Join(t.Skills, ",") {
 				notes = append(notes, "skills: "+strings.Join(skills, ", "))
+				changes = append(changes, Change{Field: "skills", To: skills})
 				t.Skills = skills
 			}
 		}
@@ -99,6 +107,7 @@ func (d *Desk) UpdateTicket(ctx context.Context, ticketID, actorID int64, ch Tic
 				return err
 			}
 			notes = append(notes, botNote(*ch.BotState))
+			changes = append(changes, Change{Field: "bot", To: *ch.BotState})
 			t.BotState = *ch.BotState
 		}
 		if ch.Tags != nil {
@@ -108,6 +117,7 @@ func (d *Desk) UpdateTicket(ctx context.Context, ticketID, actorID int64, ch Tic
 			}
 			if strings.Join(tags, ",") != strings.Join(t.Tags, ",") {
 				notes = append(notes, "tags: "+strings.Join(tags, ", "))
+				changes = append(changes, Change{Field: "tags", To: tags})
 				t.Tags = tags
 				if err := tx.SetTags(ctx, t.ID, tags); err != nil {
 					return err
@@ -127,7 +137,7 @@ func (d *Desk) UpdateTicket(ctx context.Context, ticketID, actorID int64, ch Tic
 			return err
 		}
 		ev := &domain.Message{TicketID: t.ID, Kind: domain.KindEvent, AuthorType: domain.AuthorAgent, AuthorID: actorID,
-			Text: strings.Join(notes, "; "), CreatedAt: now}
+			Text: strings.Join(notes, "; "), Meta: eventMeta(EventTicketChanged, map[string]any{"changes": changes}), CreatedAt: now}
 		if actorID == 0 {
 			ev.AuthorType = domain.AuthorSystem
 		}
@@ -191,7 +201,8 @@ func (d *Desk) MergeContacts(ctx context.Context, survivorID, mergedID, actorID 
 		for _, t := range moved {
 			t.ContactID = survivorID
 			ev := &domain.Message{TicketID: t.ID, Kind: domain.KindEvent, AuthorType: domain.AuthorAgent, AuthorID: actorID,
-				Text: fmt.Sprintf("contact %s merged into %s", m.Number, s.Number), CreatedAt: now}
+				Text: fmt.Sprintf("contact %s merged into %s", m.Number, s.Number),
+				Meta: eventMeta(EventContactsMerged, map[string]any{"from": m.Number, "into": s.Number}), CreatedAt: now}
 			if _, err := tx.InsertMessage(ctx, ev); err != nil {
 				return err
 			}

@@ -467,7 +467,7 @@ func (d *Dispatcher) apply(ctx context.Context, eng *routing.Engine, decisions [
 }
 
 func routeOf(dec routing.Decision) desk.Routing {
-	return desk.Routing{TicketID: dec.TicketID, TeamID: dec.TeamID, From: dec.From, To: dec.AgentID, Reason: dec.Reason}
+	return desk.Routing{TicketID: dec.TicketID, TeamID: dec.TeamID, From: dec.From, To: dec.AgentID, Reason: dec.Reason, Waited: dec.Waited}
 }
 
 // failed handles a decision that could not be applied: a stale one is

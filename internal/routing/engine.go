@@ -516,12 +516,14 @@ func (e *Engine) assign(a *agent, en *entry, why string) {
 	b := en.b
 	b.take(en)
 	e.hold(a, en)
+	waited := e.now.Sub(en.item.EnqueuedAt)
 	e.out = append(e.out, Decision{
 		TicketID: en.item.TicketID,
 		AgentID:  a.id,
 		TeamID:   en.item.TeamID,
 		Reason: fmt.Sprintf("%s: %s item, priority %d, waited %s; agent load now %d of %d units",
-			why, en.item.Kind, en.item.Priority, e.now.Sub(en.item.EnqueuedAt), a.load, a.cap.Budget),
+			why, en.item.Kind, en.item.Priority, waited.Round(time.Second), a.load, a.cap.Budget),
+		Waited: waited,
 	})
 	e.fix(b)
 }

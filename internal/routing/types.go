@@ -205,6 +205,7 @@ type Decision struct {
 	TeamID   int64
 	From     int64
 	Reason   string
+	Waited   time.Duration // how long an assigned item waited in its queue
 }
 
 // Errors returned for bad input.

@@ -14,13 +14,16 @@ import (
 // MessageView is a message as a visitor sees it: text only (the widget
 // never renders HTML), who wrote it and, for replies, how far it got.
 type MessageView struct {
-	ID             int64            `json:"id"`
-	ConversationID int64            `json:"conversation_id"`
-	Direction      string           `json:"direction"` // "in" from the visitor, "out" to the visitor
-	Author         string           `json:"author"`    // visitor, agent, bot or system
-	AuthorName     string           `json:"author_name,omitempty"`
-	Text           string           `json:"text"`
-	Attachments    []AttachmentView `json:"attachments"`
+	ID             int64  `json:"id"`
+	ConversationID int64  `json:"conversation_id"`
+	Direction      string `json:"direction"` // "in" from the visitor, "out" to the visitor
+	Author         string `json:"author"`    // visitor, agent, bot or system
+	AuthorName     string `json:"author_name,omitempty"`
+	Text           string `json:"text"`
+	// HTML is the sanitised formatted version of a bot's answer (an
+	// article with its links), when it has one.
+	HTML        string           `json:"html,omitempty"`
+	Attachments []AttachmentView `json:"attachments"`
 	// QuickReplies are the choices a bot offers as buttons.
 	QuickReplies []QuickReply `json:"quick_replies,omitempty"`
 	// QuickReply is the choice a visitor's message answered with.
@@ -102,7 +105,7 @@ func (a *Adapter) view(ctx context.Context, m *domain.Message, conversationID in
 	case m.Direction == domain.DirectionIn:
 		v.Author, v.Status = "visitor", ""
 	case m.AuthorType == domain.AuthorBot:
-		v.Author = "bot"
+		v.Author, v.HTML = "bot", m.HTML
 	case m.AuthorType == domain.AuthorAgent:
 		v.Author, v.AuthorName = "agent", a.agentName(ctx, m.AuthorID)
 	default:

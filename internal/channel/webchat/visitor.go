@@ -1,6 +1,7 @@
 package webchat
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -359,7 +360,7 @@ func (a *Adapter) SendMessage(ctx context.Context, ch *domain.Channel, req *Send
 		ChannelID:  ch.ID,
 		ExternalID: "in-" + v.PublicID + "-" + clientID,
 		From:       domain.Identity{Kind: domain.IdentityWeb, Value: v.PublicID},
-		Name:       v.Name,
+		Name:       cmp.Or(v.Name, VisitorName(v.PublicID)),
 		Language:   v.Language,
 		Text:       text,
 	}

@@ -1,5 +1,6 @@
 // Pure helpers of the reply composer: which addresses fit a channel, whom
 // to answer by default, whom to copy when replying to all, attachments.
+import { t } from './i18n'
 import type { Channel, Identity, Message, TicketDetail } from './types'
 
 /** MAX_ATTACHMENT is the largest file the API accepts (25 MiB). */
@@ -21,6 +22,11 @@ export function identityKindsFor(channelKind: string): string[] | null {
     case 'x':
     case 'web':
       return [channelKind]
+    case 'webchat':
+      return ['web']
+    case 'api':
+      // The calling system knows its customers by e-mail, phone or its own id, never by a website visitor.
+      return ['email', 'phone', 'external']
     default:
       return null
   }
@@ -47,6 +53,23 @@ export function recipients(ticket: Pick<TicketDetail, 'contact'>, channelKind: s
     if (!out.some((o) => same(o, extra))) out.push(extra)
   }
   return out
+}
+
+/**
+ * replyChannels lists the channels a reply can go out on: the ticket's own
+ * first, then every enabled channel on which the contact has an address of
+ * the channel's kind (a website visitor is reachable only by website chat).
+ */
+export function replyChannels(channels: Channel[], ticket: Pick<TicketDetail, 'contact' | 'channel_id'>): Channel[] {
+  const own = ticket.channel_id
+  return channels
+    .filter((c) => c.id === own || (c.enabled && recipients(ticket, c.kind).length > 0))
+    .sort((a, b) => Number(b.id === own) - Number(a.id === own) || a.id - b.id)
+}
+
+/** addressLabel shows an address to agents; a website visitor's token means nothing to them. */
+export function addressLabel(i: Identity): string {
+  return i.kind === 'web' ? t('address.web') : i.value
 }
 
 /** lastInbound is the latest customer message (with an address) of the timeline. */

@@ -179,6 +179,22 @@ export const en = {
   'dur.m': '{m} min',
   'dur.hm': '{h} h {m} min',
   'dur.dh': '{d} d {h} h',
+  'dur.s': '{s} s',
+  'ev.status': 'Status {from} → {to}',
+  'ev.priority': 'Priority {from} → {to}',
+  'ev.team': 'Team: {team}',
+  'ev.assigned': 'Assigned to {name}',
+  'ev.unassigned': 'Unassigned',
+  'ev.subject': 'Subject changed to “{subject}”',
+  'ev.skills': 'Skills: {list}',
+  'ev.tags': 'Tags: {list}',
+  'ev.botStopped': 'The bot stopped answering',
+  'ev.routed': 'Assigned to {name} by routing after {time} in the queue',
+  'ev.returned': 'Returned to the queue by routing',
+  'ev.slaWarning': 'SLA warning: {target} due {time}',
+  'ev.slaBreached': 'SLA breached: {target} was due {time}',
+  'ev.merged': 'Customer {from} merged into {into}',
+  'ev.none': 'none',
   'toast.assigned': 'Assigned to you: #{n} {subject}',
   'toast.slaWarning': 'SLA almost due: #{n} {subject}',
   'toast.slaBreached': 'SLA breached: #{n} {subject}',
@@ -195,6 +211,7 @@ export const en = {
   'composer.channel': 'Channel',
   'composer.to': 'To',
   'composer.toDefault': 'Customer’s address',
+  'address.web': 'Website chat',
   'composer.cc': 'CC',
   'composer.ccPlaceholder': 'more addresses, comma separated',
   'composer.badCc': 'Not an e-mail address: {list}',
@@ -472,6 +489,20 @@ export function relativeTime(ms: number, now = Date.now()): string {
   if (d < 3600) return t('time.min', { n: Math.floor(d / 60) })
   if (d < 86400) return t('time.hour', { n: Math.floor(d / 3600) })
   return t('time.day', { n: Math.floor(d / 86400) })
+}
+
+// Date formats follow the agent's language, not the browser's.
+const DATE_LOCALES: Record<Lang, string> = { en: 'en-GB', nl: 'nl-NL', de: 'de-DE' }
+
+/** dateTime shows an instant as date and time in the agent's language (7 Dec 2026, 15:51 / 7 dec 2026, 15:51). */
+export function dateTime(ms: number): string {
+  return new Date(ms).toLocaleString(DATE_LOCALES[locale.value], { dateStyle: 'medium', timeStyle: 'short' })
+}
+
+/** elapsed shows a measured wait: seconds under a minute, else whole minutes, hours and days. */
+export function elapsed(ms: number): string {
+  if (ms < 60_000) return t('dur.s', { s: Math.max(0, Math.round(ms / 1000)) })
+  return duration(Math.floor(ms / 60_000) * 60_000)
 }
 
 /** duration shows a length of time as minutes, hours and minutes, or days and hours. */

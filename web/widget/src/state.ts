@@ -23,6 +23,8 @@ export interface Message {
   author: 'visitor' | 'agent' | 'bot' | 'system'
   author_name?: string
   text: string
+  /** html is a bot answer's formatted version, sanitised by the server. */
+  html?: string
   attachments: Attachment[]
   quick_replies?: QuickReply[]
   quick_reply?: string

@@ -39,6 +39,12 @@ header button { background: transparent; border: 0; color: inherit; font-size: 2
 .msg.in .bubble { background: var(--lk-color); color: var(--lk-on); }
 .msg.out .bubble { background: #fff; }
 .msg.bot .bubble { background: #eef1ff; border: 1px dashed #8c9bd6; }
+.bubble.html { white-space: normal; }
+.bubble.html > :first-child { margin-top: 0; }
+.bubble.html > :last-child { margin-bottom: 0; }
+.bubble.html p, .bubble.html ul, .bubble.html ol { margin: 0 0 6px; padding-left: 0; }
+.bubble.html ul, .bubble.html ol { padding-left: 18px; }
+.bubble.html a { color: #1d3fb8; text-decoration: underline; }
 .msg img { max-width: 220px; max-height: 220px; border-radius: 8px; display: block; }
 .file { background: #fff; border: 1px solid #c3c8d0; border-radius: 8px; padding: 6px 10px; text-align: left; }
 .seen { font-size: 11px; color: #5b616b; }

@@ -1,6 +1,7 @@
 // The chat window: launcher, header, messages, pre-chat form, rating and
 // composer, drawn into the widget's shadow root. Every text from the
-// server or the visitor goes in with textContent, never as HTML.
+// server or the visitor goes in with textContent; the one exception is a
+// bot answer's HTML, which the server sanitised (bluemonday).
 import { ApiError, Client, LiveSocket, type SiteUser } from './api'
 import { translator, type Lang, type T } from './i18n'
 import {
@@ -91,6 +92,7 @@ export class Widget {
   private isOpen = false
   private live = false // the socket is ready and reports changes
   private unread = 0
+  private stick = false // scroll to the newest message on the next render
   private fresh = false // the next message starts a new conversation
   private receipts = new Set<string>()
   private lastTyping = 0
@@ -377,7 +379,10 @@ export class Widget {
     const before = new Set(this.messages.map((m) => m.id))
     this.messages = mergeMessages(this.messages, msgs)
     for (const m of msgs) {
-      if (before.has(m.id) || m.direction !== 'out') continue
+      if (before.has(m.id)) continue
+      // The visitor's own message always brings the log to the newest.
+      if (m.direction === 'in') this.stick = true
+      if (m.direction !== 'out') continue
       this.typing.textContent = ''
       if (!this.isOpen) this.unread++
     }
@@ -489,11 +494,15 @@ export class Widget {
     this.badge.hidden = this.unread === 0
     this.badge.textContent = String(this.unread)
     // Status line and banner: business hours, the expected wait.
+    // Measured before forms and banners change the log's height, so the
+    // newest message stays in view when the rating form appears.
+    const atBottom = this.atBottom()
+    // The wait shows once, in the banner above the messages.
     const wait = waitText(this.status, conv, t, this.opts.lang, v.verified, !!v.email)
     this.banner.hidden = !wait
     this.banner.replaceChildren(wait)
     if (!this.status.open && !v.verified && !v.email && !this.session.channel.prechat) this.banner.append(this.emailForm())
-    this.sub.textContent = wait && this.status.open ? wait : this.session.channel.title ? t('team') : ''
+    this.sub.textContent = this.session.channel.title ? t('team') : ''
     // Forms: pre-chat before the first message, rating after a solved one.
     const needPrechat = this.session.channel.prechat && !v.verified && !v.name && this.messages.length === 0
     this.prechat.hidden = !needPrechat
@@ -503,7 +512,8 @@ export class Widget {
     this.closed.hidden = !done
     this.closedText.textContent = conv?.rated ? `${t('rateThanks')} ${t('solved')}` : t('solved')
     this.composer.hidden = needPrechat || done
-    this.renderMessages()
+    this.renderMessages(atBottom || this.stick)
+    this.stick = false
     if (this.visible()) this.receipt('read')
   }
 
@@ -532,9 +542,13 @@ export class Widget {
     )
   }
 
-  private renderMessages() {
+  /** atBottom says whether the log shows its newest message (or nearly). */
+  private atBottom(): boolean {
+    return this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 40
+  }
+
+  private renderMessages(atBottom: boolean) {
     const t = this.t
-    const atBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 40
     const seen = seenMessageId(this.messages, latest(this.conversations))
     const lastMsg = this.messages[this.messages.length - 1]
     let prevConv = 0
@@ -576,7 +590,11 @@ export class Widget {
       who.append(m.author_name || t('team'))
     }
     const el = h('div', { class: cls, 'data-id': m.id }, who)
-    if (m.text) el.append(h('div', { class: 'bubble' }, m.text))
+    if (m.html && m.author === 'bot') {
+      const bubble = h('div', { class: 'bubble html' })
+      bubble.innerHTML = m.html
+      el.append(bubble)
+    } else if (m.text) el.append(h('div', { class: 'bubble' }, m.text))
     for (const a of m.attachments) el.append(this.attachmentNode(a.id, a.filename, isImage(a)))
     if (m.quick_replies?.length) {
       const q = h('div', { class: 'quick' })

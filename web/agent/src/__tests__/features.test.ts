@@ -64,7 +64,7 @@ describe('composer helpers', () => {
   } as unknown as TicketDetail
   it('offers only fitting identities', () => {
     expect(identityKindsFor('email')).toEqual(['email'])
-    expect(identityKindsFor('api')).toBeNull()
+    expect(identityKindsFor('api')).toEqual(['email', 'phone', 'external'])
     expect(recipients(ticket, 'email').map((i) => i.value)).toEqual(['jan@example.nl', 'jan@work.example'])
     expect(recipients(ticket, 'whatsapp').map((i) => i.value)).toEqual(['+31612345678'])
     expect(recipients(ticket, 'api')).toHaveLength(3)

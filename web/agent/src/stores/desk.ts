@@ -209,12 +209,19 @@ export const useDesk = defineStore('desk', () => {
     list.value = applyTicket(list.value, tk, query.value, meId.value)
     const cur = current.value
     if (cur && cur.id === tk.id && cur.updated_at <= tk.updated_at) {
-      current.value = { ...cur, ...tk }
+      // Replace, not merge: the API leaves out empty fields, so a due time
+      // that was met is absent from the event and must go from the view.
+      current.value = { ...tk, contact: cur.contact, messages: cur.messages }
       if (typeof document === 'undefined' || document.visibilityState !== 'hidden') see(tk)
     }
   }
 
   function upsertMessage(m: Message) {
+    // The customer's message ends their typing.
+    if (m.direction === 'in' && customerTyping.value[m.ticket_id]) {
+      const { [m.ticket_id]: _, ...rest } = customerTyping.value
+      customerTyping.value = rest
+    }
     const cur = current.value
     if (cur && cur.id === m.ticket_id) current.value = { ...cur, messages: applyMessage(cur.messages, m) }
   }

@@ -1,0 +1,40 @@
+package desk
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Timeline events carry, beside their English text for API users, a meta
+// {"event": name, ...} with the plain values, so the agent app can show
+// them in the agent's language with its own date and duration format.
+const (
+	EventTicketChanged   = "ticket.changed"   // changes: []Change
+	EventRoutingAssigned = "routing.assigned" // agent, agent_id, waited_ms, reason
+	EventRoutingReturned = "routing.returned" // reason
+	EventSLAWarning      = "sla.warning"      // target, due (Unix ms)
+	EventSLABreached     = "sla.breached"     // target, due (Unix ms)
+	EventContactsMerged  = "contacts.merged"  // from, into (customer numbers)
+)
+
+// Change is one field of a ticket an agent or rule changed. From and To
+// are the plain values: a status, a priority, a team id, an agent's name,
+// a list of tags or skills, a bot state; absent means none.
+type Change struct {
+	Field string `json:"field"`
+	From  any    `json:"from,omitempty"`
+	To    any    `json:"to,omitempty"`
+}
+
+// eventMeta encodes a timeline event's meta: the event name and its values.
+func eventMeta(event string, values map[string]any) json.RawMessage {
+	m := map[string]any{"event": event}
+	for k, v := range values {
+		m[k] = v
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(fmt.Sprintf("encode timeline event %s: %v", event, err)) // only plain values go in
+	}
+	return b
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest'
+import { addressLabel, defaultRecipient, replyChannels } from '../compose'
+import type { Channel, Contact, TicketDetail } from '../types'
+
+const ch = (id: number, kind: string, enabled = true): Channel =>
+  ({ id, kind, name: `${kind} ${id}`, settings: {}, enabled, created_at: 0, updated_at: 0, secrets_set: [] }) as Channel
+const channels = [ch(1, 'api'), ch(2, 'webchat'), ch(3, 'email'), ch(4, 'email', false)]
+const contact = (identities: Contact['identities']): Contact =>
+  ({ id: 1, number: 'C-000001', name: 'Visitor 4821', language: '', attributes: {}, verified: false, identities, created_at: 0, updated_at: 0 })
+
+describe('reply channels and addresses', () => {
+  it('offers a website visitor only the website chat, never the API channel', () => {
+    const visitor = { channel_id: 2, contact: contact([{ kind: 'web', value: 'srcQHu0aZ' }]) }
+    expect(replyChannels(channels, visitor).map((c) => c.id)).toEqual([2])
+  })
+
+  it('offers every enabled channel that reaches one of the customer addresses, the ticket channel first', () => {
+    const jan = { channel_id: 3, contact: contact([{ kind: 'email', value: 'jan@example.nl' }, { kind: 'web', value: 'v1' }]) }
+    expect(replyChannels(channels, jan).map((c) => c.id)).toEqual([3, 1, 2])
+  })
+
+  it('answers a visitor on the website chat with a readable address', () => {
+    const t = { contact: contact([{ kind: 'web', value: 'srcQHu0aZ' }]), messages: [] } as unknown as TicketDetail
+    const to = defaultRecipient(t, 'webchat')!
+    expect(to.value).toBe('srcQHu0aZ')
+    expect(addressLabel(to)).toBe('Website chat')
+    expect(addressLabel({ kind: 'email', value: 'jan@example.nl' })).toBe('jan@example.nl')
+  })
+})
