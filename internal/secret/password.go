@@ -2,8 +2,9 @@ package secret
 
 import (
 	"errors"
+	"fmt"
 	"sync"
-	"testing"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
@@ -15,12 +16,37 @@ const MinPasswordLength = 10
 // ErrWeakPassword reports a password that is too short or too long.
 var ErrWeakPassword = errors.New("password must be 10 to 72 bytes long")
 
+// DefaultPasswordCost is bcrypt's work factor for new password hashes:
+// about 100 ms a hash.
+const DefaultPasswordCost = 11
+
+// passwordCost is the work factor HashPassword uses; 0 means the default.
+var passwordCost atomic.Int64
+
+// SetPasswordCost sets the work factor of hashes made from now on and
+// returns the one it replaces. Tests that sign in hundreds of accounts
+// lower it to bcrypt.MinCost; a server keeps the default. Hashes already
+// stored keep the cost they were made with, so checking them is unaffected.
+func SetPasswordCost(cost int) (previous int, err error) {
+	if cost < bcrypt.MinCost || cost > bcrypt.MaxCost {
+		return 0, fmt.Errorf("password cost %d: must be %d to %d", cost, bcrypt.MinCost, bcrypt.MaxCost)
+	}
+	return costOr(passwordCost.Swap(int64(cost))), nil
+}
+
+func costOr(c int64) int {
+	if c == 0 {
+		return DefaultPasswordCost
+	}
+	return int(c)
+}
+
 // HashPassword returns a bcrypt hash of password.
 func HashPassword(password string) (string, error) {
 	if utf8.RuneCountInString(password) < MinPasswordLength || len(password) > 72 {
 		return "", ErrWeakPassword
 	}
-	h, err := bcrypt.GenerateFromPassword([]byte(password), cost())
+	h, err := bcrypt.GenerateFromPassword([]byte(password), costOr(passwordCost.Load()))
 	return string(h), err
 }
 
@@ -33,7 +59,7 @@ func CheckPassword(hash, password string) bool {
 // timing does not reveal which e-mail addresses have accounts.
 // It is made on first use, not at start-up.
 var dummyHash = sync.OnceValue(func() []byte {
-	h, _ := bcrypt.GenerateFromPassword([]byte("not a real password"), 11)
+	h, _ := bcrypt.GenerateFromPassword([]byte("not a real password"), DefaultPasswordCost)
 	return h
 })
 
@@ -41,13 +67,4 @@ var dummyHash = sync.OnceValue(func() []byte {
 func CheckNoPassword(password string) bool {
 	bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
 	return false
-}
-
-// cost is bcrypt's work factor: 11 (about 100 ms a hash), or the minimum
-// under go test, where hundreds of logins would otherwise take minutes.
-func cost() int {
-	if testing.Testing() {
-		return bcrypt.MinCost
-	}
-	return 11
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // IsUnique reports whether err is a unique-constraint violation.
@@ -28,12 +30,21 @@ func isForeignKey(err error) bool {
 }
 
 // IsRetryable reports whether err is a conflict between concurrent
-// transactions (a deadlock or serialisation failure) that succeeds when
-// the work is tried again.
+// transactions that succeeds when the work is tried again: on PostgreSQL a
+// deadlock or serialisation failure, on SQLite a database or table that
+// another connection held locked past the busy timeout (SQLITE_BUSY,
+// SQLITE_LOCKED and their extended codes).
 func IsRetryable(err error) bool {
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
 		return pg.Code == "40P01" || pg.Code == "40001"
+	}
+	var lite *sqlite.Error
+	if errors.As(err, &lite) {
+		switch lite.Code() & 0xff { // the primary code; the rest extends it
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return true
+		}
 	}
 	return false
 }
