@@ -34,10 +34,7 @@ func TestSendMessage_AnonymousVisitorGetsAFriendlyNameAndAPreChatNameWins(t *tes
 		if err := st.CreateChannel(ctx, ch, "hash"); err != nil {
 			t.Fatal(err)
 		}
-		ch, settings, err := a.Channel(ctx, ch.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		settings := &webchat.Settings{Title: "Support"}
 		say := func(name string) *domain.Contact {
 			t.Helper()
 			s, err := a.Start(ctx, ch, settings, &webchat.StartRequest{})
