@@ -168,6 +168,7 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, p *princi
 	if err != nil {
 		return err
 	}
+	s.desk.ChannelChanged(r.Context(), c.ID, true)
 	v := viewChannel(c)
 	v.InboundToken = token
 	writeJSON(w, http.StatusCreated, v)
@@ -204,6 +205,7 @@ func (s *Server) updateChannel(w http.ResponseWriter, r *http.Request, p *princi
 		return err
 	}
 	s.desk.InvalidateSLA() // the channel's team and kind are cached there
+	s.desk.ChannelChanged(r.Context(), c.ID, false)
 	writeJSON(w, http.StatusOK, viewChannel(c))
 	return nil
 }
