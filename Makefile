@@ -17,21 +17,32 @@ web:
 
 # PostgreSQL tests run when LOKET_TEST_POSTGRES is set (CI sets it), e.g.
 # LOKET_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable make test
-test: test-go test-web
+PG_SKIPPED := PostgreSQL tests skipped: set LOKET_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable to run them
 
-test-go: web
-	$(GO) test -race -count=1 ./...
+# test runs the Go tests and the web tests, the second even when the first
+# fail, and fails when either did.
+test:
+	@$(MAKE) --no-print-directory -k test-go test-web || { echo "make test: FAILED (see above)"; exit 1; }
+
+# Every package's failures are reported; the binary built once here serves
+# the tests that run it (cmd/loket) and the browser tests.
+test-go: build
+	@rc=0; LOKET_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 ./... || rc=$$?; \
+	[ -n "$$LOKET_TEST_POSTGRES" ] || echo "$(PG_SKIPPED)"; \
+	exit $$rc
 
 # Browser tests drive Debian's Chromium (apt-get install chromium); without
-# it they are skipped outside CI.
+# it they are skipped outside CI. Unit and browser tests both run.
 test-web: build
-	cd web/agent && npm test
-	cd web/widget && npm test
-	@if [ -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" ] || [ -n "$$CI" ]; then \
-		cd web/agent && LOKET_BIN=$(CURDIR)/$(BIN) npm run e2e; \
+	@rc=0; \
+	(cd web/agent && npm test) || rc=1; \
+	(cd web/widget && npm test) || rc=1; \
+	if [ -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" ] || [ -n "$$CI" ]; then \
+		(cd web/agent && LOKET_BIN=$(CURDIR)/$(BIN) npm run e2e) || rc=1; \
 	else \
 		echo "browser tests skipped: install chromium (apt-get install chromium) to run them"; \
-	fi
+	fi; \
+	exit $$rc
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)

@@ -23,8 +23,12 @@ import (
 	"loket.dev/loket/internal/store/storetest"
 )
 
-// buildLoket compiles the binary once per test run.
+// buildLoket compiles the binary once per test run, or uses the one
+// LOKET_BIN names: make test builds it once for the Go and browser tests.
 var buildLoket = sync.OnceValues(func() (string, error) {
+	if bin := os.Getenv("LOKET_BIN"); bin != "" {
+		return bin, nil
+	}
 	dir, err := os.MkdirTemp("", "loket-bin-")
 	if err != nil {
 		return "", err

@@ -89,7 +89,11 @@ func serve(ctx context.Context, args []string) error {
 
 	// E-mail: mailboxes watched over IMAP, and an optional SMTP receiver.
 	inbox := &email.Inbox{Receiver: d, Acks: &email.Acknowledger{Sender: d}, Log: log}
-	imapWatcher := &email.IMAPWatcher{Channels: st, Inbox: inbox, Status: st, Log: log}
+	// Each mailbox is watched by one node, and a saved channel at once.
+	mailboxLocks := st.Locker()
+	defer mailboxLocks.Close()
+	imapWatcher := &email.IMAPWatcher{Channels: st, Inbox: inbox, Status: st, Log: log, Locks: mailboxLocks}
+	hub.Listen(imapWatcher)
 	background.Go(func() { imapWatcher.Run(runCtx) })
 	if c.SMTPAddr != "" {
 		smtpLn, err := net.Listen("tcp", c.SMTPAddr)

@@ -335,10 +335,10 @@ type Capabilities struct {
 	HTML bool `json:"html"`
 	// Subject: messages have a subject line.
 	Subject bool `json:"subject"`
-	// Identity is the kind of address the channel reaches customers at
-	// (domain.IdentityEmail, domain.IdentityPhone, ...); replies go only to
-	// contacts who have one.
-	Identity domain.IdentityKind `json:"identity"`
+	// Identities are the kinds of address the channel reaches customers
+	// at (domain.IdentityEmail, domain.IdentityPhone, ...); replies go only
+	// to contacts who have one. Empty: any.
+	Identities []domain.IdentityKind `json:"identities"`
 }
 
 // Describer is implemented by adapters that say what their channels can

@@ -143,3 +143,13 @@ func (d *Desk) AgentsChanged(ctx context.Context, ids ...int64) {
 func (d *Desk) TeamChanged(ctx context.Context, id int64) {
 	d.publish(ctx, []domain.Event{{Type: domain.EventTeamUpdated, TeamID: id}})
 }
+
+// ChannelChanged tells every node that a channel was created or its
+// settings changed, so that its connector starts or restarts at once.
+func (d *Desk) ChannelChanged(ctx context.Context, id int64, created bool) {
+	typ := domain.EventChannelUpdated
+	if created {
+		typ = domain.EventChannelCreated
+	}
+	d.publish(ctx, []domain.Event{{Type: typ, ChannelID: id}})
+}

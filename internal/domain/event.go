@@ -32,6 +32,11 @@ const (
 	// leader for its next ticket, and the leader's answer.
 	EventRoutingNext     = "routing.next"
 	EventRoutingNextDone = "routing.next.done"
+	// Between nodes only: a channel was created or its settings changed
+	// (ChannelID), so connectors such as the IMAP watcher start or restart
+	// at once.
+	EventChannelCreated = "channel.created"
+	EventChannelUpdated = "channel.updated"
 )
 
 // AgentRef names the agent an event is about.
@@ -56,12 +61,18 @@ type Event struct {
 	Presence   string    `json:"presence,omitempty"`
 	// Request ties a routing.next request to its answer.
 	Request int64 `json:"request,omitempty"`
+	// ChannelID names the channel of channel.created and channel.updated.
+	ChannelID int64 `json:"channel_id,omitempty"`
 }
 
 // Internal reports whether the event only travels between nodes and is
 // never shown to agents.
 func (e *Event) Internal() bool {
-	return e.Type == EventRoutingNext || e.Type == EventRoutingNextDone
+	switch e.Type {
+	case EventRoutingNext, EventRoutingNextDone, EventChannelCreated, EventChannelUpdated:
+		return true
+	}
+	return false
 }
 
 // Publisher receives events once their transaction has committed.

@@ -171,6 +171,7 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, p *princi
 	if err != nil {
 		return err
 	}
+	s.desk.ChannelChanged(r.Context(), c.ID, true)
 	v := s.viewChannel(c)
 	v.InboundToken = token
 	writeJSON(w, http.StatusCreated, v)
@@ -207,6 +208,7 @@ func (s *Server) updateChannel(w http.ResponseWriter, r *http.Request, p *princi
 		return err
 	}
 	s.desk.InvalidateSLA() // the channel's team and kind are cached there
+	s.desk.ChannelChanged(r.Context(), c.ID, false)
 	writeJSON(w, http.StatusOK, s.viewChannel(c))
 	return nil
 }

@@ -59,7 +59,7 @@ func (*pigeon) Validate(settings json.RawMessage, secrets map[string]string) err
 }
 
 func (*pigeon) Capabilities() channel.Capabilities {
-	return channel.Capabilities{Buttons: true, ReadReceipts: true, Typing: true, MaxLength: 280, Identity: domain.IdentityExternal}
+	return channel.Capabilities{Buttons: true, ReadReceipts: true, Typing: true, MaxLength: 280, Identities: []domain.IdentityKind{domain.IdentityExternal}}
 }
 
 func (p *pigeon) Send(_ context.Context, out *channel.Outbound) (channel.Sent, error) {
@@ -129,7 +129,7 @@ func TestChannelContract_ANewKindIsOnePackageAndOneRegistration(t *testing.T) {
 		}
 		e.do("POST", "/api/v1/channels", e.token, fmt.Sprintf(`{"kind":"pigeon","name":"Loft","team_id":%d,"settings":{"secret":"coo-coo-secret"}}`, e.team), 201, &ch)
 		// The composer reads what the channel can carry from the API.
-		if c := ch.Capabilities; !c.Buttons || c.MaxLength != 280 || c.Identity != domain.IdentityExternal {
+		if c := ch.Capabilities; !c.Buttons || c.MaxLength != 280 || len(c.Identities) != 1 || c.Identities[0] != domain.IdentityExternal {
 			t.Errorf("capabilities %+v, want the adapter's", c)
 		}
 		hook := func(payload string, want int) {

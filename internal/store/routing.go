@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
-	"hash/fnv"
 	"strings"
 	"time"
 
@@ -185,9 +184,7 @@ func (s *Store) TryLock(ctx context.Context, name string) (*Lock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", name, err)
 	}
-	h := fnv.New64a()
-	h.Write([]byte("loket:" + name))
-	key := int64(h.Sum64())
+	key := lockKey(name)
 	var ok bool
 	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok); err != nil {
 		conn.Close()

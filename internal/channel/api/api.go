@@ -45,9 +45,11 @@ func (*Adapter) Kind() string { return Kind }
 func (*Adapter) Secrets() []string { return []string{"secret"} }
 
 // Capabilities implements channel.Describer: the calling system gets the
-// whole reply, for any of the customer's addresses.
+// whole reply, for the addresses it knows customers by (never a website
+// visitor's).
 func (*Adapter) Capabilities() channel.Capabilities {
-	return channel.Capabilities{HTML: true, Attachments: true}
+	return channel.Capabilities{HTML: true, Attachments: true,
+		Identities: []domain.IdentityKind{domain.IdentityEmail, domain.IdentityPhone, domain.IdentityExternal}}
 }
 
 // Settings are the public settings of an API channel.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -24,7 +25,8 @@ type StatusReporter interface {
 // IMAPWatcher fetches new mail from the IMAP mailbox of every enabled
 // e-mail channel that has imap settings. A mail is marked \Seen only after
 // the inbox accepted it, so a crash or failed ingest leaves it to be
-// fetched again (duplicates are dropped by Message-ID).
+// fetched again (duplicates are dropped by Message-ID). With Locks, each
+// mailbox is watched by one node at a time.
 type IMAPWatcher struct {
 	Channels ChannelLister
 	Inbox    *Inbox
@@ -40,6 +42,13 @@ type IMAPWatcher struct {
 	// Backoff is the first wait after a failed connection; it doubles up
 	// to five minutes. One second when zero.
 	Backoff time.Duration
+	// Locks, when set, lets only the node holding a channel's lock watch
+	// its mailbox; another node takes the mailbox over at its next rescan
+	// once that node is gone. Nil watches every mailbox (one node).
+	Locks Locks
+
+	wakeOnce sync.Once
+	wake     chan struct{} // a rescan is asked for (Rescan)
 }
 
 // watching is the running watcher of one channel.
@@ -53,9 +62,12 @@ type watching struct {
 func (w *IMAPWatcher) Run(ctx context.Context) {
 	running := map[int64]*watching{}
 	defer func() {
-		for _, r := range running {
+		for id, r := range running {
 			r.stop()
 			<-r.done
+			if w.Locks != nil {
+				w.Locks.Unlock(context.WithoutCancel(ctx), mailboxLock(id))
+			}
 		}
 	}()
 	tick := time.NewTicker(orDefault(w.RescanInterval, time.Minute))
@@ -66,6 +78,7 @@ func (w *IMAPWatcher) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-w.wakeup():
 		}
 	}
 }
@@ -86,11 +99,15 @@ func (w *IMAPWatcher) rescan(ctx context.Context, running map[int64]*watching) {
 			want[ch.ID] = ch
 		}
 	}
+	w.lockMailboxes(ctx, want, running)
 	for id, r := range running {
 		if ch, ok := want[id]; !ok || fingerprint(ch) != r.fingerprint {
 			r.stop()
 			<-r.done
 			delete(running, id)
+			if !ok && w.Locks != nil {
+				w.Locks.Unlock(ctx, mailboxLock(id))
+			}
 		}
 	}
 	for id, ch := range want {

@@ -129,7 +129,7 @@ func (*Adapter) Secrets() []string { return []string{SecretIdentity} }
 // Capabilities implements channel.Describer: the widget shows quick
 // replies as buttons, reports reading and typing, and takes files.
 func (*Adapter) Capabilities() channel.Capabilities {
-	return channel.Capabilities{Buttons: true, ReadReceipts: true, Typing: true, Attachments: true, Identity: domain.IdentityWeb}
+	return channel.Capabilities{Buttons: true, ReadReceipts: true, Typing: true, Attachments: true, Identities: []domain.IdentityKind{domain.IdentityWeb}}
 }
 
 var colorPattern = regexp.MustCompile(`^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
