@@ -21,6 +21,7 @@ import (
 
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/hours"
 	"loket.dev/loket/internal/store"
 )
 
@@ -75,6 +76,9 @@ type Config struct {
 	// buttons; others get them as a numbered list in the text. Nil: only
 	// the website chat ("webchat").
 	Buttons func(kind string) bool
+	// Hours serves business hours; nil makes one of the Bot's own that
+	// hears of no changes (they reach it within hours.DefaultTTL).
+	Hours *hours.Service
 }
 
 // queueSize bounds the events waiting for the bot; beyond it events are
@@ -106,13 +110,13 @@ type Bot struct {
 	stop     chan struct{}
 	stopOnce sync.Once
 	running  sync.Mutex // held by Run
-	cals     calendarCache
+	hours    *hours.Service
 }
 
 // New returns a Bot; start it with Run.
 func New(cfg Config) *Bot {
 	b := &Bot{store: cfg.Store, answerer: cfg.Answerer, base: cfg.BaseURL, log: cfg.Log, now: cfg.Now, buttons: cfg.Buttons,
-		queue: make(chan domain.Event, queueSize), stop: make(chan struct{})}
+		hours: cfg.Hours, queue: make(chan domain.Event, queueSize), stop: make(chan struct{})}
 	if b.answerer == nil {
 		b.answerer = KBAnswerer{Store: cfg.Store}
 	}
@@ -121,6 +125,9 @@ func New(cfg Config) *Bot {
 	}
 	if b.now == nil {
 		b.now = time.Now
+	}
+	if b.hours == nil {
+		b.hours = hours.New(hours.Config{Store: cfg.Store})
 	}
 	if b.buttons == nil {
 		b.buttons = func(kind string) bool { return kind == "webchat" }

@@ -28,6 +28,9 @@ const (
 	// leader for its next ticket, and the leader's answer.
 	EventRoutingNext     = "routing.next"
 	EventRoutingNextDone = "routing.next.done"
+	// EventSLAChanged, between nodes only: a calendar, SLA policy or
+	// channel changed, so cached business hours are stale.
+	EventSLAChanged = "sla.changed"
 )
 
 // AgentRef names the agent an event is about.
@@ -57,7 +60,7 @@ type Event struct {
 // Internal reports whether the event only travels between nodes and is
 // never shown to agents.
 func (e *Event) Internal() bool {
-	return e.Type == EventRoutingNext || e.Type == EventRoutingNextDone
+	return e.Type == EventRoutingNext || e.Type == EventRoutingNextDone || e.Type == EventSLAChanged
 }
 
 // Publisher receives events once their transaction has committed.
