@@ -1,6 +1,6 @@
 // Command loket runs Loket, the omnichannel customer-service desk: its
 // server and its operations (migrations, users, tokens, backups,
-// benchmarks). Each subcommand is one function below.
+// benchmarks, in internal/bench). Each other subcommand is one function below.
 package main
 
 import (
@@ -16,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 
+	"loket.dev/loket/internal/bench"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/secret"
 	"loket.dev/loket/internal/store"
@@ -57,7 +58,7 @@ func main() {
 	case "backup":
 		err = backup(ctx, args)
 	case "bench":
-		err = bench(ctx, args)
+		err = bench.Run(ctx, args, storeFlags)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 	default:
@@ -99,6 +100,14 @@ func openStore(ctx context.Context, c *config) (*store.Store, error) {
 		return nil, err
 	}
 	return st, nil
+}
+
+// storeFlags registers the database flags on fs and returns what opens
+// that database, for the benchmarks that work on it.
+func storeFlags(fs *flag.FlagSet) func(context.Context) (*store.Store, error) {
+	var c config
+	c.bindStore(fs)
+	return func(ctx context.Context) (*store.Store, error) { return openStore(ctx, &c) }
 }
 
 func migrate(ctx context.Context, args []string) error {

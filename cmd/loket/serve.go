@@ -24,6 +24,7 @@ import (
 	"loket.dev/loket/internal/dispatch"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/helpcenter"
+	"loket.dev/loket/internal/hours"
 	"loket.dev/loket/internal/httpapi"
 	"loket.dev/loket/internal/outbox"
 	"loket.dev/loket/internal/realtime"
@@ -78,11 +79,14 @@ func serve(ctx context.Context, args []string) error {
 		events = bus
 		background.Go(func() { bus.Run(runCtx) })
 	}
+	// Business hours and SLA rules, shared by the desk, the bot and the chat.
+	hrs := hours.New(hours.Config{Store: st, Events: events})
+	hub.Listen(hrs)
 	// The FAQ bot hears the desk's own events (each node answers what it
 	// received) and decides which new conversations it takes.
-	faq := bot.New(bot.Config{Store: st, BaseURL: c.publicURL(), Log: log, Channels: channels})
+	faq := bot.New(bot.Config{Store: st, BaseURL: c.publicURL(), Log: log, Channels: channels, Hours: hrs})
 	d := desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channels, Events: domain.Publishers{events, faq}, Region: c.Region, Log: log,
-		BotActive: faq.Active})
+		BotActive: faq.Active, Hours: hrs})
 	worker := outbox.NewWorker(st, d.Deliver, d.Queued(), log)
 	background.Go(func() { checkSLAs(runCtx, d, log) })
 	background.Go(func() { indexText(runCtx, st, log) })
@@ -133,7 +137,7 @@ func serve(ctx context.Context, args []string) error {
 	hub.Listen(chatRelay)
 	background.Go(func() { chatRelay.Run(runCtx) })
 	channels.Register(webchat.New(webchat.Config{Desk: d, Store: st, Blobs: blobs, Relay: chatRelay, Events: events,
-		Wait: router, BaseURL: c.publicURL(), Log: log}))
+		Wait: router, BaseURL: c.publicURL(), Log: log, Hours: hrs}))
 	// Deliveries start once every channel's adapter is registered.
 	background.Go(func() { worker.Run(runCtx) })
 

@@ -22,6 +22,7 @@ import (
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/hours"
 	"loket.dev/loket/internal/store"
 )
 
@@ -76,6 +77,9 @@ type Config struct {
 	// out as buttons where the kind has them (channel.Capabilities),
 	// elsewhere as a numbered list in the text. Nil: lists everywhere.
 	Channels *channel.Registry
+	// Hours serves business hours; nil makes one of the Bot's own that
+	// hears of no changes (they reach it within hours.DefaultTTL).
+	Hours *hours.Service
 }
 
 // queueSize bounds the events waiting for the bot; beyond it events are
@@ -107,13 +111,13 @@ type Bot struct {
 	stop     chan struct{}
 	stopOnce sync.Once
 	running  sync.Mutex // held by Run
-	cals     calendarCache
+	hours    *hours.Service
 }
 
 // New returns a Bot; start it with Run.
 func New(cfg Config) *Bot {
 	b := &Bot{store: cfg.Store, answerer: cfg.Answerer, base: cfg.BaseURL, log: cfg.Log, now: cfg.Now, channels: cfg.Channels,
-		queue: make(chan domain.Event, queueSize), stop: make(chan struct{})}
+		hours: cfg.Hours, queue: make(chan domain.Event, queueSize), stop: make(chan struct{})}
 	if b.answerer == nil {
 		b.answerer = KBAnswerer{Store: cfg.Store}
 	}
@@ -122,6 +126,9 @@ func New(cfg Config) *Bot {
 	}
 	if b.now == nil {
 		b.now = time.Now
+	}
+	if b.hours == nil {
+		b.hours = hours.New(hours.Config{Store: cfg.Store})
 	}
 	return b
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
 	"loket.dev/loket/internal/channel"
@@ -78,59 +77,22 @@ func (b *Bot) Active(ch *domain.Channel, at int64) bool {
 	return false
 }
 
-// calendarReload is how long calendars and policies are cached; admins'
-// changes reach the bot within it on every node.
-const calendarReload = 10 * time.Second
-
-type calendarCache struct {
-	mu        sync.Mutex
-	loaded    time.Time
-	calendars map[int64]*sla.Calendar
-	policies  []*sla.Policy
-}
-
-// calendar returns the business hours of ch (see Settings), or nil.
+// calendar returns the business hours of ch (see Settings), or nil. When
+// they cannot be loaded it uses the last ones loaded, if any.
 func (b *Bot) calendar(ch *domain.Channel) *sla.Calendar {
-	c := &b.cals
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.calendars == nil || time.Since(c.loaded) > calendarReload {
-		if err := c.load(b); err != nil {
-			b.log.Warn("bot: load business hours", "err", err)
-			if c.calendars == nil {
-				return nil
-			}
-		}
-	}
-	id := settingsOf(ch).CalendarID
-	if id == 0 {
-		p := sla.Choose(c.policies, sla.Facts{ChannelKind: ch.Kind, ChannelID: ch.ID, TeamID: ch.TeamID, Priority: string(domain.PriorityNormal)})
-		id = p.CalendarID
-	}
-	return c.calendars[id]
-}
-
-func (c *calendarCache) load(b *Bot) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	cals, err := b.store.Calendars(ctx)
+	rules, err := b.hours.Rules(ctx)
 	if err != nil {
-		return err
+		b.log.Warn("bot: load business hours", "err", err)
 	}
-	policies, err := b.store.Policies(ctx)
-	if err != nil {
-		return err
+	if rules == nil {
+		return nil
 	}
-	m := map[int64]*sla.Calendar{}
-	for _, sc := range cals {
-		cal, err := sla.NewCalendar(sc.Config)
-		if err != nil {
-			return fmt.Errorf("calendar %d: %w", sc.ID, err)
-		}
-		m[sc.ID] = cal
+	if id := settingsOf(ch).CalendarID; id != 0 {
+		return rules.Calendar(id)
 	}
-	c.calendars, c.policies, c.loaded = m, policies, time.Now()
-	return nil
+	return rules.ForChannel(ch)
 }
 
 // formatWhen names a coming moment the way people say it: "today at

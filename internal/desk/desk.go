@@ -13,6 +13,7 @@ import (
 	"loket.dev/loket/internal/blob"
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/hours"
 	"loket.dev/loket/internal/store"
 )
 
@@ -32,6 +33,9 @@ type Config struct {
 	// the channel at a time; such tickets start with bot_state "active" and
 	// are not routed to agents until the bot hands them over. Nil: never.
 	BotActive func(ch *domain.Channel, at int64) bool
+	// Hours serves SLA policies, calendars and channel facts; nil makes
+	// one of the Desk's own that hears of no other node's changes.
+	Hours *hours.Service
 }
 
 // Desk runs the use cases.
@@ -50,7 +54,7 @@ type Desk struct {
 	wg        sync.WaitGroup
 	closing   sync.RWMutex
 	closed    bool
-	sla       slaCache
+	hours     *hours.Service
 	now       func() int64
 	botActive func(ch *domain.Channel, at int64) bool
 }
@@ -65,6 +69,10 @@ func New(cfg Config) *Desk {
 		stop:      make(chan struct{}),
 		now:       cfg.Now,
 		botActive: cfg.BotActive,
+		hours:     cfg.Hours,
+	}
+	if d.hours == nil {
+		d.hours = hours.New(hours.Config{Store: cfg.Store})
 	}
 	if d.now == nil {
 		d.now = store.Now

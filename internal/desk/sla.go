@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
 	"loket.dev/loket/internal/domain"
@@ -12,80 +11,20 @@ import (
 	"loket.dev/loket/internal/store"
 )
 
-// slaRules is a snapshot of the SLA configuration, reloaded every few
-// seconds so that every node follows an admin's change soon.
-type slaRules struct {
-	policies  []*sla.Policy
-	calendars map[int64]*sla.Calendar
-	kinds     map[int64]string // channel id → kind
-	teams     map[int64]int64  // channel id → default team
-	attrs     bool             // some policy looks at contact attributes
-}
-
-type slaCache struct {
-	mu     sync.Mutex
-	rules  *slaRules
-	loaded time.Time
-}
-
-const slaReload = 10 * time.Second
-
-// InvalidateSLA makes the next SLA computation reload policies, calendars
-// and channels (after an admin changed them on this node). Other nodes
-// follow within slaReload.
-func (d *Desk) InvalidateSLA() {
-	d.sla.mu.Lock()
-	d.sla.rules = nil
-	d.sla.mu.Unlock()
-}
-
-func (d *Desk) slaRules(ctx context.Context, tx *store.Store) (*slaRules, error) {
-	d.sla.mu.Lock()
-	defer d.sla.mu.Unlock()
-	if d.sla.rules != nil && time.Since(d.sla.loaded) < slaReload {
-		return d.sla.rules, nil
-	}
-	policies, err := tx.Policies(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cals, err := tx.Calendars(ctx)
-	if err != nil {
-		return nil, err
-	}
-	chs, err := tx.Channels(ctx, "")
-	if err != nil {
-		return nil, err
-	}
-	r := &slaRules{policies: policies, calendars: map[int64]*sla.Calendar{}, kinds: map[int64]string{}, teams: map[int64]int64{}}
-	for _, c := range cals {
-		cal, err := sla.NewCalendar(c.Config)
-		if err != nil {
-			return nil, fmt.Errorf("calendar %d: %w", c.ID, err)
-		}
-		r.calendars[c.ID] = cal
-	}
-	for _, c := range chs {
-		r.kinds[c.ID], r.teams[c.ID] = c.Kind, c.TeamID
-	}
-	for _, p := range policies {
-		if p.Conditions.Attribute != nil {
-			r.attrs = true
-		}
-	}
-	d.sla.rules, d.sla.loaded = r, time.Now()
-	return r, nil
-}
+// InvalidateSLA makes the next SLA computation, on this node and the
+// others, reload policies, calendars and channels (after an admin changed
+// them).
+func (d *Desk) InvalidateSLA() { d.hours.Changed() }
 
 // channelTeam returns the default team of a channel, from the cached
 // configuration when it knows the channel.
 func (d *Desk) channelTeam(ctx context.Context, tx *store.Store, channelID int64) (int64, error) {
-	rules, err := d.slaRules(ctx, tx)
+	rules, err := d.hours.Rules(ctx)
 	if err != nil {
 		return 0, err
 	}
-	if team, ok := rules.teams[channelID]; ok {
-		return team, nil
+	if c, ok := rules.Channels[channelID]; ok {
+		return c.TeamID, nil
 	}
 	ch, err := tx.Channel(ctx, channelID)
 	if err != nil {
@@ -118,13 +57,13 @@ func timeMs(t time.Time) int64 {
 // due times, and the warnings and breaches that have come due, which it
 // records on the timeline and returns as events. The caller saves t.
 func (d *Desk) applySLA(ctx context.Context, tx *store.Store, t *domain.Ticket, now int64) ([]domain.Event, error) {
-	rules, err := d.slaRules(ctx, tx)
+	rules, err := d.hours.Rules(ctx)
 	if err != nil {
 		return nil, err
 	}
-	facts := sla.Facts{ChannelKind: rules.kinds[t.ChannelID], ChannelID: t.ChannelID, TeamID: t.TeamID,
+	facts := sla.Facts{ChannelKind: rules.Channels[t.ChannelID].Kind, ChannelID: t.ChannelID, TeamID: t.TeamID,
 		Priority: string(t.Priority), Tags: t.Tags}
-	if rules.attrs {
+	if rules.UsesAttributes {
 		c, err := tx.Contact(ctx, t.ContactID)
 		if err != nil {
 			return nil, err
@@ -136,11 +75,7 @@ func (d *Desk) applySLA(ctx context.Context, tx *store.Store, t *domain.Ticket, 
 			facts.Attributes[k] = fmt.Sprint(v)
 		}
 	}
-	policy := sla.Choose(rules.policies, facts)
-	cal := rules.calendars[policy.CalendarID]
-	if cal == nil {
-		cal = sla.AlwaysOpen()
-	}
+	policy, cal := rules.Choose(facts)
 	paused := t.Status == domain.StatusPending || t.Status == domain.StatusOnHold
 	switch {
 	case paused && t.SLAPausedAt == 0:

@@ -37,6 +37,9 @@ const (
 	// at once.
 	EventChannelCreated = "channel.created"
 	EventChannelUpdated = "channel.updated"
+	// EventSLAChanged, between nodes only: a calendar, SLA policy or
+	// channel changed, so cached business hours are stale.
+	EventSLAChanged = "sla.changed"
 )
 
 // AgentRef names the agent an event is about.
@@ -69,7 +72,7 @@ type Event struct {
 // never shown to agents.
 func (e *Event) Internal() bool {
 	switch e.Type {
-	case EventRoutingNext, EventRoutingNextDone, EventChannelCreated, EventChannelUpdated:
+	case EventRoutingNext, EventRoutingNextDone, EventChannelCreated, EventChannelUpdated, EventSLAChanged:
 		return true
 	}
 	return false

@@ -73,7 +73,7 @@ func TestIMAPWatcher_WatchesASavedMailboxAtOnce(t *testing.T) {
 	list.set(fixed)
 	w.Publish(domain.Event{Type: domain.EventChannelUpdated, ChannelID: ch.ID})
 	eventually(t, "the saved mailbox is read", func() bool {
-		ingested, _ := d.calls()
+		ingested := d.calls()
 		return len(ingested) == 1
 	})
 }
@@ -133,8 +133,8 @@ func TestIMAPWatcher_OneNodeWatchesAMailboxAndAnotherTakesOverWhenItDies(t *test
 	recB.await(t, false)
 
 	appendMail(t, box, customerMail)
-	eventually(t, "node A reads the mail", func() bool { got, _ := dA.calls(); return len(got) == 1 })
-	if got, _ := dB.calls(); len(got) != 0 {
+	eventually(t, "node A reads the mail", func() bool { got := dA.calls(); return len(got) == 1 })
+	if got := dB.calls(); len(got) != 0 {
 		t.Fatalf("node B read %d mails of a mailbox node A holds", len(got))
 	}
 
@@ -152,5 +152,5 @@ func TestIMAPWatcher_OneNodeWatchesAMailboxAndAnotherTakesOverWhenItDies(t *test
 	b.Rescan() // as its next periodic rescan would
 	recB.await(t, true)
 	appendMail(t, box, "From: piet@customer.example\r\nSubject: Second\r\nMessage-ID: <q2@customer.example>\r\n\r\nAnd another thing.\r\n")
-	eventually(t, "node B reads the mailbox now", func() bool { got, _ := dB.calls(); return len(got) == 1 })
+	eventually(t, "node B reads the mailbox now", func() bool { got := dB.calls(); return len(got) == 1 })
 }

@@ -2,8 +2,6 @@ package webchat
 
 import (
 	"context"
-	"fmt"
-	"time"
 
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/sla"
@@ -19,15 +17,6 @@ type Status struct {
 	Staffed         *bool  `json:"staffed,omitempty"`
 	EstimatedWaitMs *int64 `json:"estimated_wait_ms,omitempty"`
 }
-
-// cachedHours is the SLA configuration the business hours come from.
-type cachedHours struct {
-	policies  []*sla.Policy
-	calendars map[int64]*sla.Calendar
-	loaded    time.Time
-}
-
-const hoursTTL = 10 * time.Second
 
 // Status returns the channel's status now. Business hours are the calendar
 // of the SLA policy that applies to a new normal-priority chat on the
@@ -52,34 +41,8 @@ func (a *Adapter) Status(ctx context.Context, ch *domain.Channel) Status {
 	return st
 }
 
+// calendar returns the business hours of a new normal-priority chat on ch,
+// or nil when the team counts as always at work.
 func (a *Adapter) calendar(ctx context.Context, ch *domain.Channel) (*sla.Calendar, error) {
-	a.mu.Lock()
-	h := a.hours
-	a.mu.Unlock()
-	if h.calendars == nil || a.now().Sub(h.loaded) >= hoursTTL {
-		policies, err := a.store.Policies(ctx)
-		if err != nil {
-			return nil, err
-		}
-		cals, err := a.store.Calendars(ctx)
-		if err != nil {
-			return nil, err
-		}
-		h = cachedHours{policies: policies, calendars: map[int64]*sla.Calendar{}, loaded: a.now()}
-		for _, c := range cals {
-			cal, err := sla.NewCalendar(c.Config)
-			if err != nil {
-				return nil, fmt.Errorf("calendar %d: %w", c.ID, err)
-			}
-			h.calendars[c.ID] = cal
-		}
-		a.mu.Lock()
-		a.hours = h
-		a.mu.Unlock()
-	}
-	p := sla.Choose(h.policies, sla.Facts{ChannelKind: Kind, ChannelID: ch.ID, TeamID: ch.TeamID, Priority: string(domain.PriorityNormal)})
-	if p.CalendarID == 0 {
-		return nil, nil
-	}
-	return h.calendars[p.CalendarID], nil
+	return a.hours.ForChannel(ctx, ch)
 }

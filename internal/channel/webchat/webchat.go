@@ -27,6 +27,7 @@ import (
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/hours"
 	"loket.dev/loket/internal/store"
 )
 
@@ -78,6 +79,9 @@ type Config struct {
 	Log     *slog.Logger
 	// Now is the clock; nil is the real one.
 	Now func() time.Time
+	// Hours serves business hours; nil makes one of the Adapter's own
+	// that hears of no changes (they reach it within hours.DefaultTTL).
+	Hours *hours.Service
 }
 
 // Adapter implements channel.Adapter for website chat channels and serves
@@ -94,7 +98,7 @@ type Adapter struct {
 	now     func() time.Time
 
 	mu     sync.Mutex
-	hours  cachedHours
+	hours  *hours.Service
 	agents agentNames
 }
 
@@ -103,12 +107,16 @@ func New(cfg Config) *Adapter {
 	a := &Adapter{
 		desk: cfg.Desk, store: cfg.Store, blobs: cfg.Blobs, relay: cfg.Relay, events: cfg.Events, wait: cfg.Wait,
 		baseURL: strings.TrimRight(cfg.BaseURL, "/"), log: cfg.Log, now: cfg.Now,
+		hours: cfg.Hours,
 	}
 	if a.log == nil {
 		a.log = slog.Default()
 	}
 	if a.now == nil {
 		a.now = time.Now
+	}
+	if a.hours == nil {
+		a.hours = hours.New(hours.Config{Store: cfg.Store, Now: a.now})
 	}
 	if a.relay == nil {
 		a.relay = NewRelay(cfg.Store, a.log)

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -39,14 +39,13 @@ func (op *inboxOp) measure(f func() (int, error)) error {
 // screens on a seeded database: the team queue (first page, and pages
 // anywhere in it by cursor), the supervisor's list of all open tickets,
 // text search, and opening a ticket.
-func benchInbox(ctx context.Context, args []string) error {
-	var c config
+func benchInbox(ctx context.Context, args []string, storeFlags StoreFlags) error {
 	var iterations, searches, pages int
 	var word string
 	var seed uint64
 	var timeout time.Duration
 	fs := flag.NewFlagSet("bench inbox", flag.ExitOnError)
-	c.bindStore(fs)
+	openStore := storeFlags(fs)
 	fs.IntVar(&iterations, "iterations", 500, "times the lists and ticket open are measured")
 	fs.IntVar(&searches, "search-iterations", 50, "times each text search is measured (at most --iterations)")
 	fs.IntVar(&pages, "pages", 5, "queue pages beyond the first, picked at random, fetched by cursor in each iteration")
@@ -60,7 +59,7 @@ func benchInbox(ctx context.Context, args []string) error {
 	case iterations <= 0 || searches < 0 || pages < 1 || timeout <= 0:
 		return errors.New("bench inbox: --iterations, --pages and --timeout must be positive, --search-iterations not negative")
 	}
-	st, err := openStore(ctx, &c)
+	st, err := openStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -1,13 +1,15 @@
-package main
-
-// "loket bench": the dispatcher and what the three benchmarks share —
-// latency summaries, table output and the sample texts. Each benchmark is
-// in its own file: bench_ingest.go, bench_seed.go, bench_inbox.go. The
-// figures and how to reproduce them are in docs/benchmarks.md.
+// Package bench is "loket bench": benchmarks that measure a running Loket
+// (ingest, webchat) or its database (seed, inbox). This file holds the
+// dispatcher and what the benchmarks share — latency summaries, table
+// output and the sample texts; each benchmark is in its own file. The
+// figures and how to reproduce them are in docs/benchmarks.md. It is part
+// of the binary's command line and is used by nothing else.
+package bench
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -18,14 +20,24 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"loket.dev/loket/internal/store"
 )
 
 const benchUsage = `use: loket bench ingest|seed|inbox|webchat [flags]; run "loket bench SUBCOMMAND -h" for the flags of each`
 
-// bench measures Loket: ingest posts inbound messages to a server and
-// times their answers and realtime events, seed fills a database with a
-// year of realistic tickets, and inbox times the agent's queries on it.
-func bench(ctx context.Context, args []string) error {
+// StoreFlags registers the flags that name the database (data directory,
+// database URL, secret key) on fs, and returns the function that opens and
+// migrates that database once fs is parsed. The binary provides it, so that
+// the benchmarks open the store exactly as "loket serve" does.
+type StoreFlags func(fs *flag.FlagSet) (open func(context.Context) (*store.Store, error))
+
+// Run measures Loket: ingest posts inbound messages to a server and
+// times their answers and realtime events, webchat does the same through
+// visitors' sockets, seed fills a database with a year of realistic
+// tickets, and inbox times the agent's queries on it. The ingest and
+// webchat benchmarks start this executable's "serve" as the server.
+func Run(ctx context.Context, args []string, storeFlags StoreFlags) error {
 	if len(args) == 0 {
 		return errors.New(benchUsage)
 	}
@@ -33,9 +45,9 @@ func bench(ctx context.Context, args []string) error {
 	case "ingest":
 		return benchIngest(ctx, args[1:])
 	case "seed":
-		return benchSeed(ctx, args[1:])
+		return benchSeed(ctx, args[1:], storeFlags)
 	case "inbox":
-		return benchInbox(ctx, args[1:])
+		return benchInbox(ctx, args[1:], storeFlags)
 	case "webchat":
 		return benchWebchat(ctx, args[1:])
 	}

@@ -1,4 +1,4 @@
-package main
+package bench
 
 // "loket bench webchat": many idle website chat visitors on one node. It
 // starts its own server on a temporary SQLite database, opens --connections

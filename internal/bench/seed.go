@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -48,11 +48,10 @@ const seedChannel = "Seed (API)"
 
 // benchSeed adds tickets with contacts and messages to the configured
 // database through the store, a batch of tickets per transaction.
-func benchSeed(ctx context.Context, args []string) error {
-	var c config
+func benchSeed(ctx context.Context, args []string, storeFlags StoreFlags) error {
 	var o seedOptions
 	fs := flag.NewFlagSet("bench seed", flag.ExitOnError)
-	c.bindStore(fs)
+	openStore := storeFlags(fs)
 	fs.IntVar(&o.tickets, "tickets", 0, "number of tickets to add (required)")
 	fs.IntVar(&o.perTicket, "messages-per-ticket", 10, "messages on each ticket")
 	fs.IntVar(&o.batch, "batch", 1000, "tickets per transaction")
@@ -66,7 +65,7 @@ func benchSeed(ctx context.Context, args []string) error {
 	case o.perTicket <= 0 || o.batch <= 0:
 		return errors.New("bench seed: --messages-per-ticket and --batch must be positive")
 	}
-	st, err := openStore(ctx, &c)
+	st, err := openStore(ctx)
 	if err != nil {
 		return err
 	}
