@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -25,6 +26,10 @@ type config struct {
 	SMTPAddr    string
 	Proxies     string
 	AwayAfter   string
+
+	// Parsed by serveConfig.
+	proxies []netip.Prefix
+	away    time.Duration
 }
 
 func env(name, def string) string {

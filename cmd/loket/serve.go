@@ -34,112 +34,57 @@ import (
 	"loket.dev/loket/web/widget"
 )
 
+// serve runs Loket: it builds each component with one constructor, in
+// the order they depend on each other, starts their background work,
+// then serves HTTP until ctx ends.
 func serve(ctx context.Context, args []string) error {
-	var c config
-	fs := flag.NewFlagSet("serve", flag.ExitOnError)
-	c.bindServe(fs)
-	fs.Parse(args)
-	log := newLogger(c.LogLevel)
-	started := time.Now()
-	proxies, err := httpapi.ParseTrustedProxies(c.Proxies)
-	if err != nil {
-		return fmt.Errorf("LOKET_TRUSTED_PROXIES: %w", err)
-	}
-	awayAfter, err := c.awayAfter()
+	c, err := serveConfig(args)
 	if err != nil {
 		return err
 	}
+	log := newLogger(c.LogLevel)
+	started := time.Now()
 
-	st, err := openStore(ctx, &c)
+	st, err := openStore(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if c.BlobDir == "" {
-		c.BlobDir = filepath.Join(c.Data, "blobs")
-	}
-	blobs, err := blob.NewDir(c.BlobDir)
+	blobs, err := openBlobs(c)
 	if err != nil {
 		return err
 	}
-	mail := email.New(st)
-	if mail.IDKey, err = messageIDKey(&c); err != nil {
+	idKey, err := messageIDKey(c)
+	if err != nil {
 		return err
 	}
-	channels := channel.NewRegistry(api.New(), mail)
-
-	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopRun()
-	var background sync.WaitGroup
-	hub := realtime.NewHub(st, log)
-	var events domain.Publisher = hub
-	if st.Dialect() == store.Postgres {
-		bus := realtime.NewPGBus(hub, st, c.DatabaseURL, log)
-		hub.SetPublisher(bus)
-		events = bus
-		background.Go(func() { bus.Run(runCtx) })
+	firstLogin, err := bootstrap(ctx, st, c)
+	if err != nil {
+		return err
 	}
-	// Business hours and SLA rules, shared by the desk, the bot and the chat.
+	bg := newBackground(ctx)
+	defer bg.stop()
+
+	hub, events := openRealtime(st, c, log, bg)
 	hrs := hours.New(hours.Config{Store: st, Events: events})
-	hub.Listen(hrs)
-	// The FAQ bot hears the desk's own events (each node answers what it
-	// received) and decides which new conversations it takes.
+	channels := channel.NewRegistry()
 	faq := bot.New(bot.Config{Store: st, BaseURL: c.publicURL(), Log: log, Channels: channels, Hours: hrs})
-	d := desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channels, Events: domain.Publishers{events, faq}, Region: c.Region, Log: log,
-		BotActive: faq.Active, Hours: hrs})
+	d := desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channels, Events: domain.Publishers{events, faq},
+		Region: c.Region, Log: log, BotActive: faq.Active, Hours: hrs})
+	defer d.Close()
+	defer faq.Close()
 	worker := outbox.NewWorker(st, d.Deliver, d.Queued(), log)
-	background.Go(func() { checkSLAs(runCtx, d, log) })
-	background.Go(func() { indexText(runCtx, st, log) })
-
-	// E-mail: mailboxes watched over IMAP, and an optional SMTP receiver.
-	inbox := &email.Inbox{Receiver: d, Acks: &email.Acknowledger{Sender: d}, Log: log}
-	// Each mailbox is watched by one node, and a saved channel at once.
-	mailboxLocks := st.Locker()
-	defer mailboxLocks.Close()
-	imapWatcher := &email.IMAPWatcher{Channels: st, Inbox: inbox, Status: st, Log: log, Locks: mailboxLocks}
-	hub.Listen(imapWatcher)
-	background.Go(func() { imapWatcher.Run(runCtx) })
-	if c.SMTPAddr != "" {
-		smtpLn, err := net.Listen("tcp", c.SMTPAddr)
-		if err != nil {
-			d.Close()
-			stopRun()
-			background.Wait()
-			return fmt.Errorf("listen for smtp on %s: %w", c.SMTPAddr, err)
-		}
-		smtpd := &email.SMTPReceiver{Channels: st, Inbox: inbox, Log: log}
-		background.Go(func() {
-			if err := smtpd.Serve(runCtx, smtpLn); err != nil {
-				log.Error("smtp receiver", "err", err)
-			}
-		})
-	}
-
-	stopAll := func() {
-		faq.Close()
-		d.Close()
-		stopRun()
-		background.Wait()
-	}
-	firstLogin, err := bootstrap(ctx, st, &c)
+	router := dispatch.New(dispatch.Config{Store: st, Desk: d, Events: events, Log: log, Connected: hub.Agents, AwayAfter: c.away})
+	mail, err := email.NewService(email.ServiceConfig{Store: st, Desk: d, Waits: router, IDKey: idKey, SMTPAddr: c.SMTPAddr, Log: log})
 	if err != nil {
-		stopAll()
 		return err
 	}
-	// Routing starts once the first team and admin exist, so the leader
-	// loads them.
-	router := dispatch.New(dispatch.Config{Store: st, Desk: d, Events: events, Log: log, Connected: hub.Agents, AwayAfter: awayAfter})
-	hub.Listen(router)
-	background.Go(func() { router.Run(runCtx) })
-	background.Go(func() { faq.Run(runCtx, bot.Env{Desk: d, Waits: router, Sweeps: router.Leading}) })
-	// Website chat: visitors' sockets follow the hub's events of every node.
-	chatRelay := webchat.NewRelay(st, log)
-	hub.Listen(chatRelay)
-	background.Go(func() { chatRelay.Run(runCtx) })
-	channels.Register(webchat.New(webchat.Config{Desk: d, Store: st, Blobs: blobs, Relay: chatRelay, Events: events,
-		Wait: router, BaseURL: c.publicURL(), Log: log, Hours: hrs}))
-	// Deliveries start once every channel's adapter is registered.
-	background.Go(func() { worker.Run(runCtx) })
+
+	// Channels: one line each.
+	channels.Register(api.New())
+	channels.Register(mail)
+	channels.Register(webchat.New(webchat.Config{Desk: d, Store: st, Blobs: blobs, Events: events, Wait: router,
+		BaseURL: c.publicURL(), Log: log, Hours: hrs}))
 
 	srv := httpapi.New(httpapi.Config{
 		Desk: d, Store: st, Blobs: blobs, Hub: hub, Channels: channels, Log: log,
@@ -148,48 +93,125 @@ func serve(ctx context.Context, args []string) error {
 		Widget:         widget.Handler(),
 		Help:           helpcenter.New(helpcenter.Config{Store: st, BaseURL: c.publicURL(), Log: log}),
 		Router:         router,
-		TrustedProxies: proxies,
+		TrustedProxies: c.proxies,
 	})
+
+	// Background work: every listener hears the hub before it starts.
+	hub.Listen(hrs)
+	hub.Listen(router)
+	for _, a := range channels.Adapters() {
+		if l, ok := a.(domain.Publisher); ok {
+			hub.Listen(l)
+		}
+		if r, ok := a.(channel.Runner); ok {
+			bg.Go(r.Run)
+		}
+	}
+	bg.Go(func(ctx context.Context) { checkSLAs(ctx, d, log) })
+	bg.Go(func(ctx context.Context) { indexText(ctx, st, log) })
+	bg.Go(router.Run)
+	bg.Go(func(ctx context.Context) { faq.Run(ctx, bot.Env{Desk: d, Waits: router, Sweeps: router.Leading}) })
+	bg.Go(worker.Run)
+
+	return serveHTTP(ctx, c, srv.Handler(), hub, log, func(addr string) {
+		fmt.Printf("Loket is running at %s (%s, started in %s)\n", c.publicURL(), st.Dialect(), time.Since(started).Round(time.Millisecond))
+		fmt.Print(firstLogin)
+		log.Info("serving", "addr", addr, "database", st.Dialect())
+	})
+}
+
+// serveConfig reads the serve flags and environment and checks the values
+// that need parsing.
+func serveConfig(args []string) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	c.bindServe(fs)
+	fs.Parse(args)
+	var err error
+	if c.proxies, err = httpapi.ParseTrustedProxies(c.Proxies); err != nil {
+		return nil, fmt.Errorf("LOKET_TRUSTED_PROXIES: %w", err)
+	}
+	if c.away, err = c.awayAfter(); err != nil {
+		return nil, err
+	}
+	if c.BlobDir == "" {
+		c.BlobDir = filepath.Join(c.Data, "blobs")
+	}
+	return c, nil
+}
+
+// openBlobs opens the attachment store.
+func openBlobs(c *config) (blob.Store, error) { return blob.NewDir(c.BlobDir) }
+
+// openRealtime returns the hub that pushes events to agents, and where to
+// publish events: the hub itself on one node, the PostgreSQL bus (which
+// feeds every node's hub) on several.
+func openRealtime(st *store.Store, c *config, log *slog.Logger, bg *background) (*realtime.Hub, domain.Publisher) {
+	hub := realtime.NewHub(st, log)
+	if st.Dialect() != store.Postgres {
+		return hub, hub
+	}
+	bus := realtime.NewPGBus(hub, st, c.DatabaseURL, log)
+	hub.SetPublisher(bus)
+	bg.Go(bus.Run)
+	return hub, bus
+}
+
+// serveHTTP serves handler on c.Addr until ctx ends, then stops taking
+// requests and lets those in flight finish. ready runs once it listens.
+func serveHTTP(ctx context.Context, c *config, handler http.Handler, hub *realtime.Hub, log *slog.Logger, ready func(addr string)) error {
 	httpSrv := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	// WebSockets are hijacked connections that Shutdown does not close.
+	// WebSockets are hijacked connections that Shutdown does not close;
+	// visitors' sockets close when their adapter's Run ends.
 	httpSrv.RegisterOnShutdown(hub.CloseAll)
-	httpSrv.RegisterOnShutdown(chatRelay.CloseAll)
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
-		stopAll()
 		return fmt.Errorf("listen on %s: %w", c.Addr, err)
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
-
-	fmt.Printf("Loket is running at %s (%s, started in %s)\n", c.publicURL(), st.Dialect(), time.Since(started).Round(time.Millisecond))
-	if firstLogin != "" {
-		fmt.Print(firstLogin)
-	}
-	log.Info("serving", "addr", ln.Addr().String(), "database", st.Dialect())
-
+	ready(ln.Addr().String())
 	select {
 	case <-ctx.Done():
 	case err = <-serveErr:
 	}
 	log.Info("shutting down")
-	// Stop taking requests and let those in flight finish; then commit what
-	// is queued, stop the outbox after its deliveries and close the store.
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if serr := httpSrv.Shutdown(shutdownCtx); serr != nil {
 		log.Warn("shutdown", "err", serr)
 	}
-	stopAll()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
 	return err
+}
+
+// background runs the components' loops until stop, which cancels them
+// and waits for each to return (the outbox after its deliveries).
+type background struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+func newBackground(ctx context.Context) *background {
+	b := &background{}
+	b.ctx, b.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	return b
+}
+
+// Go runs fn in its own goroutine with the background's context.
+func (b *background) Go(fn func(ctx context.Context)) { b.wg.Go(func() { fn(b.ctx) }) }
+
+func (b *background) stop() {
+	b.cancel()
+	b.wg.Wait()
 }
 
 // bootstrap prepares an empty database: the first admin (from the

@@ -1,6 +1,7 @@
 package channel
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -14,6 +15,16 @@ import (
 // download, the website widget's endpoints and socket.
 type Router interface {
 	Routes() []Route
+}
+
+// Runner is implemented by adapters with work of their own while the
+// server runs: watching mailboxes, long-polling a provider that cannot
+// reach Loket, serving visitors' sockets. Run returns once ctx ends and
+// its work has stopped. An adapter that also implements domain.Publisher
+// hears every committed event of every node (a channel saved, a reply
+// queued).
+type Runner interface {
+	Run(ctx context.Context)
 }
 
 // Embedder is implemented by adapters whose channels a website embeds,

@@ -1,6 +1,7 @@
 package webchat
 
 import (
+	"context"
 	_ "embed"
 	"errors"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"loket.dev/loket/internal/channel"
+	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/secret"
 )
 
@@ -249,3 +251,14 @@ var openAPI []byte
 
 // OpenAPI implements channel.Documenter.
 func (*Adapter) OpenAPI() []byte { return openAPI }
+
+// Run implements channel.Runner: the relay carries events to this node's
+// visitor sockets until ctx ends, and then closes them.
+func (a *Adapter) Run(ctx context.Context) {
+	a.relay.Run(ctx)
+	a.relay.CloseAll()
+}
+
+// Publish implements domain.Publisher: the hub's events of every node
+// reach the visitors they concern.
+func (a *Adapter) Publish(events ...domain.Event) { a.relay.Publish(events...) }
