@@ -1,13 +1,16 @@
 package email
 
 import (
+	"context"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
+	"github.com/jhillyerd/enmime/v2"
 	xhtml "golang.org/x/net/html"
 )
 
@@ -70,6 +73,61 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("automatic (%v) message may be acknowledged", m.Auto)
 		}
 	})
+}
+
+// FuzzScanShape checks that the pre-scan never sees a shallower or smaller
+// MIME structure than the MIME parser builds, so that no mail can slip a
+// deep nesting past the limits, and that the parser finishes every mail the
+// pre-scan lets through.
+func FuzzScanShape(f *testing.F) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*.eml"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, name := range files {
+		raw, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(raw)
+	}
+	f.Add(nestedMail(MaxNesting, false))
+	f.Add(nestedMail(MaxNesting+1, true))
+	f.Add(manyPartsMail(20))
+
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		s := scanShape(raw)
+		if s.tooComplex() != "" {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		root, err := readParts(ctx, raw)
+		if err != nil {
+			if err == errParseTime {
+				t.Fatalf("the MIME parser ran out of time on a mail of depth %d with %d parts", s.depth, s.parts)
+			}
+			return
+		}
+		depth, parts := treeShape(root)
+		if depth > s.depth || parts > s.parts {
+			t.Fatalf("parser built depth %d with %d parts, pre-scan saw depth %d with %d parts", depth, parts, s.depth, s.parts)
+		}
+	})
+}
+
+// treeShape returns how many multiparts deep the tree below p nests and
+// how many parts are below p.
+func treeShape(p *enmime.Part) (depth, parts int) {
+	for c := p.FirstChild; c != nil; c = c.NextSibling {
+		d, n := treeShape(c)
+		depth = max(depth, d)
+		parts += n + 1
+	}
+	if p.FirstChild != nil {
+		depth++
+	}
+	return depth, parts
 }
 
 // unsafeMarkup describes the first thing in sanitised HTML that could run

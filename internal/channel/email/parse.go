@@ -3,6 +3,7 @@ package email
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"mime"
@@ -47,17 +48,40 @@ var wordDecoder = &mime.WordDecoder{CharsetReader: charset.NewReaderLabel}
 // charsets, bad headers and truncated encodings are worked around and
 // reported in [Mail.Warnings]. The returned Mail is never nil; the error is
 // non-nil only when raw holds nothing but whitespace ([ErrEmpty]).
+//
+// A mail whose MIME structure is past [MaxNesting] or [MaxParts], or that
+// the MIME parser cannot read within its time, is read whole as plain text
+// that starts with a note saying so.
 func Parse(raw []byte) (*Mail, error) {
 	parses.Add(1)
+	ctx, cancel := context.WithTimeout(context.Background(), maxParseTime)
+	defer cancel()
+	return parse(ctx, raw)
+}
+
+// parse is [Parse] with the MIME parser bounded by ctx.
+func parse(ctx context.Context, raw []byte) (*Mail, error) {
 	m := &Mail{Header: textproto.MIMEHeader{}}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		m.warnf("empty message")
 		return m, ErrEmpty
 	}
 
-	root, err := mimeParser.ReadParts(bytes.NewReader(raw))
-	if err != nil {
-		m.warnf("unreadable MIME structure, reading the message as plain text: %v", err)
+	var root *enmime.Part
+	unparsed := scanShape(raw).tooComplex()
+	if unparsed == "" {
+		var err error
+		root, err = readParts(ctx, raw)
+		switch {
+		case errors.Is(err, errParseTime):
+			unparsed = "reading its MIME structure took too long"
+		case err != nil:
+			m.warnf("unreadable MIME structure, reading the message as plain text: %v", err)
+			root = plainPart(raw)
+		}
+	}
+	if unparsed != "" {
+		m.warnf("not taken apart, read as plain text: %s", unparsed)
 		root = plainPart(raw)
 	}
 	if strings.HasPrefix(root.ContentType, "multipart/") && root.FirstChild == nil && len(root.Content) == 0 {
@@ -71,6 +95,10 @@ func Parse(raw []byte) (*Mail, error) {
 
 	body := collectBody(root)
 	m.Text = strings.Join(splitLines(cleanText(body.text)), "\n")
+	if unparsed != "" {
+		m.Text = "[This mail is shown as received, without attachments or formatting, because " +
+			unparsed + ". The original message is kept as received.]\n\n" + m.Text
+	}
 	rawHTML := cleanText(body.html)
 	m.Auto = classify(m, root)
 	if m.Auto == AutoBounce {
