@@ -298,6 +298,7 @@ export const en = {
   'help.getNext': 'Get the next waiting ticket',
   'msg.bot': 'Bot',
   'msg.botTag': 'automatic answer',
+  'msg.offered': 'Offered to the customer',
   'toast.mentioned': '{name} mentioned you on #{n}: {subject}',
   'notify.mentioned': '{name} mentioned you',
   'profile.title': 'Profile and password',

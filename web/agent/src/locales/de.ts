@@ -295,6 +295,7 @@ const de: Dictionary = {
   'help.getNext': 'Nächstes wartendes Ticket nehmen',
   'msg.bot': 'Bot',
   'msg.botTag': 'automatische Antwort',
+  'msg.offered': 'Dem Kunden angeboten',
   'toast.mentioned': '{name} hat dich in #{n} erwähnt: {subject}',
   'notify.mentioned': '{name} hat dich erwähnt',
   'profile.title': 'Profil und Passwort',

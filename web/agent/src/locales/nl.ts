@@ -295,6 +295,7 @@ const nl: Dictionary = {
   'help.getNext': 'Volgende wachtende ticket nemen',
   'msg.bot': 'Bot',
   'msg.botTag': 'automatisch antwoord',
+  'msg.offered': 'Aangeboden aan de klant',
   'toast.mentioned': '{name} noemde je op #{n}: {subject}',
   'notify.mentioned': '{name} noemde je',
   'profile.title': 'Profiel en wachtwoord',
