@@ -1,7 +1,7 @@
 // Pure functions behind the stores: which tickets belong in a view, how
 // realtime events change a list or a timeline, and unread markers.
 import type { TicketQuery } from './api'
-import type { Message, Ticket, TicketStatus } from './types'
+import type { Message, SearchResult, Ticket, TicketStatus } from './types'
 
 export const ACTIVE: TicketStatus[] = ['new', 'open', 'pending', 'on_hold']
 
@@ -165,4 +165,21 @@ export function parseTags(s: string): string[] {
 export function backoff(n: number, rand = Math.random): number {
   const base = Math.min(15000, 500 * 2 ** n)
   return Math.round(base / 2 + (rand() * base) / 2)
+}
+
+/**
+ * searchTarget is where a search from the header goes: a ticket number to
+ * the ticket, a customer number to the customer (with all their tickets),
+ * a customer's e-mail address or phone number to their newest ticket (the
+ * customer when they have none), anything else to the results.
+ */
+export function searchTarget(r: SearchResult, q: string): string | { name: 'search'; query: { q: string } } {
+  const exact = r.exact
+  if (exact?.kind === 'ticket') return `/tickets/${exact.id}`
+  if (exact?.kind === 'contact') {
+    const number = r.contacts.find((c) => c.id === exact.id)?.number ?? ''
+    if (number.toLowerCase() !== q.trim().toLowerCase() && r.tickets.length) return `/tickets/${r.tickets[0].id}`
+    return `/contacts/${exact.id}`
+  }
+  return { name: 'search', query: { q } }
 }
