@@ -118,6 +118,11 @@ type Ticket struct {
 	CSATComment string `json:"csat_comment,omitempty"`
 	CSATAt      int64  `json:"csat_at,omitempty"`
 	SLA
+	// Filled in ticket lists only, so an agent sees who asked and what was
+	// said last without opening the ticket: the contact's name (or number)
+	// and the start of the newest customer or agent message.
+	Requester   string `json:"requester,omitempty"`
+	LastMessage string `json:"last_message,omitempty"`
 }
 
 // SLA is a ticket's service-level state: the policy that applies, the

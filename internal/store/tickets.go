@@ -16,14 +16,26 @@ const ticketColumns = `t.id, t.number, t.contact_id, t.subject, t.status, t.prio
 	t.sla_policy, t.first_response_due, t.next_response_due, t.resolution_due, t.sla_due, t.sla_breached, t.sla_flags,
 	t.sla_paused_at, t.sla_paused_ms, t.sla_next_check, t.skills, t.bot_state, t.csat_score, t.csat_comment, t.csat_at`
 
-func scanTicket(row interface{ Scan(...any) error }) (*domain.Ticket, error) {
+// listColumns add to ticketColumns, for lists, the requester's name (or
+// customer number) and the start of the newest message: a lookup by the
+// primary key and one seek on messages (ticket_id, id) per row, in the
+// same query.
+const listColumns = `COALESCE(NULLIF(c.name, ''), c.number, ''),
+	COALESCE((SELECT substr(m.body_text, 1, ` + previewChars + `) FROM messages m WHERE m.ticket_id = t.id AND m.kind = 'message'
+	 ORDER BY m.id DESC LIMIT 1), '')`
+
+// previewChars is how much of the newest message a ticket list shows.
+const previewChars = "160"
+
+func scanTicket(row interface{ Scan(...any) error }, extra ...any) (*domain.Ticket, error) {
 	var t domain.Ticket
 	var team, assignee, channel, follow nullInt
 	var skills string
-	err := row.Scan(&t.ID, &t.Number, &t.ContactID, &t.Subject, &t.Status, &t.Priority, &team, &assignee, &channel,
+	dest := append([]any{&t.ID, &t.Number, &t.ContactID, &t.Subject, &t.Status, &t.Priority, &team, &assignee, &channel,
 		&follow, &t.FirstCustomerAt, &t.FirstResponseAt, &t.LastCustomerAt, &t.SolvedAt, &t.LastAgentAt, &t.CreatedAt, &t.UpdatedAt,
 		&t.SLAPolicy, &t.FirstResponseDue, &t.NextResponseDue, &t.ResolutionDue, &t.SLADue, &t.SLABreached, &t.SLAFlags,
-		&t.SLAPausedAt, &t.SLAPausedMs, &t.SLANextCheck, &skills, &t.BotState, &t.CSATScore, &t.CSATComment, &t.CSATAt)
+		&t.SLAPausedAt, &t.SLAPausedMs, &t.SLANextCheck, &skills, &t.BotState, &t.CSATScore, &t.CSATComment, &t.CSATAt}, extra...)
+	err := row.Scan(dest...)
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +283,7 @@ func (s *Store) Tickets(ctx context.Context, f TicketFilter) (*TicketPage, error
 		ka, ia := arg(k), arg(id)
 		where = append(where, "("+key+" "+before+" "+ka+" OR ("+key+" = "+ka+" AND t.id "+before+" "+ia+"))")
 	}
-	q := "SELECT " + ticketColumns + " FROM tickets t"
+	q := "SELECT " + ticketColumns + ", " + listColumns + " FROM tickets t LEFT JOIN contacts c ON c.id = t.contact_id"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -282,11 +294,13 @@ func (s *Store) Tickets(ctx context.Context, f TicketFilter) (*TicketPage, error
 	}
 	page := &TicketPage{Tickets: []*domain.Ticket{}}
 	for rows.Next() {
-		t, err := scanTicket(rows)
+		var requester, last string
+		t, err := scanTicket(rows, &requester, &last)
 		if err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("list tickets: %w", err)
 		}
+		t.Requester, t.LastMessage = requester, strings.Join(strings.Fields(last), " ")
 		page.Tickets = append(page.Tickets, t)
 	}
 	rows.Close()

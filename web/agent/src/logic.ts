@@ -1,7 +1,7 @@
 // Pure functions behind the stores: which tickets belong in a view, how
 // realtime events change a list or a timeline, and unread markers.
 import type { TicketQuery } from './api'
-import type { Message, Ticket, TicketStatus } from './types'
+import type { Message, SearchResult, Ticket, TicketStatus } from './types'
 
 export const ACTIVE: TicketStatus[] = ['new', 'open', 'pending', 'on_hold']
 
@@ -72,6 +72,8 @@ export function applyTicket(list: Ticket[], t: Ticket, q: TicketQuery, meId: num
   const m = matches(t, q, meId)
   if (m === false) return i >= 0 ? list.filter((x) => x.id !== t.id) : list
   if (m === null && i < 0) return list // unknown: the caller refetches
+  // Events carry the ticket without the list's requester and preview: keep them.
+  if (i >= 0 && !t.requester && !t.last_message) t = { ...t, requester: list[i].requester, last_message: list[i].last_message }
   const next = i >= 0 ? list.map((x) => (x.id === t.id ? t : x)) : [...list, t]
   return next.sort(q.sort === 'due' ? byDue : byUpdated)
 }
@@ -86,6 +88,18 @@ export function isStale(have: Message, incoming: Message): boolean {
   const a = DELIVERY_RANK[have.delivery_status ?? ''] ?? -1
   const b = DELIVERY_RANK[incoming.delivery_status ?? ''] ?? -1
   return a > b
+}
+
+/** previewMessage updates a listed ticket's preview when a customer or agent message arrives. */
+export function previewMessage(list: Ticket[], m: Message): Ticket[] {
+  if (m.kind !== 'message' || !m.text) return list
+  const i = list.findIndex((x) => x.id === m.ticket_id)
+  if (i < 0) return list
+  const preview = m.text.split(/\s+/).filter(Boolean).join(' ').slice(0, 160)
+  if (list[i].last_message === preview) return list
+  const next = list.slice()
+  next[i] = { ...list[i], last_message: preview }
+  return next
 }
 
 /** applyMessage inserts or replaces a message in a timeline (oldest first). */
@@ -151,4 +165,21 @@ export function parseTags(s: string): string[] {
 export function backoff(n: number, rand = Math.random): number {
   const base = Math.min(15000, 500 * 2 ** n)
   return Math.round(base / 2 + (rand() * base) / 2)
+}
+
+/**
+ * searchTarget is where a search from the header goes: a ticket number to
+ * the ticket, a customer number to the customer (with all their tickets),
+ * a customer's e-mail address or phone number to their newest ticket (the
+ * customer when they have none), anything else to the results.
+ */
+export function searchTarget(r: SearchResult, q: string): string | { name: 'search'; query: { q: string } } {
+  const exact = r.exact
+  if (exact?.kind === 'ticket') return `/tickets/${exact.id}`
+  if (exact?.kind === 'contact') {
+    const number = r.contacts.find((c) => c.id === exact.id)?.number ?? ''
+    if (number.toLowerCase() !== q.trim().toLowerCase() && r.tickets.length) return `/tickets/${r.tickets[0].id}`
+    return `/contacts/${exact.id}`
+  }
+  return { name: 'search', query: { q } }
 }

@@ -176,6 +176,9 @@ export interface Ticket {
   csat_score?: number
   csat_comment?: string
   csat_at?: number
+  /** In lists only: the customer's name (or number) and the start of the newest message. */
+  requester?: string
+  last_message?: string
 }
 
 export interface Attachment {

@@ -5,7 +5,7 @@ import { computed, ref, shallowRef } from 'vue'
 import { api, type TicketQuery } from '../api'
 import { t } from '../i18n'
 import {
-  ACTIVE, applyMessage, applyTicket, effectiveQuery, isUnread, loadSeen, markSeen, matches, saveSeen,
+  ACTIVE, applyMessage, applyTicket, effectiveQuery, isUnread, loadSeen, markSeen, matches, previewMessage, saveSeen,
   type Filters, type SeenMap,
 } from '../logic'
 import { notify } from '../notify'
@@ -222,6 +222,7 @@ export const useDesk = defineStore('desk', () => {
       const { [m.ticket_id]: _, ...rest } = customerTyping.value
       customerTyping.value = rest
     }
+    list.value = previewMessage(list.value, m)
     const cur = current.value
     if (cur && cur.id === m.ticket_id) current.value = { ...cur, messages: applyMessage(cur.messages, m) }
   }
