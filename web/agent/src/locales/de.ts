@@ -1,5 +1,5 @@
 // German dictionary, loaded on demand (English is built in).
-import type { Dictionary } from '../i18n'
+import type { Dictionary } from './en'
 
 const de: Dictionary = {
   'app.name': 'Loket',

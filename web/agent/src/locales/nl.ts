@@ -1,5 +1,5 @@
 // Dutch dictionary, loaded on demand (English is built in).
-import type { Dictionary } from '../i18n'
+import type { Dictionary } from './en'
 
 const nl: Dictionary = {
   'app.name': 'Loket',
