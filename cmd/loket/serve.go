@@ -93,7 +93,7 @@ func serve(ctx context.Context, args []string) error {
 	background.Go(func() { indexText(runCtx, st, log) })
 
 	// E-mail: mailboxes watched over IMAP, and an optional SMTP receiver.
-	inbox := &email.Inbox{Receiver: d, Deliveries: d, Acks: &email.Acknowledger{Sender: d}, Log: log}
+	inbox := &email.Inbox{Receiver: d, Deliveries: d, Acks: &email.Acknowledger{Sender: d, Hours: hrs}, Log: log}
 	imapWatcher := &email.IMAPWatcher{Channels: st, Inbox: inbox, Status: st, Log: log}
 	background.Go(func() { imapWatcher.Run(runCtx) })
 	if c.SMTPAddr != "" {

@@ -168,6 +168,7 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, p *princi
 	if err != nil {
 		return err
 	}
+	s.desk.InvalidateSLA() // business hours know channels by id (an e-mail nudge may name this one)
 	v := viewChannel(c)
 	v.InboundToken = token
 	writeJSON(w, http.StatusCreated, v)

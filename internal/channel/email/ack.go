@@ -9,6 +9,7 @@ import (
 
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/hours"
 	"loket.dev/loket/internal/sla"
 )
 
@@ -28,6 +29,9 @@ type Acknowledger struct {
 	Window time.Duration
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
+	// Hours gives the business hours of the channel a nudge names; nil
+	// leaves such nudges out.
+	Hours *hours.Service
 
 	mu   sync.Mutex
 	last map[string]time.Time
@@ -57,20 +61,34 @@ func (a *Acknowledger) Acknowledge(ctx context.Context, ch *domain.Channel, m *M
 		// The SLA engine computed this from the policy and business hours.
 		ack.Expect = time.UnixMilli(r.Ticket.FirstResponseDue).In(loc)
 	}
-	if n := s.AutoAck.Nudge; n != nil && n.URL != "" {
-		open := true
-		if n.Hours != nil {
-			cal, err := sla.NewCalendar(*n.Hours)
-			open = err == nil && cal.IsOpen(a.now())
-		}
-		if open {
-			ack.NudgeURL = n.URL
-		}
+	if n := s.AutoAck.Nudge; n != nil && n.URL != "" && a.staffed(ctx, n) {
+		ack.NudgeURL = n.URL
 	}
 	_, err = a.Sender.Send(ctx, &desk.Outgoing{
 		TicketID: r.Ticket.ID, ChannelID: ch.ID, AuthorType: domain.AuthorSystem, Text: ack.Text(),
 	})
 	return err
+}
+
+// staffed reports whether the channel a nudge points to is at work now:
+// by the business hours of the channel it names, else by its own hours.
+func (a *Acknowledger) staffed(ctx context.Context, n *Nudge) bool {
+	switch {
+	case n.ChannelID != 0:
+		if a.Hours == nil {
+			return false
+		}
+		rules, _ := a.Hours.Rules(ctx) // on failure, the hours loaded last
+		if rules == nil {
+			return false
+		}
+		cal, ok := rules.ForChannelID(n.ChannelID)
+		return ok && (cal == nil || cal.IsOpen(a.now()))
+	case n.Hours != nil:
+		cal, err := sla.NewCalendar(*n.Hours)
+		return err == nil && cal.IsOpen(a.now())
+	}
+	return true
 }
 
 func cmpOr(a, b string) string {

@@ -9,6 +9,10 @@ import (
 
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/hours"
+	"loket.dev/loket/internal/sla"
+	"loket.dev/loket/internal/store"
+	"loket.dev/loket/internal/store/storetest"
 )
 
 func TestAcknowledger_AnswersOnlyNewTicketsFromPeople(t *testing.T) {
@@ -122,4 +126,57 @@ func TestAckText_TellsWhenToExpectAnAnswerAndNudgesToAnOpenChat(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestAcknowledger_NudgesToANamedChannelOnlyWithinItsBusinessHours(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		chat := &domain.Channel{Kind: "webchat", Name: "Shop chat", Settings: []byte(`{}`)}
+		if err := st.CreateChannel(ctx, chat, ""); err != nil {
+			t.Fatal(err)
+		}
+		cal := &store.Calendar{Name: "Chat hours", Config: sla.CalendarConfig{TimeZone: "UTC",
+			Hours: map[string][]sla.Range{"mon": {{Start: "09:00", End: "17:00"}}}}}
+		if err := st.SaveCalendar(ctx, cal); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SavePolicy(ctx, &sla.Policy{Name: "Chat", Enabled: true, CalendarID: cal.ID,
+			Conditions: sla.Conditions{ChannelKinds: []string{"webchat"}},
+			Targets:    map[string]sla.Targets{"normal": {FirstResponse: 5}}}); err != nil {
+			t.Fatal(err)
+		}
+		m, err := Parse(message("Hello", "From: jan@customer.example", "Subject: Question"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		monday := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+		cases := []struct {
+			name      string
+			channelID int64
+			at        time.Time
+			hours     *hours.Service
+			nudge     bool
+		}{
+			{"the chat is open", chat.ID, monday.Add(10 * time.Hour), hours.New(hours.Config{Store: st}), true},
+			{"the chat is closed", chat.ID, monday.Add(18 * time.Hour), hours.New(hours.Config{Store: st}), false},
+			{"no such channel", chat.ID + 100, monday.Add(10 * time.Hour), hours.New(hours.Config{Store: st}), false},
+			{"no business hours to ask", chat.ID, monday.Add(10 * time.Hour), nil, false},
+		}
+		for _, c := range cases {
+			settings, _ := json.Marshal(Settings{Addresses: []string{"support@shop.example"}, AutoAck: &AutoAck{Enabled: true,
+				Nudge: &Nudge{URL: "https://shop.example/chat", ChannelID: c.channelID}}})
+			d := &fakeDesk{}
+			a := &Acknowledger{Sender: d, Hours: c.hours, Now: func() time.Time { return c.at }}
+			r := &desk.Received{Created: true, Ticket: &domain.Ticket{ID: 8, Number: 1001, Subject: "Question"}}
+			if err := a.Acknowledge(ctx, &domain.Channel{ID: 2, Settings: settings}, m, r); err != nil {
+				t.Fatal(err)
+			}
+			if len(d.sent) != 1 {
+				t.Fatalf("%s: sent %d acknowledgements, want 1", c.name, len(d.sent))
+			}
+			if got := strings.Contains(d.sent[0].Text, "https://shop.example/chat"); got != c.nudge {
+				t.Errorf("%s: nudge in the acknowledgement = %v, want %v:\n%s", c.name, got, c.nudge, d.sent[0].Text)
+			}
+		}
+	})
 }

@@ -101,8 +101,12 @@ type AutoAck struct {
 // Nudge points customers to a faster channel in the acknowledgement.
 type Nudge struct {
 	URL string `json:"url"`
-	// Hours are when the channel is staffed; without them it is always
-	// suggested.
+	// ChannelID names the channel the URL leads to, such as the website
+	// chat: it is suggested while that channel's business hours (the ones
+	// its widget shows) are open. It takes precedence over Hours.
+	ChannelID int64 `json:"channel_id,omitempty"`
+	// Hours are when the channel is staffed; without them or ChannelID it
+	// is always suggested.
 	Hours *sla.CalendarConfig `json:"hours,omitempty"`
 }
 
