@@ -335,6 +335,8 @@ type Capabilities struct {
 	HTML bool `json:"html"`
 	// Subject: messages have a subject line.
 	Subject bool `json:"subject"`
+	// Copies: a reply can go to further addresses (CC).
+	Copies bool `json:"copies"`
 	// Identities are the kinds of address the channel reaches customers
 	// at (domain.IdentityEmail, domain.IdentityPhone, ...); replies go only
 	// to contacts who have one. Empty: any.

@@ -67,7 +67,7 @@ func (*Adapter) Secrets() []string { return []string{"imap.password", "smtp.pass
 
 // Capabilities implements channel.Describer.
 func (*Adapter) Capabilities() channel.Capabilities {
-	return channel.Capabilities{HTML: true, Subject: true, Attachments: true, Identities: []domain.IdentityKind{domain.IdentityEmail}}
+	return channel.Capabilities{HTML: true, Subject: true, Copies: true, Attachments: true, Identities: []domain.IdentityKind{domain.IdentityEmail}}
 }
 
 // Settings are the public settings of an e-mail channel.

@@ -6,34 +6,20 @@ import type { Channel, Identity, Message, TicketDetail } from './types'
 /** MAX_ATTACHMENT is the largest file the API accepts (25 MiB). */
 export const MAX_ATTACHMENT = 25 * 1024 * 1024
 
-/** identityKindsFor lists the identity kinds a channel kind can send to; null: any. */
-export function identityKindsFor(channelKind: string): string[] | null {
-  switch (channelKind) {
-    case 'email':
-      return ['email']
-    case 'sms':
-    case 'whatsapp':
-    case 'voice':
-    case 'phone':
-      return ['phone']
-    case 'telegram':
-    case 'messenger':
-    case 'instagram':
-    case 'x':
-    case 'web':
-      return [channelKind]
-    case 'webchat':
-      return ['web']
-    case 'api':
-      // The calling system knows its customers by e-mail, phone or its own id, never by a website visitor.
-      return ['email', 'phone', 'external']
-    default:
-      return null
-  }
+/** Reach is what the composer needs to know of a channel: what it can carry. */
+export type Reach = Pick<Channel, 'capabilities'> | undefined
+
+/** EMAIL reaches e-mail addresses, for reply-all over any channel's history. */
+const EMAIL: Reach = { capabilities: { identities: ['email'] } }
+
+/** identityKindsFor lists the kinds of address a channel can send to (its capabilities); null: any. */
+export function identityKindsFor(ch: Reach): string[] | null {
+  const ids = ch?.capabilities?.identities
+  return ids && ids.length ? ids : null
 }
 
-export function fits(channelKind: string, id: Identity): boolean {
-  const kinds = identityKindsFor(channelKind)
+export function fits(ch: Reach, id: Identity): boolean {
+  const kinds = identityKindsFor(ch)
   return !kinds || kinds.includes(id.kind)
 }
 
@@ -45,10 +31,10 @@ const same = (a: Identity, b: Identity) => a.kind === b.kind && a.value.toLowerC
  * (attributes.unverified_email) comes last for e-mail: it may be written
  * to, though it never identifies the customer.
  */
-export function recipients(ticket: Pick<TicketDetail, 'contact'>, channelKind: string): Identity[] {
-  const out = (ticket.contact?.identities ?? []).filter((i) => fits(channelKind, i))
+export function recipients(ticket: Pick<TicketDetail, 'contact'>, ch: Reach): Identity[] {
+  const out = (ticket.contact?.identities ?? []).filter((i) => fits(ch, i))
   const typed = ticket.contact?.attributes?.unverified_email
-  if (typeof typed === 'string' && typed && identityKindsFor(channelKind)?.includes('email')) {
+  if (typeof typed === 'string' && typed && identityKindsFor(ch)?.includes('email')) {
     const extra: Identity = { kind: 'email', value: typed }
     if (!out.some((o) => same(o, extra))) out.push(extra)
   }
@@ -58,12 +44,12 @@ export function recipients(ticket: Pick<TicketDetail, 'contact'>, channelKind: s
 /**
  * replyChannels lists the channels a reply can go out on: the ticket's own
  * first, then every enabled channel on which the contact has an address of
- * the channel's kind (a website visitor is reachable only by website chat).
+ * a kind the channel reaches (a website visitor only by website chat).
  */
 export function replyChannels(channels: Channel[], ticket: Pick<TicketDetail, 'contact' | 'channel_id'>): Channel[] {
   const own = ticket.channel_id
   return channels
-    .filter((c) => c.id === own || (c.enabled && recipients(ticket, c.kind).length > 0))
+    .filter((c) => c.id === own || (c.enabled && recipients(ticket, c).length > 0))
     .sort((a, b) => Number(b.id === own) - Number(a.id === own) || a.id - b.id)
 }
 
@@ -73,21 +59,21 @@ export function addressLabel(i: Identity): string {
 }
 
 /** lastInbound is the latest customer message (with an address) of the timeline. */
-export function lastInbound(messages: Message[], channelKind?: string): Message | undefined {
+export function lastInbound(messages: Message[], ch?: Reach): Message | undefined {
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i]
-    if (m.direction === 'in' && m.address && (!channelKind || fits(channelKind, m.address))) return m
+    if (m.direction === 'in' && m.address && fits(ch, m.address)) return m
   }
   return undefined
 }
 
 /**
- * defaultRecipient picks whom a reply on channelKind goes to: the address of
+ * defaultRecipient picks whom a reply on channel ch goes to: the address of
  * the last inbound message that fits, else the first fitting identity.
  */
-export function defaultRecipient(ticket: Pick<TicketDetail, 'contact' | 'messages'>, channelKind: string): Identity | undefined {
-  const options = recipients(ticket, channelKind)
-  const m = lastInbound(ticket.messages, channelKind)
+export function defaultRecipient(ticket: Pick<TicketDetail, 'contact' | 'messages'>, ch: Reach): Identity | undefined {
+  const options = recipients(ticket, ch)
+  const m = lastInbound(ticket.messages, ch)
   if (m?.address) return options.find((o) => same(o, m.address!)) ?? m.address
   return options[0]
 }
@@ -102,7 +88,7 @@ function metaList(m: Message | undefined, key: 'cc' | 'to'): string[] {
  * other To addresses, without the channel's own addresses and the recipient.
  */
 export function replyAllCc(messages: Message[], own: string[], to?: string): string[] {
-  const m = lastInbound(messages, 'email')
+  const m = lastInbound(messages, EMAIL)
   const skip = new Set([...own, to ?? ''].map((x) => x.toLowerCase()))
   const out: string[] = []
   for (const a of [...metaList(m, 'to'), ...metaList(m, 'cc')]) {

@@ -122,6 +122,25 @@ export interface Channel {
   secrets_set: string[]
   inbound_token?: string
   status?: string
+  /** What the channel can carry (its kind's capabilities). */
+  capabilities?: Capabilities
+}
+
+/** Capabilities say what a channel can carry; the composer offers only that. */
+export interface Capabilities {
+  buttons?: boolean
+  templates?: boolean
+  send_window_seconds?: number
+  read_receipts?: boolean
+  typing?: boolean
+  public?: boolean
+  max_length?: number
+  attachments?: boolean
+  html?: boolean
+  subject?: boolean
+  copies?: boolean
+  /** Kinds of address the channel reaches; empty or missing: any. */
+  identities?: string[] | null
 }
 
 export interface Identity {

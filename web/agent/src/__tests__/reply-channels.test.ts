@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { addressLabel, defaultRecipient, replyChannels } from '../compose'
 import type { Channel, Contact, TicketDetail } from '../types'
 
+const reaches: Record<string, string[]> = { api: ['email', 'phone', 'external'], webchat: ['web'], email: ['email'], pigeon: ['external'] }
 const ch = (id: number, kind: string, enabled = true): Channel =>
-  ({ id, kind, name: `${kind} ${id}`, settings: {}, enabled, created_at: 0, updated_at: 0, secrets_set: [] }) as Channel
+  ({ id, kind, name: `${kind} ${id}`, settings: {}, enabled, created_at: 0, updated_at: 0, secrets_set: [],
+    capabilities: { identities: reaches[kind] } }) as Channel
 const channels = [ch(1, 'api'), ch(2, 'webchat'), ch(3, 'email'), ch(4, 'email', false)]
 const contact = (identities: Contact['identities']): Contact =>
   ({ id: 1, number: 'C-000001', name: 'Visitor 4821', language: '', attributes: {}, verified: false, identities, created_at: 0, updated_at: 0 })
@@ -21,9 +23,17 @@ describe('reply channels and addresses', () => {
 
   it('answers a visitor on the website chat with a readable address', () => {
     const t = { contact: contact([{ kind: 'web', value: 'srcQHu0aZ' }]), messages: [] } as unknown as TicketDetail
-    const to = defaultRecipient(t, 'webchat')!
+    const to = defaultRecipient(t, ch(2, 'webchat'))!
     expect(to.value).toBe('srcQHu0aZ')
     expect(addressLabel(to)).toBe('Website chat')
     expect(addressLabel({ kind: 'email', value: 'jan@example.nl' })).toBe('jan@example.nl')
+  })
+
+  it('follows what a kind it has never heard of says it can carry', () => {
+    const loft = { channel_id: 9, contact: contact([{ kind: 'external', value: 'loft-7' }, { kind: 'web', value: 'v1' }]) }
+    const withPigeon = [...channels, ch(9, 'pigeon')]
+    expect(replyChannels(withPigeon, loft).map((c) => c.id)).toEqual([9, 1, 2])
+    const t = { contact: loft.contact, messages: [] } as unknown as TicketDetail
+    expect(defaultRecipient(t, ch(9, 'pigeon'))?.value).toBe('loft-7')
   })
 })

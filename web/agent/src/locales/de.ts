@@ -1,5 +1,5 @@
 // German dictionary, loaded on demand (English is built in).
-import type { Dictionary } from '../i18n'
+import type { Dictionary } from './en'
 
 const de: Dictionary = {
   'app.name': 'Loket',
@@ -212,6 +212,7 @@ const de: Dictionary = {
   'composer.cc': 'CC',
   'composer.ccPlaceholder': 'weitere Adressen, durch Kommas getrennt',
   'composer.badCc': 'Keine E-Mail-Adresse: {list}',
+  'composer.tooLong': 'Dieser Kanal trägt höchstens {max} Zeichen.',
   'composer.attach': 'Dateien anhängen',
   'composer.removeFile': '{name} entfernen',
   'composer.total': 'Gesamt {size}',

@@ -1,5 +1,5 @@
 // Dutch dictionary, loaded on demand (English is built in).
-import type { Dictionary } from '../i18n'
+import type { Dictionary } from './en'
 
 const nl: Dictionary = {
   'app.name': 'Loket',
@@ -212,6 +212,7 @@ const nl: Dictionary = {
   'composer.cc': 'CC',
   'composer.ccPlaceholder': 'meer adressen, met komma’s',
   'composer.badCc': 'Geen e-mailadres: {list}',
+  'composer.tooLong': 'Dit kanaal draagt hoogstens {max} tekens.',
   'composer.attach': 'Bestanden bijvoegen',
   'composer.removeFile': '{name} verwijderen',
   'composer.total': 'Totaal {size}',
