@@ -176,16 +176,6 @@ func (r *Rules) ForChannel(ch *domain.Channel) *sla.Calendar {
 	return r.Calendars[p.CalendarID]
 }
 
-// ForChannelID is ForChannel for the channel with id; ok is false when
-// these rules do not know that channel.
-func (r *Rules) ForChannelID(id int64) (cal *sla.Calendar, ok bool) {
-	c, ok := r.Channels[id]
-	if !ok {
-		return nil, false
-	}
-	return r.ForChannel(&domain.Channel{ID: id, Kind: c.Kind, TeamID: c.TeamID}), true
-}
-
 func load(ctx context.Context, st *store.Store) (*Rules, error) {
 	policies, err := st.Policies(ctx)
 	if err != nil {
