@@ -143,12 +143,7 @@ func serve(ctx context.Context, args []string) error {
 		Router:         router,
 		TrustedProxies: proxies,
 	})
-	httpSrv := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	httpSrv := newHTTPServer(srv.Handler(), log)
 	// WebSockets are hijacked connections that Shutdown does not close.
 	httpSrv.RegisterOnShutdown(hub.CloseAll)
 	httpSrv.RegisterOnShutdown(chatRelay.CloseAll)
