@@ -100,7 +100,7 @@ func serve(ctx context.Context, args []string) error {
 			background.Wait()
 			return fmt.Errorf("listen for smtp on %s: %w", c.SMTPAddr, err)
 		}
-		smtpd := &email.SMTPReceiver{Channels: st, Inbox: inbox, Log: log}
+		smtpd := &email.SMTPReceiver{Channels: st, Inbox: inbox, SpoolDir: c.Data, Log: log}
 		background.Go(func() {
 			if err := smtpd.Serve(runCtx, smtpLn); err != nil {
 				log.Error("smtp receiver", "err", err)
