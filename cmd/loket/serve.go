@@ -75,7 +75,8 @@ func serve(ctx context.Context, args []string) error {
 	defer faq.Close()
 	worker := outbox.NewWorker(st, d.Deliver, d.Queued(), log)
 	router := dispatch.New(dispatch.Config{Store: st, Desk: d, Events: events, Log: log, Connected: hub.Agents, AwayAfter: c.away})
-	mail, err := email.NewService(email.ServiceConfig{Store: st, Desk: d, Waits: router, IDKey: idKey, SMTPAddr: c.SMTPAddr, Log: log})
+	mail, err := email.NewService(email.ServiceConfig{Store: st, Desk: d, Waits: router, IDKey: idKey,
+		SMTPAddr: c.SMTPAddr, SpoolDir: c.Data, Log: log})
 	if err != nil {
 		return err
 	}
@@ -160,12 +161,7 @@ func openRealtime(st *store.Store, c *config, log *slog.Logger, bg *background) 
 // serveHTTP serves handler on c.Addr until ctx ends, then stops taking
 // requests and lets those in flight finish. ready runs once it listens.
 func serveHTTP(ctx context.Context, c *config, handler http.Handler, hub *realtime.Hub, log *slog.Logger, ready func(addr string)) error {
-	httpSrv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	httpSrv := newHTTPServer(handler, log)
 	// WebSockets are hijacked connections that Shutdown does not close;
 	// visitors' sockets close when their adapter's Run ends.
 	httpSrv.RegisterOnShutdown(hub.CloseAll)

@@ -38,6 +38,9 @@ type ServiceConfig struct {
 	// SMTPAddr is where the SMTP receiver listens, such as ":2525"; empty
 	// runs none.
 	SMTPAddr string
+	// SpoolDir is where the SMTP receiver keeps arriving mail on disk
+	// (see SMTPReceiver.SpoolDir).
+	SpoolDir string
 	Log      *slog.Logger
 }
 
@@ -54,7 +57,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 			return nil, fmt.Errorf("listen for smtp on %s: %w", cfg.SMTPAddr, err)
 		}
 		s.ln = ln
-		s.smtp = &SMTPReceiver{Channels: cfg.Store, Inbox: inbox, Log: cfg.Log}
+		s.smtp = &SMTPReceiver{Channels: cfg.Store, Inbox: inbox, SpoolDir: cfg.SpoolDir, Log: cfg.Log}
 	}
 	return s, nil
 }

@@ -1,14 +1,15 @@
 package email
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -16,8 +17,18 @@ import (
 	"loket.dev/loket/internal/domain"
 )
 
-// DefaultMaxMessageBytes is the SMTP receiver's size limit when none is set.
-const DefaultMaxMessageBytes = 25 << 20
+// Defaults of the SMTP receiver's limits.
+const (
+	// DefaultMaxMessageBytes is the size limit of one mail.
+	DefaultMaxMessageBytes = 25 << 20
+	// DefaultMaxSessions is how many connections are served at once; the
+	// next one is answered 421 and closed, so the sender retries later.
+	DefaultMaxSessions = 32
+	// DefaultMaxDeliveries is how many received mails are parsed and
+	// stored at once. Mails arriving meanwhile wait on disk, so memory
+	// holds this many mails, not one per connection.
+	DefaultMaxDeliveries = 2
+)
 
 // SMTPReceiver is a built-in SMTP server that takes mail for the addresses
 // of the enabled e-mail channels, so that an MX record or a forwarding rule
@@ -33,9 +44,20 @@ type SMTPReceiver struct {
 	// MaxMessageBytes limits a mail's size, advertised as SIZE;
 	// DefaultMaxMessageBytes when zero.
 	MaxMessageBytes int64
+	// MaxSessions limits concurrent connections; DefaultMaxSessions when
+	// zero.
+	MaxSessions int
+	// MaxDeliveries limits the mails parsed and stored at once;
+	// DefaultMaxDeliveries when zero.
+	MaxDeliveries int
+	// SpoolDir is where mails are written while they arrive; the system's
+	// temporary directory when empty.
+	SpoolDir string
 	// TLSConfig, when set, enables STARTTLS.
 	TLSConfig *tls.Config
 	Log       *slog.Logger
+
+	deliveries chan struct{} // a slot per delivery in progress
 }
 
 // ListenAndServe listens on addr and serves until ctx ends.
@@ -50,6 +72,8 @@ func (r *SMTPReceiver) ListenAndServe(ctx context.Context, addr string) error {
 // Serve takes SMTP connections on ln until ctx ends, then waits up to 30
 // seconds for mails in progress before closing the remaining connections.
 func (r *SMTPReceiver) Serve(ctx context.Context, ln net.Listener) error {
+	r.deliveries = make(chan struct{}, limitOr(r.MaxDeliveries, DefaultMaxDeliveries))
+	ln = &limitListener{Listener: ln, slots: make(chan struct{}, limitOr(r.MaxSessions, DefaultMaxSessions)), log: r.log()}
 	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		return r.session(ctx, c)
 	}))
@@ -146,16 +170,40 @@ func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	return nil
 }
 
-// Data reads the mail, records the envelope sender as Return-Path the way
-// a final delivery does, and hands it to the inbox once per channel.
+// Data spools the mail to disk as it arrives, recording the envelope sender
+// as Return-Path the way a final delivery does, then waits for a delivery
+// slot and hands it to the inbox once per channel.
 func (s *smtpSession) Data(rd io.Reader) error {
-	var buf bytes.Buffer
-	buf.WriteString("Return-Path: <" + s.from + ">\r\n")
-	if _, err := buf.ReadFrom(rd); err != nil {
-		return err // the server answers a too-large mail with 552
+	f, err := os.CreateTemp(s.r.SpoolDir, "loket-smtp-*.eml")
+	if err != nil {
+		s.r.log().Error("smtp: spool", "err", err)
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary failure, try again later"}
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	if _, err := io.WriteString(f, "Return-Path: <"+s.from+">\r\n"); err != nil {
+		return s.spoolFailed(err)
+	}
+	if _, err := io.Copy(f, rd); err != nil {
+		var se *smtp.SMTPError
+		if errors.As(err, &se) {
+			return err // the server answers a too-large mail with 552
+		}
+		return s.spoolFailed(err)
+	}
+
+	select {
+	case s.r.deliveries <- struct{}{}:
+		defer func() { <-s.r.deliveries }()
+	case <-s.ctx.Done():
+		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Shutting down, try again later"}
+	}
+	raw, err := os.ReadFile(f.Name())
+	if err != nil {
+		return s.spoolFailed(err)
 	}
 	for _, ch := range s.to {
-		err := s.r.Inbox.Deliver(s.ctx, ch, buf.Bytes())
+		err := s.r.Inbox.Deliver(s.ctx, ch, raw)
 		if refused(err) {
 			return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "Message refused: " + err.Error()}
 		}
@@ -167,6 +215,59 @@ func (s *smtpSession) Data(rd io.Reader) error {
 	return nil
 }
 
+// spoolFailed logs a failure to write or read the spooled mail and asks
+// the sender to try again.
+func (s *smtpSession) spoolFailed(err error) error {
+	s.r.log().Error("smtp: spool", "from", s.from, "remote", s.remote, "err", err)
+	return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary failure, try again later"}
+}
+
 func (s *smtpSession) Reset() { s.from, s.to = "", nil }
 
 func (s *smtpSession) Logout() error { return nil }
+
+// limitListener serves at most cap(slots) connections at once and answers
+// the ones past that with 421, without reading from them.
+type limitListener struct {
+	net.Listener
+	slots chan struct{}
+	log   *slog.Logger
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case l.slots <- struct{}{}:
+			return &limitConn{Conn: c, release: func() { <-l.slots }}, nil
+		default:
+			l.log.Warn("smtp: too many connections", "remote", c.RemoteAddr().String(), "limit", cap(l.slots))
+			_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+			_, _ = io.WriteString(c, "421 4.3.2 Too many connections, try again later\r\n")
+			c.Close()
+		}
+	}
+}
+
+// limitConn gives its slot back when it is closed.
+type limitConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *limitConn) Close() error {
+	c.once.Do(c.release)
+	return c.Conn.Close()
+}
+
+// limitOr returns n, or def when n is zero or less.
+func limitOr(n, def int) int {
+	if n <= 0 {
+		return def
+	}
+	return n
+}
