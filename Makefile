@@ -25,9 +25,11 @@ test:
 	@$(MAKE) --no-print-directory -k test-go test-web || { echo "make test: FAILED (see above)"; exit 1; }
 
 # Every package's failures are reported; the binary built once here serves
-# the tests that run it (cmd/loket) and the browser tests.
+# the tests that run it (cmd/loket) and the browser tests. Four packages at
+# a time: much of their time is spent waiting on databases and sockets, so
+# two cores are kept busy by more than two.
 test-go: build
-	@rc=0; LOKET_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 ./... || rc=$$?; \
+	@rc=0; LOKET_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 -p 4 ./... || rc=$$?; \
 	[ -n "$$LOKET_TEST_POSTGRES" ] || echo "$(PG_SKIPPED)"; \
 	exit $$rc
 

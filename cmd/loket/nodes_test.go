@@ -47,25 +47,43 @@ func TestTwoNodes_InboundOnOneNodeReachesAWebSocketOnTheOther(t *testing.T) {
 	if _, _, err := conn.Read(ctx); err != nil { // hello
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond) // node B's LISTEN is up long before; this only absorbs scheduling noise
-
-	if code, err := a.post(http.DefaultClient, a.channel, a.token, "cross-node-1"); err != nil || code != 201 {
-		t.Fatalf("post to node A: %d %v", code, err)
-	}
-	for {
-		_, data, err := conn.Read(ctx)
-		if err != nil {
-			t.Fatalf("node B pushed nothing: %v", err)
-		}
-		var ev struct {
-			Type    string
-			Message struct {
-				ExternalID string `json:"external_id"`
+	// Node B pushes what node A receives once its bus listens, which the
+	// test cannot see: node A is sent messages until one reaches node B.
+	// They come from one sender (ids of one length), so they make one ticket.
+	created := make(chan string, 64)
+	go func() {
+		for {
+			_, data, err := conn.Read(ctx)
+			if err != nil {
+				close(created)
+				return
+			}
+			var ev struct {
+				Type    string
+				Message struct {
+					ExternalID string `json:"external_id"`
+				}
+			}
+			if json.Unmarshal(data, &ev) == nil && ev.Type == "message.created" {
+				select {
+				case created <- ev.Message.ExternalID:
+				default: // the test has stopped listening
+				}
 			}
 		}
-		json.Unmarshal(data, &ev)
-		if ev.Type == "message.created" && ev.Message.ExternalID == "cross-node-1" {
-			break
+	}()
+	for i, heard := 0, false; !heard; i++ {
+		id := fmt.Sprintf("cross-node-%02d", i)
+		if code, err := a.post(http.DefaultClient, a.channel, a.token, id); err != nil || code != 201 {
+			t.Fatalf("post to node A: %d %v", code, err)
+		}
+		select {
+		case got, ok := <-created:
+			if !ok {
+				t.Fatal("node B pushed nothing before the stream ended")
+			}
+			heard = strings.HasPrefix(got, "cross-node-")
+		case <-time.After(time.Second): // not heard yet: send another
 		}
 	}
 

@@ -140,26 +140,66 @@ func newDatabase(t testing.TB, name, from string) string {
 	return u.String()
 }
 
-// Open returns a migrated store of the dialect ("sqlite" or "postgres").
+// sqliteTemplate is a migrated SQLite database file that test databases
+// are copied from: migrating costs far more than copying, above all in
+// race-detector builds.
+var sqliteTemplate = struct {
+	sync.Mutex
+	data []byte
+}{}
+
+func migratedSQLite(t testing.TB) []byte {
+	sqliteTemplate.Lock()
+	defer sqliteTemplate.Unlock()
+	if sqliteTemplate.data != nil {
+		return sqliteTemplate.data
+	}
+	dir, err := os.MkdirTemp("", "loket-sqlite-template-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+	st, err := store.Open(ctx, "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.Migrate(ctx)
+	st.Close() // the last connection to close folds the write-ahead log into the file
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sqliteTemplate.data, err = os.ReadFile(filepath.Join(dir, "loket.db")); err != nil {
+		t.Fatal(err)
+	}
+	return sqliteTemplate.data
+}
+
+// Open returns a migrated store of the dialect ("sqlite" or "postgres"),
+// copied from a template migrated once per test binary.
 func Open(t testing.TB, dialect store.Dialect) *store.Store {
 	t.Helper()
 	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
 	dsn := ""
 	if dialect == store.Postgres {
 		dsn = newDatabase(t, "", migratedTemplate(t))
+	} else {
+		if err := os.MkdirAll(data, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(data, "loket.db"), migratedSQLite(t), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, dsn, filepath.Join(dir, "data"))
+	st, err := store.Open(ctx, dsn, data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	key, _ := secret.LoadKey("", dir)
 	box, _ := secret.NewBox(key)
 	st.SetSecretBox(box)
-	if err := st.Migrate(ctx); err != nil {
-		st.Close()
-		t.Fatal(err)
-	}
 	t.Cleanup(func() { st.Close() })
 	return st
 }
