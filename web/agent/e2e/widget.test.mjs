@@ -247,7 +247,7 @@ test('FAQ bot in the website chat', async (t) => {
     await dialog.locator('.msg.in', { hasText: 'How do I return an item?' }).waitFor()
     const shown = dialog.locator('.msg.out.bot', { hasText: 'within 30 days' })
     await shown.waitFor()
-    assert.match(await shown.innerText(), new RegExp(`/help/en/articles/${article.id}-`))
+    assert.match(await shown.getByRole('link', { name: 'Read more' }).getAttribute('href'), new RegExp(`/help/en/articles/${article.id}-`))
     assert.match(await shown.innerText(), /Did this help\?/)
   })
 
