@@ -127,7 +127,9 @@ func (s *Service) invalidate() { s.gen.Add(1) }
 // drops the cache. It never blocks.
 func (s *Service) Publish(events ...domain.Event) {
 	for _, ev := range events {
-		if ev.Type == domain.EventSLAChanged {
+		switch ev.Type {
+		case domain.EventSLAChanged, domain.EventChannelCreated, domain.EventChannelUpdated:
+			// The rules know each channel's kind and team too.
 			s.invalidate()
 			return
 		}

@@ -225,3 +225,21 @@ func TestService_LostEventsDropTheCache(t *testing.T) {
 		}
 	})
 }
+
+func TestService_ASavedChannelIsKnownAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		s := hours.New(hours.Config{Store: st, TTL: time.Hour})
+		if _, err := s.Rules(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		ch := newChannel(t, st)
+		s.Publish(domain.Event{Type: domain.EventChannelCreated, ChannelID: ch.ID})
+		rules, err := s.Rules(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := rules.Channels[ch.ID]; !ok {
+			t.Error("a channel created after the rules were loaded is unknown after channel.created")
+		}
+	})
+}
