@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"time"
 
@@ -105,4 +107,30 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(true)
 	enc.Encode(v)
+}
+
+// inlineTypes may be shown in the browser; everything else downloads.
+var inlineTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true, "application/pdf": true, "text/plain": true}
+
+// ServeAttachment answers a customer's or agent's file with safe headers:
+// images, PDF and plain text inline, anything else as a download of
+// unknown type, always in a sandbox without scripts, so a file can never
+// run in Loket's origin. cacheControl says how long a browser may keep it.
+func ServeAttachment(w http.ResponseWriter, r *http.Request, a *domain.Attachment, content io.ReadSeeker, modified time.Time, cacheControl string) {
+	ct, _, _ := mime.ParseMediaType(a.ContentType)
+	disposition := "attachment"
+	if inlineTypes[ct] {
+		disposition = "inline"
+	} else {
+		ct = "application/octet-stream"
+	}
+	if ct == "text/plain" {
+		ct += "; charset=utf-8"
+	}
+	h := w.Header()
+	h.Set("Content-Type", ct)
+	h.Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": a.Filename}))
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	h.Set("Cache-Control", cacheControl)
+	http.ServeContent(w, r, "", modified, content)
 }

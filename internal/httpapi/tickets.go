@@ -284,9 +284,6 @@ func (s *Server) retryMessage(w http.ResponseWriter, r *http.Request, p *princip
 	return nil
 }
 
-// inlineTypes may be shown in the browser; everything else downloads.
-var inlineTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true, "application/pdf": true, "text/plain": true}
-
 func (s *Server) downloadAttachment(w http.ResponseWriter, r *http.Request, p *principal) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -308,22 +305,7 @@ func (s *Server) downloadAttachment(w http.ResponseWriter, r *http.Request, p *p
 		return fmt.Errorf("attachment %d: %w", id, err)
 	}
 	defer f.Close()
-	ct, _, _ := mime.ParseMediaType(a.ContentType)
-	disposition := "attachment"
-	if inlineTypes[ct] {
-		disposition = "inline"
-	} else {
-		ct = "application/octet-stream"
-	}
-	if ct == "text/plain" {
-		ct += "; charset=utf-8"
-	}
-	h := w.Header()
-	h.Set("Content-Type", ct)
-	h.Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": a.Filename}))
-	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	h.Set("Cache-Control", "private, max-age=86400, immutable")
-	http.ServeContent(w, r, "", timeOf(m.CreatedAt), f)
+	channel.ServeAttachment(w, r, a, f, timeOf(m.CreatedAt), "private, max-age=86400, immutable")
 	return nil
 }
 

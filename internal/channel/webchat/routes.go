@@ -5,7 +5,6 @@ import (
 	_ "embed"
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"time"
@@ -193,9 +192,6 @@ func (a *Adapter) serveHistory(w http.ResponseWriter, r *http.Request, req *chan
 	return nil
 }
 
-// inlineTypes may be shown in the browser; everything else downloads.
-var inlineTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true, "application/pdf": true, "text/plain": true}
-
 func (a *Adapter) serveAttachment(w http.ResponseWriter, r *http.Request, req *channel.Request, _ *Settings) error {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -212,20 +208,8 @@ func (a *Adapter) serveAttachment(w http.ResponseWriter, r *http.Request, req *c
 		return err
 	}
 	defer f.Close()
-	ct, _, _ := mime.ParseMediaType(att.ContentType)
-	disposition := "attachment"
-	if inlineTypes[ct] {
-		disposition = "inline"
-	} else {
-		ct = "application/octet-stream"
-	}
-	h := w.Header()
-	h.Set("Content-Type", ct)
-	h.Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": att.Filename}))
-	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	h.Set("Cache-Control", "private, no-store")
-	h.Set("Content-Length", strconv.FormatInt(att.Size, 10))
-	http.ServeContent(w, r, "", time.UnixMilli(at), f)
+	w.Header().Set("Content-Length", strconv.FormatInt(att.Size, 10))
+	channel.ServeAttachment(w, r, att, f, time.UnixMilli(at), "private, no-store")
 	return nil
 }
 
