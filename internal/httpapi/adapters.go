@@ -124,15 +124,7 @@ func (c *channelCache) get(ctx context.Context, s *Server, id int64, kind string
 // channelSnippet returns the HTML a site pastes to embed a channel, for
 // kinds that are embedded (channel.Embedder).
 func (s *Server) channelSnippet(w http.ResponseWriter, r *http.Request, _ *principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	ch, err := s.store.Channel(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	a, err := s.channels.Adapter(ch.Kind)
+	ch, a, err := s.channelAndAdapter(r)
 	if err != nil {
 		return err
 	}

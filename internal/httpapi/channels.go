@@ -232,19 +232,29 @@ func (s *Server) rotateChannelToken(w http.ResponseWriter, r *http.Request, p *p
 	return nil
 }
 
+// channelAndAdapter reads the channel the path names and its kind's
+// adapter.
+func (s *Server) channelAndAdapter(r *http.Request) (*domain.Channel, channel.Adapter, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := s.store.Channel(r.Context(), id)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := s.channels.Adapter(c.Kind)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, a, nil
+}
+
 // testChannel runs the connection tests of a channel's adapter on its saved
 // settings, such as signing in to the mail servers, without writing to any
 // customer.
 func (s *Server) testChannel(w http.ResponseWriter, r *http.Request, _ *principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	c, err := s.store.Channel(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	a, err := s.channels.Adapter(c.Kind)
+	c, a, err := s.channelAndAdapter(r)
 	if err != nil {
 		return err
 	}
