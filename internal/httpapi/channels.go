@@ -287,6 +287,11 @@ func (s *Server) inbound(w http.ResponseWriter, r *http.Request, _ *principal) e
 	if !ch.Enabled {
 		return errorf(http.StatusConflict, "channel_disabled", "channel %q is disabled", ch.Name)
 	}
+	if ch.Kind == "api" {
+		if err := requireJSON(r); err != nil {
+			return err
+		}
+	}
 	body, err := readBody(w, r, MaxInboundBytes)
 	if err != nil {
 		return err

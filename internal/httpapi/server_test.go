@@ -285,6 +285,7 @@ func (e *env) login(email, password string, want int) *http.Client {
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
 	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/session", strings.NewReader(fmt.Sprintf(`{"email":%q,"password":%q}`, email, password)))
+	req.Header.Set("Content-Type", "application/json")
 	resp := e.send(c, req, want, nil)
 	if want == 200 {
 		ck := resp.Cookies()
@@ -308,10 +309,12 @@ func TestSession_LoginCSRFAndLogout(t *testing.T) {
 	}
 	// A write from another site riding on the cookie is refused.
 	req, _ = http.NewRequest("POST", e.srv.URL+"/api/v1/teams", strings.NewReader(`{"name":"Evil"}`))
+	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Origin", "https://evil.example")
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
 	e.send(c, req, 403, nil)
 	req, _ = http.NewRequest("POST", e.srv.URL+"/api/v1/teams", strings.NewReader(`{"name":"Billing"}`))
+	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	e.send(c, req, 201, nil)
 
@@ -575,6 +578,7 @@ func TestHealthAndUnknownRoutes(t *testing.T) {
 	e.do("GET", "/api/v1/tickets", "", "", 401, nil)
 	e.do("GET", "/api/v1/tickets", "lkt_wrong", "", 401, nil)
 	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/teams", bytes.NewReader([]byte(`{"name":`)))
+	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+e.token)
 	e.send(http.DefaultClient, req, 400, nil)
 }
