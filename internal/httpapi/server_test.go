@@ -212,6 +212,7 @@ func TestInbound_RejectsBadRequestsWithClearCodes(t *testing.T) {
 		}{
 			{"no token", "", `{}`, 401, "unauthenticated"},
 			{"wrong token", "lki_nope", `{}`, 401, "unauthenticated"},
+			{"an API token", e.token, `{"external_id":"1","from":{"email":"a@b.nl"},"text":"x"}`, 401, "unauthenticated"},
 			{"unknown field", e.inbound, `{"external_id":"1","from":{"email":"a@b.nl"},"text":"x","colour":"red"}`, 400, "invalid_json"},
 			{"not json", e.inbound, `hello`, 400, "invalid_json"},
 			{"no sender", e.inbound, `{"external_id":"1","text":"x"}`, 422, "missing_sender"},
@@ -223,6 +224,7 @@ func TestInbound_RejectsBadRequestsWithClearCodes(t *testing.T) {
 		}
 		for _, tt := range tests {
 			req, _ := http.NewRequest("POST", e.srv.URL+path, strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
 			if tt.token != "" {
 				req.Header.Set("Authorization", "Bearer "+tt.token)
 			}
