@@ -117,6 +117,7 @@ func (s *server) post(c *http.Client, channel, token, externalID string) (int, e
 	body := fmt.Sprintf(`{"external_id":%q,"from":{"email":"c%d@example.nl"},"text":"message %s"}`, externalID, len(externalID)%50, externalID)
 	req, _ := http.NewRequest("POST", s.url+"/api/v1/channels/"+channel+"/inbound", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.Do(req)
 	if err != nil {
 		return 0, err

@@ -328,6 +328,9 @@ func benchJSON(ctx context.Context, c *http.Client, method, url, token, body str
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := c.Do(req)
 	if err != nil {
 		return err

@@ -88,6 +88,9 @@ func (d *Desk) prepare(ctx context.Context, in *channel.Inbound) (*domain.Messag
 	if in.ChannelID == 0 {
 		return nil, domain.Invalid("invalid_inbound", "inbound message has no channel")
 	}
+	if err := cleanInbound(in); err != nil {
+		return nil, err
+	}
 	if in.From.Value == "" {
 		return nil, domain.Invalid("invalid_inbound", "inbound message has no sender: give an e-mail address, phone number or id")
 	}
@@ -96,9 +99,6 @@ func (d *Desk) prepare(ctx context.Context, in *channel.Inbound) (*domain.Messag
 	}
 	if len(in.Text) > MaxTextBytes || len(in.HTML) > MaxTextBytes {
 		return nil, domain.Invalid("too_large", fmt.Sprintf("message text is larger than %d bytes", MaxTextBytes))
-	}
-	if !utf8.ValidString(in.Text) || !utf8.ValidString(in.HTML) || !utf8.ValidString(in.Subject) {
-		return nil, domain.Invalid("invalid_text", "message text must be valid UTF-8")
 	}
 	if in.Kind == domain.KindMessage && strings.TrimSpace(in.Text) == "" && strings.TrimSpace(in.HTML) == "" && len(in.Attachments) == 0 {
 		return nil, domain.Invalid("empty_message", "message has no text, HTML or attachments")

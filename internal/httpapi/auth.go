@@ -85,19 +85,37 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *principal) err
 		return err
 	}
 	email := strings.ToLower(strings.TrimSpace(req.Email))
-	if !s.limits.allow("ip:"+s.clientIP(r), 10, time.Minute) || !s.limits.allow("account:"+email, 5, time.Minute) {
+	// Failures are counted per address and per account and address, so
+	// that guessing slows the guesser down but never locks the owner out
+	// of their account from where they work.
+	ip := s.clientIP(r)
+	byAddress, byAccount := "signin-ip:"+ip, "signin:"+email+"|"+ip
+	if s.limits.exhausted(byAddress, failedSignInsPerAddress, time.Minute) ||
+		s.limits.exhausted(byAccount, failedSignInsPerAccount, time.Minute) {
 		w.Header().Set("Retry-After", "60")
-		return errorf(http.StatusTooManyRequests, "rate_limited", "too many sign-in attempts; wait a minute")
+		return errorf(http.StatusTooManyRequests, "rate_limited", "too many failed sign-ins from your address; wait a minute")
+	}
+	failed := func() error {
+		s.limits.allow(byAddress, failedSignInsPerAddress, time.Minute)
+		s.limits.allow(byAccount, failedSignInsPerAccount, time.Minute)
+		return errorf(http.StatusUnauthorized, "bad_credentials", "e-mail or password is wrong")
 	}
 	a, hash, err := s.store.AgentLogin(r.Context(), email)
 	if errors.Is(err, domain.ErrNotFound) {
 		secret.CheckNoPassword(req.Password)
-		return errorf(http.StatusUnauthorized, "bad_credentials", "e-mail or password is wrong")
+		return failed()
 	} else if err != nil {
 		return err
 	}
 	if a.Disabled || !secret.CheckPassword(hash, req.Password) {
-		return errorf(http.StatusUnauthorized, "bad_credentials", "e-mail or password is wrong")
+		if err := s.store.RecordFailedSignIn(r.Context(), a.ID, ip); err != nil {
+			return err
+		}
+		return failed()
+	}
+	failures, err := s.store.TakeSignInFailures(r.Context(), a.ID)
+	if err != nil {
+		return err
 	}
 	tok := secret.Token("lks")
 	expires := time.Now().Add(sessionLifetime)
@@ -108,9 +126,20 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *principal) err
 		Name: sessionCookie, Value: tok, Path: "/", Expires: expires,
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
 	})
-	writeJSON(w, http.StatusOK, map[string]any{"agent": a})
+	answer := map[string]any{"agent": a}
+	if failures.Count > 0 {
+		// Tell the owner someone tried their account.
+		answer["sign_in_failures"] = failures
+	}
+	writeJSON(w, http.StatusOK, answer)
 	return nil
 }
+
+// Failed sign-ins allowed a minute (with as many at once).
+const (
+	failedSignInsPerAddress = 10
+	failedSignInsPerAccount = 5
+)
 
 func (s *Server) me(w http.ResponseWriter, _ *http.Request, p *principal) error {
 	writeJSON(w, http.StatusOK, map[string]any{"agent": p.agent})
@@ -228,6 +257,19 @@ func newLimiter() *limiter { return &limiter{buckets: map[string]*bucket{}, swep
 func (l *limiter) allow(key string, n int, per time.Duration) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.bucket(key, n, per).lim.Allow()
+}
+
+// exhausted reports whether key has used up its n acts per period, without
+// counting this as one.
+func (l *limiter) exhausted(key string, n int, per time.Duration) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.bucket(key, n, per).lim.Tokens() < 1
+}
+
+// bucket returns key's bucket, made on first use; l.mu must be held.
+func (l *limiter) bucket(key string, n int, per time.Duration) *bucket {
 	now := time.Now()
 	if now.Sub(l.swept) > 10*time.Minute {
 		for k, b := range l.buckets {
@@ -243,5 +285,5 @@ func (l *limiter) allow(key string, n int, per time.Duration) bool {
 		l.buckets[key] = b
 	}
 	b.seen = now
-	return b.lim.Allow()
+	return b
 }

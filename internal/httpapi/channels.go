@@ -286,12 +286,12 @@ func (s *Server) inbound(w http.ResponseWriter, r *http.Request, _ *principal) e
 	if !ok {
 		return errorf(http.StatusUnauthorized, "unauthenticated", "send the channel's inbound token as Authorization: Bearer <token>")
 	}
+	// Only the channel's own inbound token: any other token, an agent's
+	// API token included, could post a "customer" message into a ticket
+	// of a team its holder cannot see.
 	ch, err := s.store.ChannelByInboundToken(r.Context(), secret.Hash(tok))
 	if errors.Is(err, domain.ErrNotFound) {
-		if _, terr := s.store.APITokenByHash(r.Context(), secret.Hash(tok)); terr != nil {
-			return errorf(http.StatusUnauthorized, "unauthenticated", "the token is not valid for this channel")
-		}
-		ch, err = s.store.Channel(r.Context(), id)
+		return errorf(http.StatusUnauthorized, "unauthenticated", "the token is not valid for this channel")
 	}
 	if err != nil {
 		return err
@@ -301,6 +301,11 @@ func (s *Server) inbound(w http.ResponseWriter, r *http.Request, _ *principal) e
 	}
 	if !ch.Enabled {
 		return errorf(http.StatusConflict, "channel_disabled", "channel %q is disabled", ch.Name)
+	}
+	if ch.Kind == "api" {
+		if err := requireJSON(r); err != nil {
+			return err
+		}
 	}
 	body, err := readBody(w, r, MaxInboundBytes)
 	if err != nil {

@@ -25,6 +25,7 @@ func TestSession_AgentChangesOwnNameAndLanguageOnly(t *testing.T) {
 		patch := func(body string, want int, code string) domain.Agent {
 			t.Helper()
 			req, _ := http.NewRequest("PATCH", e.srv.URL+"/api/v1/session", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Sec-Fetch-Site", "same-origin")
 			var out struct {
 				Agent domain.Agent

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 
 	"loket.dev/loket/internal/channel"
@@ -55,7 +56,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusRequestEntityTooLarge, apiError{errorBody{"too_large", fmt.Sprintf("request body is larger than %d bytes", mb.Limit)}})
 	case errors.As(err, &de):
 		status := http.StatusUnprocessableEntity
-		if de.Code == "invalid_json" || de.Code == "invalid_cursor" {
+		if de.Code == "invalid_json" || de.Code == "invalid_cursor" || de.Code == "too_long" {
 			status = http.StatusBadRequest
 		}
 		writeJSON(w, status, apiError{errorBody{de.Code, de.Message}})
@@ -71,7 +72,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // decode reads a JSON body of at most limit bytes into v, rejecting
-// unknown fields and trailing data.
+// unknown fields and trailing data, and cleans every string in it (see
+// cleanStrings) so that both databases store it alike.
 func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 	body, err := readBody(w, r, limit)
 	if err != nil {
@@ -100,6 +102,7 @@ func decodeBytes(body []byte, v any) error {
 	if dec.More() {
 		return errorf(http.StatusBadRequest, "invalid_json", "request body has data after the JSON object")
 	}
+	cleanStrings(reflect.ValueOf(v))
 	return nil
 }
 

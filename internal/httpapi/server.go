@@ -217,8 +217,16 @@ func (s *Server) Handler() http.Handler {
 // wrap authenticates the caller, checks the route's access rule and CSRF,
 // runs the handler and writes its error.
 func (s *Server) wrap(rt route) http.Handler {
+	json := takesJSON(rt)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var p *principal
+		cleanRequestText(r, rt.path)
+		if json {
+			if err := requireJSON(r); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
 		if rt.path == "/api/v1/session" && r.Method == http.MethodPost {
 			// Signing in is public but must not be forged by another site.
 			if err := s.csrf.Check(r); err != nil {

@@ -227,6 +227,7 @@ func TestInbound_RejectsBadRequestsWithClearCodes(t *testing.T) {
 		}{
 			{"no token", "", `{}`, 401, "unauthenticated"},
 			{"wrong token", "lki_nope", `{}`, 401, "unauthenticated"},
+			{"an API token", e.token, `{"external_id":"1","from":{"email":"a@b.nl"},"text":"x"}`, 401, "unauthenticated"},
 			{"unknown field", e.inbound, `{"external_id":"1","from":{"email":"a@b.nl"},"text":"x","colour":"red"}`, 400, "invalid_json"},
 			{"not json", e.inbound, `hello`, 400, "invalid_json"},
 			{"no sender", e.inbound, `{"external_id":"1","text":"x"}`, 422, "missing_sender"},
@@ -238,6 +239,7 @@ func TestInbound_RejectsBadRequestsWithClearCodes(t *testing.T) {
 		}
 		for _, tt := range tests {
 			req, _ := http.NewRequest("POST", e.srv.URL+path, strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
 			if tt.token != "" {
 				req.Header.Set("Authorization", "Bearer "+tt.token)
 			}
@@ -300,6 +302,7 @@ func (e *env) login(email, password string, want int) *http.Client {
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
 	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/session", strings.NewReader(fmt.Sprintf(`{"email":%q,"password":%q}`, email, password)))
+	req.Header.Set("Content-Type", "application/json")
 	resp := e.send(c, req, want, nil)
 	if want == 200 {
 		ck := resp.Cookies()
@@ -323,10 +326,12 @@ func TestSession_LoginCSRFAndLogout(t *testing.T) {
 	}
 	// A write from another site riding on the cookie is refused.
 	req, _ = http.NewRequest("POST", e.srv.URL+"/api/v1/teams", strings.NewReader(`{"name":"Evil"}`))
+	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Origin", "https://evil.example")
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
 	e.send(c, req, 403, nil)
 	req, _ = http.NewRequest("POST", e.srv.URL+"/api/v1/teams", strings.NewReader(`{"name":"Billing"}`))
+	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	e.send(c, req, 201, nil)
 
@@ -590,6 +595,7 @@ func TestHealthAndUnknownRoutes(t *testing.T) {
 	e.do("GET", "/api/v1/tickets", "", "", 401, nil)
 	e.do("GET", "/api/v1/tickets", "lkt_wrong", "", 401, nil)
 	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/teams", bytes.NewReader([]byte(`{"name":`)))
+	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+e.token)
 	e.send(http.DefaultClient, req, 400, nil)
 }

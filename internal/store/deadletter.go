@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+
+	"loket.dev/loket/internal/domain"
 )
 
 // DeadLetter is an inbound payload that was accepted from a provider but
@@ -19,9 +21,13 @@ type DeadLetter struct {
 	UpdatedAt   int64  `json:"updated_at"`
 }
 
-// AddDeadLetter keeps a payload that failed processing.
+// AddDeadLetter keeps a payload that failed processing. The payload is
+// kept byte for byte; the error and content type are cleaned as text (an
+// error may quote the payload's NULs or broken UTF-8), so that a dead letter
+// can always be stored.
 func (s *Store) AddDeadLetter(ctx context.Context, d *DeadLetter) error {
 	now := Now()
+	d.Error, d.ContentType = domain.CleanText(d.Error), domain.CleanText(d.ContentType)
 	d.CreatedAt, d.UpdatedAt, d.Attempts = now, now, 1
 	err := s.q.QueryRowContext(ctx,
 		`INSERT INTO inbound_dead (channel_id, content_type, payload, error, created_at, updated_at)
@@ -75,7 +81,7 @@ func (s *Store) ResolveDeadLetter(ctx context.Context, id int64, resolved bool, 
 	if resolved {
 		_, err = s.q.ExecContext(ctx, "UPDATE inbound_dead SET resolved_at = $2, attempts = attempts + 1, updated_at = $2 WHERE id = $1", id, now)
 	} else {
-		_, err = s.q.ExecContext(ctx, "UPDATE inbound_dead SET error = $2, attempts = attempts + 1, updated_at = $3 WHERE id = $1", id, errText, now)
+		_, err = s.q.ExecContext(ctx, "UPDATE inbound_dead SET error = $2, attempts = attempts + 1, updated_at = $3 WHERE id = $1", id, domain.CleanText(errText), now)
 	}
 	if err != nil {
 		return fmt.Errorf("update dead letter %d: %w", id, err)

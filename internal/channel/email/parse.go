@@ -17,6 +17,8 @@ import (
 	"github.com/jhillyerd/enmime/v2/mediatype"
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding/charmap"
+
+	"loket.dev/loket/internal/domain"
 )
 
 // ErrEmpty is returned by [Parse] for input that holds no message at all.
@@ -187,6 +189,10 @@ func (m *Mail) readHeaders(h textproto.MIMEHeader) {
 	m.InReplyTo = firstID(h.Get("In-Reply-To"))
 	m.References = messageIDs(strings.Join(h.Values("References"), " "))
 	m.Subject = strings.Join(strings.Fields(decodeHeader(h.Get("Subject"))), " ")
+	if len(m.Subject) > domain.MaxSubjectBytes {
+		m.warnf("subject of %d bytes cut to %d", len(m.Subject), domain.MaxSubjectBytes)
+		m.Subject = domain.Truncate(m.Subject, domain.MaxSubjectBytes)
+	}
 
 	from := m.addresses(h, "From")
 	if len(from) == 0 {
@@ -233,7 +239,11 @@ func (m *Mail) addresses(h textproto.MIMEHeader, name string) []Address {
 	list, err := enmime.ParseAddressList(v)
 	if err != nil {
 		m.warnf("malformed %s header %q: %v", name, v, err)
-		return salvageAddresses(v)
+		out := salvageAddresses(v)
+		for i := range out {
+			out[i].Name = m.shortName(out[i].Name)
+		}
+		return out
 	}
 	var out []Address
 	for _, a := range list {
@@ -241,11 +251,20 @@ func (m *Mail) addresses(h textproto.MIMEHeader, name string) []Address {
 			continue
 		}
 		out = append(out, Address{
-			Name:  strings.TrimSpace(cleanText(a.Name)),
+			Name:  m.shortName(strings.TrimSpace(cleanText(a.Name))),
 			Email: strings.ToLower(cleanText(a.Address)),
 		})
 	}
 	return out
+}
+
+// shortName cuts a display name past domain.MaxNameBytes, with a warning.
+func (m *Mail) shortName(name string) string {
+	if len(name) <= domain.MaxNameBytes {
+		return name
+	}
+	m.warnf("display name of %d bytes cut to %d", len(name), domain.MaxNameBytes)
+	return domain.Truncate(name, domain.MaxNameBytes)
 }
 
 // salvageAddresses extracts what looks like addresses from a header value
@@ -499,6 +518,9 @@ func attachmentFromPart(p *enmime.Part, cidRefs map[string]bool) Attachment {
 	}
 	a.Inline = a.ContentID != "" && cidRefs[a.ContentID]
 	a.Filename = cleanFilename(cleanText(p.FileName))
+	if len(a.Filename) > domain.MaxFilenameBytes {
+		a.Filename = domain.SafeFilename(a.Filename)
+	}
 	if isMessageType(a.ContentType) {
 		if a.Filename == "" {
 			a.Filename = attachedMessageName(p.Content)

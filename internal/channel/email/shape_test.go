@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/jhillyerd/enmime/v2"
+
+	"loket.dev/loket/internal/domain"
 )
 
 // nestedMail builds a mail of depth multiparts, each inside the one
@@ -154,5 +156,34 @@ func TestScanShape_MeasuresNestingAndPartsAsTheParserSeesThem(t *testing.T) {
 				t.Errorf("shape = depth %d, %d parts; want depth %d, %d parts", s.depth, s.parts, tt.depth, tt.parts)
 			}
 		})
+	}
+}
+
+func TestParse_CutsOversizedSubjectNameAndFileNameWithAWarning(t *testing.T) {
+	long := strings.Repeat("a", 30<<10)
+	raw := message("--x\r\nContent-Type: text/plain\r\n\r\nhello\r\n--x\r\nContent-Type: application/pdf\r\n"+
+		"Content-Disposition: attachment; filename=\""+long+".pdf\"\r\n\r\n%PDF\r\n--x--\r\n",
+		"From: \""+long+"\" <jan@example.nl>", "Subject: "+long, "Content-Type: multipart/mixed; boundary=x")
+	m, err := Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Subject) > domain.MaxSubjectBytes || !strings.HasSuffix(m.Subject, "…") {
+		t.Errorf("subject of %d bytes, want at most %d ending in …", len(m.Subject), domain.MaxSubjectBytes)
+	}
+	if len(m.From.Name) > domain.MaxNameBytes || m.From.Email != "jan@example.nl" {
+		t.Errorf("from %d bytes %q, want the name cut and the address kept", len(m.From.Name), m.From.Email)
+	}
+	if len(m.Attachments) != 1 || len(m.Attachments[0].Filename) > domain.MaxFilenameBytes || !strings.HasSuffix(m.Attachments[0].Filename, ".pdf") {
+		t.Errorf("attachments %d, want one named within the limit", len(m.Attachments))
+	}
+	warned := 0
+	for _, w := range m.Warnings {
+		if strings.Contains(w, "cut to") {
+			warned++
+		}
+	}
+	if warned != 2 {
+		t.Errorf("warnings %q, want the subject and name cuts noted", m.Warnings)
 	}
 }

@@ -2,8 +2,8 @@
 // authenticated by the session cookie.
 import type {
   Agent, Calendar, CannedResponse, Capacity, Channel, ConnectionCheck, Contact, ContactDetail, Identity, KbArticle, KbCategory,
-  KbHit, Lang, Message, MessageOptions, Presence, QueueView, RoutingMode, SearchResult, SLAPolicy, Team, Ticket, TicketDetail,
-  TicketPage, TicketPatch,
+  KbHit, Lang, Message, MessageOptions, Presence, QueueView, RoutingMode, SearchResult, SignInFailures, SLAPolicy, Team, Ticket,
+  TicketDetail, TicketPage, TicketPatch,
 } from './types'
 
 export class ApiError extends Error {
@@ -78,7 +78,8 @@ export function ticketQueryString(q: TicketQuery): string {
 
 export const api = {
   me: () => request<{ agent: Agent }>('GET', '/api/v1/session'),
-  login: (email: string, password: string) => request<{ agent: Agent }>('POST', '/api/v1/session', { email, password }),
+  login: (email: string, password: string) =>
+    request<{ agent: Agent; sign_in_failures?: SignInFailures }>('POST', '/api/v1/session', { email, password }),
   logout: () => request<void>('DELETE', '/api/v1/session'),
   updateProfile: (p: { name?: string; language?: Lang }) => request<{ agent: Agent }>('PATCH', '/api/v1/session', p),
   changePassword: (current: string, next: string) => request<void>('PUT', '/api/v1/session/password', { current, new: next }),

@@ -37,6 +37,13 @@ export interface Agent {
   capacity?: Capacity | null
 }
 
+/** Failed sign-ins to the account since its last successful one. */
+export interface SignInFailures {
+  count: number
+  last_at: number
+  last_from: string
+}
+
 export interface Team {
   id: number
   name: string

@@ -303,6 +303,7 @@ const de: Dictionary = {
   'msg.offered': 'Dem Kunden angeboten',
   'toast.mentioned': '{name} hat dich in #{n} erwähnt: {subject}',
   'notify.mentioned': '{name} hat dich erwähnt',
+  'toast.signInFailures': 'Seit deiner letzten Anmeldung ist die Anmeldung an deinem Konto {n}-mal fehlgeschlagen, zuletzt von {from}. Warst du das nicht, ändere dein Passwort.',
   'profile.title': 'Profil und Passwort',
   'profile.password': 'Passwort ändern',
   'profile.current': 'Aktuelles Passwort',

@@ -303,6 +303,7 @@ const nl: Dictionary = {
   'msg.offered': 'Aangeboden aan de klant',
   'toast.mentioned': '{name} noemde je op #{n}: {subject}',
   'notify.mentioned': '{name} noemde je',
+  'toast.signInFailures': 'Sinds je vorige aanmelding is {n} keer vergeefs geprobeerd op je account aan te melden, het laatst vanaf {from}. Was jij dat niet, wijzig dan je wachtwoord.',
   'profile.title': 'Profiel en wachtwoord',
   'profile.password': 'Wachtwoord wijzigen',
   'profile.current': 'Huidig wachtwoord',

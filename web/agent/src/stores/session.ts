@@ -1,7 +1,8 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { api, ApiError } from '../api'
-import { setLocale } from '../i18n'
+import { setLocale, t } from '../i18n'
+import { toast } from './toasts'
 import type { Agent, Lang } from '../types'
 
 export const useSession = defineStore('session', () => {
@@ -22,9 +23,12 @@ export const useSession = defineStore('session', () => {
   }
 
   async function login(email: string, password: string) {
-    agent.value = (await api.login(email, password)).agent
+    const res = await api.login(email, password)
+    agent.value = res.agent
     localStorage.removeItem('loket.lang')
     await setLocale(agent.value.language)
+    const f = res.sign_in_failures
+    if (f) toast(t('toast.signInFailures', { n: f.count, from: f.last_from }), { kind: 'error', ms: 30000 })
   }
 
   async function logout() {
