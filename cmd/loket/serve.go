@@ -48,6 +48,10 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	contacts, err := c.contactScope()
+	if err != nil {
+		return err
+	}
 
 	st, err := openStore(ctx, &c)
 	if err != nil {
@@ -142,6 +146,7 @@ func serve(ctx context.Context, args []string) error {
 		Help:           helpcenter.New(helpcenter.Config{Store: st, BaseURL: c.publicURL(), Log: log}),
 		Router:         router,
 		TrustedProxies: proxies,
+		Contacts:       contacts,
 	})
 	httpSrv := newHTTPServer(srv.Handler(), log)
 	// WebSockets are hijacked connections that Shutdown does not close.

@@ -44,6 +44,8 @@ type Config struct {
 	Help http.Handler
 	// Widget serves the website chat script under /widget/ when set.
 	Widget http.Handler
+	// Contacts says which contacts agents see; "" is domain.ContactsShared.
+	Contacts domain.ContactScope
 }
 
 // Server is the HTTP side of Loket.
@@ -63,6 +65,7 @@ type Server struct {
 	widget   http.Handler
 	limits   *limiter
 	csrf     *http.CrossOriginProtection
+	contacts domain.ContactScope
 }
 
 // New returns a server.
@@ -70,8 +73,8 @@ func New(cfg Config) *Server {
 	s := &Server{
 		desk: cfg.Desk, store: cfg.Store, blobs: cfg.Blobs, hub: cfg.Hub, channels: cfg.Channels, log: cfg.Log,
 		secure: cfg.SecureCookies, ready: cfg.Ready, web: cfg.Web, help: cfg.Help, router: cfg.Router, proxies: cfg.TrustedProxies, widget: cfg.Widget,
-		limits: newLimiter(),
-		csrf:   http.NewCrossOriginProtection(),
+		limits: newLimiter(), contacts: cfg.Contacts,
+		csrf: http.NewCrossOriginProtection(),
 	}
 	if s.ready == nil {
 		s.ready = func() bool { return true }

@@ -59,14 +59,14 @@ func (f *failingBlobs) Put(ctx context.Context, data []byte) (string, error) {
 	return f.Dir.Put(ctx, data)
 }
 
-func newEnv(t *testing.T, st *store.Store) *env {
+func newEnv(t *testing.T, st *store.Store, opts ...func(*httpapi.Config)) *env {
 	t.Helper()
-	return newNode(t, st, true)
+	return newNode(t, st, true, opts...)
 }
 
 // newNode starts a server on st; with setup it also creates the admin,
 // token, team and channel (the first node of a database does that).
-func newNode(t *testing.T, st *store.Store, setup bool) *env {
+func newNode(t *testing.T, st *store.Store, setup bool, opts ...func(*httpapi.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir, err := blob.NewDir(t.TempDir())
@@ -95,7 +95,11 @@ func newNode(t *testing.T, st *store.Store, setup bool) *env {
 	routerDone := make(chan struct{})
 	go func() { router.Run(routerCtx); close(routerDone) }()
 	t.Cleanup(func() { stopRouter(); <-routerDone })
-	s := httpapi.New(httpapi.Config{Desk: d, Store: st, Blobs: e.blobs, Hub: hub, Channels: channels, Log: log, Router: router})
+	cfg := httpapi.Config{Desk: d, Store: st, Blobs: e.blobs, Hub: hub, Channels: channels, Log: log, Router: router}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	s := httpapi.New(cfg)
 	e.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(e.srv.Close)
 	t.Cleanup(hub.CloseAll)
