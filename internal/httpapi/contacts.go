@@ -1,8 +1,8 @@
 package httpapi
 
 import (
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 
