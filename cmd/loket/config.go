@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"loket.dev/loket/internal/domain"
 )
 
 // config is Loket's configuration: each setting is a flag whose default
@@ -26,10 +28,12 @@ type config struct {
 	SMTPAddr    string
 	Proxies     string
 	AwayAfter   string
+	Contacts    string
 
 	// Parsed by serveConfig.
-	proxies []netip.Prefix
-	away    time.Duration
+	proxies  []netip.Prefix
+	away     time.Duration
+	contacts domain.ContactScope
 }
 
 func env(name, def string) string {
@@ -58,6 +62,7 @@ func (c *config) bindServe(fs *flag.FlagSet) {
 	fs.StringVar(&c.AwayAfter, "away-after", env("LOKET_AWAY_AFTER", "2m"), "how long an online agent's app may be gone before routing sets them away, such as 90s or 5m (LOKET_AWAY_AFTER)")
 	fs.StringVar(&c.Proxies, "trusted-proxies", env("LOKET_TRUSTED_PROXIES", ""), "reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client (LOKET_TRUSTED_PROXIES)")
 	fs.StringVar(&c.SMTPAddr, "smtp-addr", env("LOKET_SMTP_ADDR", ""), "address for the built-in SMTP receiver, such as :2525; empty disables it (LOKET_SMTP_ADDR)")
+	fs.StringVar(&c.Contacts, "contacts", env("LOKET_CONTACTS", "shared"), "which customers agents see: shared (all) or team (those of their teams' tickets) (LOKET_CONTACTS)")
 	fs.BoolVar(&c.NoDemo, "no-demo", env("LOKET_NO_DEMO", "") != "", "do not create the demo team and channel on first start (LOKET_NO_DEMO)")
 }
 
@@ -80,4 +85,13 @@ func (c *config) awayAfter() (time.Duration, error) {
 		return 0, fmt.Errorf("LOKET_AWAY_AFTER %q: want a duration of at least 10s, such as 90s or 5m", c.AwayAfter)
 	}
 	return d, nil
+}
+
+// contactScope parses LOKET_CONTACTS.
+func (c *config) contactScope() (domain.ContactScope, error) {
+	scope, err := domain.ParseContactScope(c.Contacts)
+	if err != nil {
+		return "", fmt.Errorf("LOKET_CONTACTS: %w", err)
+	}
+	return scope, nil
 }

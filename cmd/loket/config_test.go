@@ -3,6 +3,8 @@ package main
 import (
 	"testing"
 	"time"
+
+	"loket.dev/loket/internal/domain"
 )
 
 func TestConfig_AwayAfter(t *testing.T) {
@@ -21,6 +23,25 @@ func TestConfig_AwayAfter(t *testing.T) {
 		got, err := c.awayAfter()
 		if (err == nil) != tc.ok || got != tc.want {
 			t.Errorf("%q: %v %v, want %v ok=%v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestConfig_ContactScopeIsSharedUnlessSetToTeam(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want domain.ContactScope
+		ok   bool
+	}{
+		{"shared", domain.ContactsShared, true},
+		{"", domain.ContactsShared, true},
+		{"team", domain.ContactsTeam, true},
+		{"teams", "", false},
+	} {
+		c := config{Contacts: tc.in}
+		got, err := c.contactScope()
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("%q: %q %v, want %q ok=%v", tc.in, got, err, tc.want, tc.ok)
 		}
 	}
 }

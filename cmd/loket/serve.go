@@ -95,6 +95,7 @@ func serve(ctx context.Context, args []string) error {
 		Help:           helpcenter.New(helpcenter.Config{Store: st, BaseURL: c.publicURL(), Log: log}),
 		Router:         router,
 		TrustedProxies: c.proxies,
+		Contacts:       c.contacts,
 	})
 
 	// Background work: every listener hears the hub before it starts.
@@ -133,6 +134,9 @@ func serveConfig(args []string) (*config, error) {
 		return nil, fmt.Errorf("LOKET_TRUSTED_PROXIES: %w", err)
 	}
 	if c.away, err = c.awayAfter(); err != nil {
+		return nil, err
+	}
+	if c.contacts, err = c.contactScope(); err != nil {
 		return nil, err
 	}
 	if c.BlobDir == "" {

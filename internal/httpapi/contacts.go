@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -81,7 +82,7 @@ func setIdentities(r *http.Request, tx *store.Store, c *domain.Contact, ids []do
 	return nil
 }
 
-func (s *Server) listContacts(w http.ResponseWriter, r *http.Request, _ *principal) error {
+func (s *Server) listContacts(w http.ResponseWriter, r *http.Request, p *principal) error {
 	after, err := queryInt(r, "after")
 	if err != nil {
 		return err
@@ -94,7 +95,7 @@ func (s *Server) listContacts(w http.ResponseWriter, r *http.Request, _ *princip
 	if id, err := domain.NewIdentity(domain.IdentityPhone, q, s.desk.Region()); err == nil && strings.ContainsAny(q, "0123456789") && !strings.Contains(q, "@") {
 		q = id.Value // any way of writing a phone number finds its E.164 identity
 	}
-	cs, err := s.store.Contacts(r.Context(), store.ContactFilter{Query: q, AfterID: after, Limit: int(limit)})
+	cs, err := s.store.Contacts(r.Context(), store.ContactFilter{Query: q, AfterID: after, Limit: int(limit), Viewer: s.contactViewer(p)})
 	if err != nil {
 		return err
 	}
@@ -149,6 +150,9 @@ func (s *Server) getContact(w http.ResponseWriter, r *http.Request, p *principal
 	if err != nil {
 		return err
 	}
+	if err := s.mayTouchContact(r, p, c.ID); err != nil {
+		return err
+	}
 	return s.writeContact(w, r, p, c)
 }
 
@@ -157,7 +161,29 @@ func (s *Server) contactByNumber(w http.ResponseWriter, r *http.Request, p *prin
 	if err != nil {
 		return err
 	}
+	if err := s.mayTouchContact(r, p, c.ID); err != nil {
+		return err
+	}
 	return s.writeContact(w, r, p, c)
+}
+
+// contactViewer is whose visibility limits the contacts p sees, or nil
+// when p sees them all (see domain.ContactScope).
+func (s *Server) contactViewer(p *principal) *domain.Viewer {
+	return s.contacts.ContactViewer(viewerOf(p))
+}
+
+// mayTouchContact answers 404, as for a missing contact, when p may not
+// see contact id.
+func (s *Server) mayTouchContact(r *http.Request, p *principal, id int64) error {
+	ok, err := s.store.ContactVisible(r.Context(), id, s.contactViewer(p))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("contact %d is not visible to this agent: %w", id, domain.ErrNotFound)
+	}
+	return nil
 }
 
 func (s *Server) updateContact(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -167,6 +193,9 @@ func (s *Server) updateContact(w http.ResponseWriter, r *http.Request, p *princi
 	}
 	var req contactRequest
 	if err := decode(w, r, 64<<10, &req); err != nil {
+		return err
+	}
+	if err := s.mayTouchContact(r, p, id); err != nil {
 		return err
 	}
 	var c *domain.Contact
@@ -216,6 +245,11 @@ func (s *Server) mergeContact(w http.ResponseWriter, r *http.Request, p *princip
 	}
 	if req.ContactID == 0 {
 		return domain.Invalid("missing_field", "contact_id names the contact to merge into this one")
+	}
+	for _, cid := range []int64{id, req.ContactID} {
+		if err := s.mayTouchContact(r, p, cid); err != nil {
+			return err
+		}
 	}
 	c, err := s.desk.MergeContacts(r.Context(), id, req.ContactID, p.agent.ID)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/httpapi"
 	"loket.dev/loket/internal/store"
 	"loket.dev/loket/internal/store/storetest"
 )
@@ -118,10 +119,15 @@ func (p *pigeon) Parse(ch *domain.Channel, _ string, body []byte, region string)
 	return &b, nil
 }
 
+// withAdapter registers one more channel kind on a test server.
+func withAdapter(a channel.Adapter) func(*httpapi.Config) {
+	return func(cfg *httpapi.Config) { cfg.Channels.Register(a) }
+}
+
 func TestChannelContract_ANewKindIsOnePackageAndOneRegistration(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		p := &pigeon{}
-		e := newNode(t, st, true, p)
+		e := newNode(t, st, true, withAdapter(p))
 		ctx := context.Background()
 		var ch struct {
 			ID           int64                `json:"id"`

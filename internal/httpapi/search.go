@@ -45,7 +45,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, p *principal) er
 		}
 	}
 	if res.Exact == nil {
-		if c, err := s.store.ContactByNumber(ctx, q); err == nil {
+		if c, err := s.store.ContactByNumber(ctx, q); err == nil && s.mayTouchContact(r, p, c.ID) == nil {
 			res.Exact = &searchHit{"contact", c.ID}
 			res.Contacts = append(res.Contacts, c)
 		} else if !errors.Is(err, domain.ErrNotFound) {
@@ -68,6 +68,9 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, p *principal) er
 			if err != nil {
 				return err
 			}
+			if s.mayTouchContact(r, p, c.ID) != nil {
+				break
+			}
 			res.Exact = &searchHit{"contact", c.ID}
 			res.Contacts = append(res.Contacts, c)
 			break
@@ -89,7 +92,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, p *principal) er
 		return err
 	}
 	res.Tickets = page.Tickets
-	cs, err := s.store.Contacts(ctx, store.ContactFilter{Query: q, Limit: 20})
+	cs, err := s.store.Contacts(ctx, store.ContactFilter{Query: q, Limit: 20, Viewer: s.contactViewer(p)})
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,8 @@ type Config struct {
 	Help http.Handler
 	// Widget serves the website chat script under /widget/ when set.
 	Widget http.Handler
+	// Contacts says which contacts agents see; "" is domain.ContactsShared.
+	Contacts domain.ContactScope
 }
 
 // Server is the HTTP side of Loket.
@@ -66,6 +68,7 @@ type Server struct {
 	adapterChannels channelCache
 	openAPIDoc      []byte
 	csrf            *http.CrossOriginProtection
+	contacts        domain.ContactScope
 }
 
 // New returns a server.
@@ -73,8 +76,8 @@ func New(cfg Config) *Server {
 	s := &Server{
 		desk: cfg.Desk, store: cfg.Store, blobs: cfg.Blobs, hub: cfg.Hub, channels: cfg.Channels, log: cfg.Log,
 		secure: cfg.SecureCookies, ready: cfg.Ready, web: cfg.Web, help: cfg.Help, router: cfg.Router, proxies: cfg.TrustedProxies, widget: cfg.Widget,
-		limits: newLimiter(),
-		csrf:   http.NewCrossOriginProtection(),
+		limits: newLimiter(), contacts: cfg.Contacts,
+		csrf: http.NewCrossOriginProtection(),
 	}
 	s.openAPIDoc = mustMergeOpenAPI(openAPIFiles, cfg.Channels)
 	if s.ready == nil {

@@ -72,14 +72,14 @@ func (f *failingBlobs) Put(ctx context.Context, data []byte) (string, error) {
 	return f.Dir.Put(ctx, data)
 }
 
-func newEnv(t *testing.T, st *store.Store) *env {
+func newEnv(t *testing.T, st *store.Store, opts ...func(*httpapi.Config)) *env {
 	t.Helper()
-	return newNode(t, st, true)
+	return newNode(t, st, true, opts...)
 }
 
 // newNode starts a server on st; with setup it also creates the admin,
 // token, team and channel (the first node of a database does that).
-func newNode(t *testing.T, st *store.Store, setup bool, adapters ...channel.Adapter) *env {
+func newNode(t *testing.T, st *store.Store, setup bool, opts ...func(*httpapi.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir, err := blob.NewDir(t.TempDir())
@@ -100,7 +100,7 @@ func newNode(t *testing.T, st *store.Store, setup bool, adapters ...channel.Adap
 		t.Cleanup(func() { cancel(); <-done })
 		events = bus
 	}
-	channels := channel.NewRegistry(append([]channel.Adapter{api.New(), email.New(st)}, adapters...)...)
+	channels := channel.NewRegistry(api.New(), email.New(st))
 	d := desk.New(desk.Config{Store: st, Blobs: e.blobs, Channels: channels, Events: events, Region: "NL", Log: log})
 	t.Cleanup(d.Close)
 	e.desk = d
@@ -110,7 +110,11 @@ func newNode(t *testing.T, st *store.Store, setup bool, adapters ...channel.Adap
 	routerDone := make(chan struct{})
 	go func() { router.Run(routerCtx); close(routerDone) }()
 	t.Cleanup(func() { stopRouter(); <-routerDone })
-	s := httpapi.New(httpapi.Config{Desk: d, Store: st, Blobs: e.blobs, Hub: hub, Channels: channels, Log: log, Router: router})
+	cfg := httpapi.Config{Desk: d, Store: st, Blobs: e.blobs, Hub: hub, Channels: channels, Log: log, Router: router}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	s := httpapi.New(cfg)
 	e.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(e.srv.Close)
 	t.Cleanup(hub.CloseAll)

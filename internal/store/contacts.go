@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"loket.dev/loket/internal/domain"
@@ -144,6 +145,47 @@ type ContactFilter struct {
 	Query   string
 	AfterID int64
 	Limit   int
+	// Viewer, when set, limits the list to the contacts it may see (see
+	// domain.ContactsTeam).
+	Viewer *domain.Viewer
+}
+
+// contactVisibleTo returns an SQL condition on contacts c that holds when
+// v may see the contact: it has no ticket yet, or a ticket v may see. arg
+// adds a query argument and returns its placeholder.
+func contactVisibleTo(v domain.Viewer, arg func(any) string) string {
+	cond := "t.assignee_id = " + arg(v.AgentID)
+	if len(v.TeamIDs) > 0 {
+		ids := make([]string, len(v.TeamIDs))
+		for i, id := range v.TeamIDs {
+			ids[i] = arg(id)
+		}
+		cond += " OR t.team_id IN (" + strings.Join(ids, ", ") + ")"
+	}
+	return "(NOT EXISTS (SELECT 1 FROM tickets t WHERE t.contact_id = c.id)" +
+		" OR EXISTS (SELECT 1 FROM tickets t WHERE t.contact_id = c.id AND (" + cond + ")))"
+}
+
+// ContactVisible reports whether v may see contact id (see
+// domain.ContactsTeam); nil v sees every contact.
+func (s *Store) ContactVisible(ctx context.Context, id int64, v *domain.Viewer) (bool, error) {
+	if v == nil {
+		return true, nil
+	}
+	args := []any{id}
+	arg := func(a any) string {
+		args = append(args, a)
+		return "$" + strconv.Itoa(len(args))
+	}
+	var one int
+	err := s.rq.QueryRowContext(ctx, "SELECT 1 FROM contacts c WHERE c.id = $1 AND "+contactVisibleTo(*v, arg), args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("visibility of contact %d: %w", id, err)
+	}
+	return true, nil
 }
 
 // Contacts lists contacts that have not been merged away, newest last.
@@ -158,6 +200,12 @@ func (s *Store) Contacts(ctx context.Context, f ContactFilter) ([]*domain.Contac
 		args = append(args, like, strings.ToLower(f.Query))
 		q += ` AND (LOWER(name) LIKE $2 OR LOWER(number) = $3
 			OR id IN (SELECT contact_id FROM identities WHERE value LIKE $2))`
+	}
+	if f.Viewer != nil {
+		q += " AND " + contactVisibleTo(*f.Viewer, func(a any) string {
+			args = append(args, a)
+			return "$" + strconv.Itoa(len(args))
+		})
 	}
 	args = append(args, f.Limit)
 	q += fmt.Sprintf(" ORDER BY id LIMIT $%d", len(args))
