@@ -7,7 +7,8 @@ import (
 
 // cleanInbound normalises every text field of in the same way on both
 // databases (see domain.CleanText), reduces attachment names to safe base
-// names, and refuses fields past their limits with a too_long error. It
+// names, and refuses fields past their limits with a too_long error (the
+// text itself is held to MaxTextBytes by prepare). It
 // runs before anything is stored, so a payload that would fail in the
 // database is cleaned or refused instead of becoming a dead letter that
 // can never be retried.
@@ -29,8 +30,6 @@ func cleanInbound(in *channel.Inbound) error {
 		{"the sender's name", in.Name, domain.MaxNameBytes},
 		{"language", in.Language, domain.MaxLanguageBytes},
 		{"subject", in.Subject, domain.MaxSubjectBytes},
-		{"text", in.Text, domain.MaxTextBytes},
-		{"html", in.HTML, domain.MaxTextBytes},
 	}
 	for _, id := range in.Also {
 		checks = append(checks, lengthCheck{"the sender's address", id.Value, domain.MaxIDBytes})

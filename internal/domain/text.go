@@ -13,15 +13,12 @@ import (
 // Limits on text fields, in bytes of UTF-8. The API refuses a longer value
 // with 400 too_long; mail, which cannot be sent back, is cut to the limit.
 const (
-	MaxTextBytes        = 1 << 20 // message text and HTML
 	MaxSubjectBytes     = 1000
 	MaxNameBytes        = 200 // a person's or team's name
 	MaxLanguageBytes    = 35  // a BCP 47 language tag
 	MaxFilenameBytes    = 255
 	MaxContentTypeBytes = 255
 	MaxIDBytes          = 255 // external ids, threads, addresses, content ids
-	MaxTagBytes         = 100
-	MaxQueryBytes       = 1000 // a search or filter in a URL
 )
 
 // CleanText returns s as text that SQLite and PostgreSQL store alike:

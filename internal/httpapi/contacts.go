@@ -29,9 +29,15 @@ func (req *contactRequest) apply(c *domain.Contact, region string) ([]domain.Ide
 	}
 	if req.Name != nil {
 		c.Name = strings.TrimSpace(*req.Name)
+		if err := domain.CheckLength("name", c.Name, domain.MaxNameBytes); err != nil {
+			return nil, err
+		}
 	}
 	if req.Language != nil {
 		c.Language = strings.ToLower(strings.TrimSpace(*req.Language))
+		if err := domain.CheckLength("language", c.Language, domain.MaxLanguageBytes); err != nil {
+			return nil, err
+		}
 	}
 	if req.Verified != nil {
 		c.Verified = *req.Verified

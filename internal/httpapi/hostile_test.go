@@ -45,6 +45,8 @@ func TestAPI_NULsInJSONBodiesAndURLsAreCleanedNotFailing(t *testing.T) {
 			t.Errorf("contact name %q, want Jan", c.Name)
 		}
 		e.do("PATCH", fmt.Sprintf("/api/v1/tickets/%d", a.Ticket.ID), e.token, `{"tags":["vip\u0000"]}`, 200, nil)
+		e.do("PATCH", fmt.Sprintf("/api/v1/contacts/%d", a.Contact.ID), e.token, `{"name":"`+strings.Repeat("n", domain.MaxNameBytes+1)+`"}`, 400, nil)
+		e.do("PATCH", fmt.Sprintf("/api/v1/contacts/%d", a.Contact.ID), e.token, `{"language":"`+strings.Repeat("l", domain.MaxLanguageBytes+1)+`"}`, 400, nil)
 		e.do("POST", fmt.Sprintf("/api/v1/tickets/%d/messages", a.Ticket.ID), e.token, `{"text":"on its w\u0000ay","note":true}`, 201, nil)
 		for _, path := range []string{
 			"/api/v1/search?q=a%00b", "/api/v1/search?q=%FF", "/api/v1/tickets?q=%FF%00", "/api/v1/tickets?tag=%FF",
