@@ -45,6 +45,7 @@ type env struct {
 	blobs   *failingBlobs
 	// listening is closed once the node hears other nodes (PostgreSQL).
 	listening <-chan struct{}
+	hub       *realtime.Hub
 }
 
 // waitListening waits until the node hears events other nodes publish.
@@ -88,6 +89,7 @@ func newNode(t *testing.T, st *store.Store, setup bool) *env {
 	e := &env{t: t, st: st, blobs: &failingBlobs{Dir: dir}}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	hub := realtime.NewHub(st, log)
+	e.hub = hub
 	var events domain.Publisher = hub
 	if st.Dialect() == store.Postgres {
 		bus := realtime.NewPGBus(hub, st, st.URL(), log)
