@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"loket.dev/loket/internal/dispatch"
@@ -194,5 +195,40 @@ func waitQueued(t *testing.T, e *env, n int) {
 			waiting += q.Waiting
 		}
 		return waiting == n
+	})
+}
+
+// channelEvents records the channel events a node's hub hears.
+type channelEvents struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (c *channelEvents) Publish(events ...domain.Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, ev := range events {
+		if ev.Type == domain.EventChannelCreated || ev.Type == domain.EventChannelUpdated {
+			c.got = append(c.got, fmt.Sprintf("%s %d", ev.Type, ev.ChannelID))
+		}
+	}
+}
+
+// TestChannels_SavingAChannelTellsItsConnectors: connectors such as the
+// IMAP watcher start or restart a channel as soon as it is saved.
+func TestChannels_SavingAChannelTellsItsConnectors(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st)
+		heard := &channelEvents{}
+		e.hub.Listen(heard)
+		var ch struct{ ID int64 }
+		e.do("POST", "/api/v1/channels", e.token, `{"kind":"api","name":"Outlet"}`, 201, &ch)
+		e.do("PATCH", fmt.Sprintf("/api/v1/channels/%d", ch.ID), e.token, `{"name":"Outlet shop"}`, 200, nil)
+		heard.mu.Lock()
+		defer heard.mu.Unlock()
+		want := []string{fmt.Sprintf("channel.created %d", ch.ID), fmt.Sprintf("channel.updated %d", ch.ID)}
+		if !reflect.DeepEqual(heard.got, want) {
+			t.Fatalf("heard %v, want %v", heard.got, want)
+		}
 	})
 }

@@ -46,6 +46,7 @@ type env struct {
 	desk    *desk.Desk
 	// listening is closed once the node hears other nodes (PostgreSQL).
 	listening <-chan struct{}
+	hub       *realtime.Hub
 }
 
 // waitListening waits until the node hears events other nodes publish.
@@ -89,6 +90,7 @@ func newNode(t *testing.T, st *store.Store, setup bool, opts ...func(*httpapi.Co
 	e := &env{t: t, st: st, blobs: &failingBlobs{Dir: dir}}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	hub := realtime.NewHub(st, log)
+	e.hub = hub
 	var events domain.Publisher = hub
 	if st.Dialect() == store.Postgres {
 		bus := realtime.NewPGBus(hub, st, st.URL(), log)

@@ -144,10 +144,18 @@ func TestIMAPWatcher_OneNodeWatchesAMailboxAndAnotherTakesOverWhenItDies(t *test
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Exec(`SELECT pg_terminate_backend(pid) FROM pg_locks
-		WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`); err != nil {
+	const held = `FROM pg_locks WHERE locktype = 'advisory' AND granted
+		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`
+	if _, err := db.Exec("SELECT pg_terminate_backend(pid) " + held); err != nil {
 		t.Fatal(err)
 	}
+	eventually(t, "node A's session has ended", func() bool {
+		var n int
+		if err := db.QueryRow("SELECT COUNT(*) " + held).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 0
+	})
 	stopA()
 	b.Rescan() // as its next periodic rescan would
 	recB.await(t, true)
