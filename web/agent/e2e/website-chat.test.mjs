@@ -87,7 +87,7 @@ test('the first-start demo chat, from the visitor to the agent', async (t) => {
   await t.test('the agent sees a named visitor, what the bot offered and only channels that reach the visitor', async () => {
     await agent.goto(`${base}/tickets/${ticket.id}`)
     const name = (await agent.locator('.contact-name').innerText()).trim()
-    assert.match(name, /^Visitor \d{4}$/)
+    assert.match(name, new RegExp(`^Visitor \\d{4} · /widget/try/${demo.id}$`))
     assert.match(await agent.locator('.msg.in .address').first().innerText(), /^From Website chat$/)
     const offered = agent.locator('.msg.out.bot', { hasText: 'These articles may answer' }).locator('[data-testid="offered"]')
     assert.match(await offered.innerText(), /How do I reset my password\?/)
