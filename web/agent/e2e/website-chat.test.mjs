@@ -120,5 +120,15 @@ test('the first-start demo chat, from the visitor to the agent', async (t) => {
     assert.equal(await inView(visitor, 'Step 6:'), true, 'the rating form does not hide the last reply')
   })
 
+  await t.test('after a reload the chat opens at the newest message', async () => {
+    await visitor.reload()
+    await visitor.getByRole('button', { name: 'Open chat' }).click()
+    await dialog.locator('.msg.out', { hasText: 'Step 6:' }).waitFor()
+    await visitor.waitForFunction(() => {
+      const log = document.querySelector('[data-loket-chat]').shadowRoot.querySelector('.log')
+      return log.scrollHeight - log.scrollTop - log.clientHeight < 2
+    }, null, { timeout: 5000 })
+  })
+
   await visitorCtx.close()
 })
