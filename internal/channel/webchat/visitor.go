@@ -314,6 +314,9 @@ type SendRequest struct {
 	// NewConversation starts a new conversation instead of continuing the
 	// latest one.
 	NewConversation bool `json:"new_conversation"`
+	// Page is the path of the site's page the visitor writes from; it
+	// names an anonymous visitor for agents ("Visitor 4821 · /pricing").
+	Page string `json:"page"`
 	// Upload is a file sent with the message (multipart uploads).
 	Upload *Upload `json:"-"`
 }
@@ -360,7 +363,7 @@ func (a *Adapter) SendMessage(ctx context.Context, ch *domain.Channel, req *Send
 		ChannelID:  ch.ID,
 		ExternalID: "in-" + v.PublicID + "-" + clientID,
 		From:       domain.Identity{Kind: domain.IdentityWeb, Value: v.PublicID},
-		Name:       cmp.Or(v.Name, VisitorName(v.PublicID)),
+		Name:       cmp.Or(v.Name, VisitorName(v.PublicID, req.Page)),
 		Language:   v.Language,
 		Text:       text,
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"regexp"
+	"strings"
 	"testing"
 
 	"loket.dev/loket/internal/blob"
@@ -35,7 +36,7 @@ func TestSendMessage_AnonymousVisitorGetsAFriendlyNameAndAPreChatNameWins(t *tes
 			t.Fatal(err)
 		}
 		settings := &webchat.Settings{Title: "Support"}
-		say := func(name string) *domain.Contact {
+		say := func(name, page string) *domain.Contact {
 			t.Helper()
 			s, err := a.Start(ctx, ch, settings, &webchat.StartRequest{})
 			if err != nil {
@@ -46,7 +47,7 @@ func TestSendMessage_AnonymousVisitorGetsAFriendlyNameAndAPreChatNameWins(t *tes
 					t.Fatal(err)
 				}
 			}
-			sent, err := a.SendMessage(ctx, ch, &webchat.SendRequest{Token: s.Token, Text: "hello"})
+			sent, err := a.SendMessage(ctx, ch, &webchat.SendRequest{Token: s.Token, Text: "hello", Page: page})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -64,12 +65,35 @@ func TestSendMessage_AnonymousVisitorGetsAFriendlyNameAndAPreChatNameWins(t *tes
 			}
 			return c
 		}
-		anon := say("")
-		if !regexp.MustCompile(`^Visitor \d{4}$`).MatchString(anon.Name) || anon.Name != webchat.VisitorName(anon.Identities[0].Value) {
+		anon := say("", "")
+		if !regexp.MustCompile(`^Visitor \d{4}$`).MatchString(anon.Name) || anon.Name != webchat.VisitorName(anon.Identities[0].Value, "") {
 			t.Fatalf("anonymous visitor named %q (identities %v), want Visitor and four digits", anon.Name, anon.Identities)
 		}
-		if named := say("Jan Jansen"); named.Name != "Jan Jansen" {
+		if onPage := say("", "/pricing?email=jan@example.nl"); !regexp.MustCompile(`^Visitor \d{4} · /pricing$`).MatchString(onPage.Name) {
+			t.Fatalf("visitor on a page named %q", onPage.Name)
+		}
+		if named := say("Jan Jansen", "/pricing"); named.Name != "Jan Jansen" {
 			t.Fatalf("visitor who gave a name is called %q", named.Name)
 		}
 	})
+}
+
+func TestVisitorName_IsStableAndShowsOnlyThePathOfThePage(t *testing.T) {
+	tests := []struct{ page, want string }{
+		{"", ""},
+		{"/", ""},
+		{"/bikes/gazelle?utm=x&email=a@b.c#top", " · /bikes/gazelle"},
+		{"https://shop.example/help", " · /help"},
+		{"/" + strings.Repeat("a", 100), " · /" + strings.Repeat("a", 58) + "…"},
+		{"%zz", ""},
+	}
+	base := webchat.VisitorName("v1", "")
+	if base != webchat.VisitorName("v1", "") || base == webchat.VisitorName("v2", "") && base == webchat.VisitorName("v3", "") {
+		t.Fatalf("names not stable or not distinct: %q", base)
+	}
+	for _, tt := range tests {
+		if got := webchat.VisitorName("v1", tt.page); got != base+tt.want {
+			t.Errorf("page %q: %q, want %q", tt.page, got, base+tt.want)
+		}
+	}
 }

@@ -83,7 +83,7 @@ test('agent web app', async (t) => {
     await row.waitFor()
     assert.match(await row.innerText(), /Where is my order\?/)
     assert.equal(await row.evaluate((el) => el.classList.contains('unread')), true)
-    await page.locator('.toast', { hasText: `#${r.ticket.number}` }).waitFor()
+    await page.locator('.toast', { hasText: `New ticket #${r.ticket.number}` }).waitFor()
     assert.equal(page.url(), url, 'no navigation happened')
     // a second, older-looking ticket for a fuller screenshot
     await inbound(loket, { external_id: 'e2e-2', from: { email: 'petra@example.de', name: 'Petra Schmidt' }, subject: 'Rechnung doppelt', text: 'Ich habe zwei Rechnungen bekommen.' })

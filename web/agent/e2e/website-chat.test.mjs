@@ -87,7 +87,7 @@ test('the first-start demo chat, from the visitor to the agent', async (t) => {
   await t.test('the agent sees a named visitor, what the bot offered and only channels that reach the visitor', async () => {
     await agent.goto(`${base}/tickets/${ticket.id}`)
     const name = (await agent.locator('.contact-name').innerText()).trim()
-    assert.match(name, /^Visitor \d{4}$/)
+    assert.match(name, new RegExp(`^Visitor \\d{4} · /widget/try/${demo.id}$`))
     assert.match(await agent.locator('.msg.in .address').first().innerText(), /^From Website chat$/)
     const offered = agent.locator('.msg.out.bot', { hasText: 'These articles may answer' }).locator('[data-testid="offered"]')
     assert.match(await offered.innerText(), /How do I reset my password\?/)
@@ -118,6 +118,16 @@ test('the first-start demo chat, from the visitor to the agent', async (t) => {
       { timeout: 5000 },
     )
     assert.equal(await inView(visitor, 'Step 6:'), true, 'the rating form does not hide the last reply')
+  })
+
+  await t.test('after a reload the chat opens at the newest message', async () => {
+    await visitor.reload()
+    await visitor.getByRole('button', { name: 'Open chat' }).click()
+    await dialog.locator('.msg.out', { hasText: 'Step 6:' }).waitFor()
+    await visitor.waitForFunction(() => {
+      const log = document.querySelector('[data-loket-chat]').shadowRoot.querySelector('.log')
+      return log.scrollHeight - log.scrollTop - log.clientHeight < 2
+    }, null, { timeout: 5000 })
   })
 
   await visitorCtx.close()

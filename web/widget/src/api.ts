@@ -56,6 +56,8 @@ export class Client {
       text,
       quick_reply: opts.quickReply,
       new_conversation: opts.newConversation,
+      // The page's path names an anonymous visitor for the agents.
+      page: location.pathname,
     })
   }
 

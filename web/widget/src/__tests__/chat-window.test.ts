@@ -78,3 +78,17 @@ describe('chat window', () => {
     expect(agent.textContent).toBe('<b>hi</b>')
   })
 })
+
+describe('visitor messages', () => {
+  it('say which page the visitor writes from, without its query', async () => {
+    const bodies: Record<string, unknown>[] = []
+    vi.stubGlobal('fetch', async (_url: string, init: { body: string }) => {
+      bodies.push(JSON.parse(init.body))
+      return new Response(JSON.stringify(session), { status: 200 })
+    })
+    history.replaceState(null, '', '/bikes/gazelle?email=jan@example.nl')
+    const { w } = await mount()
+    await (w as unknown as { sendText(text: string): Promise<void> }).sendText('Hello')
+    expect(bodies.find((b) => b.text === 'Hello')).toMatchObject({ page: '/bikes/gazelle' })
+  })
+})
