@@ -105,6 +105,12 @@ func TestInbound_StoresAttachmentsUnderASafeBaseName(t *testing.T) {
 			!strings.HasSuffix(atts[1].Filename, ".pdf") || atts[2].Filename != "attachment" {
 			t.Errorf("names %q, %d bytes ending %q, %q", atts[0].Filename, len(atts[1].Filename), atts[1].Filename[len(atts[1].Filename)-8:], atts[2].Filename)
 		}
+		var note domain.Message
+		e.do("POST", fmt.Sprintf("/api/v1/tickets/%d/messages", a.Ticket.ID), e.token,
+			`{"note":true,"text":"see file","attachments":[{"filename":"..\\..\\boot.ini","content_type":"text/plain","data":"`+data+`"}]}`, 201, &note)
+		if len(note.Attachments) != 1 || note.Attachments[0].Filename != "boot.ini" {
+			t.Errorf("agent's attachment stored as %+v, want boot.ini", note.Attachments)
+		}
 		resp := e.do("GET", fmt.Sprintf("/api/v1/attachments/%d", atts[1].ID), e.token, "", 200, nil)
 		if cd := resp.Header.Get("Content-Disposition"); len(cd) > 2*domain.MaxFilenameBytes+100 {
 			t.Errorf("Content-Disposition is %d bytes", len(cd))
