@@ -7,8 +7,8 @@ import (
 
 // cleanInbound normalises every text field of in the same way on both
 // databases (see domain.CleanText), reduces attachment names to safe base
-// names, and refuses fields past their limits with a too_long error (the
-// text itself is held to MaxTextBytes by prepare). It
+// names, and refuses fields past their limits with a too_long error
+// (prepare itself holds the text, external id and thread to theirs). It
 // runs before anything is stored, so a payload that would fail in the
 // database is cleaned or refused instead of becoming a dead letter that
 // can never be retried.
@@ -24,8 +24,6 @@ func cleanInbound(in *channel.Inbound) error {
 		in.ReplyTo[i] = domain.CleanText(in.ReplyTo[i])
 	}
 	checks := []lengthCheck{
-		{"external_id", in.ExternalID, domain.MaxIDBytes},
-		{"thread", in.Thread, domain.MaxIDBytes},
 		{"the sender's address", in.From.Value, domain.MaxIDBytes},
 		{"the sender's name", in.Name, domain.MaxNameBytes},
 		{"language", in.Language, domain.MaxLanguageBytes},

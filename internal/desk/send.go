@@ -52,6 +52,9 @@ func (d *Desk) Send(ctx context.Context, out *Outgoing) (*domain.Message, error)
 	if err != nil {
 		return nil, err
 	}
+	for i := range out.Attachments {
+		out.Attachments[i].Filename = domain.SafeFilename(out.Attachments[i].Filename)
+	}
 	atts, err := d.storeAttachments(ctx, out.Attachments)
 	if err != nil {
 		return nil, err

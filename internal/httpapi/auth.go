@@ -242,6 +242,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p *princ
 // limiter keeps a token bucket per key, forgetting idle keys.
 type limiter struct {
 	mu      sync.Mutex
+	now     func() time.Time
 	buckets map[string]*bucket
 	swept   time.Time
 }
@@ -251,13 +252,16 @@ type bucket struct {
 	seen time.Time
 }
 
-func newLimiter() *limiter { return &limiter{buckets: map[string]*bucket{}, swept: time.Now()} }
+// newLimiter returns a limiter reading the time from now.
+func newLimiter(now func() time.Time) *limiter {
+	return &limiter{now: now, buckets: map[string]*bucket{}, swept: now()}
+}
 
 // allow reports whether key may act now, at most n times per period.
 func (l *limiter) allow(key string, n int, per time.Duration) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.bucket(key, n, per).lim.Allow()
+	return l.bucket(key, n, per).lim.AllowN(l.now(), 1)
 }
 
 // exhausted reports whether key has used up its n acts per period, without
@@ -265,12 +269,12 @@ func (l *limiter) allow(key string, n int, per time.Duration) bool {
 func (l *limiter) exhausted(key string, n int, per time.Duration) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.bucket(key, n, per).lim.Tokens() < 1
+	return l.bucket(key, n, per).lim.TokensAt(l.now()) < 1
 }
 
 // bucket returns key's bucket, made on first use; l.mu must be held.
 func (l *limiter) bucket(key string, n int, per time.Duration) *bucket {
-	now := time.Now()
+	now := l.now()
 	if now.Sub(l.swept) > 10*time.Minute {
 		for k, b := range l.buckets {
 			if now.Sub(b.seen) > per*2 {

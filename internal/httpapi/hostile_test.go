@@ -67,7 +67,6 @@ func TestInbound_RefusesFieldsPastTheirLimitsWith400(t *testing.T) {
 			{"subject", `{"external_id":"1","from":{"email":"a@b.nl"},"text":"x","subject":"` + long(domain.MaxSubjectBytes+1) + `"}`},
 			{"name", `{"external_id":"2","from":{"email":"a@b.nl","name":"` + long(domain.MaxNameBytes+1) + `"},"text":"x"}`},
 			{"language", `{"external_id":"3","from":{"email":"a@b.nl"},"text":"x","language":"` + long(domain.MaxLanguageBytes+1) + `"}`},
-			{"external id", `{"external_id":"` + long(domain.MaxIDBytes+1) + `","from":{"email":"a@b.nl"},"text":"x"}`},
 		}
 		for _, tt := range tests {
 			req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/channels/%d/inbound", e.srv.URL, e.channel), strings.NewReader(tt.body))
@@ -104,6 +103,12 @@ func TestInbound_StoresAttachmentsUnderASafeBaseName(t *testing.T) {
 		if atts[0].Filename != "passwd" || len(atts[1].Filename) > domain.MaxFilenameBytes ||
 			!strings.HasSuffix(atts[1].Filename, ".pdf") || atts[2].Filename != "attachment" {
 			t.Errorf("names %q, %d bytes ending %q, %q", atts[0].Filename, len(atts[1].Filename), atts[1].Filename[len(atts[1].Filename)-8:], atts[2].Filename)
+		}
+		var note domain.Message
+		e.do("POST", fmt.Sprintf("/api/v1/tickets/%d/messages", a.Ticket.ID), e.token,
+			`{"note":true,"text":"see file","attachments":[{"filename":"..\\..\\boot.ini","content_type":"text/plain","data":"`+data+`"}]}`, 201, &note)
+		if len(note.Attachments) != 1 || note.Attachments[0].Filename != "boot.ini" {
+			t.Errorf("agent's attachment stored as %+v, want boot.ini", note.Attachments)
 		}
 		resp := e.do("GET", fmt.Sprintf("/api/v1/attachments/%d", atts[1].ID), e.token, "", 200, nil)
 		if cd := resp.Header.Get("Content-Disposition"); len(cd) > 2*domain.MaxFilenameBytes+100 {

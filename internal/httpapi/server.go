@@ -46,6 +46,8 @@ type Config struct {
 	Widget http.Handler
 	// Contacts says which contacts agents see; "" is domain.ContactsShared.
 	Contacts domain.ContactScope
+	// Clock gives the time rate limits count by; time.Now when nil.
+	Clock func() time.Time
 }
 
 // Server is the HTTP side of Loket.
@@ -76,13 +78,18 @@ func New(cfg Config) *Server {
 	s := &Server{
 		desk: cfg.Desk, store: cfg.Store, blobs: cfg.Blobs, hub: cfg.Hub, channels: cfg.Channels, log: cfg.Log,
 		secure: cfg.SecureCookies, ready: cfg.Ready, web: cfg.Web, help: cfg.Help, router: cfg.Router, proxies: cfg.TrustedProxies, widget: cfg.Widget,
-		limits: newLimiter(), contacts: cfg.Contacts,
-		csrf: http.NewCrossOriginProtection(),
+		contacts: cfg.Contacts,
+		csrf:     http.NewCrossOriginProtection(),
 	}
 	s.openAPIDoc = mustMergeOpenAPI(openAPIFiles, cfg.Channels)
 	if s.ready == nil {
 		s.ready = func() bool { return true }
 	}
+	clock := cfg.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	s.limits = newLimiter(clock)
 	return s
 }
 

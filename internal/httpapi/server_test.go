@@ -348,7 +348,7 @@ func TestSession_LoginCSRFAndLogout(t *testing.T) {
 }
 
 func TestSession_LoginIsRateLimitedPerAccount(t *testing.T) {
-	e := newEnv(t, storetest.Open(t, store.SQLite))
+	e := newEnv(t, storetest.Open(t, store.SQLite), frozenClock)
 	for range 5 {
 		e.login("admin@example.com", "wrong password!", 401)
 	}

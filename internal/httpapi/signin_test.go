@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"loket.dev/loket/internal/httpapi"
 	"loket.dev/loket/internal/store"
 	"loket.dev/loket/internal/store/storetest"
 )
@@ -26,9 +28,16 @@ func (e *env) signInFrom(ip, email, password string, want int) *store.SignInFail
 	return out.Failures
 }
 
+// frozenClock stops the time rate limits count by, so that no bucket refills
+// while a slow test runs.
+func frozenClock(c *httpapi.Config) {
+	at := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	c.Clock = func() time.Time { return at }
+}
+
 func TestSession_FailedSignInsSlowTheGuesserButNotTheOwner(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newEnv(t, st)
+		e := newEnv(t, st, frozenClock)
 		const guesser, owner = "127.0.0.2", "127.0.0.1"
 		for range 5 {
 			e.signInFrom(guesser, "admin@example.com", "wrong password!", 401)
@@ -47,7 +56,7 @@ func TestSession_FailedSignInsSlowTheGuesserButNotTheOwner(t *testing.T) {
 }
 
 func TestSession_AnAddressGuessingAcrossAccountsIsSlowedDown(t *testing.T) {
-	e := newEnv(t, storetest.Open(t, store.SQLite))
+	e := newEnv(t, storetest.Open(t, store.SQLite), frozenClock)
 	for i := range 10 {
 		e.signInFrom("127.0.0.3", fmt.Sprintf("user%d@example.com", i), "wrong password!", 401)
 	}

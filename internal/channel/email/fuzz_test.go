@@ -12,6 +12,8 @@ import (
 
 	"github.com/jhillyerd/enmime/v2"
 	xhtml "golang.org/x/net/html"
+
+	"loket.dev/loket/internal/domain"
 )
 
 // FuzzParse checks that no input makes Parse panic, return nothing, or
@@ -61,6 +63,14 @@ func FuzzParse(f *testing.F) {
 		for _, s := range strs {
 			if !utf8.ValidString(s) {
 				t.Fatalf("invalid UTF-8 in output: %q", s)
+			}
+		}
+		if len(m.Subject) > domain.MaxSubjectBytes || len(m.From.Name) > domain.MaxNameBytes {
+			t.Fatalf("subject of %d bytes or sender name of %d bytes past the limits", len(m.Subject), len(m.From.Name))
+		}
+		for _, a := range m.Attachments {
+			if len(a.Filename) > domain.MaxFilenameBytes {
+				t.Fatalf("attachment name of %d bytes past the limit", len(a.Filename))
 			}
 		}
 		if m.From.Email != strings.ToLower(m.From.Email) {

@@ -27,7 +27,7 @@ const (
 	// MaxParts is the largest number of MIME parts that is parsed.
 	MaxParts = 1000
 	// maxParseTime bounds the MIME parser, as a backstop for shapes the
-	// pre-scan does not foresee; a 25 MB mail takes well under a second.
+	// pre-scan does not foresee; a 25 MB mail takes a second or two.
 	maxParseTime = 30 * time.Second
 )
 

@@ -192,12 +192,8 @@ func (s *smtpSession) Data(rd io.Reader) error {
 		return s.spoolFailed(err)
 	}
 
-	select {
-	case s.r.deliveries <- struct{}{}:
-		defer func() { <-s.r.deliveries }()
-	case <-s.ctx.Done():
-		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Shutting down, try again later"}
-	}
+	s.r.deliveries <- struct{}{}
+	defer func() { <-s.r.deliveries }()
 	raw, err := os.ReadFile(f.Name())
 	if err != nil {
 		return s.spoolFailed(err)
