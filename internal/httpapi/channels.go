@@ -10,6 +10,7 @@ import (
 
 	"loket.dev/loket/internal/bot"
 	"loket.dev/loket/internal/channel"
+	"loket.dev/loket/internal/channel/api"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/secret"
 	"loket.dev/loket/internal/store"
@@ -302,7 +303,7 @@ func (s *Server) inbound(w http.ResponseWriter, r *http.Request, _ *principal) e
 	if !ch.Enabled {
 		return errorf(http.StatusConflict, "channel_disabled", "channel %q is disabled", ch.Name)
 	}
-	if ch.Kind == "api" {
+	if ch.Kind == api.Kind {
 		if err := requireJSON(r); err != nil {
 			return err
 		}

@@ -227,11 +227,11 @@ func (s *Server) Handler() http.Handler {
 // wrap authenticates the caller, checks the route's access rule and CSRF,
 // runs the handler and writes its error.
 func (s *Server) wrap(rt route) http.Handler {
-	json := takesJSON(rt)
+	jsonBody := takesJSON(rt)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var p *principal
 		cleanRequestText(r, rt.path)
-		if json {
+		if jsonBody {
 			if err := requireJSON(r); err != nil {
 				s.writeError(w, r, err)
 				return
