@@ -280,7 +280,7 @@ func bootstrap(ctx context.Context, st *store.Store, c *config) (string, error) 
 	if ch != nil {
 		fmt.Fprintf(&out, "\nA demo API channel is ready. Post a customer message to it:\n\n"+
 			"  curl -s %s/api/v1/channels/%d/inbound \\\n    -H 'Authorization: Bearer %s' \\\n"+
-			"    --json '{\"external_id\":\"demo-1\",\"from\":{\"email\":\"jan@example.nl\",\"name\":\"Jan\"},\"text\":\"Where is my order?\"}'\n\n",
+			"    -H 'Content-Type: application/json' -d '{\"external_id\":\"demo-1\",\"from\":{\"email\":\"jan@example.nl\",\"name\":\"Jan\"},\"text\":\"Where is my order?\"}'\n\n",
 			c.publicURL(), ch.ID, demoToken)
 		fmt.Fprintf(&out, "Chat with the FAQ bot as a customer would: %s/widget/try/%d\n"+
 			"The public help center: %s/help\n\n", c.publicURL(), chatID, c.publicURL())
