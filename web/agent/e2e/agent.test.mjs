@@ -4,42 +4,24 @@ import assert from 'node:assert/strict'
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
-import { inbound, launchBrowser, screenshotDir, servesApp, startLoket, startProxy } from './harness.mjs'
+import { inbound, openPage, pageAPI, screenshotDir, startApp } from './harness.mjs'
 
-let loket, proxy, browser, page, base
+let app, loket, browser, page, base, apiPost
 
 before(async () => {
-  loket = await startLoket()
-  base = loket.url
-  if (!(await servesApp(loket.url))) {
-    // The server does not embed the app (yet): serve build same-origin in front of it.
-    proxy = await startProxy(loket.url)
-    base = proxy.url
-    console.log(`# server does not serve the web app; using a proxy for web/agent/build at ${base}`)
-  }
-  browser = await launchBrowser()
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' })
-  page = await context.newPage()
-  page.setDefaultTimeout(15_000)
+  app = await startApp()
+  ;({ loket, browser, base } = app)
+  page = await openPage(browser)
+  // API calls as the signed-in agent, from inside the page (same origin, session cookie).
+  apiPost = pageAPI(page)
   mkdirSync(screenshotDir, { recursive: true })
 })
 
 after(async () => {
-  await browser?.close()
-  await proxy?.stop()
-  await loket?.stop()
+  await app?.stop()
 })
 
 const shot = (name) => page.screenshot({ path: path.join(screenshotDir, `${name}.png`) })
-// API calls as the signed-in agent, from inside the page (same origin, session cookie).
-const apiPost = async (p, data, method = 'POST') => {
-  const r = await page.evaluate(async ([p, data, method]) => {
-    const res = await fetch(p, { method, headers: { 'Content-Type': 'application/json' }, body: data === undefined ? undefined : JSON.stringify(data) })
-    return { ok: res.ok, status: res.status, text: await res.text() }
-  }, [p, data, method])
-  assert.ok(r.ok, `${method} ${p}: ${r.status} ${r.text}`)
-  return r.text ? JSON.parse(r.text) : null
-}
 let routes = new Set()
 
 test('agent web app', async (t) => {

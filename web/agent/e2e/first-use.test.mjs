@@ -5,37 +5,20 @@
 // the API channel can be edited and a customer number finds the customer.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { inbound, launchBrowser, servesApp, startLoket, startProxy } from './harness.mjs'
+import { inbound, openPage, pageAPI, startApp } from './harness.mjs'
 
-let loket, proxy, browser, page, base
+let app, loket, page, base, api
 
 before(async () => {
-  loket = await startLoket()
-  base = loket.url
-  if (!(await servesApp(loket.url))) {
-    proxy = await startProxy(loket.url)
-    base = proxy.url
-  }
-  browser = await launchBrowser()
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })
-  page = await context.newPage()
-  page.setDefaultTimeout(15_000)
+  app = await startApp()
+  ;({ loket, base } = app)
+  page = await openPage(app.browser, 'en-US')
+  api = pageAPI(page)
 })
 
 after(async () => {
-  await browser?.close()
-  await proxy?.stop()
-  await loket?.stop()
+  await app?.stop()
 })
-
-const api = async (p, data, method = data === undefined ? 'GET' : 'POST') => {
-  const r = await page.evaluate(async ([p, data, method]) => {
-    const res = await fetch(p, { method, headers: { 'Content-Type': 'application/json' }, body: data === undefined ? undefined : JSON.stringify(data) })
-    return { ok: res.ok, status: res.status, text: await res.text() }
-  }, [p, data, method])
-  assert.ok(r.ok, `${method} ${p}: ${r.status} ${r.text}`)
-  return r.text ? JSON.parse(r.text) : null
-}
 
 test('first use of the agent app', async (t) => {
   let ticket, contact

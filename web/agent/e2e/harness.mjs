@@ -165,3 +165,62 @@ export async function inbound(loket, body) {
   if (!res.ok) throw new Error(`inbound: ${res.status} ${await res.text()}`)
   return res.json()
 }
+
+/**
+ * startApp starts Loket and a browser for one test file. When the binary
+ * does not embed the app (yet), a proxy serves web/agent/build in front of
+ * it, same-origin; base is where the app is. stop ends all of it.
+ */
+export async function startApp() {
+  const loket = await startLoket()
+  let proxy
+  let base = loket.url
+  if (!(await servesApp(loket.url))) {
+    proxy = await startProxy(loket.url)
+    base = proxy.url
+    console.log(`# server does not serve the web app; using a proxy for web/agent/build at ${base}`)
+  }
+  const browser = await launchBrowser()
+  return {
+    loket, browser, base,
+    async stop() {
+      await browser.close()
+      await proxy?.stop()
+      await loket.stop()
+    },
+  }
+}
+
+/** openPage opens a page in a browser context of its own, 1280×800 in locale. */
+export async function openPage(browser, locale = 'en-GB') {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale })
+  const page = await context.newPage()
+  page.setDefaultTimeout(15_000)
+  return page
+}
+
+/** signIn signs the first admin in on page and waits for the inbox. */
+export async function signIn(page, app) {
+  await page.goto(app.base + '/login')
+  await page.getByLabel('E-mail address').fill(app.loket.email)
+  await page.getByLabel('Password').fill(app.loket.password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL(/\/inbox/)
+}
+
+/**
+ * pageAPI returns a function that calls the REST API as the agent signed
+ * in on page, from inside it (same origin, session cookie): GET without
+ * data, POST with it unless method says otherwise. It fails the test on
+ * an error answer.
+ */
+export function pageAPI(page) {
+  return async (p, data, method = data === undefined ? 'GET' : 'POST') => {
+    const r = await page.evaluate(async ([p, data, method]) => {
+      const res = await fetch(p, { method, headers: { 'Content-Type': 'application/json' }, body: data === undefined ? undefined : JSON.stringify(data) })
+      return { ok: res.ok, status: res.status, text: await res.text() }
+    }, [p, data, method])
+    if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${r.text}`)
+    return r.text ? JSON.parse(r.text) : null
+  }
+}

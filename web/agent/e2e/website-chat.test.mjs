@@ -6,35 +6,22 @@
 // the newest message in view, also when the rating form appears.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { launchBrowser, servesApp, startLoket, startProxy } from './harness.mjs'
+import { openPage, pageAPI, signIn, startApp } from './harness.mjs'
 
-let loket, proxy, browser, agent, base
+let app, loket, browser, agent, base
 
 before(async () => {
-  loket = await startLoket()
-  base = loket.url
-  if (!(await servesApp(loket.url))) {
-    proxy = await startProxy(loket.url)
-    base = proxy.url
-  }
-  browser = await launchBrowser()
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' })
-  agent = await ctx.newPage()
-  agent.setDefaultTimeout(15_000)
-  await agent.goto(base + '/login')
-  await agent.getByLabel('E-mail address').fill(loket.email)
-  await agent.getByLabel('Password').fill(loket.password)
-  await agent.getByRole('button', { name: 'Sign in' }).click()
-  await agent.waitForURL(/\/inbox/)
+  app = await startApp()
+  ;({ loket, browser, base } = app)
+  agent = await openPage(browser)
+  await signIn(agent, app)
 })
 
 after(async () => {
-  await browser?.close()
-  await proxy?.stop()
-  await loket?.stop()
+  await app?.stop()
 })
 
-const api = async (p) => agent.evaluate(async (p) => (await fetch(p)).json(), p)
+const api = (p) => pageAPI(agent)(p)
 
 // inView says whether the widget message with text is fully inside the message log's visible area.
 const inView = (page, text) =>

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import http from 'node:http'
 import { after, before, test } from 'node:test'
-import { freePort, inbound, launchBrowser, servesApp, startLoket, startProxy } from './harness.mjs'
+import { freePort, inbound, openPage, pageAPI, signIn, startApp } from './harness.mjs'
 
 const identitySecret = 'e2e-identity-secret-1234'
-let loket, proxy, browser, agent, base, shop, channelId
+let app, loket, browser, agent, base, api, shop, channelId
 
 // startShop serves, on port of its own origin, a page that embeds the
 // widget with the channel's snippet and fights it with aggressive CSS;
@@ -32,16 +32,6 @@ async function startShop(port, snippet) {
   return { url: `http://127.0.0.1:${port}`, stop: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()) }) }
 }
 
-// api calls the REST API as the signed-in agent from inside the agent page.
-async function api(path, data, method = data === undefined ? 'GET' : 'POST') {
-  const r = await agent.evaluate(async ([path, data, method]) => {
-    const res = await fetch(path, { method, headers: { 'Content-Type': 'application/json' }, body: data === undefined ? undefined : JSON.stringify(data) })
-    return { ok: res.ok, status: res.status, text: await res.text() }
-  }, [path, data, method])
-  assert.ok(r.ok, `${method} ${path}: ${r.status} ${r.text}`)
-  return r.text ? JSON.parse(r.text) : null
-}
-
 // until polls check (an async function) until it returns a truthy value,
 // for server state that settles in the background, such as routing.
 async function until(what, check, timeout = 15_000) {
@@ -55,28 +45,16 @@ async function until(what, check, timeout = 15_000) {
 }
 
 before(async () => {
-  loket = await startLoket()
-  base = loket.url
-  if (!(await servesApp(loket.url))) {
-    proxy = await startProxy(loket.url)
-    base = proxy.url
-  }
-  browser = await launchBrowser()
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' })
-  agent = await ctx.newPage()
-  agent.setDefaultTimeout(15_000)
-  await agent.goto(base + '/login')
-  await agent.getByLabel('E-mail address').fill(loket.email)
-  await agent.getByLabel('Password').fill(loket.password)
-  await agent.getByRole('button', { name: 'Sign in' }).click()
-  await agent.waitForURL(/\/inbox/)
+  app = await startApp()
+  ;({ loket, browser, base } = app)
+  agent = await openPage(browser)
+  api = pageAPI(agent)
+  await signIn(agent, app)
 })
 
 after(async () => {
-  await browser?.close()
   await shop?.stop()
-  await proxy?.stop()
-  await loket?.stop()
+  await app?.stop()
 })
 
 test('website chat widget', async (t) => {

@@ -1,25 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { Widget } from '../ui'
-
-class FakeSocket {
-  static last: FakeSocket | null = null
-  static OPEN = 1
-  readyState = 1
-  sent: unknown[] = []
-  onopen: (() => void) | null = null
-  onmessage: ((e: { data: string }) => void) | null = null
-  onclose: ((e: { code: number }) => void) | null = null
-  constructor(readonly url: string) {
-    FakeSocket.last = this
-  }
-  send(s: string) {
-    this.sent.push(JSON.parse(s))
-  }
-  close() {}
-  frame(f: object) {
-    this.onmessage?.({ data: JSON.stringify(f) })
-  }
-}
+import { FakeSocket } from './fake-socket'
 
 const session = {
   token: 'wcv_new',
