@@ -21,7 +21,7 @@ describe('signing in', () => {
     await useSession().login('ada@example.com', 'secret')
     expect(toasts).toHaveLength(1)
     expect(toasts[0].kind).toBe('error')
-    expect(toasts[0].text).toContain('5 times')
+    expect(toasts[0].text).toContain('signed in: 5,')
     expect(toasts[0].text).toContain('203.0.113.9')
   })
 

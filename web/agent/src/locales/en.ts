@@ -304,7 +304,7 @@ export const en = {
   'msg.offered': 'Offered to the customer',
   'toast.mentioned': '{name} mentioned you on #{n}: {subject}',
   'notify.mentioned': '{name} mentioned you',
-  'toast.signInFailures': 'Someone failed to sign in to your account {n} times since you last signed in, last from {from}. If that was not you, change your password.',
+  'toast.signInFailures': 'Failed sign-ins to your account since you last signed in: {n}, the last from {from}. If that was not you, change your password.',
   'profile.title': 'Profile and password',
   'profile.password': 'Change password',
   'profile.current': 'Current password',
