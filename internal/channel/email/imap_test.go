@@ -48,6 +48,30 @@ func (s *statuses) last() (string, bool) {
 // and returns its address.
 func startIMAP(t testing.TB) string {
 	t.Helper()
+	addr, _ := startIdleIMAP(t)
+	return addr
+}
+
+// idleSession tells when a client starts to IDLE. The in-memory server
+// reports only mail that arrives once IDLE has begun, so a test that proves
+// IDLE must add its mail after that.
+type idleSession struct {
+	imapserver.SessionIMAP4rev2
+	idling chan<- struct{}
+}
+
+func (s idleSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
+	select {
+	case s.idling <- struct{}{}:
+	default:
+	}
+	return s.SessionIMAP4rev2.Idle(w, stop)
+}
+
+// startIdleIMAP is startIMAP that also signals each IDLE a client starts.
+func startIdleIMAP(t testing.TB) (string, <-chan struct{}) {
+	t.Helper()
+	idling := make(chan struct{}, 1)
 	mem := imapmemserver.New()
 	u := imapmemserver.NewUser("support", "secret")
 	if err := u.Create("INBOX", nil); err != nil {
@@ -56,7 +80,7 @@ func startIMAP(t testing.TB) string {
 	mem.AddUser(u)
 	s := imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
+			return idleSession{mem.NewSession().(imapserver.SessionIMAP4rev2), idling}, nil, nil
 		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
 		InsecureAuth: true,
@@ -68,7 +92,7 @@ func startIMAP(t testing.TB) string {
 	}
 	go s.Serve(ln)
 	t.Cleanup(func() { s.Close() })
-	return ln.Addr().String()
+	return ln.Addr().String(), idling
 }
 
 // mailbox is a test's own client on the in-memory server.
@@ -150,10 +174,11 @@ func runWatcher(t *testing.T, d *fakeDesk, st *statuses, poll time.Duration, chs
 
 var quiet = slog.New(slog.DiscardHandler)
 
-// eventually fails the test unless cond holds within five seconds.
+// eventually fails the test unless cond comes to hold; the deadline only
+// ends a test that would otherwise hang.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		if cond() {
 			return
 		}
@@ -162,7 +187,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 }
 
 func TestIMAPWatcher_IngestsUnseenMailThenFlagsItSeen(t *testing.T) {
-	addr := startIMAP(t)
+	addr, idling := startIdleIMAP(t)
 	box := mailbox(t, addr)
 	appendMail(t, box, customerMail)
 	d, st := &fakeDesk{}, &statuses{}
@@ -173,6 +198,7 @@ func TestIMAPWatcher_IngestsUnseenMailThenFlagsItSeen(t *testing.T) {
 		ingested := d.calls()
 		return len(ingested) == 1 && slices.Equal(seen(t, box), []bool{true})
 	})
+	<-idling // the watcher waits for news now
 	appendMail(t, box, "From: piet@customer.example\r\nSubject: Second\r\nMessage-ID: <q2@customer.example>\r\n\r\nAnd another thing.\r\n")
 	eventually(t, "a mail arriving later is ingested and seen", func() bool {
 		ingested := d.calls()

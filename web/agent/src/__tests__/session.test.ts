@@ -1,6 +1,7 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { api } from '../api'
+import { locale } from '../i18n'
 import { useSession } from '../stores/session'
 import { toasts } from '../stores/toasts'
 import type { Agent } from '../types'
@@ -29,5 +30,29 @@ describe('signing in', () => {
     vi.spyOn(api, 'login').mockResolvedValue({ agent })
     await useSession().login('ada@example.com', 'secret')
     expect(toasts).toHaveLength(0)
+  })
+})
+
+describe('switching the language', () => {
+  beforeEach(() => {
+    setActivePinia(createPinia())
+    vi.restoreAllMocks()
+  })
+
+  it('saves quick switches in order, so the last choice is the one kept', async () => {
+    vi.spyOn(api, 'login').mockResolvedValue({ agent })
+    const session = useSession()
+    await session.login('ada@example.com', 'secret')
+    const saved: string[] = []
+    // The first save answers late; without ordering it would land last.
+    vi.spyOn(api, 'updateProfile').mockImplementation(async (p) => {
+      await new Promise((r) => setTimeout(r, p.language === 'nl' ? 20 : 0))
+      saved.push(p.language!)
+      return { agent: { ...agent, language: p.language! } }
+    })
+    await Promise.all([session.setLanguage('nl'), session.setLanguage('en')])
+    expect(saved).toEqual(['nl', 'en'])
+    expect(session.agent?.language).toBe('en')
+    expect(locale.value).toBe('en')
   })
 })

@@ -39,18 +39,24 @@ export const useSession = defineStore('session', () => {
     }
   }
 
+  // Language switches run one after another (a language loads before it
+  // shows), so quick switching shows and stores the last choice.
+  let switching: Promise<void> = Promise.resolve()
+
   /** Switches the interface language and saves it on the agent (kept locally when that fails). */
-  async function setLanguage(lang: Lang) {
-    await setLocale(lang)
-    localStorage.setItem('loket.lang', lang)
-    if (agent.value?.id) {
+  function setLanguage(lang: Lang): Promise<void> {
+    switching = switching.then(async () => {
+      await setLocale(lang)
+      localStorage.setItem('loket.lang', lang)
+      if (!agent.value?.id) return
       try {
         agent.value = (await api.updateProfile({ language: lang })).agent
         localStorage.removeItem('loket.lang')
       } catch {
         // keep the local choice
       }
-    }
+    })
+    return switching
   }
 
   /** updateName changes the agent's display name. */
