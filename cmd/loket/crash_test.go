@@ -96,7 +96,7 @@ func startServer(t *testing.T, env []string, firstStart bool) *server {
 			mu.Unlock()
 		}
 	}()
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		resp, err := http.Get(s.url + "/healthz")
 		if err != nil {
 			continue

@@ -116,7 +116,7 @@ func TestTwoNodes_InboundOnOneNodeReachesAWebSocketOnTheOther(t *testing.T) {
 			AssigneeID int64 `json:"assignee_id"`
 		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		call("GET", "/api/v1/tickets", "", &page)
 		if len(page.Tickets) == 1 && page.Tickets[0].AssigneeID != 0 {
@@ -142,7 +142,7 @@ func TestTwoNodes_InboundOnOneNodeReachesAWebSocketOnTheOther(t *testing.T) {
 	// while the ticket's arrival is local to node A: a ticket that still
 	// met the old mode was pushed, so it goes back to the queue and is
 	// pulled from there.
-	deadline = time.Now().Add(10 * time.Second)
+	deadline = time.Now().Add(time.Minute)
 	for {
 		code := call("POST", "/api/v1/queue/next", "", &pulled)
 		if code == 200 {

@@ -133,7 +133,7 @@ func (c *cluster) assignee(t *testing.T, id int64) int64 {
 // eventually waits for cond, which the dispatcher makes true asynchronously.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting until %s", what)

@@ -58,7 +58,7 @@ func TestRouting_PresenceGetNextQueuesAndWaitTimes(t *testing.T) {
 			t.Fatalf("presence answer %+v", pres)
 		}
 		var view dispatch.View
-		deadline := time.Now().Add(5 * time.Second)
+		deadline := time.Now().Add(time.Minute)
 		for {
 			e.do("GET", "/api/v1/queues", e.token, "", 200, &view)
 			if len(view.Queues) == 1 && view.Queues[0].Waiting == 1 || time.Now().After(deadline) {

@@ -21,7 +21,7 @@ import (
 // the hello.
 func dial(t *testing.T, baseURL, token string) *websocket.Conn {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(baseURL, "http")+"/api/v1/stream",
 		&websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + token}}})
@@ -39,7 +39,7 @@ func dial(t *testing.T, baseURL, token string) *websocket.Conn {
 
 func readJSON(t *testing.T, c *websocket.Conn, v any) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_, b, err := c.Read(ctx)
 	if err != nil {
@@ -132,7 +132,7 @@ func TestStream_PresenceFramesWarnOtherAgentsOnly(t *testing.T) {
 			return http.Header{"Cookie": resp.Header.Values("Set-Cookie")}
 		}
 		dialAs := func(h http.Header) *websocket.Conn {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.srv.URL, "http")+"/api/v1/stream", &websocket.DialOptions{HTTPHeader: h})
 			if err != nil {

@@ -167,7 +167,7 @@ type chatFrame struct {
 // visitorSocket connects a visitor's socket and returns its ready frame.
 func (e *chatEnv) visitorSocket(token string, after int64) (*websocket.Conn, chatFrame) {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	url := fmt.Sprintf("ws%s/api/v1/webchat/%d/socket", strings.TrimPrefix(e.srv.URL, "http"), e.chat)
 	c, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {shopOrigin}}})
@@ -235,7 +235,7 @@ func (e *chatEnv) agentCookie() http.Header {
 
 func (e *chatEnv) agentSocket() *websocket.Conn {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.srv.URL, "http")+"/api/v1/stream", &websocket.DialOptions{HTTPHeader: e.agentCookie()})
 	if err != nil {
@@ -519,7 +519,7 @@ func TestWebchat_OnlyAllowedOriginsMayUseTheChannel(t *testing.T) {
 			t.Errorf("origin %q: Access-Control-Allow-Origin %q", tt.origin, acao)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	url := fmt.Sprintf("ws%s/api/v1/webchat/%d/socket", strings.TrimPrefix(e.srv.URL, "http"), e.chat)
 	_, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {"https://evil.example"}}})
@@ -737,7 +737,7 @@ func TestWebchat_SocketsArePerVisitorLimited(t *testing.T) {
 			socks[i], _ = e.visitorSocket(sess.Token, 0)
 		}
 		// One more is closed after its hello, with a code the widget backs off on.
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		url := fmt.Sprintf("ws%s/api/v1/webchat/%d/socket", strings.TrimPrefix(e.srv.URL, "http"), e.chat)
 		extra, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {shopOrigin}}})

@@ -97,7 +97,7 @@ func (r *recordedLocks) TryLock(ctx context.Context, name string) (bool, error) 
 // await waits for TryLock to answer want.
 func (r *recordedLocks) await(t *testing.T, want bool) {
 	t.Helper()
-	timeout := time.After(10 * time.Second)
+	timeout := time.After(time.Minute)
 	for {
 		select {
 		case ok := <-r.answers:
