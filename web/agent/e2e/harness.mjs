@@ -195,7 +195,7 @@ export async function startApp() {
 export async function openPage(browser, locale = 'en-GB') {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale })
   const page = await context.newPage()
-  page.setDefaultTimeout(15_000)
+  page.setDefaultTimeout(30_000)
   return page
 }
 

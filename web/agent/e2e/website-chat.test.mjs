@@ -38,7 +38,7 @@ test('the first-start demo chat, from the visitor to the agent', async (t) => {
   const demo = (await api('/api/v1/channels')).channels.find((c) => c.kind === 'webchat')
   const visitorCtx = await browser.newContext({ viewport: { width: 1000, height: 700 }, locale: 'en-GB' })
   const visitor = await visitorCtx.newPage()
-  visitor.setDefaultTimeout(15_000)
+  visitor.setDefaultTimeout(30_000)
   const dialog = visitor.getByRole('dialog', { name: 'Support' })
   let ticket
 

@@ -34,7 +34,7 @@ async function startShop(port, snippet) {
 
 // until polls check (an async function) until it returns a truthy value,
 // for server state that settles in the background, such as routing.
-async function until(what, check, timeout = 15_000) {
+async function until(what, check, timeout = 30_000) {
   const deadline = Date.now() + timeout
   for (;;) {
     const v = await check()
@@ -76,7 +76,7 @@ test('website chat widget', async (t) => {
 
   const visitorCtx = await browser.newContext({ viewport: { width: 1000, height: 800 }, locale: 'en-GB' })
   const visitor = await visitorCtx.newPage()
-  visitor.setDefaultTimeout(15_000)
+  visitor.setDefaultTimeout(30_000)
 
   await t.test('a visitor fills in the pre-chat form and writes', async () => {
     await visitor.goto(shop.url + '/')
@@ -143,7 +143,7 @@ test('website chat widget', async (t) => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 800 }, locale: 'nl-NL', isMobile: true })
     try {
       const page = await ctx.newPage()
-      page.setDefaultTimeout(15_000)
+      page.setDefaultTimeout(30_000)
       await page.goto(`${shop.url}/?user=shop-7&email=jan@example.nl`)
       await page.getByRole('button', { name: 'Open chat' }).click()
       const dialog = page.getByRole('dialog', { name: 'Bike shop support' })
@@ -195,7 +195,7 @@ test('FAQ bot in the website chat', async (t) => {
 
   const visitorCtx = await browser.newContext({ viewport: { width: 1000, height: 800 }, locale: 'en-GB' })
   const visitor = await visitorCtx.newPage()
-  visitor.setDefaultTimeout(15_000)
+  visitor.setDefaultTimeout(30_000)
   const dialog = visitor.getByRole('dialog', { name: 'Bike shop support' })
   const question = 'How can I retrun my bike?' // sic: the bot copes with a typo
 
@@ -313,7 +313,7 @@ test('the first-start demo chat answers from the demo articles on the try page',
   const ctx = await browser.newContext({ viewport: { width: 1000, height: 800 }, locale: 'en-GB' })
   try {
     const page = await ctx.newPage()
-    page.setDefaultTimeout(15_000)
+    page.setDefaultTimeout(30_000)
     await page.goto(`${loket.url}/widget/try/${demo.id}`)
     await page.getByRole('button', { name: 'Open chat' }).click()
     const dialog = page.getByRole('dialog', { name: 'Support' })
