@@ -10,7 +10,6 @@ import (
 
 	"loket.dev/loket/internal/bot"
 	"loket.dev/loket/internal/channel"
-	"loket.dev/loket/internal/channel/api"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/secret"
 	"loket.dev/loket/internal/store"
@@ -302,11 +301,6 @@ func (s *Server) inbound(w http.ResponseWriter, r *http.Request, _ *principal) e
 	}
 	if !ch.Enabled {
 		return errorf(http.StatusConflict, "channel_disabled", "channel %q is disabled", ch.Name)
-	}
-	if ch.Kind == api.Kind {
-		if err := requireJSON(r); err != nil {
-			return err
-		}
 	}
 	body, err := readBody(w, r, MaxInboundBytes)
 	if err != nil {

@@ -56,8 +56,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusRequestEntityTooLarge, apiError{errorBody{"too_large", fmt.Sprintf("request body is larger than %d bytes", mb.Limit)}})
 	case errors.As(err, &de):
 		status := http.StatusUnprocessableEntity
-		if de.Code == "invalid_json" || de.Code == "invalid_cursor" || de.Code == "too_long" {
+		switch de.Code {
+		case "invalid_json", "invalid_cursor", "too_long":
 			status = http.StatusBadRequest
+		case "unsupported_media_type":
+			status = http.StatusUnsupportedMediaType
 		}
 		writeJSON(w, status, apiError{errorBody{de.Code, de.Message}})
 	case errors.Is(err, domain.ErrNotFound):

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -105,7 +106,12 @@ type Attachment struct {
 }
 
 // Parse implements channel.Parser: one JSON message per request.
-func (*Adapter) Parse(ch *domain.Channel, _ string, body []byte, region string) (*channel.Batch, error) {
+func (*Adapter) Parse(ch *domain.Channel, contentType string, body []byte, region string) (*channel.Batch, error) {
+	// Only JSON: a text/plain body could be posted from any web page
+	// without a CORS preflight.
+	if mt, _, err := mime.ParseMediaType(contentType); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return nil, domain.Invalid("unsupported_media_type", "send the message as Content-Type: application/json")
+	}
 	var m Message
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
