@@ -65,7 +65,7 @@ func serve(ctx context.Context, args []string) error {
 	bg := newBackground(ctx)
 	defer bg.stop()
 
-	hub, events := openRealtime(st, c, log, bg)
+	hub, events, hearsOthers := openRealtime(st, c, log, bg)
 	hrs := hours.New(hours.Config{Store: st, Events: events})
 	channels := channel.NewRegistry()
 	faq := bot.New(bot.Config{Store: st, BaseURL: c.publicURL(), Log: log, Channels: channels, Hours: hrs})
@@ -89,6 +89,9 @@ func serve(ctx context.Context, args []string) error {
 
 	srv := httpapi.New(httpapi.Config{
 		Desk: d, Store: st, Blobs: blobs, Hub: hub, Channels: channels, Log: log,
+		// Ready once this node hears the others: before, an agent served
+		// here would miss their events.
+		Ready:          hearsOthers,
 		SecureCookies:  strings.HasPrefix(c.BaseURL, "https://"),
 		Web:            web.Handler(),
 		Widget:         widget.Handler(),
@@ -148,18 +151,27 @@ func serveConfig(args []string) (*config, error) {
 // openBlobs opens the attachment store.
 func openBlobs(c *config) (blob.Store, error) { return blob.NewDir(c.BlobDir) }
 
-// openRealtime returns the hub that pushes events to agents, and where to
-// publish events: the hub itself on one node, the PostgreSQL bus (which
-// feeds every node's hub) on several.
-func openRealtime(st *store.Store, c *config, log *slog.Logger, bg *background) (*realtime.Hub, domain.Publisher) {
+// openRealtime returns the hub that pushes events to agents, where to
+// publish events (the hub itself on one node, the PostgreSQL bus, which
+// feeds every node's hub, on several) and whether this node hears the
+// others yet (always, on one node).
+func openRealtime(st *store.Store, c *config, log *slog.Logger, bg *background) (*realtime.Hub, domain.Publisher, func() bool) {
 	hub := realtime.NewHub(st, log)
 	if st.Dialect() != store.Postgres {
-		return hub, hub
+		return hub, hub, func() bool { return true }
 	}
 	bus := realtime.NewPGBus(hub, st, c.DatabaseURL, log)
 	hub.SetPublisher(bus)
 	bg.Go(bus.Run)
-	return hub, bus
+	hears := func() bool {
+		select {
+		case <-bus.Listening():
+			return true
+		default:
+			return false
+		}
+	}
+	return hub, bus, hears
 }
 
 // serveHTTP serves handler on c.Addr until ctx ends, then stops taking

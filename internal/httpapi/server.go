@@ -31,7 +31,8 @@ type Config struct {
 	Log      *slog.Logger
 	// SecureCookies marks session cookies Secure (when served over https).
 	SecureCookies bool
-	// Ready reports whether start-up (migrations) has finished.
+	// Ready reports whether the node is ready to serve: on several nodes,
+	// once it hears the others' events. Nil: always.
 	Ready func() bool
 	// Web serves the agent web app at / when set.
 	Web http.Handler
