@@ -43,14 +43,22 @@ describe('switching the language', () => {
     vi.spyOn(api, 'login').mockResolvedValue({ agent })
     const session = useSession()
     await session.login('ada@example.com', 'secret')
+    // Saves answer only when the test says, in the order they were sent:
+    // without ordering, the second choice's save goes out first (its
+    // language needs no loading) and the first choice would land last.
+    const pending: { lang: string; answer: () => void }[] = []
+    vi.spyOn(api, 'updateProfile').mockImplementation((p) => new Promise((resolve) => {
+      pending.push({ lang: p.language!, answer: () => resolve({ agent: { ...agent, language: p.language! } }) })
+    }))
+    const both = Promise.all([session.setLanguage('nl'), session.setLanguage('en')])
     const saved: string[] = []
-    // The first save answers late; without ordering it would land last.
-    vi.spyOn(api, 'updateProfile').mockImplementation(async (p) => {
-      await new Promise((r) => setTimeout(r, p.language === 'nl' ? 20 : 0))
-      saved.push(p.language!)
-      return { agent: { ...agent, language: p.language! } }
-    })
-    await Promise.all([session.setLanguage('nl'), session.setLanguage('en')])
+    while (saved.length < 2) {
+      await vi.waitFor(() => expect(pending.length).toBeGreaterThan(0))
+      const save = pending.shift()!
+      saved.push(save.lang)
+      save.answer()
+    }
+    await both
     expect(saved).toEqual(['nl', 'en'])
     expect(session.agent?.language).toBe('en')
     expect(locale.value).toBe('en')
