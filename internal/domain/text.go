@@ -57,10 +57,20 @@ func Truncate(s string, limit int) string {
 }
 
 // SafeFilename reduces a file name as sent to a base name safe to store and
-// offer for download: no directory part, no control or format characters,
-// no leading dots, at most MaxFilenameBytes with its extension kept;
-// "attachment" when nothing is left.
+// offer for download (see BaseFilename); "attachment" when nothing is left.
 func SafeFilename(name string) string {
+	if name = BaseFilename(name); name == "" {
+		return "attachment"
+	}
+	return name
+}
+
+// BaseFilename reduces a file name as sent to a base name safe to store
+// and offer for download: no directory part, no control or format
+// characters, no leading dots, at most MaxFilenameBytes with its extension
+// kept. It is "" when nothing is left, for callers that name the file
+// otherwise.
+func BaseFilename(name string) string {
 	name = CleanText(name)
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:]
@@ -72,9 +82,6 @@ func SafeFilename(name string) string {
 		return r
 	}, name)
 	name = strings.TrimLeft(strings.TrimSpace(name), ".")
-	if name == "" {
-		return "attachment"
-	}
 	if len(name) > MaxFilenameBytes {
 		ext := path.Ext(name)
 		if len(ext) > 16 || !utf8.ValidString(ext) {

@@ -10,7 +10,6 @@ import (
 	"net/mail"
 	"net/textproto"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/jhillyerd/enmime/v2"
@@ -517,10 +516,7 @@ func attachmentFromPart(p *enmime.Part, cidRefs map[string]bool) Attachment {
 		a.ContentType = "application/octet-stream"
 	}
 	a.Inline = a.ContentID != "" && cidRefs[a.ContentID]
-	a.Filename = cleanFilename(cleanText(p.FileName))
-	if len(a.Filename) > domain.MaxFilenameBytes {
-		a.Filename = domain.SafeFilename(a.Filename)
-	}
+	a.Filename = domain.BaseFilename(cleanText(p.FileName))
 	if isMessageType(a.ContentType) {
 		if a.Filename == "" {
 			a.Filename = attachedMessageName(p.Content)
@@ -550,7 +546,7 @@ func attachedMessageName(raw []byte) string {
 	h, _ := readHeaderBlock(raw)
 	subject := strings.Join(strings.Fields(decodeHeader(h.Get("Subject"))), " ")
 	subject = strings.NewReplacer("/", "-", `\`, "-").Replace(subject)
-	if name := cleanFilename(subject); name != "" {
+	if name := domain.BaseFilename(subject); name != "" {
 		return name + ".eml"
 	}
 	return "message.eml"
@@ -565,25 +561,6 @@ func readHeaderBlock(raw []byte) (textproto.MIMEHeader, error) {
 		h = textproto.MIMEHeader{}
 	}
 	return h, err
-}
-
-// cleanFilename makes a decoded file name safe to store and offer for
-// download: no directory part, no control characters, no surrounding space.
-func cleanFilename(name string) string {
-	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
-		name = name[i+1:]
-	}
-	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, name)
-	name = strings.TrimSpace(name)
-	if name == "." || name == ".." {
-		return ""
-	}
-	return name
 }
 
 // extensionFor returns a file extension for the content types that commonly
