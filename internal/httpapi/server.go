@@ -228,10 +228,10 @@ func (s *Server) Handler() http.Handler {
 // wrap authenticates the caller, checks the route's access rule and CSRF,
 // runs the handler and writes its error.
 func (s *Server) wrap(rt route) http.Handler {
-	jsonBody := takesJSON(rt)
+	jsonBody, names := takesJSON(rt), pathNames(rt.path)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var p *principal
-		cleanRequestText(r, rt.path)
+		cleanRequestText(r, names)
 		if jsonBody {
 			if err := requireJSON(r); err != nil {
 				s.writeError(w, r, err)

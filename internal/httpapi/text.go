@@ -11,10 +11,11 @@ import (
 	"loket.dev/loket/internal/domain"
 )
 
-// cleanRequestText normalises the query parameters and path values of r the
-// way domain.CleanText does, so that a NUL or a broken UTF-8 sequence in a
-// URL is handled alike on both databases instead of failing in one of them.
-func cleanRequestText(r *http.Request, pattern string) {
+// cleanRequestText normalises the query parameters and the path values
+// named (pathNames of the route) the way domain.CleanText does, so that a
+// NUL or a broken UTF-8 sequence in a URL is handled alike on both
+// databases instead of failing in one of them.
+func cleanRequestText(r *http.Request, names []string) {
 	if r.URL.RawQuery != "" {
 		q := r.URL.Query()
 		changed := false
@@ -30,11 +31,20 @@ func cleanRequestText(r *http.Request, pattern string) {
 			r.URL.RawQuery = q.Encode()
 		}
 	}
-	for _, m := range wildcard.FindAllStringSubmatch(pattern, -1) {
-		if v := r.PathValue(m[1]); v != "" {
-			r.SetPathValue(m[1], domain.CleanText(v))
+	for _, name := range names {
+		if v := r.PathValue(name); v != "" {
+			r.SetPathValue(name, domain.CleanText(v))
 		}
 	}
+}
+
+// pathNames lists the {name} segments of a route pattern.
+func pathNames(pattern string) []string {
+	var names []string
+	for _, m := range wildcard.FindAllStringSubmatch(pattern, -1) {
+		names = append(names, m[1])
+	}
+	return names
 }
 
 // wildcard matches the {name} segments of a route pattern.
