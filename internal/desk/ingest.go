@@ -62,13 +62,13 @@ func (d *Desk) ingest(ctx context.Context, ch *domain.Channel, contentType strin
 	if err != nil {
 		return nil, err
 	}
-	return d.Apply(ctx, ch, b)
+	return d.apply(ctx, ch, b)
 }
 
-// Apply stores what one parse of a provider payload yielded (see
+// apply stores what one parse of a provider payload yielded (see
 // channel.Batch). Messages are received first, so a status or change in
 // the same payload can name one of them.
-func (d *Desk) Apply(ctx context.Context, ch *domain.Channel, b *channel.Batch) (*Ingested, error) {
+func (d *Desk) apply(ctx context.Context, ch *domain.Channel, b *channel.Batch) (*Ingested, error) {
 	res := &Ingested{}
 	if b == nil {
 		return res, nil
@@ -146,14 +146,9 @@ func (d *Desk) applyUpdates(ctx context.Context, ch *domain.Channel, statuses []
 	return nStatus, nChange, nil
 }
 
-// changeMeta is what changes leave in a message's meta: the reactions by
-// address, the customer's latest edit, and when they withdrew it.
-type changeMeta struct {
-	Reactions map[string]string `json:"reactions,omitempty"`
-	Edited    *editMeta         `json:"edited,omitempty"`
-	Deleted   int64             `json:"deleted_at,omitempty"`
-}
-
+// editMeta is a customer's latest edit of a message, kept in its meta
+// under "edited"; reactions by address go under "reactions" and the time
+// the customer withdrew it under "deleted_at".
 type editMeta struct {
 	Text string `json:"text"`
 	At   int64  `json:"at"`
@@ -168,46 +163,34 @@ func (d *Desk) change(ctx context.Context, tx *store.Store, m *domain.Message, c
 			return nil, fmt.Errorf("meta of message %d: %w", m.ID, err)
 		}
 	}
-	var cm changeMeta
-	for key, dst := range map[string]any{"reactions": &cm.Reactions, "edited": &cm.Edited, "deleted_at": &cm.Deleted} {
-		if raw, ok := meta[key]; ok {
-			json.Unmarshal(raw, dst)
-		}
-	}
 	at := d.now()
 	if !c.At.IsZero() {
 		at = c.At.UnixMilli()
 	}
 	switch c.Kind {
 	case channel.ChangeReaction:
-		if cm.Reactions == nil {
-			cm.Reactions = map[string]string{}
-		}
+		reactions := map[string]string{}
+		json.Unmarshal(meta["reactions"], &reactions)
 		if c.Emoji == "" {
-			delete(cm.Reactions, c.From.String())
+			delete(reactions, c.From.String())
 		} else {
-			cm.Reactions[c.From.String()] = c.Emoji
+			reactions[c.From.String()] = c.Emoji
+		}
+		if len(reactions) == 0 {
+			delete(meta, "reactions")
+		} else {
+			meta["reactions"], _ = json.Marshal(reactions)
 		}
 	case channel.ChangeEdit:
 		if len(c.Text) > MaxTextBytes {
 			return nil, domain.Invalid("too_large", fmt.Sprintf("edited text is larger than %d bytes", MaxTextBytes))
 		}
-		cm.Edited = &editMeta{Text: c.Text, At: at}
+		meta["edited"], _ = json.Marshal(editMeta{Text: c.Text, At: at})
 	case channel.ChangeDelete:
-		cm.Deleted = at
+		meta["deleted_at"], _ = json.Marshal(at)
 	default:
 		return nil, domain.Invalid("invalid_change", fmt.Sprintf("unknown change %q", c.Kind))
 	}
-	set := func(key string, v any, empty bool) {
-		if empty {
-			delete(meta, key)
-			return
-		}
-		meta[key], _ = json.Marshal(v)
-	}
-	set("reactions", cm.Reactions, len(cm.Reactions) == 0)
-	set("edited", cm.Edited, cm.Edited == nil)
-	set("deleted_at", cm.Deleted, cm.Deleted == 0)
 	raw, err := json.Marshal(meta)
 	if err != nil {
 		return nil, err

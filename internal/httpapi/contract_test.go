@@ -42,11 +42,13 @@ type pigeonPayload struct {
 		ID     string `json:"id"`
 		Status string `json:"status"`
 	} `json:"statuses"`
-	Reactions []struct {
+	Changes []struct {
 		ID    string `json:"id"`
 		From  string `json:"from"`
+		Kind  string `json:"kind"`
 		Emoji string `json:"emoji"`
-	} `json:"reactions"`
+		Text  string `json:"text"`
+	} `json:"changes"`
 	Typing []string `json:"typing"`
 }
 
@@ -110,8 +112,8 @@ func (p *pigeon) Parse(ch *domain.Channel, _ string, body []byte, region string)
 	for _, s := range pl.Statuses {
 		b.Statuses = append(b.Statuses, channel.Status{ExternalID: s.ID, Status: domain.DeliveryStatus(s.Status)})
 	}
-	for _, r := range pl.Reactions {
-		b.Changes = append(b.Changes, channel.Change{ExternalID: r.ID, Kind: channel.ChangeReaction, From: id(r.From), Emoji: r.Emoji})
+	for _, c := range pl.Changes {
+		b.Changes = append(b.Changes, channel.Change{ExternalID: c.ID, Kind: channel.ChangeKind(c.Kind), From: id(c.From), Emoji: c.Emoji, Text: c.Text})
 	}
 	for _, from := range pl.Typing {
 		b.Signals = append(b.Signals, channel.Signal{Kind: channel.SignalTyping, From: id(from)})
@@ -174,7 +176,7 @@ func TestChannelContract_ANewKindIsOnePackageAndOneRegistration(t *testing.T) {
 
 		// One payload with a status, a reaction and typing.
 		hook(fmt.Sprintf(`{"statuses":[{"id":"p-%d","status":"read"},{"id":"p-unknown","status":"read"}],
-				"reactions":[{"id":"m-1","from":"loft-7","emoji":"👍"}],"typing":["loft-7"]}`, reply.ID), 204)
+				"changes":[{"id":"m-1","from":"loft-7","kind":"reaction","emoji":"👍"}],"typing":["loft-7"]}`, reply.ID), 204)
 		waitFor(t, c, domain.EventContactTyping)
 		got, err := e.st.Message(ctx, reply.ID)
 		if err != nil || got.DeliveryStatus != domain.DeliveryRead {
@@ -183,6 +185,16 @@ func TestChannelContract_ANewKindIsOnePackageAndOneRegistration(t *testing.T) {
 		first, err := e.st.MessageByExternalID(ctx, ch.ID, "m-1")
 		if err != nil || !bytes.Contains(first.Meta, []byte(`"reactions":{"external:loft-7":"👍"}`)) {
 			t.Errorf("customer message meta %s (%v), want the reaction", first.Meta, err)
+		}
+
+		// Taking the reaction back, an edit and a deletion keep what the
+		// customer first wrote as the message's text.
+		hook(`{"changes":[{"id":"m-1","from":"loft-7","kind":"reaction"},{"id":"m-1","from":"loft-7","kind":"edit","text":"Is it there yet?"},
+			{"id":"m-1","from":"loft-7","kind":"delete"}]}`, 204)
+		first, err = e.st.MessageByExternalID(ctx, ch.ID, "m-1")
+		if err != nil || first.Text != "Is my parcel on its way?" || bytes.Contains(first.Meta, []byte("reactions")) ||
+			!bytes.Contains(first.Meta, []byte(`"edited":{"text":"Is it there yet?"`)) || !bytes.Contains(first.Meta, []byte(`"deleted_at":`)) {
+			t.Errorf("customer message %q with meta %s (%v), want its first text, the edit and the deletion, no reaction", first.Text, first.Meta, err)
 		}
 	})
 }
