@@ -121,13 +121,13 @@ func (d *Desk) applySLA(ctx context.Context, tx *store.Store, t *domain.Ticket, 
 			t.SLAFlags |= warnedBit(i)
 			events = append(events, domain.Event{Type: domain.EventSLAWarning})
 			notes = append(notes, note{fmt.Sprintf("SLA warning: %s due %s", label(kind), msTime(due).UTC().Format(time.RFC3339)),
-				eventMeta(EventSLAWarning, map[string]any{"target": kind, "due": due})})
+				eventMeta(domain.EventSLAWarning, map[string]any{"target": kind, "due": due})})
 		}
 		if now >= due && t.SLAFlags&breachedBit(i) == 0 {
 			t.SLAFlags |= warnedBit(i) | breachedBit(i)
 			events = append(events, domain.Event{Type: domain.EventSLABreached})
 			notes = append(notes, note{fmt.Sprintf("SLA breached: %s was due %s", label(kind), msTime(due).UTC().Format(time.RFC3339)),
-				eventMeta(EventSLABreached, map[string]any{"target": kind, "due": due})})
+				eventMeta(domain.EventSLABreached, map[string]any{"target": kind, "due": due})})
 		}
 		if t.SLAFlags&breachedBit(i) != 0 {
 			t.SLABreached = true

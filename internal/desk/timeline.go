@@ -8,12 +8,13 @@ import (
 // Timeline events carry, beside their English text for API users, a meta
 // {"event": name, ...} with the plain values, so the agent app can show
 // them in the agent's language with its own date and duration format.
+// SLA warnings and breaches carry the names of their events
+// (domain.EventSLAWarning, domain.EventSLABreached) with target and due
+// (Unix ms).
 const (
 	EventTicketChanged   = "ticket.changed"   // changes: []Change
 	EventRoutingAssigned = "routing.assigned" // agent, agent_id, waited_ms, reason
 	EventRoutingReturned = "routing.returned" // reason
-	EventSLAWarning      = "sla.warning"      // target, due (Unix ms)
-	EventSLABreached     = "sla.breached"     // target, due (Unix ms)
 	EventContactsMerged  = "contacts.merged"  // from, into (customer numbers)
 )
 

@@ -176,8 +176,7 @@ func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 func (s *smtpSession) Data(rd io.Reader) error {
 	f, err := os.CreateTemp(s.r.SpoolDir, "loket-smtp-*.eml")
 	if err != nil {
-		s.r.log().Error("smtp: spool", "err", err)
-		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary failure, try again later"}
+		return s.spoolFailed(err)
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
