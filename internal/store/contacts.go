@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"loket.dev/loket/internal/domain"
@@ -154,16 +153,8 @@ type ContactFilter struct {
 // v may see the contact: it has no ticket yet, or a ticket v may see. arg
 // adds a query argument and returns its placeholder.
 func contactVisibleTo(v domain.Viewer, arg func(any) string) string {
-	cond := "t.assignee_id = " + arg(v.AgentID)
-	if len(v.TeamIDs) > 0 {
-		ids := make([]string, len(v.TeamIDs))
-		for i, id := range v.TeamIDs {
-			ids[i] = arg(id)
-		}
-		cond += " OR t.team_id IN (" + strings.Join(ids, ", ") + ")"
-	}
 	return "(NOT EXISTS (SELECT 1 FROM tickets t WHERE t.contact_id = c.id)" +
-		" OR EXISTS (SELECT 1 FROM tickets t WHERE t.contact_id = c.id AND (" + cond + ")))"
+		" OR EXISTS (SELECT 1 FROM tickets t WHERE t.contact_id = c.id AND " + ticketVisibleTo(v, arg) + "))"
 }
 
 // ContactVisible reports whether v may see contact id (see
@@ -173,12 +164,8 @@ func (s *Store) ContactVisible(ctx context.Context, id int64, v *domain.Viewer) 
 		return true, nil
 	}
 	args := []any{id}
-	arg := func(a any) string {
-		args = append(args, a)
-		return "$" + strconv.Itoa(len(args))
-	}
 	var one int
-	err := s.rq.QueryRowContext(ctx, "SELECT 1 FROM contacts c WHERE c.id = $1 AND "+contactVisibleTo(*v, arg), args...).Scan(&one)
+	err := s.rq.QueryRowContext(ctx, "SELECT 1 FROM contacts c WHERE c.id = $1 AND "+contactVisibleTo(*v, argAdder(&args)), args...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -202,10 +189,7 @@ func (s *Store) Contacts(ctx context.Context, f ContactFilter) ([]*domain.Contac
 			OR id IN (SELECT contact_id FROM identities WHERE value LIKE $2))`
 	}
 	if f.Viewer != nil {
-		q += " AND " + contactVisibleTo(*f.Viewer, func(a any) string {
-			args = append(args, a)
-			return "$" + strconv.Itoa(len(args))
-		})
+		q += " AND " + contactVisibleTo(*f.Viewer, argAdder(&args))
 	}
 	args = append(args, f.Limit)
 	q += fmt.Sprintf(" ORDER BY id LIMIT $%d", len(args))

@@ -207,6 +207,30 @@ type TicketPage struct {
 	Next    string           `json:"next,omitempty"`
 }
 
+// argAdder returns a function that appends a query argument to args and
+// returns its placeholder ($1, $2, ...).
+func argAdder(args *[]any) func(any) string {
+	return func(v any) string {
+		*args = append(*args, v)
+		return "$" + strconv.Itoa(len(*args))
+	}
+}
+
+// ticketVisibleTo returns an SQL condition on tickets t that holds when an
+// agent who does not see every ticket may see t: it is assigned to them or
+// in one of their teams.
+func ticketVisibleTo(v domain.Viewer, arg func(any) string) string {
+	cond := "t.assignee_id = " + arg(v.AgentID)
+	if len(v.TeamIDs) > 0 {
+		ids := make([]string, len(v.TeamIDs))
+		for i, id := range v.TeamIDs {
+			ids[i] = arg(id)
+		}
+		cond += " OR t.team_id IN (" + strings.Join(ids, ", ") + ")"
+	}
+	return "(" + cond + ")"
+}
+
 // Tickets lists the tickets f selects that its viewer may see, most
 // recently updated first.
 func (s *Store) Tickets(ctx context.Context, f TicketFilter) (*TicketPage, error) {
@@ -215,20 +239,9 @@ func (s *Store) Tickets(ctx context.Context, f TicketFilter) (*TicketPage, error
 	}
 	var where []string
 	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
+	arg := argAdder(&args)
 	if !f.Viewer.Role.SeesAllTickets() {
-		cond := "t.assignee_id = " + arg(f.Viewer.AgentID)
-		if len(f.Viewer.TeamIDs) > 0 {
-			ids := make([]string, len(f.Viewer.TeamIDs))
-			for i, id := range f.Viewer.TeamIDs {
-				ids[i] = arg(id)
-			}
-			cond += " OR t.team_id IN (" + strings.Join(ids, ", ") + ")"
-		}
-		where = append(where, "("+cond+")")
+		where = append(where, ticketVisibleTo(f.Viewer, arg))
 	}
 	if len(f.Statuses) > 0 {
 		ph := make([]string, len(f.Statuses))
