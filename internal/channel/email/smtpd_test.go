@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,21 +83,7 @@ func inboundChannel(id int64, enabled bool, addrs ...string) *domain.Channel {
 // startReceiver serves an SMTP receiver for chs backed by d.
 func startReceiver(t *testing.T, d *fakeDesk, max int64, chs ...*domain.Channel) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &SMTPReceiver{Channels: channels(chs), Inbox: &Inbox{Receiver: d, Log: quiet}, MaxMessageBytes: max, Log: quiet}
-	done := make(chan error, 1)
-	go func() { done <- r.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve = %v", err)
-		}
-	})
-	return ln.Addr().String()
+	return serveReceiver(t, &SMTPReceiver{Channels: channels(chs), Inbox: &Inbox{Receiver: d, Log: quiet}, MaxMessageBytes: max, Log: quiet})
 }
 
 // submit sends one mail and returns the server's SMTP code (250 on success).
