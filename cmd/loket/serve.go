@@ -99,6 +99,7 @@ func serve(ctx context.Context, args []string) error {
 		Router:         router,
 		TrustedProxies: c.proxies,
 		Contacts:       c.contacts,
+		BaseURL:        c.publicURL(),
 	})
 
 	// Background work: every listener hears the hub before it starts.

@@ -82,7 +82,10 @@ type Inbound struct {
 	// reply: it joins that ticket under the ticket's own contact, its
 	// sender is not recognised or added as a contact, and it is dropped
 	// when it names no conversation. It never reopens the ticket.
-	ThreadOnly  bool
+	ThreadOnly bool
+	// Consent is an opt-out or opt-in the message expresses (SMS "STOP"):
+	// the core records it on the contact for the channel's kind.
+	Consent     Consent
 	Attachments []Attachment
 	Raw         []byte // the provider's original bytes, kept for audit when set
 	ProviderAt  time.Time
@@ -96,6 +99,10 @@ type Attachment struct {
 	ContentID   string
 	Inline      bool
 	Data        []byte
+	// Ref is the provider's reference to media not yet downloaded (a
+	// WhatsApp media id, a Telegram file id); the adapter's Fetcher fills
+	// Data from it before the message is stored.
+	Ref string
 }
 
 // Outbound is a stored message the outbox asks an adapter to deliver.
@@ -337,6 +344,9 @@ type Capabilities struct {
 	Subject bool `json:"subject"`
 	// Copies: a reply can go to further addresses (CC).
 	Copies bool `json:"copies"`
+	// Segments: texts travel as SMS segments (160 GSM-7 or 70 UCS-2
+	// characters, fewer when concatenated), which the composer counts.
+	Segments bool `json:"segments"`
 	// Identities are the kinds of address the channel reaches customers
 	// at (domain.IdentityEmail, domain.IdentityPhone, ...); replies go only
 	// to contacts who have one. Empty: any.

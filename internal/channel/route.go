@@ -68,6 +68,10 @@ type Request struct {
 	// ClientIP is the caller's address, taken from X-Forwarded-For only
 	// behind a trusted proxy.
 	ClientIP string
+	// URL is the address the provider called, as the public sees it:
+	// Loket's public URL (LOKET_BASE_URL) with the request's path and
+	// query. Providers that sign the URL (Twilio) are checked against it.
+	URL string
 	// Allow counts one event under key and reports whether at most n
 	// happened within per; the server keeps the counts.
 	Allow func(key string, n int, per time.Duration) bool

@@ -55,6 +55,7 @@ func (s *Server) adapterRoute(kind string, rt channel.Route) http.Handler {
 				err = rt.Handle(w, r, &channel.Request{
 					Channel:  ch,
 					ClientIP: s.clientIP(r),
+					URL:      s.base(r) + r.URL.RequestURI(),
 					Allow:    s.limits.allow,
 					Body:     func() ([]byte, error) { return readBody(w, r, limit) },
 					Decode: func(v any) error {
@@ -75,6 +76,19 @@ func (s *Server) adapterRoute(kind string, rt channel.Route) http.Handler {
 			s.writeError(w, r, err)
 		}
 	})
+}
+
+// base is Loket's public URL: the configured one, or else the scheme and
+// host the request came to.
+func (s *Server) base(r *http.Request) string {
+	if s.baseURL != "" {
+		return s.baseURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }
 
 // channelCache keeps the enabled channels that adapter routes were called

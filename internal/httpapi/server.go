@@ -49,6 +49,10 @@ type Config struct {
 	Contacts domain.ContactScope
 	// Clock gives the time rate limits count by; time.Now when nil.
 	Clock func() time.Time
+	// BaseURL is Loket's public URL (LOKET_BASE_URL), from which webhook
+	// addresses are shown and signed URLs checked; without it, the
+	// request's own host.
+	BaseURL string
 }
 
 // Server is the HTTP side of Loket.
@@ -72,6 +76,7 @@ type Server struct {
 	openAPIDoc      []byte
 	csrf            *http.CrossOriginProtection
 	contacts        domain.ContactScope
+	baseURL         string
 }
 
 // New returns a server.
@@ -79,7 +84,7 @@ func New(cfg Config) *Server {
 	s := &Server{
 		desk: cfg.Desk, store: cfg.Store, blobs: cfg.Blobs, hub: cfg.Hub, channels: cfg.Channels, log: cfg.Log,
 		secure: cfg.SecureCookies, ready: cfg.Ready, web: cfg.Web, help: cfg.Help, router: cfg.Router, proxies: cfg.TrustedProxies, widget: cfg.Widget,
-		contacts: cfg.Contacts,
+		contacts: cfg.Contacts, baseURL: strings.TrimRight(cfg.BaseURL, "/"),
 		csrf:     http.NewCrossOriginProtection(),
 	}
 	s.openAPIDoc = mustMergeOpenAPI(openAPIFiles, cfg.Channels)
