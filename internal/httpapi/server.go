@@ -85,7 +85,7 @@ func New(cfg Config) *Server {
 		desk: cfg.Desk, store: cfg.Store, blobs: cfg.Blobs, hub: cfg.Hub, channels: cfg.Channels, log: cfg.Log,
 		secure: cfg.SecureCookies, ready: cfg.Ready, web: cfg.Web, help: cfg.Help, router: cfg.Router, proxies: cfg.TrustedProxies, widget: cfg.Widget,
 		contacts: cfg.Contacts, baseURL: strings.TrimRight(cfg.BaseURL, "/"),
-		csrf:     http.NewCrossOriginProtection(),
+		csrf: http.NewCrossOriginProtection(),
 	}
 	s.openAPIDoc = mustMergeOpenAPI(openAPIFiles, cfg.Channels)
 	if s.ready == nil {
