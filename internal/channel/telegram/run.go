@@ -39,6 +39,9 @@ func (a *Adapter) Run(ctx context.Context) {
 		<-ctx.Done()
 		return
 	}
+	if c, ok := a.cfg.Locks.(interface{ Close() }); ok {
+		defer c.Close()
+	}
 	running := map[int64]*looking{}
 	defer func() {
 		for id, r := range running {

@@ -67,8 +67,9 @@ type Config struct {
 	Report channel.ReportFunc
 	// Channels lists the telegram channels to poll or register.
 	Channels ChannelLister
-	// Locks, when set, lets one node of several look after each channel.
-	// Nil looks after every channel (one node).
+	// Locks, when set, lets one node of several look after each channel;
+	// Run closes it when it ends, if it has a Close method (as
+	// *store.Locker has). Nil looks after every channel (one node).
 	Locks Locks
 	Log   *slog.Logger
 	// PollTimeout is how long one getUpdates waits for news; 25 seconds
