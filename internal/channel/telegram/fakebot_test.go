@@ -37,6 +37,7 @@ type fakeBot struct {
 	news    chan struct{}            // closed when updates are queued
 	nextMsg int64
 	offsets []int64 // the offset of each getUpdates call
+	gaveUp  int     // getUpdates calls the client abandoned
 }
 
 // botCall is one method call the fake received.
@@ -230,9 +231,18 @@ func (f *fakeBot) getUpdates(w http.ResponseWriter, r *http.Request, params map[
 			reply(w, 200, `{"ok":true,"result":[]}`)
 			return
 		case <-r.Context().Done():
+			f.mu.Lock()
+			f.gaveUp++
+			f.mu.Unlock()
 			return
 		}
 	}
+}
+
+func (f *fakeBot) abandonedPolls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.gaveUp
 }
 
 func reply(w http.ResponseWriter, status int, body string) {
