@@ -25,7 +25,6 @@ const testToken = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 // {"ok":false,"error_code","description","parameters"}, files at
 // /file/bot<token>/<file_path>, and getUpdates with offsets.
 type fakeBot struct {
-	t   *testing.T
 	srv *httptest.Server
 
 	mu      sync.Mutex
@@ -55,8 +54,8 @@ type cannedReply struct {
 	body   string
 }
 
-func newFakeBot(t *testing.T) *fakeBot {
-	f := &fakeBot{t: t, canned: map[string][]cannedReply{}, files: map[string][]byte{}, sizes: map[string]int64{}, news: make(chan struct{}), nextMsg: 100}
+func newFakeBot(t testing.TB) *fakeBot {
+	f := &fakeBot{canned: map[string][]cannedReply{}, files: map[string][]byte{}, sizes: map[string]int64{}, news: make(chan struct{}), nextMsg: 100}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
