@@ -32,7 +32,7 @@ func TestOpenAPI_DocumentsTheWebhookInTheServersDescription(t *testing.T) {
 	f := newFakeBot(t)
 	e, _ := loket(t, storetest.Open(t, store.SQLite), f, "")
 	var doc struct {
-		Paths map[string]map[string]json.RawMessage `json:"paths"`
+		Paths      map[string]map[string]json.RawMessage `json:"paths"`
 		Components struct {
 			Schemas map[string]json.RawMessage `json:"schemas"`
 		} `json:"components"`
