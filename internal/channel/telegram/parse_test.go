@@ -169,6 +169,8 @@ func TestValidate(t *testing.T) {
 		{"own secret and API", `{"api_base_url":"http://127.0.0.1:8081"}`, map[string]string{"bot_token": testToken, "secret_token": "abc_DEF-123"}, true},
 		{"no token", `{}`, map[string]string{}, false},
 		{"malformed token", `{}`, map[string]string{"bot_token": "hello"}, false},
+		{"token with a space", `{}`, map[string]string{"bot_token": "123: abc"}, false},
+		{"short token", `{}`, map[string]string{"bot_token": "123:bench"}, true},
 		{"bad secret", `{}`, map[string]string{"bot_token": testToken, "secret_token": "no spaces"}, false},
 		{"long secret", `{}`, map[string]string{"bot_token": testToken, "secret_token": strings.Repeat("a", 257)}, false},
 		{"unknown setting", `{"chat":1}`, map[string]string{"bot_token": testToken}, false},
