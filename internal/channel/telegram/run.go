@@ -218,25 +218,60 @@ func retry(ctx context.Context, backoff time.Duration, err error) bool {
 }
 
 // register tells Telegram where to post the channel's updates, retrying
-// with backoff until it succeeds.
+// with backoff until it succeeds, and then checks at every rescan interval
+// that the webhook is still Loket's: a bot token tried elsewhere (polling
+// on a laptop deletes the webhook) must not silence the channel for good.
 func (a *Adapter) register(ctx context.Context, ch *domain.Channel) {
 	h := a.health(ch)
-	backoff := orDuration(a.cfg.Backoff, defaultBackoff)
+	first := orDuration(a.cfg.Backoff, defaultBackoff)
+	backoff := first
+	registered := false
 	for {
-		err := a.setWebhook(ctx, ch)
+		var err error
+		if registered {
+			err = a.ensureWebhook(ctx, ch)
+		} else {
+			// Always set at first: the secret token may have changed.
+			err = a.setWebhook(ctx, ch)
+		}
 		if ctx.Err() != nil {
 			return
 		}
 		h.report(ctx, err)
-		if err == nil {
+		registered = registered || err == nil
+		wait := orDuration(a.cfg.RescanInterval, defaultRescan)
+		if err != nil {
+			a.cfg.Log.Warn("telegram: register webhook", "channel", ch.ID, "err", err, "retry_in", backoff)
+			wait, backoff = backoff, min(2*backoff, maxBackoff)
+		} else {
+			backoff = first
+		}
+		if !retry(ctx, wait, err) {
 			return
 		}
-		a.cfg.Log.Warn("telegram: register webhook", "channel", ch.ID, "err", err, "retry_in", backoff)
-		if !retry(ctx, backoff, err) {
-			return
-		}
-		backoff = min(2*backoff, maxBackoff)
 	}
+}
+
+// ensureWebhook sets the channel's webhook unless Telegram already posts
+// to it.
+func (a *Adapter) ensureWebhook(ctx context.Context, ch *domain.Channel) error {
+	b, err := a.bot(ch)
+	if err != nil {
+		return err
+	}
+	var info struct {
+		URL string `json:"url"`
+	}
+	if err := b.call(ctx, "getWebhookInfo", struct{}{}, &info); err != nil {
+		return err
+	}
+	if info.URL == a.webhookURL(ch) {
+		return nil
+	}
+	if info.URL != "" {
+		a.cfg.Log.Warn("telegram: the bot's webhook pointed elsewhere; registering Loket's again", "channel", ch.ID, "was", info.URL)
+	}
+	return a.setWebhook(ctx, ch)
 }
 
 func (a *Adapter) setWebhook(ctx context.Context, ch *domain.Channel) error {

@@ -269,3 +269,18 @@ func TestRun_RegistersTheWebhookWithAPublicURL(t *testing.T) {
 		t.Error("polled although the webhook is registered")
 	}
 }
+
+func TestRun_RegistersTheWebhookAgainWhenItWasChangedElsewhere(t *testing.T) {
+	f := newFakeBot(t)
+	list := &channelList{}
+	list.set(f.channel(3))
+	a := New(Config{BaseURL: "https://support.example.com", Channels: list, Log: quiet, RescanInterval: 10 * time.Millisecond})
+	// Loket's webhook is in place for one check; then someone polls the
+	// bot elsewhere, which deletes it.
+	f.fail("getWebhookInfo", 200, `{"ok":true,"result":{"url":"https://support.example.com/api/v1/telegram/3/webhook","pending_update_count":0}}`)
+	run(t, a)
+	waitFor(t, "the webhook to be registered again", func() bool { return len(f.callsOf("setWebhook")) >= 2 })
+	if n := len(f.callsOf("getWebhookInfo")); n < 2 {
+		t.Errorf("%d getWebhookInfo calls, want the webhook checked before it was set again", n)
+	}
+}
