@@ -55,6 +55,13 @@ func (d *Desk) Ingest(ctx context.Context, ch *domain.Channel, contentType strin
 	return res, nil
 }
 
+// IngestPayload is Ingest for adapters that fetch payloads themselves
+// (long polling); it is a channel.IngestFunc.
+func (d *Desk) IngestPayload(ctx context.Context, ch *domain.Channel, contentType string, body []byte) error {
+	_, err := d.Ingest(ctx, ch, contentType, body)
+	return err
+}
+
 func (d *Desk) ingest(ctx context.Context, ch *domain.Channel, contentType string, body []byte) (*Ingested, error) {
 	a, err := d.channels.Adapter(ch.Kind)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
@@ -139,7 +140,8 @@ func (b *bot) do(req *http.Request, method string, out any) error {
 	return nil
 }
 
-// sendError classifies a failed send for the outbox: flood control (429),
+// sendError classifies a failed send for the outbox: flood control (429,
+// waiting as long as Telegram asks),
 // the Bot API's own trouble (5xx) and a refused token (401, which the
 // admin can fix) are retried; any other refusal, such as a bot the
 // customer blocked (403) or a chat that does not exist (400), is
@@ -151,6 +153,8 @@ func sendError(id int64, err error) error {
 		return err
 	}
 	switch {
+	case ae.RetryAfter > 0:
+		return channel.RetryAfter(err, time.Duration(ae.RetryAfter)*time.Second)
 	case ae.Code == http.StatusTooManyRequests, ae.Code >= 500, ae.Code == http.StatusUnauthorized:
 		return err
 	case ae.Code >= 400:
