@@ -263,7 +263,7 @@ func (a *Adapter) inbound(m *message, from domain.Identity, at time.Time) (*chan
 		case webURL(u):
 			// Shares, story mentions, reels and fallbacks: a link the
 			// agent can open, with its title when Meta gives one.
-			lines = append(lines, strings.TrimSpace(fmt.Sprintf("[%s] %s %s", typeName(att.Type), title, u)))
+			lines = append(lines, strings.Join(strings.Fields(fmt.Sprintf("[%s] %s %s", typeName(att.Type), title, u)), " "))
 		default:
 			lines = append(lines, fmt.Sprintf("[%s attachment Loket cannot show; see it in Meta's inbox]", typeName(att.Type)))
 		}
