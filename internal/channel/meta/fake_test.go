@@ -51,6 +51,7 @@ type fakeGraph struct {
 	profiles map[string]int // lookups per id
 	replies  []graphReply   // answered before any success, in order
 	media    int            // media downloads
+	attempts int            // Send API calls, refused ones included
 	next     int
 }
 
@@ -81,6 +82,12 @@ func (g *fakeGraph) Profiles(id string) int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.profiles[id]
+}
+
+func (g *fakeGraph) Attempts() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.attempts
 }
 
 func (g *fakeGraph) Media() int {
@@ -158,6 +165,7 @@ func (g *fakeGraph) serve(w http.ResponseWriter, r *http.Request) {
 			answer(400, `{"error":{"message":"(#100) Unsupported content type","code":100}}`)
 			return
 		}
+		g.attempts++
 		if len(g.replies) > 0 {
 			rep := g.replies[0]
 			g.replies = g.replies[1:]
