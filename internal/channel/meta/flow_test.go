@@ -95,6 +95,13 @@ func TestWebhook_Handshake(t *testing.T) {
 				t.Errorf("handshake %v: %d %s, want 403", bad, status, body)
 			}
 		}
+		// Both kinds document their routes side by side.
+		doc := string(e.Do("GET", "/api/v1/openapi.json", "", 200, nil))
+		for _, op := range []string{`"messengerWebhookVerify"`, `"messengerWebhook"`, `"instagramWebhookVerify"`, `"instagramWebhook"`, `"/api/v1/instagram/{channel}/webhook"`} {
+			if !strings.Contains(doc, op) {
+				t.Errorf("openapi.json lacks %s", op)
+			}
+		}
 	})
 }
 
