@@ -77,6 +77,9 @@ func TestWebhook_Handshake(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		e := start(t, st)
 		ch := e.CreateChannel(KindMessenger, e.g.settings(KindMessenger))
+		if !strings.HasSuffix(ch.WebhookURL, fmt.Sprintf("/api/v1/messenger/%d/webhook", ch.ID)) {
+			t.Errorf("webhook_url %q, want the webhook route", ch.WebhookURL)
+		}
 		get := func(mode, token string) (int, string) {
 			q := url.Values{"hub.mode": {mode}, "hub.verify_token": {token}, "hub.challenge": {"1158201444"}}
 			resp, err := http.Get(fmt.Sprintf("%s/api/v1/messenger/%d/webhook?%s", e.URL, ch.ID, q.Encode()))

@@ -36,7 +36,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		for _, in := range b.Messages {
-			if in.From.Kind != a.p.identity || !graphID.MatchString(in.From.Value) {
+			if in.From.Kind != a.p.identity || in.From.Value == "" || !senderID(in.From.Value) {
 				t.Fatalf("sender %v", in.From)
 			}
 			if in.ExternalID == "" || len(in.ExternalID) > maxID {

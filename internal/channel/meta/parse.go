@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
@@ -143,7 +145,7 @@ func (a *Adapter) parseEvent(b *channel.Batch, account string, ev *event) error 
 	if (ev.Recipient.ID != "" && ev.Recipient.ID != account) || ev.Sender.ID == "" || ev.Message != nil && ev.Message.IsEcho {
 		return nil
 	}
-	if !graphID.MatchString(ev.Sender.ID) {
+	if !senderID(ev.Sender.ID) {
 		return domain.Invalid("invalid_payload", fmt.Sprintf("%s webhook: sender id %q is not a Meta id", a.p.kind, ev.Sender.ID))
 	}
 	for _, mid := range a.mids(ev) {
@@ -282,6 +284,13 @@ func (a *Adapter) inbound(m *message, from domain.Identity, at time.Time) (*chan
 		in.ReplyTo = []string{m.ReplyTo.Mid}
 	}
 	return in, nil
+}
+
+// senderID reports whether id can be a customer's address: Meta's
+// page-scoped ids are digits, but any short id without spaces or control
+// characters is kept as given.
+func senderID(id string) bool {
+	return len(id) <= maxID && utf8.ValidString(id) && !strings.ContainsFunc(id, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
 }
 
 func webURL(s string) bool {

@@ -155,7 +155,7 @@ func TestParse_RefusesWhatIsNotAMetaWebhook(t *testing.T) {
 		{"two objects", "application/json", `{"object":"page"} {}`, "invalid_json"},
 		{"WhatsApp's object", "application/json", `{"object":"whatsapp_business_account","entry":[]}`, "unknown_object"},
 		{"no object", "application/json", `{"entry":[]}`, "unknown_object"},
-		{"a sender that is no Meta id", "application/json", `{"object":"page","entry":[{"id":"` + pageID + `","messaging":[{"sender":{"id":"<script>"},"recipient":{"id":"` + pageID + `"},"message":{"mid":"m1","text":"x"}}]}]}`, "invalid_payload"},
+		{"a sender that is no Meta id", "application/json", `{"object":"page","entry":[{"id":"` + pageID + `","messaging":[{"sender":{"id":"a b"},"recipient":{"id":"` + pageID + `"},"message":{"mid":"m1","text":"x"}}]}]}`, "invalid_payload"},
 		{"a message without mid", "application/json", `{"object":"page","entry":[{"id":"` + pageID + `","messaging":[{"sender":{"id":"1"},"recipient":{"id":"` + pageID + `"},"message":{"text":"x"}}]}]}`, "invalid_payload"},
 	}
 	for _, tt := range tests {
