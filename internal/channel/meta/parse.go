@@ -160,7 +160,9 @@ func (a *Adapter) parseEvent(b *channel.Batch, account string, ev *event) error 
 	}
 	switch {
 	case ev.Message != nil && ev.Message.IsDeleted:
-		b.Changes = append(b.Changes, channel.Change{ExternalID: ev.Message.Mid, Kind: channel.ChangeDelete, From: from, At: at})
+		if ev.Message.Mid != "" {
+			b.Changes = append(b.Changes, channel.Change{ExternalID: ev.Message.Mid, Kind: channel.ChangeDelete, From: from, At: at})
+		}
 	case ev.Message != nil:
 		in, err := a.inbound(ev.Message, from, at)
 		if err != nil {
@@ -286,11 +288,15 @@ func (a *Adapter) inbound(m *message, from domain.Identity, at time.Time) (*chan
 	return in, nil
 }
 
+// maxSenderID is far above the length of Meta's scoped ids (some 17
+// digits), and short enough that a postback's id made from it fits.
+const maxSenderID = 64
+
 // senderID reports whether id can be a customer's address: Meta's
-// page-scoped ids are digits, but any short id without spaces or control
+// scoped ids are digits, but any short id without spaces or control
 // characters is kept as given.
 func senderID(id string) bool {
-	return len(id) <= maxID && utf8.ValidString(id) && !strings.ContainsFunc(id, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
+	return len(id) <= maxSenderID && utf8.ValidString(id) && !strings.ContainsFunc(id, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
 }
 
 func webURL(s string) bool {
