@@ -82,6 +82,17 @@ type Adapter struct {
 	profiles map[profileKey]cachedProfile
 }
 
+var _ interface {
+	channel.Adapter
+	channel.Parser
+	channel.Router
+	channel.Webhooker
+	channel.Describer
+	channel.Fetcher
+	channel.Checker
+	channel.Documenter
+} = (*Adapter)(nil)
+
 // Messenger returns the adapter for Facebook Page messages.
 func Messenger(cfg Config) *Adapter { return newAdapter(messenger, cfg) }
 
