@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -173,9 +174,19 @@ func TestWebhook_MessengerConversation(t *testing.T) {
 			t.Fatalf("sends %+v", s)
 		}
 		e.hook(KindMessenger, ch.ID, e.fixture("messenger_delivery.json", "m_sent-1"), 200)
+		if got := e.Message(reply.ID).DeliveryStatus; got != domain.DeliveryDelivered {
+			t.Errorf("reply %s, want delivered", got)
+		}
+		// A read watermark from before the reply leaves it; one after it
+		// marks it read.
 		e.hook(KindMessenger, ch.ID, e.fixture("messenger_read.json", ""), 200)
 		if got := e.Message(reply.ID).DeliveryStatus; got != domain.DeliveryDelivered {
-			t.Errorf("reply %s, want delivered (a read watermark names no message)", got)
+			t.Errorf("reply %s after an older read watermark, want delivered", got)
+		}
+		read := bytes.Replace(e.fixture("messenger_read.json", ""), []byte("1765105498000"), []byte(strconv.FormatInt(time.Now().UnixMilli(), 10)), 1)
+		e.hook(KindMessenger, ch.ID, read, 200)
+		if got := e.Message(reply.ID).DeliveryStatus; got != domain.DeliveryRead {
+			t.Errorf("reply %s after a read watermark past it, want read", got)
 		}
 
 		e.hook(KindMessenger, ch.ID, e.fixture("messenger_reaction.json", ""), 200)

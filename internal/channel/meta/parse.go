@@ -43,10 +43,12 @@ type event struct {
 		Payload string `json:"payload"`
 	} `json:"postback"`
 	Delivery *struct {
-		Mids []string `json:"mids"`
+		Mids      []string `json:"mids"`
+		Watermark int64    `json:"watermark"`
 	} `json:"delivery"`
 	Read *struct {
-		Mid string `json:"mid"`
+		Mid       string `json:"mid"`
+		Watermark int64  `json:"watermark"`
 	} `json:"read"`
 	Reaction *struct {
 		Mid      string `json:"mid"`
@@ -103,10 +105,11 @@ const maxID = 255
 //     Meta's inbox; they are not the customer's words, and a reply an
 //     agent typed in Meta's inbox has no ticket message to attach to;
 //   - events without a sender id (the chat plugin's guests, known only
-//     by a user_ref that Send cannot reach);
-//   - Messenger's delivery and read watermarks without message ids: the
-//     contract keys a status by one message id and has no way to say
-//     "everything sent to this customer up to time T".
+//     by a user_ref that Send cannot reach).
+//
+// Messenger's read receipts and some deliveries name no message but a
+// watermark: everything sent to the customer up to then was delivered or
+// read. They become statuses with To and Through instead of an id.
 func (a *Adapter) Parse(ch *domain.Channel, contentType string, body []byte, _ string) (*channel.Batch, error) {
 	if mt, _, err := mime.ParseMediaType(contentType); err != nil || mt != "application/json" {
 		return nil, domain.Invalid("unsupported_media_type", "Meta posts webhooks as application/json")
@@ -191,10 +194,15 @@ func (a *Adapter) parseEvent(b *channel.Batch, account string, ev *event) error 
 				b.Statuses = append(b.Statuses, channel.Status{ExternalID: mid, Status: domain.DeliveryDelivered})
 			}
 		}
+		if len(ev.Delivery.Mids) == 0 && ev.Delivery.Watermark > 0 {
+			b.Statuses = append(b.Statuses, channel.Status{Status: domain.DeliveryDelivered, To: from, Through: time.UnixMilli(ev.Delivery.Watermark)})
+		}
 	case ev.Read != nil:
-		// Instagram names the message read; Messenger only a watermark.
+		// Instagram names the message read; Messenger gives a watermark.
 		if ev.Read.Mid != "" {
 			b.Statuses = append(b.Statuses, channel.Status{ExternalID: ev.Read.Mid, Status: domain.DeliveryRead})
+		} else if ev.Read.Watermark > 0 {
+			b.Statuses = append(b.Statuses, channel.Status{Status: domain.DeliveryRead, To: from, Through: time.UnixMilli(ev.Read.Watermark)})
 		}
 	case ev.Reaction != nil && ev.Reaction.Mid != "":
 		emoji := ""

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
@@ -77,14 +78,15 @@ func TestParse_Fixtures(t *testing.T) {
 				t.Errorf("batch %+v, want nothing", b)
 			}
 		}},
-		{"a delivery names each message; a bare watermark is skipped", m, messengerChannel(), "messenger_delivery.json", func(t *testing.T, b *channel.Batch) {
-			if len(b.Statuses) != 2 || b.Statuses[0] != (channel.Status{ExternalID: "m_sent-1", Status: domain.DeliveryDelivered}) || b.Statuses[1].ExternalID != "m_unknown-1" {
+		{"a delivery names each message, or everything up to its watermark", m, messengerChannel(), "messenger_delivery.json", func(t *testing.T, b *channel.Batch) {
+			if len(b.Statuses) != 3 || b.Statuses[0] != (channel.Status{ExternalID: "m_sent-1", Status: domain.DeliveryDelivered}) || b.Statuses[1].ExternalID != "m_unknown-1" ||
+				b.Statuses[2] != (channel.Status{Status: domain.DeliveryDelivered, To: from, Through: time.UnixMilli(1765105439000)}) {
 				t.Errorf("statuses %+v", b.Statuses)
 			}
 		}},
-		{"Messenger's read watermark cannot be keyed by message", m, messengerChannel(), "messenger_read.json", func(t *testing.T, b *channel.Batch) {
-			if !b.Empty() {
-				t.Errorf("batch %+v, want nothing", b)
+		{"Messenger's read receipt is a watermark for the customer's address", m, messengerChannel(), "messenger_read.json", func(t *testing.T, b *channel.Batch) {
+			if len(b.Statuses) != 1 || b.Statuses[0] != (channel.Status{Status: domain.DeliveryRead, To: from, Through: time.UnixMilli(1765105498000)}) {
+				t.Errorf("statuses %+v, want read up to the watermark", b.Statuses)
 			}
 		}},
 		{"a reaction is a change of the message it names", m, messengerChannel(), "messenger_reaction.json", func(t *testing.T, b *channel.Batch) {
