@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
-	"strconv"
 	"time"
 
 	"loket.dev/loket/internal/channel"
@@ -93,7 +91,7 @@ func (a *Adapter) listTemplates(ctx context.Context, s *Settings, token string) 
 			for _, c := range d.Components {
 				if c.Type == "BODY" {
 					t.Body = c.Text
-					t.Params = countParams(c.Text)
+					t.Params = channel.TemplateParams(c.Text)
 				}
 			}
 			list = append(list, t)
@@ -101,18 +99,4 @@ func (a *Adapter) listTemplates(ctx context.Context, s *Settings, token string) 
 		next = p.Paging.Next
 	}
 	return list, nil
-}
-
-var templateParam = regexp.MustCompile(`\{\{\s*([0-9]+)\s*\}\}`)
-
-// countParams is the number of positional parameters a template body
-// takes: the highest {{n}} in it.
-func countParams(body string) int {
-	n := 0
-	for _, m := range templateParam.FindAllStringSubmatch(body, -1) {
-		if v, err := strconv.Atoi(m[1]); err == nil && v > n && v <= 100 {
-			n = v
-		}
-	}
-	return n
 }
