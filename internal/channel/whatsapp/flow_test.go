@@ -67,6 +67,13 @@ func TestWebhook_RefusesAWrongOrMissingSignatureBeforeReading(t *testing.T) {
 		if got := e.Tickets(); len(got) != 0 {
 			t.Fatalf("tickets %+v after refused payloads, want none", got)
 		}
+		var health struct {
+			Status string `json:"status"`
+		}
+		e.Do("GET", fmt.Sprintf("/api/v1/channels/%d", ch.ID), "", 200, &health)
+		if !strings.Contains(health.Status, "app_secret") {
+			t.Errorf("channel status %q, want the refused signature for the admin", health.Status)
+		}
 		if dl, err := st.DeadLetters(context.Background()); err != nil || len(dl) != 0 {
 			t.Fatalf("dead letters %d (%v), want none", len(dl), err)
 		}
@@ -101,7 +108,7 @@ func TestWebhook_VerificationHandshake(t *testing.T) {
 				t.Errorf("mode %q token %q: %d %q, want 403 without the challenge", c[0], c[1], status, body)
 			}
 		}
-		if ch.WebhookURL != "" && !strings.HasSuffix(ch.WebhookURL, fmt.Sprintf("/api/v1/whatsapp/%d/webhook", ch.ID)) {
+		if want := fmt.Sprintf("/api/v1/whatsapp/%d/webhook", ch.ID); !strings.HasSuffix(ch.WebhookURL, want) {
 			t.Errorf("webhook_url %q, want the webhook route", ch.WebhookURL)
 		}
 	})
@@ -279,6 +286,40 @@ func TestFlow_FreeTextOnlyWithinTheWindow(t *testing.T) {
 		now.Add(2 * 3600 * 1000)
 		if b := e.Do("POST", fmt.Sprintf("/api/v1/tickets/%d/messages", ticket.ID), `{"text":"Te laat"}`, 422, nil); !bytes.Contains(b, []byte("outside_window")) {
 			t.Errorf("answer %s, want outside_window", b)
+		}
+	})
+}
+
+func TestFlow_TemplateOutsideTheWindow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		g := newFakeGraph(t)
+		g.templates = [][]map[string]any{{{"name": "order_update", "language": "nl", "status": "APPROVED", "category": "UTILITY",
+			"components": []any{map[string]any{"type": "BODY", "text": "Je bestelling {{1}} komt {{2}}."}}}}}
+		var now atomic.Int64
+		now.Store(1_750_000_000_000)
+		e, ch := loket(t, st, g, channeltest.Options{Now: now.Load})
+		post(e, ch, textPayload("wamid.IN-1", "Waar blijft bestelling 42?"))
+		ticket := e.Tickets()[0]
+		now.Add(48 * 3600 * 1000)
+
+		var list struct {
+			Templates []channel.Template `json:"templates"`
+		}
+		e.Do("GET", fmt.Sprintf("/api/v1/channels/%d/templates", ch.ID), "", 200, &list)
+		if len(list.Templates) != 1 || list.Templates[0].Params != 2 {
+			t.Fatalf("templates %+v, want order_update with two parameters", list.Templates)
+		}
+		reply := e.Reply(ticket.ID, `{"template":{"name":"order_update","language":"nl","params":["42","morgen"]}}`, 201)
+		if reply.Text != "Je bestelling 42 komt morgen." {
+			t.Errorf("reply text %q, want the template filled in", reply.Text)
+		}
+		e.Wait("the template to be sent", func() bool { return e.Message(reply.ID).DeliveryStatus == domain.DeliverySent })
+		sent := g.sentMessages()
+		if len(sent) != 1 || sent[0]["type"] != "template" {
+			t.Fatalf("sent %v, want one template", sent)
+		}
+		if got := fmt.Sprint(sent[0]["template"]); got != "map[components:[map[parameters:[map[text:42 type:text] map[text:morgen type:text]] type:body]] language:map[code:nl] name:order_update]" {
+			t.Errorf("template %s, want the name, language and body parameters", got)
 		}
 	})
 }
