@@ -156,6 +156,31 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
+// RetryAfterError is a passing failure for which the provider named how
+// long to wait, such as an HTTP 429 with Retry-After or Telegram's
+// retry_after: the outbox waits at least that long before trying again.
+type RetryAfterError struct {
+	Err   error
+	After time.Duration
+}
+
+func (e *RetryAfterError) Error() string { return e.Err.Error() }
+func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// RetryAfter wraps err as a RetryAfterError.
+func RetryAfter(err error, after time.Duration) error {
+	return &RetryAfterError{Err: err, After: after}
+}
+
+// RetryWait is the wait a provider asked for in err, or zero.
+func RetryWait(err error) time.Duration {
+	var r *RetryAfterError
+	if errors.As(err, &r) {
+		return r.After
+	}
+	return 0
+}
+
 // Registry maps channel kinds to adapters.
 type Registry struct {
 	mu       sync.RWMutex
