@@ -47,8 +47,9 @@ type upload struct {
 }
 
 type answer struct {
-	Status int
-	Body   string
+	Status     int
+	Body       string
+	RetryAfter string // the Retry-After header, if any
 }
 
 type mediaFile struct {
@@ -110,6 +111,9 @@ func (g *fakeGraph) messages(w http.ResponseWriter, r *http.Request) {
 	if len(g.answers) > 0 {
 		a := g.answers[0]
 		g.answers = g.answers[1:]
+		if a.RetryAfter != "" {
+			w.Header().Set("Retry-After", a.RetryAfter)
+		}
 		writeGraphError(w, a.Status, a.Body)
 		return
 	}

@@ -231,7 +231,7 @@ func TestFlow_FailuresOfTheGraphAPI(t *testing.T) {
 		ticket := e.Tickets()[0]
 
 		// A refusal that no retry can fix fails the reply with Meta's words.
-		g.failNext(answer{400, `{"error":{"message":"(#131026) Message undeliverable","code":131026,"error_data":{"details":"Unable to deliver message."}}}`})
+		g.failNext(answer{400, `{"error":{"message":"(#131026) Message undeliverable","code":131026,"error_data":{"details":"Unable to deliver message."}}}`, ""})
 		failed := e.Reply(ticket.ID, `{"text":"Eerste antwoord"}`, 201)
 		e.Wait("the reply to fail", func() bool { return e.Message(failed.ID).DeliveryStatus == domain.DeliveryFailed })
 		if got := e.Message(failed.ID).DeliveryError; !strings.Contains(got, "Message undeliverable: Unable to deliver message. (code 131026)") {
@@ -239,7 +239,7 @@ func TestFlow_FailuresOfTheGraphAPI(t *testing.T) {
 		}
 
 		// A rate limit is retried until WhatsApp takes the message.
-		g.failNext(answer{429, `{"error":{"message":"(#130429) Rate limit hit","code":130429}}`})
+		g.failNext(answer{429, `{"error":{"message":"(#130429) Rate limit hit","code":130429}}`, ""})
 		retried := e.Reply(ticket.ID, `{"text":"Tweede antwoord"}`, 201)
 		e.Wait("the reply to be sent after a retry", func() bool { return e.Message(retried.ID).DeliveryStatus == domain.DeliverySent })
 		if sent := g.sentMessages(); len(sent) != 1 || !strings.Contains(fmt.Sprint(sent[0]["text"]), "Tweede antwoord") {

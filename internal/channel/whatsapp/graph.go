@@ -8,8 +8,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
+	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
 )
 
@@ -47,6 +50,8 @@ func (e graphError) String() string {
 type APIError struct {
 	Status int
 	Graph  graphError
+	// RetryAfter is the wait the answer's Retry-After header asked for.
+	RetryAfter time.Duration
 }
 
 func (e *APIError) Error() string {
@@ -105,7 +110,11 @@ func (a *Adapter) call(ctx context.Context, method, u, token string, body io.Rea
 				e.Error.Message = resp.Status
 			}
 		}
-		return &APIError{Status: resp.StatusCode, Graph: e.Error}
+		ae := &APIError{Status: resp.StatusCode, Graph: e.Error}
+		if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs > 0 {
+			ae.RetryAfter = time.Duration(secs) * time.Second
+		}
+		return ae
 	}
 	if out == nil {
 		return nil
@@ -132,9 +141,17 @@ func (s *Settings) sameOrigin(u string) bool {
 	return err == nil && berr == nil && p.Scheme == b.Scheme && p.Host == b.Host
 }
 
-// permanent reports whether err, from a Graph API call, cannot succeed
-// when retried.
-func permanent(err error) bool {
+// classify marks err, from Graph API calls, as permanent when retrying
+// cannot help, or passes on the wait the API asked for.
+func classify(err error) error {
 	var ae *APIError
-	return errors.As(err, &ae) && !ae.Retryable()
+	switch {
+	case !errors.As(err, &ae):
+		return err
+	case !ae.Retryable():
+		return channel.Permanent(err)
+	case ae.RetryAfter > 0:
+		return channel.RetryAfter(err, ae.RetryAfter)
+	}
+	return err
 }

@@ -33,14 +33,9 @@ const (
 // or a list when the message offers quick replies; or an approved
 // template. The id of the last one is what statuses refer to.
 func (a *Adapter) Send(ctx context.Context, out *channel.Outbound) (channel.Sent, error) {
-	id := out.Message.ID
 	sent, err := a.send(ctx, out)
 	if err != nil {
-		err = fmt.Errorf("send whatsapp message %d: %w", id, err)
-		if permanent(err) {
-			return channel.Sent{}, channel.Permanent(err)
-		}
-		return channel.Sent{}, err
+		return channel.Sent{}, classify(fmt.Errorf("send whatsapp message %d: %w", out.Message.ID, err))
 	}
 	return sent, nil
 }

@@ -114,16 +114,18 @@ func TestSend_FailuresArePermanentOrRetried(t *testing.T) {
 		answer    answer
 		permanent bool
 		text      string
+		wait      time.Duration // the wait passed on to the outbox
 	}{
-		{"window closed", answer{400, `{"error":{"message":"(#131047) Re-engagement message","type":"OAuthException","code":131047,"error_data":{"messaging_product":"whatsapp","details":"Message failed to send because more than 24 hours have passed since the customer last replied to this number."}}}`},
-			true, "(#131047) Re-engagement message: Message failed to send because more than 24 hours have passed since the customer last replied to this number. (code 131047)"},
-		{"undeliverable", answer{400, `{"error":{"message":"(#131026) Message undeliverable","code":131026}}`}, true, "Message undeliverable (code 131026)"},
-		{"invalid parameter", answer{400, `{"error":{"message":"(#100) Invalid parameter","code":100}}`}, true, "Invalid parameter (code 100)"},
-		{"token", answer{401, `{"error":{"message":"Error validating access token: Session has expired","code":190,"error_subcode":463}}`}, true, "Session has expired (code 190)"},
-		{"too many requests", answer{429, `{"error":{"message":"(#130429) Rate limit hit","code":130429}}`}, false, "Rate limit hit"},
-		{"throughput", answer{400, `{"error":{"message":"(#80007) Rate limit issues","code":80007}}`}, false, "code 80007"},
-		{"application limit", answer{400, `{"error":{"message":"(#4) Application request limit reached","code":4}}`}, false, "code 4"},
-		{"server", answer{503, `Service Unavailable`}, false, "503"},
+		{"window closed", answer{400, `{"error":{"message":"(#131047) Re-engagement message","type":"OAuthException","code":131047,"error_data":{"messaging_product":"whatsapp","details":"Message failed to send because more than 24 hours have passed since the customer last replied to this number."}}}`, ""},
+			true, "(#131047) Re-engagement message: Message failed to send because more than 24 hours have passed since the customer last replied to this number. (code 131047)", 0},
+		{"undeliverable", answer{400, `{"error":{"message":"(#131026) Message undeliverable","code":131026}}`, ""}, true, "Message undeliverable (code 131026)", 0},
+		{"invalid parameter", answer{400, `{"error":{"message":"(#100) Invalid parameter","code":100}}`, ""}, true, "Invalid parameter (code 100)", 0},
+		{"token", answer{401, `{"error":{"message":"Error validating access token: Session has expired","code":190,"error_subcode":463}}`, ""}, true, "Session has expired (code 190)", 0},
+		{"too many requests", answer{429, `{"error":{"message":"(#130429) Rate limit hit","code":130429}}`, ""}, false, "Rate limit hit", 0},
+		{"retry after", answer{429, `{"error":{"message":"(#130429) Rate limit hit","code":130429}}`, "30"}, false, "Rate limit hit", 30 * time.Second},
+		{"throughput", answer{400, `{"error":{"message":"(#80007) Rate limit issues","code":80007}}`, ""}, false, "code 80007", 0},
+		{"application limit", answer{400, `{"error":{"message":"(#4) Application request limit reached","code":4}}`, ""}, false, "code 4", 0},
+		{"server", answer{503, `Service Unavailable`, ""}, false, "503", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,6 +136,9 @@ func TestSend_FailuresArePermanentOrRetried(t *testing.T) {
 			_, err := a.Send(context.Background(), out)
 			if err == nil || channel.IsPermanent(err) != tt.permanent || !strings.Contains(err.Error(), tt.text) || !strings.Contains(err.Error(), "send whatsapp message 9") {
 				t.Fatalf("error %v (permanent %v), want permanent %v with %q", err, channel.IsPermanent(err), tt.permanent, tt.text)
+			}
+			if got := channel.RetryWait(err); got != tt.wait {
+				t.Errorf("wait %v, want %v", got, tt.wait)
 			}
 			if tt.permanent {
 				return
