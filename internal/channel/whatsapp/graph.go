@@ -30,11 +30,20 @@ type graphError struct {
 
 // String is the error in the provider's words, with its code.
 func (e graphError) String() string {
+	// Title and message often repeat each other, one with a "(#code)".
 	var parts []string
+next:
 	for _, s := range nonEmpty(e.Title, e.Message, e.ErrorData.Details) {
-		if len(parts) == 0 || !strings.Contains(strings.Join(parts, " "), s) {
-			parts = append(parts, s)
+		for i, p := range parts {
+			if strings.Contains(p, s) {
+				continue next
+			}
+			if strings.Contains(s, p) {
+				parts[i] = s
+				continue next
+			}
 		}
+		parts = append(parts, s)
 	}
 	text := strings.Join(parts, ": ")
 	if text == "" {
