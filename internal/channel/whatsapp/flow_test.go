@@ -3,6 +3,7 @@ package whatsapp_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -322,4 +323,23 @@ func TestFlow_TemplateOutsideTheWindow(t *testing.T) {
 			t.Errorf("template %s, want the name, language and body parameters", got)
 		}
 	})
+}
+
+func TestOpenAPI_DocumentsTheWebhook(t *testing.T) {
+	e := channeltest.Start(t, storetest.Open(t, store.SQLite), channeltest.Options{}, func(*desk.Desk) []channel.Adapter {
+		return []channel.Adapter{whatsapp.New(whatsapp.Config{})}
+	})
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	e.Do("GET", "/api/v1/openapi.json", "", 200, &doc)
+	item := doc.Paths["/api/v1/whatsapp/{channel}/webhook"]
+	for _, method := range []string{"get", "post"} {
+		var op struct {
+			Access string `json:"x-loket-access"`
+		}
+		if err := json.Unmarshal(item[method], &op); err != nil || op.Access != "public" {
+			t.Errorf("%s webhook: %s (%v), want a public operation", method, item[method], err)
+		}
+	}
 }
