@@ -87,8 +87,8 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Adapter implements channel.Adapter and the messaging extras for WhatsApp
-// channels.
+// Adapter serves WhatsApp channels. It implements channel.Adapter, Parser,
+// Router, Webhooker, Describer, Fetcher, Templater, Checker and Documenter.
 type Adapter struct {
 	client *http.Client
 	now    func() time.Time
@@ -96,6 +96,18 @@ type Adapter struct {
 	mu        sync.Mutex
 	templates map[int64]cachedTemplates
 }
+
+var (
+	_ channel.Adapter    = (*Adapter)(nil)
+	_ channel.Parser     = (*Adapter)(nil)
+	_ channel.Router     = (*Adapter)(nil)
+	_ channel.Webhooker  = (*Adapter)(nil)
+	_ channel.Describer  = (*Adapter)(nil)
+	_ channel.Fetcher    = (*Adapter)(nil)
+	_ channel.Templater  = (*Adapter)(nil)
+	_ channel.Checker    = (*Adapter)(nil)
+	_ channel.Documenter = (*Adapter)(nil)
+)
 
 // New returns an adapter.
 func New(cfg Config) *Adapter {
