@@ -298,11 +298,18 @@ func (b *Batch) Empty() bool {
 // Status is what became of a message we sent, keyed by the id the provider
 // gave it (Sent.ExternalID). Statuses may arrive out of order; the core
 // merges them monotonically (domain.DeliveryStatus.Merge).
+//
+// A provider that reports progress as a watermark ("everything up to this
+// time was read") leaves ExternalID empty and names the customer in To and
+// the time in Through instead: the status then applies to every message
+// sent on the channel to that address up to then.
 type Status struct {
 	ExternalID string
 	Status     domain.DeliveryStatus
 	// Reason says why delivery failed, in the provider's words.
-	Reason string
+	Reason  string
+	To      domain.Identity
+	Through time.Time
 }
 
 // ChangeKind says what a Change does to an earlier message.
