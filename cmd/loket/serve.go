@@ -22,6 +22,7 @@ import (
 	"loket.dev/loket/internal/channel/meta"
 	"loket.dev/loket/internal/channel/telegram"
 	"loket.dev/loket/internal/channel/webchat"
+	"loket.dev/loket/internal/channel/whatsapp"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/dispatch"
 	"loket.dev/loket/internal/domain"
@@ -88,6 +89,7 @@ func serve(ctx context.Context, args []string) error {
 	channels.Register(mail)
 	channels.Register(webchat.New(webchat.Config{Desk: d, Store: st, Blobs: blobs, Events: events, Wait: router,
 		BaseURL: c.publicURL(), Log: log, Hours: hrs}))
+	channels.Register(whatsapp.New(whatsapp.Config{}))
 	channels.Register(meta.Messenger(meta.Config{Log: log}))
 	channels.Register(meta.Instagram(meta.Config{Log: log}))
 	channels.Register(telegram.New(telegram.Config{BaseURL: c.publicURL(), Report: d.ReportProvider, Channels: st, Locks: st.Locker(), Log: log, Ingest: d.IngestPayload}))
