@@ -89,6 +89,10 @@ func TestTwilioWebhook_StoresAMessageOnceAndAnswersTwiML(t *testing.T) {
 		if path := New(Config{}).WebhookPath(); path != "webhook" {
 			t.Errorf("WebhookPath %q, want the webhook route", path)
 		}
+		if doc := s.Do("GET", "/api/v1/openapi.json", "", 200, nil); !bytes.Contains(doc, []byte(`"/api/v1/sms/{channel}/webhook"`)) ||
+			!bytes.Contains(doc, []byte(`"/api/v1/sms/{channel}/status"`)) {
+			t.Error("the API description lacks the SMS routes")
+		}
 		if c := s.twilioCh.Capabilities; c.Buttons || !c.Segments || c.MaxLength != 1600 || c.Attachments || !slices.Equal(c.Identities, []domain.IdentityKind{domain.IdentityPhone}) {
 			t.Errorf("capabilities %+v", c)
 		}
