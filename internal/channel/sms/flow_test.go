@@ -304,3 +304,29 @@ func TestCM_WebhookTokenMessagesRepliesAndReports(t *testing.T) {
 		}
 	})
 }
+
+func TestTwilio_OutagesAreRetriedAndRefusalsFailTheReply(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		s := startSMS(t, st)
+		if status, _ := s.twilioPost("webhook", incoming("SM1", "+31612345678", "Mijn pakket?"), ""); status != 200 {
+			t.Fatal(status)
+		}
+		tk := s.onlyTicket()
+		s.twilio.failNext(fakeFailure{503, 0, "Service Unavailable"})
+		retried := s.Reply(tk.ID, `{"text":"Hij komt morgen."}`, 201)
+		s.Wait("the reply to be sent after Twilio's outage", func() bool { return s.Message(retried.ID).DeliveryStatus == domain.DeliverySent })
+		if n := len(s.twilio.sends()); n != 2 {
+			t.Errorf("Twilio got %d requests, want the failed one and the retry", n)
+		}
+
+		s.twilio.failNext(fakeFailure{400, 21610, "Attempt to send to unsubscribed recipient"})
+		refused := s.Reply(tk.ID, `{"text":"Nog iets?"}`, 201)
+		s.Wait("the refused reply to fail", func() bool { return s.Message(refused.ID).DeliveryStatus == domain.DeliveryFailed })
+		if m := s.Message(refused.ID); !strings.Contains(m.DeliveryError, "Twilio error 21610: Attempt to send to unsubscribed recipient") {
+			t.Errorf("delivery error %q, want Twilio's refusal", m.DeliveryError)
+		}
+		if n := len(s.twilio.sends()); n != 3 {
+			t.Errorf("Twilio got %d requests, want no retry of the refusal", n)
+		}
+	})
+}
