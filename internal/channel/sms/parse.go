@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"mime"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,10 @@ const (
 	contentTypeForm = "application/x-www-form-urlencoded"
 	contentTypeJSON = "application/json"
 )
+
+// twilioSID is the shape of a Twilio message id, such as SM followed by
+// 32 hexadecimal characters.
+var twilioSID = regexp.MustCompile(`^[A-Za-z0-9]{2,64}$`)
 
 // maxMediaPerMessage is how many media Twilio attaches to one MMS at most.
 const maxMediaPerMessage = 10
@@ -85,10 +90,9 @@ func parseTwilio(body []byte, region string) (*channel.Batch, error) {
 	if sid == "" {
 		sid = form.Get("SmsSid")
 	}
-	if sid == "" || len(sid) > 64 {
-		return nil, domain.Invalid("missing_message_sid", "the Twilio payload has no MessageSid")
+	if !twilioSID.MatchString(sid) {
+		return nil, domain.Invalid("missing_message_sid", "the Twilio payload has no MessageSid of letters and digits")
 	}
-	sid = strings.ToValidUTF8(sid, "")
 	status := form.Get("MessageStatus")
 	if status == "" {
 		status = form.Get("SmsStatus")
