@@ -115,6 +115,7 @@ func serve(ctx context.Context, args []string) error {
 	}
 	bg.Go(func(ctx context.Context) { checkSLAs(ctx, d, log) })
 	bg.Go(func(ctx context.Context) { indexText(ctx, st, log) })
+	bg.Go(func(ctx context.Context) { retryDeadLetters(ctx, d, router.Leading, log) })
 	bg.Go(router.Run)
 	bg.Go(func(ctx context.Context) { faq.Run(ctx, bot.Env{Desk: d, Waits: router, Sweeps: router.Leading}) })
 	bg.Go(worker.Run)
@@ -330,6 +331,28 @@ func checkSLAs(ctx context.Context, d *desk.Desk, log *slog.Logger) {
 			if n < 200 {
 				break
 			}
+		}
+	}
+}
+
+// retryDeadLetters tries kept inbound payloads again as their waits pass,
+// on the node that leads routing, so that a payload that failed on a
+// passing fault (a provider's media server, the database) is not left for
+// an admin.
+func retryDeadLetters(ctx context.Context, d *desk.Desk, leading func() bool, log *slog.Logger) {
+	tick := time.NewTicker(30 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if !leading() {
+			continue
+		}
+		if _, err := d.RetryDeadLetters(ctx); err != nil && ctx.Err() == nil {
+			log.Error("retry dead letters", "err", err)
 		}
 	}
 }

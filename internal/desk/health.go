@@ -3,7 +3,6 @@ package desk
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 
 	"loket.dev/loket/internal/domain"
@@ -52,9 +51,7 @@ func (d *Desk) noteInbound(ctx context.Context, ch *domain.Channel) {
 			d.log.Warn("record channel inbound", "channel", ch.ID, "err", err)
 		}
 	}
-	if strings.HasPrefix(ch.Status, HealthWebhook+": ") {
-		d.Report(ctx, ch.ID, HealthWebhook, nil)
-	}
+	d.Report(ctx, ch.ID, HealthWebhook, nil)
 }
 
 // Report records a channel's health for admins from one source: err is

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
@@ -33,6 +34,11 @@ type Ingested struct {
 // must answer so that the sender retries.
 func (d *Desk) Ingest(ctx context.Context, ch *domain.Channel, contentType string, body []byte) (*Ingested, error) {
 	res, err := d.ingest(ctx, ch, contentType, body)
+	// A race lost to another node passes when tried again; messages
+	// already stored are recognised by their external ids.
+	for attempt := 1; transient(err) && attempt < 3 && ctx.Err() == nil; attempt++ {
+		res, err = d.ingest(ctx, ch, contentType, body)
+	}
 	var de *domain.Error
 	if err == nil || errors.As(err, &de) || errors.Is(err, ErrClosed) || ctx.Err() != nil {
 		return res, err
@@ -282,6 +288,37 @@ func (d *Desk) RetryDeadLetter(ctx context.Context, id int64) (*Ingested, error)
 		return nil, fmt.Errorf("retry dead letter %d: %w", id, err)
 	}
 	return res, nil
+}
+
+// deadLetterWaits are how long after its last try a dead letter is tried
+// again on its own: a provider's media server or the database may be back.
+// After the last, only an admin's retry helps.
+var deadLetterWaits = []time.Duration{time.Minute, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 12 * time.Hour}
+
+// RetryDeadLetters tries again the dead letters whose wait has passed and
+// returns how many it resolved. Run it on one node at a time.
+func (d *Desk) RetryDeadLetters(ctx context.Context) (int, error) {
+	list, err := d.store.RetriableDeadLetters(ctx, len(deadLetterWaits)+1, 100)
+	if err != nil {
+		return 0, err
+	}
+	now := d.now()
+	resolved := 0
+	for _, dl := range list {
+		if now < dl.UpdatedAt+deadLetterWaits[max(dl.Attempts, 1)-1].Milliseconds() {
+			continue
+		}
+		if _, err := d.RetryDeadLetter(ctx, dl.ID); err != nil {
+			if ctx.Err() != nil {
+				return resolved, ctx.Err()
+			}
+			d.log.Warn("dead letter failed again", "dead_letter", dl.ID, "attempts", dl.Attempts+1, "err", err)
+			continue
+		}
+		resolved++
+		d.log.Info("dead letter processed on retry", "dead_letter", dl.ID, "attempts", dl.Attempts+1)
+	}
+	return resolved, nil
 }
 
 func errText(err error) string {
