@@ -14,14 +14,14 @@ import (
 
 func twilioChannel(apiBase string) *domain.Channel {
 	return &domain.Channel{ID: 7, Kind: Kind, Enabled: true,
-		Settings: json.RawMessage(fmt.Sprintf(`{"provider":"twilio","from":"+3197010203040","twilio":{"account_sid":%q,"api_base_url":%q}}`, testAccountSID, apiBase)),
-		Secrets:  map[string]string{SecretTwilioAuthToken: testAuthToken}}
+		Settings: json.RawMessage(fmt.Sprintf(`{"provider":"twilio","from":"+3197010203040","account_sid":%q,"api_base_url":%q}`, testAccountSID, apiBase)),
+		Secrets:  map[string]string{SecretAuthToken: testAuthToken}}
 }
 
 func cmChannel(apiBase string) *domain.Channel {
 	return &domain.Channel{ID: 8, Kind: Kind, Enabled: true,
-		Settings: json.RawMessage(fmt.Sprintf(`{"provider":"cm","from":"Loket","cm":{"api_base_url":%q}}`, apiBase)),
-		Secrets:  map[string]string{SecretCMProductToken: testProduct, SecretCMWebhookToken: testHookToken}}
+		Settings: json.RawMessage(fmt.Sprintf(`{"provider":"cm","from":"Loket","api_base_url":%q}`, apiBase)),
+		Secrets:  map[string]string{SecretProductToken: testProduct, SecretWebhookToken: testHookToken}}
 }
 
 func outbound(ch *domain.Channel, id int64, text string, meta string) *channel.Outbound {
@@ -34,33 +34,33 @@ func outbound(ch *domain.Channel, id int64, text string, meta string) *channel.O
 }
 
 func TestValidate_Settings(t *testing.T) {
-	twilioSecrets := map[string]string{SecretTwilioAuthToken: "x"}
-	cmSecrets := map[string]string{SecretCMProductToken: testProduct, SecretCMWebhookToken: testHookToken}
+	twilioSecrets := map[string]string{SecretAuthToken: "x"}
+	cmSecrets := map[string]string{SecretProductToken: testProduct, SecretWebhookToken: testHookToken}
 	tests := []struct {
 		name     string
 		settings string
 		secrets  map[string]string
 		code     string
 	}{
-		{"twilio with a number", `{"provider":"twilio","from":"+3197010203040","twilio":{"account_sid":"` + testAccountSID + `"}}`, twilioSecrets, ""},
-		{"twilio with a messaging service", `{"provider":"twilio","twilio":{"account_sid":"` + testAccountSID + `","messaging_service_sid":"MG00112233445566778899aabbccddeeff"}}`, twilioSecrets, ""},
-		{"twilio with an alphanumeric sender", `{"provider":"twilio","from":"Loket Shop","twilio":{"account_sid":"` + testAccountSID + `"}}`, twilioSecrets, ""},
+		{"twilio with a number", `{"provider":"twilio","from":"+3197010203040","account_sid":"` + testAccountSID + `"}`, twilioSecrets, ""},
+		{"twilio with a messaging service", `{"provider":"twilio","account_sid":"` + testAccountSID + `","messaging_service_sid":"MG00112233445566778899aabbccddeeff"}`, twilioSecrets, ""},
+		{"twilio with an alphanumeric sender", `{"provider":"twilio","from":"Loket Shop","account_sid":"` + testAccountSID + `"}`, twilioSecrets, ""},
 		{"cm", `{"provider":"cm","from":"+3197010203040"}`, cmSecrets, ""},
-		{"cm with its own address", `{"provider":"cm","from":"Loket","cm":{"api_base_url":"https://gw.cmtelecom.com"}}`, cmSecrets, ""},
+		{"cm with its own address", `{"provider":"cm","from":"Loket","api_base_url":"https://gw.cmtelecom.com"}`, cmSecrets, ""},
 		{"no provider", `{"from":"+3197010203040"}`, nil, "invalid_provider"},
 		{"unknown provider", `{"provider":"nexmo"}`, nil, "invalid_provider"},
 		{"unknown field", `{"provider":"twilio","form":"+31"}`, nil, "invalid_settings"},
-		{"bad account sid", `{"provider":"twilio","from":"+3197010203040","twilio":{"account_sid":"AC12"}}`, twilioSecrets, "invalid_twilio_account_sid"},
-		{"no auth token", `{"provider":"twilio","from":"+3197010203040","twilio":{"account_sid":"` + testAccountSID + `"}}`, nil, "missing_twilio_auth_token"},
-		{"bad messaging service", `{"provider":"twilio","twilio":{"account_sid":"` + testAccountSID + `","messaging_service_sid":"XY1"}}`, twilioSecrets, "invalid_twilio_messaging_service_sid"},
-		{"twilio without a sender", `{"provider":"twilio","twilio":{"account_sid":"` + testAccountSID + `"}}`, twilioSecrets, "missing_from"},
-		{"bad sender", `{"provider":"twilio","from":"06-12345678","twilio":{"account_sid":"` + testAccountSID + `"}}`, twilioSecrets, "invalid_from"},
+		{"bad account sid", `{"provider":"twilio","from":"+3197010203040","account_sid":"SK12"}`, twilioSecrets, "invalid_account_sid"},
+		{"no auth token", `{"provider":"twilio","from":"+3197010203040","account_sid":"` + testAccountSID + `"}`, nil, "missing_auth_token"},
+		{"bad messaging service", `{"provider":"twilio","account_sid":"` + testAccountSID + `","messaging_service_sid":"XY1"}`, twilioSecrets, "invalid_messaging_service_sid"},
+		{"twilio without a sender", `{"provider":"twilio","account_sid":"` + testAccountSID + `"}`, twilioSecrets, "missing_from"},
+		{"bad sender", `{"provider":"twilio","from":"06-12345678","account_sid":"` + testAccountSID + `"}`, twilioSecrets, "invalid_from"},
 		{"sender too long", `{"provider":"cm","from":"Loket Webshop"}`, cmSecrets, "invalid_from"},
-		{"bad api address", `{"provider":"twilio","from":"+3197010203040","twilio":{"account_sid":"` + testAccountSID + `","api_base_url":"ftp://x"}}`, twilioSecrets, "invalid_api_base_url"},
-		{"cm settings on twilio", `{"provider":"twilio","from":"+3197010203040","twilio":{"account_sid":"` + testAccountSID + `"},"cm":{}}`, twilioSecrets, "invalid_settings"},
+		{"bad api address", `{"provider":"twilio","from":"+3197010203040","account_sid":"` + testAccountSID + `","api_base_url":"ftp://x"}`, twilioSecrets, "invalid_api_base_url"},
+		{"twilio settings on cm", `{"provider":"cm","from":"Loket","account_sid":"` + testAccountSID + `"}`, cmSecrets, "invalid_settings"},
 		{"cm without a sender", `{"provider":"cm"}`, cmSecrets, "missing_from"},
-		{"cm with a bad product token", `{"provider":"cm","from":"Loket"}`, map[string]string{SecretCMProductToken: "abc", SecretCMWebhookToken: testHookToken}, "invalid_cm_product_token"},
-		{"cm with a short webhook token", `{"provider":"cm","from":"Loket"}`, map[string]string{SecretCMProductToken: testProduct, SecretCMWebhookToken: "short"}, "invalid_cm_webhook_token"},
+		{"cm with a bad product token", `{"provider":"cm","from":"Loket"}`, map[string]string{SecretProductToken: "abc", SecretWebhookToken: testHookToken}, "invalid_product_token"},
+		{"cm with a short webhook token", `{"provider":"cm","from":"Loket"}`, map[string]string{SecretProductToken: testProduct, SecretWebhookToken: "short"}, "invalid_webhook_token"},
 	}
 	a := New(Config{})
 	for _, tt := range tests {
@@ -124,7 +124,7 @@ func TestSend_TwilioWireFormat(t *testing.T) {
 	}
 
 	ch := twilioChannel(f.URL)
-	ch.Settings = json.RawMessage(fmt.Sprintf(`{"provider":"twilio","twilio":{"account_sid":%q,"messaging_service_sid":"MG00112233445566778899aabbccddeeff","api_base_url":%q}}`, testAccountSID, f.URL))
+	ch.Settings = json.RawMessage(fmt.Sprintf(`{"provider":"twilio","account_sid":%q,"messaging_service_sid":"MG00112233445566778899aabbccddeeff","api_base_url":%q}`, testAccountSID, f.URL))
 	if _, err := a.Send(context.Background(), outbound(ch, 43, "Hi", "")); err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestSend_TwilioFailuresRetryOrNot(t *testing.T) {
 	t.Run("wrong token", func(t *testing.T) {
 		f := newFakeTwilio(t)
 		ch := twilioChannel(f.URL)
-		ch.Secrets[SecretTwilioAuthToken] = "wrong"
+		ch.Secrets[SecretAuthToken] = "wrong"
 		if _, err := New(Config{}).Send(context.Background(), outbound(ch, 1, "Hi", "")); !channel.IsPermanent(err) || !strings.Contains(err.Error(), "20003") {
 			t.Errorf("error %v, want a permanent 20003", err)
 		}
@@ -221,7 +221,7 @@ func TestSend_CMFailuresRetryOrNot(t *testing.T) {
 		t.Errorf("a 500 gave %v, want a retryable error", err)
 	}
 	ch := cmChannel(f.URL)
-	ch.Secrets[SecretCMProductToken] = "00000000-0000-0000-0000-000000000000"
+	ch.Secrets[SecretProductToken] = "00000000-0000-0000-0000-000000000000"
 	if _, err := a.Send(context.Background(), outbound(ch, 2, "Hi", "")); !channel.IsPermanent(err) || !strings.Contains(err.Error(), "No account found") {
 		t.Errorf("a wrong token gave %v, want a permanent error with CM's words", err)
 	}
@@ -240,7 +240,7 @@ func TestCheck_SignsInToTwilio(t *testing.T) {
 		t.Errorf("checks %+v", got)
 	}
 	ch := twilioChannel(f.URL)
-	ch.Secrets[SecretTwilioAuthToken] = "wrong"
+	ch.Secrets[SecretAuthToken] = "wrong"
 	if got := a.Check(context.Background(), ch); len(got) != 1 || got[0].OK || !strings.Contains(got[0].Detail, "20003") {
 		t.Errorf("checks with a wrong token %+v", got)
 	}

@@ -87,7 +87,7 @@ func (c *cm) send(ctx context.Context, to, text, key string) (channel.Sent, erro
 		return channel.Sent{}, channel.Permanent(fmt.Errorf("the text needs %d SMS parts; CM sends at most %d, so shorten it", parts, cmMaxParts))
 	}
 	var req cmRequest
-	req.Messages.Authentication.ProductToken = c.ch.Secrets[SecretCMProductToken]
+	req.Messages.Authentication.ProductToken = c.ch.Secrets[SecretProductToken]
 	m := cmMessage{From: c.s.From, Reference: cmReference(key), AllowedChannels: []string{"SMS"},
 		MinimumNumberOfMessageParts: 1, MaximumNumberOfMessageParts: max(parts, 1)}
 	m.To = append(m.To, struct {
@@ -113,7 +113,7 @@ func (c *cm) send(ctx context.Context, to, text, key string) (channel.Sent, erro
 // (authentication, balance, a malformed request: permanent), and 5xx or
 // error 500/999 when it failed (retried).
 func (c *cm) post(ctx context.Context, body []byte) (*cmResponse, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.s.CM.APIBaseURL+"/v1.0/message", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.s.APIBaseURL+"/v1.0/message", bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}

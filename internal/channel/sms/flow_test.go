@@ -37,9 +37,9 @@ func startSMS(t testing.TB, st *store.Store) *smsEnv {
 		return []channel.Adapter{New(Config{BaseURL: func() string { return base.Load().(string) }})}
 	})
 	base.Store(s.URL)
-	s.twilioCh = s.CreateChannel(Kind, fmt.Sprintf(`{"provider":"twilio","from":"+3197010203040","twilio":{"account_sid":%q,"api_base_url":%q,"auth_token":%q}}`,
+	s.twilioCh = s.CreateChannel(Kind, fmt.Sprintf(`{"provider":"twilio","from":"+3197010203040","account_sid":%q,"api_base_url":%q,"auth_token":%q}`,
 		testAccountSID, s.twilio.URL, testAuthToken))
-	s.cmCh = s.CreateChannel(Kind, fmt.Sprintf(`{"provider":"cm","from":"Loket","cm":{"api_base_url":%q,"product_token":%q,"webhook_token":%q}}`,
+	s.cmCh = s.CreateChannel(Kind, fmt.Sprintf(`{"provider":"cm","from":"Loket","api_base_url":%q,"product_token":%q,"webhook_token":%q}`,
 		s.cm.URL, testProduct, testHookToken))
 	return s
 }

@@ -54,7 +54,7 @@ func (a *Adapter) twilioWebhook(w http.ResponseWriter, r *http.Request, req *cha
 	if err != nil {
 		return err
 	}
-	if err := verifyTwilio(req.Channel.Secrets[SecretTwilioAuthToken], req.URL, r.Header.Get("X-Twilio-Signature"), body); err != nil {
+	if err := verifyTwilio(req.Channel.Secrets[SecretAuthToken], req.URL, r.Header.Get("X-Twilio-Signature"), body); err != nil {
 		return err
 	}
 	if err := req.Ingest(contentTypeForm, body); err != nil {
@@ -70,10 +70,10 @@ func (a *Adapter) twilioWebhook(w http.ResponseWriter, r *http.Request, req *cha
 // repeats from the address it was given, in constant time before reading
 // the body.
 func (a *Adapter) cmWebhook(w http.ResponseWriter, r *http.Request, req *channel.Request) error {
-	want := req.Channel.Secrets[SecretCMWebhookToken]
+	want := req.Channel.Secrets[SecretWebhookToken]
 	got := r.URL.Query().Get("token")
 	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-		return channel.Errorf(http.StatusUnauthorized, "invalid_token", "the webhook address's token does not match the channel's cm.webhook_token")
+		return channel.Errorf(http.StatusUnauthorized, "invalid_token", "the webhook address's token does not match the channel's webhook_token")
 	}
 	body, err := req.Body()
 	if err != nil {

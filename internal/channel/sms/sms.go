@@ -23,11 +23,12 @@ const (
 	ProviderCM     = "cm"
 )
 
-// Secret settings keys.
+// Secret settings keys: Twilio's auth token, CM's product token and the
+// token CM's webhook address carries.
 const (
-	SecretTwilioAuthToken = "twilio.auth_token"
-	SecretCMProductToken  = "cm.product_token"
-	SecretCMWebhookToken  = "cm.webhook_token"
+	SecretAuthToken    = "auth_token"
+	SecretProductToken = "product_token"
+	SecretWebhookToken = "webhook_token"
 )
 
 // Default provider API addresses.
@@ -44,35 +45,25 @@ const MaxLength = 1600
 // media per message.
 const maxMedia = 10 << 20
 
-// Settings are an SMS channel's public settings.
+// Settings are an SMS channel's public settings. The secrets are Twilio's
+// auth_token, or CM's product_token and webhook_token.
 type Settings struct {
 	// Provider is "twilio" or "cm".
 	Provider string `json:"provider"`
 	// From is the sender: an E.164 number or an alphanumeric sender id
 	// (which customers cannot answer).
-	From   string          `json:"from,omitempty"`
-	Twilio *TwilioSettings `json:"twilio,omitempty"`
-	CM     *CMSettings     `json:"cm,omitempty"`
+	From string `json:"from,omitempty"`
+	// AccountSID is the Twilio account (AC…).
+	AccountSID string `json:"account_sid,omitempty"`
+	// MessagingServiceSID sends through a Twilio Messaging Service (its
+	// sender pool) instead of From.
+	MessagingServiceSID string `json:"messaging_service_sid,omitempty"`
+	// APIBaseURL is the provider's API address; the provider's own when
+	// empty (DefaultTwilioBaseURL, DefaultCMBaseURL).
+	APIBaseURL string `json:"api_base_url,omitempty"`
 	// Bot holds the FAQ bot's settings, which every channel kind shares;
 	// the core checks them.
 	Bot json.RawMessage `json:"bot,omitempty"`
-}
-
-// TwilioSettings are a Twilio channel's public settings; the auth token
-// is the secret "twilio.auth_token".
-type TwilioSettings struct {
-	AccountSID string `json:"account_sid"`
-	// MessagingServiceSID sends through a Messaging Service (its sender
-	// pool) instead of From.
-	MessagingServiceSID string `json:"messaging_service_sid,omitempty"`
-	APIBaseURL          string `json:"api_base_url,omitempty"`
-}
-
-// CMSettings are a CM.com channel's public settings; the product token and
-// the webhook token are the secrets "cm.product_token" and
-// "cm.webhook_token".
-type CMSettings struct {
-	APIBaseURL string `json:"api_base_url,omitempty"`
 }
 
 // Config is what the adapter needs from the server.
@@ -134,20 +125,13 @@ func settingsOf(ch *domain.Channel) (*Settings, error) {
 	if err := json.Unmarshal(ch.Settings, &s); err != nil {
 		return nil, domain.Invalid("invalid_settings", fmt.Sprintf("sms channel %d settings: %v", ch.ID, err))
 	}
-	if s.Twilio == nil {
-		s.Twilio = &TwilioSettings{}
+	if s.APIBaseURL == "" {
+		s.APIBaseURL = DefaultTwilioBaseURL
+		if s.Provider == ProviderCM {
+			s.APIBaseURL = DefaultCMBaseURL
+		}
 	}
-	if s.CM == nil {
-		s.CM = &CMSettings{}
-	}
-	if s.Twilio.APIBaseURL == "" {
-		s.Twilio.APIBaseURL = DefaultTwilioBaseURL
-	}
-	if s.CM.APIBaseURL == "" {
-		s.CM.APIBaseURL = DefaultCMBaseURL
-	}
-	s.Twilio.APIBaseURL = strings.TrimRight(s.Twilio.APIBaseURL, "/")
-	s.CM.APIBaseURL = strings.TrimRight(s.CM.APIBaseURL, "/")
+	s.APIBaseURL = strings.TrimRight(s.APIBaseURL, "/")
 	return &s, nil
 }
 
@@ -156,7 +140,7 @@ func (*Adapter) Kind() string { return Kind }
 
 // Secrets implements channel.Adapter.
 func (*Adapter) Secrets() []string {
-	return []string{SecretTwilioAuthToken, SecretCMProductToken, SecretCMWebhookToken}
+	return []string{SecretAuthToken, SecretProductToken, SecretWebhookToken}
 }
 
 // Capabilities implements channel.Describer: plain text in segments to
@@ -170,7 +154,7 @@ func (*Adapter) Capabilities() channel.Capabilities {
 func (*Adapter) WebhookPath() string { return "webhook" }
 
 var (
-	twilioAccountSID = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
+	twilioAccountSID = regexp.MustCompile(`^AC[0-9a-zA-Z]{2,62}$`)
 	twilioServiceSID = regexp.MustCompile(`^MG[0-9a-fA-F]{32}$`)
 	alphanumericFrom = regexp.MustCompile(`^[A-Za-z0-9 ]{1,11}$`)
 	e164             = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
@@ -182,49 +166,40 @@ func (*Adapter) Validate(raw json.RawMessage, secrets map[string]string) error {
 	var s Settings
 	if err := channel.DecodeSettings(raw, &s); err != nil {
 		return domain.Invalid("invalid_settings", "sms channel settings: "+err.Error()+
-			"; allowed: provider, from, twilio (account_sid, messaging_service_sid, api_base_url, auth_token), cm (api_base_url, product_token, webhook_token), bot")
+			"; allowed: provider, from, account_sid, messaging_service_sid, api_base_url, auth_token (Twilio), product_token, webhook_token (CM), bot")
 	}
 	if err := validFrom(s.From); err != nil {
 		return err
 	}
+	if err := validBaseURL(s.APIBaseURL); err != nil {
+		return err
+	}
 	switch s.Provider {
 	case ProviderTwilio:
-		t := s.Twilio
-		if t == nil || !twilioAccountSID.MatchString(t.AccountSID) {
-			return domain.Invalid("invalid_twilio_account_sid", "twilio.account_sid must be your Account SID: AC followed by 32 hexadecimal characters (Twilio Console, Account Info)")
+		if !twilioAccountSID.MatchString(s.AccountSID) {
+			return domain.Invalid("invalid_account_sid", "account_sid must be your Twilio Account SID, AC followed by 32 characters (Twilio Console, Account Info)")
 		}
-		if secrets[SecretTwilioAuthToken] == "" {
-			return domain.Invalid("missing_twilio_auth_token", "twilio.auth_token is required: the Auth Token next to the Account SID in the Twilio Console")
+		if secrets[SecretAuthToken] == "" {
+			return domain.Invalid("missing_auth_token", "auth_token is required: the Auth Token next to the Account SID in the Twilio Console")
 		}
-		if t.MessagingServiceSID != "" && !twilioServiceSID.MatchString(t.MessagingServiceSID) {
-			return domain.Invalid("invalid_twilio_messaging_service_sid", "twilio.messaging_service_sid must be MG followed by 32 hexadecimal characters, or left out to send from \"from\"")
+		if s.MessagingServiceSID != "" && !twilioServiceSID.MatchString(s.MessagingServiceSID) {
+			return domain.Invalid("invalid_messaging_service_sid", "messaging_service_sid must be MG followed by 32 hexadecimal characters, or left out to send from \"from\"")
 		}
-		if s.From == "" && t.MessagingServiceSID == "" {
-			return domain.Invalid("missing_from", "set \"from\" (the Twilio number, such as +3197010203040) or twilio.messaging_service_sid")
-		}
-		if err := validBaseURL("twilio.api_base_url", t.APIBaseURL); err != nil {
-			return err
-		}
-		if s.CM != nil {
-			return domain.Invalid("invalid_settings", "cm settings belong to a channel with provider \"cm\"; remove them")
+		if s.From == "" && s.MessagingServiceSID == "" {
+			return domain.Invalid("missing_from", "set \"from\" (the Twilio number, such as +3197010203040) or messaging_service_sid")
 		}
 	case ProviderCM:
 		if s.From == "" {
 			return domain.Invalid("missing_from", "\"from\" is required: your CM number (such as +3197010203040) or an alphanumeric sender of up to 11 characters")
 		}
-		if !cmProductToken.MatchString(secrets[SecretCMProductToken]) {
-			return domain.Invalid("invalid_cm_product_token", "cm.product_token must be your CM product token, a UUID such as 00000000-0000-0000-0000-000000000000 (Channels app, Gateway)")
+		if !cmProductToken.MatchString(secrets[SecretProductToken]) {
+			return domain.Invalid("invalid_product_token", "product_token must be your CM product token, a UUID such as 00000000-0000-0000-0000-000000000000 (Channels app, Gateway)")
 		}
-		if len(secrets[SecretCMWebhookToken]) < 24 {
-			return domain.Invalid("invalid_cm_webhook_token", "cm.webhook_token must be a random secret of at least 24 characters; it goes into the webhook address you give CM")
+		if len(secrets[SecretWebhookToken]) < 24 {
+			return domain.Invalid("invalid_webhook_token", "webhook_token must be a random secret of at least 24 characters; it goes into the webhook address you give CM")
 		}
-		if s.CM != nil {
-			if err := validBaseURL("cm.api_base_url", s.CM.APIBaseURL); err != nil {
-				return err
-			}
-		}
-		if s.Twilio != nil {
-			return domain.Invalid("invalid_settings", "twilio settings belong to a channel with provider \"twilio\"; remove them")
+		if s.AccountSID != "" || s.MessagingServiceSID != "" {
+			return domain.Invalid("invalid_settings", "account_sid and messaging_service_sid are Twilio's; remove them from a CM channel")
 		}
 	default:
 		return domain.Invalid("invalid_provider", fmt.Sprintf("provider must be %q or %q, not %q", ProviderTwilio, ProviderCM, s.Provider))
@@ -241,13 +216,13 @@ func validFrom(from string) error {
 	return domain.Invalid("invalid_from", fmt.Sprintf("from %q must be an E.164 number such as +3197010203040 or an alphanumeric sender of 1 to 11 letters, digits and spaces", from))
 }
 
-func validBaseURL(name, raw string) error {
+func validBaseURL(raw string) error {
 	if raw == "" {
 		return nil
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
-		return domain.Invalid("invalid_api_base_url", fmt.Sprintf("%s must be an https:// address without a query, or left out for the default", name))
+		return domain.Invalid("invalid_api_base_url", "api_base_url must be an https:// address without a query, or left out for the provider's own")
 	}
 	return nil
 }

@@ -74,7 +74,7 @@ func (t *twilio) do(ctx context.Context, method, path string, form url.Values, o
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	req, err := http.NewRequestWithContext(ctx, method, t.s.Twilio.APIBaseURL+path, body)
+	req, err := http.NewRequestWithContext(ctx, method, t.s.APIBaseURL+path, body)
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func (t *twilio) do(ctx context.Context, method, path string, form url.Values, o
 		req.Header.Set("Content-Type", contentTypeForm)
 	}
 	req.Header.Set("Accept", "application/json")
-	req.SetBasicAuth(t.s.Twilio.AccountSID, t.ch.Secrets[SecretTwilioAuthToken])
+	req.SetBasicAuth(t.s.AccountSID, t.ch.Secrets[SecretAuthToken])
 	resp, err := t.a.client.Do(req)
 	if err != nil {
 		return fmt.Errorf("twilio %s %s: %w", method, path, err)
@@ -115,13 +115,13 @@ func (t *twilio) do(ctx context.Context, method, path string, form url.Values, o
 }
 
 func (t *twilio) accountPath() string {
-	return "/2010-04-01/Accounts/" + url.PathEscape(t.s.Twilio.AccountSID)
+	return "/2010-04-01/Accounts/" + url.PathEscape(t.s.AccountSID)
 }
 
 func (t *twilio) send(ctx context.Context, to, text, _ string) (channel.Sent, error) {
 	form := url.Values{"To": {to}, "Body": {text}}
-	if t.s.Twilio.MessagingServiceSID != "" {
-		form.Set("MessagingServiceSid", t.s.Twilio.MessagingServiceSID)
+	if t.s.MessagingServiceSID != "" {
+		form.Set("MessagingServiceSid", t.s.MessagingServiceSID)
 	} else {
 		form.Set("From", t.s.From)
 	}
@@ -159,7 +159,7 @@ func (t *twilio) check(ctx context.Context) []channel.Check {
 // payload cannot make Loket send the credentials elsewhere; Twilio's
 // redirect to its media store drops them (another host).
 func (t *twilio) fetch(ctx context.Context, in *channel.Inbound) error {
-	prefix := t.s.Twilio.APIBaseURL + t.accountPath() + "/"
+	prefix := t.s.APIBaseURL + t.accountPath() + "/"
 	kept := in.Attachments[:0]
 	for _, att := range in.Attachments {
 		if att.Ref == "" || att.Data != nil {
@@ -194,7 +194,7 @@ func (t *twilio) download(ctx context.Context, ref string) ([]byte, string, erro
 	if err != nil {
 		return nil, "", err
 	}
-	req.SetBasicAuth(t.s.Twilio.AccountSID, t.ch.Secrets[SecretTwilioAuthToken])
+	req.SetBasicAuth(t.s.AccountSID, t.ch.Secrets[SecretAuthToken])
 	resp, err := t.a.client.Do(req)
 	if err != nil {
 		return nil, "", err
