@@ -19,6 +19,8 @@ import (
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/channel/api"
 	"loket.dev/loket/internal/channel/email"
+	"loket.dev/loket/internal/channel/meta"
+	"loket.dev/loket/internal/channel/telegram"
 	"loket.dev/loket/internal/channel/webchat"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/dispatch"
@@ -86,6 +88,9 @@ func serve(ctx context.Context, args []string) error {
 	channels.Register(mail)
 	channels.Register(webchat.New(webchat.Config{Desk: d, Store: st, Blobs: blobs, Events: events, Wait: router,
 		BaseURL: c.publicURL(), Log: log, Hours: hrs}))
+	channels.Register(meta.Messenger(meta.Config{Log: log}))
+	channels.Register(meta.Instagram(meta.Config{Log: log}))
+	channels.Register(telegram.New(telegram.Config{BaseURL: c.publicURL(), Report: d.ReportProvider, Channels: st, Locks: st.Locker(), Log: log, Ingest: d.IngestPayload}))
 
 	srv := httpapi.New(httpapi.Config{
 		Desk: d, Store: st, Blobs: blobs, Hub: hub, Channels: channels, Log: log,

@@ -115,17 +115,8 @@ func TestReceive_TwoNodesCollidingStoreEveryMessageOnce(t *testing.T) {
 		for err := range errs {
 			t.Error(err)
 		}
-		page, err := st.Tickets(ctx, store.TicketFilter{Viewer: domain.Viewer{Role: domain.RoleAdmin}, Limit: 200})
-		if err != nil {
-			t.Fatal(err)
-		}
-		total := 0
-		for _, tk := range page.Tickets {
-			msgs, _ := st.Messages(ctx, tk.ID, 0, 0)
-			total += len(msgs)
-		}
-		if len(page.Tickets) != customers || total != customers*each {
-			t.Fatalf("%d tickets with %d messages, want %d with %d", len(page.Tickets), total, customers, customers*each)
+		if tickets, total := countStored(t, st); tickets != customers || total != customers*each {
+			t.Fatalf("%d tickets with %d messages, want %d with %d", tickets, total, customers, customers*each)
 		}
 	})
 }

@@ -55,6 +55,36 @@ func (d *Desk) Ingest(ctx context.Context, ch *domain.Channel, contentType strin
 	return res, nil
 }
 
+// watermark applies a status that names no message but a time: to every
+// message sent on ch to the status's address up to then, and returns how
+// many moved.
+func (d *Desk) watermark(ctx context.Context, tx *store.Store, ch *domain.Channel, s channel.Status, events *[]domain.Event) (int, error) {
+	if s.Through.IsZero() || s.To.Value == "" || s.Status == domain.DeliveryFailed {
+		return 0, nil
+	}
+	msgs, err := tx.SentThrough(ctx, ch.ID, s.To, s.Through.UnixMilli())
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, m := range msgs {
+		if next := m.DeliveryStatus.Merge(s.Status); next != m.DeliveryStatus {
+			if err := d.setDelivery(ctx, tx, m, next, "", "", events); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+// IngestPayload is Ingest for adapters that fetch payloads themselves
+// (long polling); it is a channel.IngestFunc.
+func (d *Desk) IngestPayload(ctx context.Context, ch *domain.Channel, contentType string, body []byte) error {
+	_, err := d.Ingest(ctx, ch, contentType, body)
+	return err
+}
+
 func (d *Desk) ingest(ctx context.Context, ch *domain.Channel, contentType string, body []byte) (*Ingested, error) {
 	a, err := d.channels.Adapter(ch.Kind)
 	if err != nil {
@@ -141,6 +171,14 @@ func (d *Desk) applyUpdates(ctx context.Context, ch *domain.Channel, statuses []
 		for _, s := range statuses {
 			if !s.Status.Valid() {
 				return domain.Invalid("invalid_status", fmt.Sprintf("unknown delivery status %q", s.Status))
+			}
+			if s.ExternalID == "" {
+				n, err := d.watermark(ctx, tx, ch, s, &events)
+				if err != nil {
+					return err
+				}
+				nStatus += n
+				continue
 			}
 			m, err := tx.MessageByExternalID(ctx, ch.ID, s.ExternalID)
 			if errors.Is(err, domain.ErrNotFound) {
