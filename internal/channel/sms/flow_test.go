@@ -86,8 +86,8 @@ func (s *smsEnv) onlyTicket() channeltest.Ticket {
 func TestTwilioWebhook_StoresAMessageOnceAndAnswersTwiML(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		s := startSMS(t, st)
-		if path := New(Config{}).WebhookPath(); path != "webhook" {
-			t.Errorf("WebhookPath %q, want the webhook route", path)
+		if want := fmt.Sprintf("%s/api/v1/sms/%d/webhook", s.URL, s.twilioCh.ID); s.twilioCh.WebhookURL != want {
+			t.Errorf("webhook_url %q, want %q", s.twilioCh.WebhookURL, want)
 		}
 		if doc := s.Do("GET", "/api/v1/openapi.json", "", 200, nil); !bytes.Contains(doc, []byte(`"/api/v1/sms/{channel}/webhook"`)) ||
 			!bytes.Contains(doc, []byte(`"/api/v1/sms/{channel}/status"`)) {
