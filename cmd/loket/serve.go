@@ -20,6 +20,7 @@ import (
 	"loket.dev/loket/internal/channel/api"
 	"loket.dev/loket/internal/channel/email"
 	"loket.dev/loket/internal/channel/meta"
+	"loket.dev/loket/internal/channel/sms"
 	"loket.dev/loket/internal/channel/telegram"
 	"loket.dev/loket/internal/channel/webchat"
 	"loket.dev/loket/internal/channel/whatsapp"
@@ -90,6 +91,7 @@ func serve(ctx context.Context, args []string) error {
 	channels.Register(webchat.New(webchat.Config{Desk: d, Store: st, Blobs: blobs, Events: events, Wait: router,
 		BaseURL: c.publicURL(), Log: log, Hours: hrs}))
 	channels.Register(whatsapp.New(whatsapp.Config{}))
+	channels.Register(sms.New(sms.Config{BaseURL: c.publicURL}))
 	channels.Register(meta.Messenger(meta.Config{Log: log}))
 	channels.Register(meta.Instagram(meta.Config{Log: log}))
 	channels.Register(telegram.New(telegram.Config{BaseURL: c.publicURL(), Report: d.ReportProvider, Channels: st, Locks: st.Locker(), Log: log, Ingest: d.IngestPayload}))

@@ -12,6 +12,7 @@ import (
 	"loket.dev/loket/internal/channel/api"
 	"loket.dev/loket/internal/channel/email"
 	"loket.dev/loket/internal/channel/meta"
+	"loket.dev/loket/internal/channel/sms"
 	"loket.dev/loket/internal/channel/telegram"
 	"loket.dev/loket/internal/channel/webchat"
 	"loket.dev/loket/internal/channel/whatsapp"
@@ -30,7 +31,7 @@ var accessNames = map[access]string{public: "public", anyAgent: "agent", supervi
 // own, as serve.go registers them.
 func documentedServer() *Server {
 	return New(Config{Channels: channel.NewRegistry(api.New(), email.New(nil), webchat.New(webchat.Config{}),
-		whatsapp.New(whatsapp.Config{}), meta.Messenger(meta.Config{}), meta.Instagram(meta.Config{}), telegram.New(telegram.Config{}))})
+		whatsapp.New(whatsapp.Config{}), meta.Messenger(meta.Config{}), meta.Instagram(meta.Config{}), telegram.New(telegram.Config{}), sms.New(sms.Config{}))})
 }
 
 func parseOpenAPI(t *testing.T) map[string]any {
