@@ -109,7 +109,7 @@ func parseTwilio(body []byte, region string) (*channel.Batch, error) {
 		return nil, domain.Invalid("invalid_from", fmt.Sprintf("the Twilio message %s comes from %q, which is not a phone number", sid, form.Get("From")))
 	}
 	text := strings.ToValidUTF8(form.Get("Body"), "\uFFFD")
-	in := &channel.Inbound{ExternalID: sid, From: from, Text: text, Consent: consentOf(text), Raw: body}
+	in := &channel.Inbound{ExternalID: sid, From: from, Text: text, Consent: consentOf(text)}
 	n, _ := strconv.Atoi(form.Get("NumMedia"))
 	for i := range min(max(n, 0), maxMediaPerMessage) {
 		ref := form.Get("MediaUrl" + strconv.Itoa(i))
@@ -232,7 +232,7 @@ func parseCM(body []byte, region string) (*channel.Batch, error) {
 	text := strings.ToValidUTF8(mo.Message.Text, "\uFFFD")
 	in := &channel.Inbound{
 		ExternalID: cmMessageID(&mo), From: from, Name: strings.ToValidUTF8(strings.TrimSpace(mo.From.Name), ""),
-		Text: text, Consent: consentOf(text), ProviderAt: at, Raw: body,
+		Text: text, Consent: consentOf(text), ProviderAt: at,
 	}
 	return &channel.Batch{Messages: []*channel.Inbound{in}}, nil
 }
