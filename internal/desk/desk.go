@@ -8,6 +8,7 @@ package desk
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"loket.dev/loket/internal/blob"
@@ -15,6 +16,7 @@ import (
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/hours"
 	"loket.dev/loket/internal/store"
+	"loket.dev/loket/internal/survey"
 )
 
 // Config wires a Desk.
@@ -36,6 +38,10 @@ type Config struct {
 	// Hours serves SLA policies, calendars and channel facts; nil makes
 	// one of the Desk's own that hears of no other node's changes.
 	Hours *hours.Service
+	// SurveyKey signs the links of surveys (see survey.NewSigner), and
+	// BaseURL is the public address they start with.
+	SurveyKey []byte
+	BaseURL   string
 }
 
 // Desk runs the use cases.
@@ -58,6 +64,8 @@ type Desk struct {
 	hours     *hours.Service
 	now       func() int64
 	botActive func(ch *domain.Channel, at int64) bool
+	signer    *survey.Signer
+	baseURL   string
 }
 
 // New starts a Desk. Call Close to flush pending receives and stop.
@@ -71,6 +79,8 @@ func New(cfg Config) *Desk {
 		now:       cfg.Now,
 		botActive: cfg.BotActive,
 		hours:     cfg.Hours,
+		signer:    survey.NewSigner(cfg.SurveyKey),
+		baseURL:   strings.TrimSuffix(cfg.BaseURL, "/"),
 	}
 	if d.hours == nil {
 		d.hours = hours.New(hours.Config{Store: cfg.Store})

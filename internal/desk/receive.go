@@ -271,6 +271,10 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 	var ticket *domain.Ticket
 	var contact *domain.Contact
 	var created bool
+	// A survey answer joins the solved ticket it answers and leaves it
+	// solved.
+	var surveyEvents []domain.Event
+	answered := false
 	if in.ThreadOnly {
 		t, err := d.threadOf(ctx, tx, in)
 		if err != nil || t == nil {
@@ -288,8 +292,13 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 		if contact, err = d.recognise(ctx, tx, in); err != nil {
 			return nil, err
 		}
-		if ticket, created, err = d.findTicket(ctx, tx, in, team, contact, now); err != nil {
+		if ticket, surveyEvents, err = d.surveyReply(ctx, tx, in, contact, now); err != nil {
 			return nil, err
+		}
+		if answered = ticket != nil; !answered {
+			if ticket, created, err = d.findTicket(ctx, tx, in, team, contact, now); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if created {
@@ -315,7 +324,7 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 			return nil, err
 		}
 	}
-	if !created && !in.Automatic && !in.ThreadOnly {
+	if !created && !in.Automatic && !in.ThreadOnly && !answered {
 		next, _ := ticket.Status.Inbound()
 		if ticket.Status == domain.StatusSolved {
 			ticket.SolvedAt = 0
@@ -343,6 +352,7 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 	}
 	r.events = append(r.events, with(ev, domain.EventMessageCreated, nil, &m))
 	r.events = append(r.events, slaEvents...)
+	r.events = append(r.events, surveyEvents...)
 	return r, nil
 }
 

@@ -39,6 +39,7 @@ func (d *Desk) UpdateTicket(ctx context.Context, ticketID, actorID int64, ch Tic
 			return err
 		}
 		before := *t
+		solved := false
 		var notes []string
 		var changes []Change
 		now := d.now()
@@ -53,6 +54,7 @@ func (d *Desk) UpdateTicket(ctx context.Context, ticketID, actorID int64, ch Tic
 			switch {
 			case next == domain.StatusSolved:
 				t.SolvedAt = now
+				solved = true
 			case next != domain.StatusClosed:
 				t.SolvedAt = 0
 			}
@@ -135,6 +137,11 @@ func (d *Desk) UpdateTicket(ctx context.Context, ticketID, actorID int64, ch Tic
 		events = append(events, slaEvents...)
 		if err := tx.UpdateTicket(ctx, t); err != nil {
 			return err
+		}
+		if solved {
+			if err := d.scheduleSurvey(ctx, tx, t, now); err != nil {
+				return err
+			}
 		}
 		ev := &domain.Message{TicketID: t.ID, Kind: domain.KindEvent, AuthorType: domain.AuthorAgent, AuthorID: actorID,
 			Text: strings.Join(notes, "; "), Meta: eventMeta(EventTicketChanged, map[string]any{"changes": changes}), CreatedAt: now}

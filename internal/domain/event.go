@@ -40,6 +40,9 @@ const (
 	// EventSLAChanged, between nodes only: a calendar, SLA policy or
 	// channel changed, so cached business hours are stale.
 	EventSLAChanged = "sla.changed"
+	// EventSurveyAnswered tells that a customer gave a low score (CSAT 1
+	// or 2, NPS 0 to 6), with the survey in Survey, so rules can follow up.
+	EventSurveyAnswered = "survey.answered"
 )
 
 // AgentRef names the agent an event is about.
@@ -66,6 +69,8 @@ type Event struct {
 	Request int64 `json:"request,omitempty"`
 	// ChannelID names the channel of channel.created and channel.updated.
 	ChannelID int64 `json:"channel_id,omitempty"`
+	// Survey is the answered survey of survey.answered.
+	Survey *Survey `json:"survey,omitempty"`
 }
 
 // Internal reports whether the event only travels between nodes and is
