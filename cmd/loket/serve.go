@@ -62,6 +62,10 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	secretKey, err := secret.LoadKey(c.SecretKey, c.Data)
+	if err != nil {
+		return err
+	}
 	firstLogin, err := bootstrap(ctx, st, c)
 	if err != nil {
 		return err
@@ -74,7 +78,7 @@ func serve(ctx context.Context, args []string) error {
 	channels := channel.NewRegistry()
 	faq := bot.New(bot.Config{Store: st, BaseURL: c.publicURL(), Log: log, Channels: channels, Hours: hrs})
 	d := desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channels, Events: domain.Publishers{events, faq},
-		Region: c.Region, Log: log, BotActive: faq.Active, Hours: hrs})
+		Region: c.Region, Log: log, BotActive: faq.Active, Hours: hrs, SurveyKey: secretKey, BaseURL: c.publicURL()})
 	defer d.Close()
 	defer faq.Close()
 	worker := outbox.NewWorker(st, d.Deliver, d.Queued(), log)
@@ -125,6 +129,7 @@ func serve(ctx context.Context, args []string) error {
 	bg.Go(func(ctx context.Context) { checkSLAs(ctx, d, log) })
 	bg.Go(func(ctx context.Context) { indexText(ctx, st, log) })
 	bg.Go(func(ctx context.Context) { retryDeadLetters(ctx, d, router.Leading, log) })
+	bg.Go(func(ctx context.Context) { sendSurveys(ctx, d, router.Leading, log) })
 	bg.Go(router.Run)
 	bg.Go(func(ctx context.Context) { faq.Run(ctx, bot.Env{Desk: d, Waits: router, Sweeps: router.Leading}) })
 	bg.Go(worker.Run)
@@ -362,6 +367,36 @@ func retryDeadLetters(ctx context.Context, d *desk.Desk, leading func() bool, lo
 		}
 		if _, err := d.RetryDeadLetters(ctx); err != nil && ctx.Err() == nil {
 			log.Error("retry dead letters", "err", err)
+		}
+	}
+}
+
+// sendSurveys sends the surveys that came due, on the node that leads
+// routing so that two nodes never send the same one; due surveys are
+// stored, so a restart only delays them.
+func sendSurveys(ctx context.Context, d *desk.Desk, leading func() bool, log *slog.Logger) {
+	tick := time.NewTicker(30 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if !leading() {
+			continue
+		}
+		for {
+			n, err := d.SendDueSurveys(ctx, 100)
+			if err != nil {
+				if ctx.Err() == nil {
+					log.Error("send surveys", "err", err)
+				}
+				break
+			}
+			if n < 100 {
+				break
+			}
 		}
 	}
 }

@@ -180,7 +180,8 @@ var (
 )
 
 // SurveyByToken returns the survey a link's token names. A token this
-// server did not sign, or of a survey never sent, is ErrNotFound.
+// server did not sign, or of a survey never sent, is ErrNotFound; one
+// sent more than survey.AnswerDays ago is returned with ErrSurveyExpired.
 func (d *Desk) SurveyByToken(ctx context.Context, token string) (*domain.Survey, error) {
 	id, err := d.signer.Parse(token)
 	if err != nil {
@@ -192,6 +193,9 @@ func (d *Desk) SurveyByToken(ctx context.Context, token string) (*domain.Survey,
 	}
 	if v.SentAt == 0 || v.TokenHash != secret.Hash(token) {
 		return nil, fmt.Errorf("survey %d: %w", id, domain.ErrNotFound)
+	}
+	if d.now() >= v.SentAt+survey.AnswerDays*day {
+		return v, ErrSurveyExpired
 	}
 	return v, nil
 }

@@ -13,6 +13,7 @@ import (
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/secret"
 	"loket.dev/loket/internal/store"
+	"loket.dev/loket/internal/survey"
 )
 
 type channelRequest struct {
@@ -111,8 +112,8 @@ func (s *Server) applySettings(c *domain.Channel, req *channelRequest) error {
 		}
 		c.Settings, _ = json.Marshal(public)
 	}
-	// The FAQ bot's settings are the same for every kind of channel; the
-	// adapter checks the rest.
+	// The FAQ bot's and the surveys' settings are the same for every kind
+	// of channel; the adapter checks the rest.
 	var settings map[string]json.RawMessage
 	if err := json.Unmarshal(c.Settings, &settings); err != nil {
 		return domain.Invalid("invalid_settings", "settings must be a JSON object")
@@ -120,7 +121,11 @@ func (s *Server) applySettings(c *domain.Channel, req *channelRequest) error {
 	if err := bot.ValidateSettings(settings["bot"]); err != nil {
 		return err
 	}
+	if err := survey.ValidateSettings(settings["survey"]); err != nil {
+		return err
+	}
 	delete(settings, "bot")
+	delete(settings, "survey")
 	own, _ := json.Marshal(settings)
 	return a.Validate(own, c.Secrets)
 }

@@ -205,6 +205,12 @@ func (s *Server) routes() []route {
 		// Channels a website embeds (the chat widget's snippet). The
 		// adapters' own public routes are mounted by mountAdapters.
 		{"GET", "/api/v1/channels/{id}/snippet", admin, s.channelSnippet},
+
+		// Surveys: answers for supervisors, and the public page a survey
+		// link opens (HTML; the signed token is the credential).
+		{"GET", "/api/v1/surveys", supervisor, s.listSurveys},
+		{"GET", "/survey/{token}", public, s.surveyPage},
+		{"POST", "/survey/{token}", public, s.answerSurvey},
 	}
 }
 
