@@ -273,8 +273,7 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 	var created bool
 	// A survey answer joins the solved ticket it answers and leaves it
 	// solved.
-	var surveyEvents []domain.Event
-	answered := false
+	var answer *surveyReply
 	if in.ThreadOnly {
 		t, err := d.threadOf(ctx, tx, in)
 		if err != nil || t == nil {
@@ -292,10 +291,12 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 		if contact, err = d.recognise(ctx, tx, in); err != nil {
 			return nil, err
 		}
-		if ticket, surveyEvents, err = d.surveyReply(ctx, tx, in, contact, now); err != nil {
+		if answer, err = d.surveyReply(ctx, tx, in, contact, now); err != nil {
 			return nil, err
 		}
-		if answered = ticket != nil; !answered {
+		if answer != nil {
+			ticket = answer.ticket
+		} else {
 			if ticket, created, err = d.findTicket(ctx, tx, in, team, contact, now); err != nil {
 				return nil, err
 			}
@@ -319,12 +320,17 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 	if !inserted {
 		return nil, errLostRace // another node stored this external id first
 	}
+	if answer != nil {
+		if err := d.thank(ctx, tx, answer, in, now); err != nil {
+			return nil, err
+		}
+	}
 	if in.Consent != channel.ConsentNone && !in.ThreadOnly {
 		if err := d.consent(ctx, tx, in, contact); err != nil {
 			return nil, err
 		}
 	}
-	if !created && !in.Automatic && !in.ThreadOnly && !answered {
+	if !created && !in.Automatic && !in.ThreadOnly && answer == nil {
 		next, _ := ticket.Status.Inbound()
 		if ticket.Status == domain.StatusSolved {
 			ticket.SolvedAt = 0
@@ -352,7 +358,9 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 	}
 	r.events = append(r.events, with(ev, domain.EventMessageCreated, nil, &m))
 	r.events = append(r.events, slaEvents...)
-	r.events = append(r.events, surveyEvents...)
+	if answer != nil {
+		r.events = append(r.events, answer.events...)
+	}
 	return r, nil
 }
 

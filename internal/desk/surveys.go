@@ -276,9 +276,9 @@ func (d *Desk) answer(ctx context.Context, tx *store.Store, v *domain.Survey, a 
 // within survey.CommentMinutes after such a tap, which becomes the
 // survey's comment. It returns the survey's ticket, or nil when the
 // message is no survey answer.
-func (d *Desk) surveyReply(ctx context.Context, tx *store.Store, in *channel.Inbound, c *domain.Contact, now int64) (*domain.Ticket, []domain.Event, error) {
+func (d *Desk) surveyReply(ctx context.Context, tx *store.Store, in *channel.Inbound, c *domain.Contact, now int64) (*surveyReply, error) {
 	if in.Automatic || in.Kind != domain.KindMessage {
-		return nil, nil, nil
+		return nil, nil
 	}
 	var v *domain.Survey
 	var a SurveyAnswer
@@ -290,43 +290,62 @@ func (d *Desk) surveyReply(ctx context.Context, tx *store.Store, in *channel.Inb
 		v, err = tx.AwaitingComment(ctx, c.ID, in.ChannelID, now-survey.CommentMinutes*60*1000)
 		a.Comment = &in.Text
 	} else {
-		return nil, nil, nil
+		return nil, nil
 	}
 	if errors.Is(err, domain.ErrNotFound) {
-		return nil, nil, nil
+		return nil, nil
 	} else if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	t, err := tx.Ticket(ctx, v.TicketID)
 	if err != nil || t.Status.Active() {
-		return nil, nil, err // reopened since: the message is for the team
+		return nil, err // reopened since: the message is for the team
 	}
 	events, err := d.answer(ctx, tx, v, a, now)
 	if err != nil {
 		var invalid *domain.Error
 		if errors.As(err, &invalid) || errors.Is(err, ErrSurveyExpired) {
-			return nil, nil, nil
+			return nil, nil
 		}
-		return nil, nil, err
+		return nil, err
 	}
+	r := &surveyReply{ticket: t, events: events}
 	if a.Score != nil {
 		ch, err := tx.Channel(ctx, in.ChannelID)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		thanks := survey.Of(ch).TextsFor(v.Language).Thanks
-		m := &domain.Message{TicketID: t.ID, Kind: domain.KindMessage, Direction: domain.DirectionOut, ChannelID: in.ChannelID,
-			DeliveryStatus: domain.DeliveryQueued, AuthorType: domain.AuthorSystem, Address: &in.From, Text: thanks, CreatedAt: now}
-		if _, err := tx.InsertMessage(ctx, m); err != nil {
-			return nil, nil, err
-		}
-		if err := tx.Enqueue(ctx, m.ID, m.ChannelID, MaxAttempts); err != nil {
-			return nil, nil, err
-		}
-		events = append(events, with(domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}, domain.EventMessageCreated, nil, m))
-		d.wake()
+		r.thanks = survey.Of(ch).TextsFor(v.Language).Thanks
 	}
-	return t, events, nil
+	return r, nil
+}
+
+// surveyReply is an inbound survey answer: the survey's ticket, the events
+// of the answer, and after a tap the thanks to send.
+type surveyReply struct {
+	ticket *domain.Ticket
+	events []domain.Event
+	thanks string
+}
+
+// thank queues the thanks for a tap (which asks for a comment) once the
+// tap itself is stored, so the timeline reads in order.
+func (d *Desk) thank(ctx context.Context, tx *store.Store, r *surveyReply, in *channel.Inbound, now int64) error {
+	if r.thanks == "" {
+		return nil
+	}
+	t := r.ticket
+	m := &domain.Message{TicketID: t.ID, Kind: domain.KindMessage, Direction: domain.DirectionOut, ChannelID: in.ChannelID,
+		DeliveryStatus: domain.DeliveryQueued, AuthorType: domain.AuthorSystem, Address: &in.From, Text: r.thanks, CreatedAt: now}
+	if _, err := tx.InsertMessage(ctx, m); err != nil {
+		return err
+	}
+	if err := tx.Enqueue(ctx, m.ID, m.ChannelID, MaxAttempts); err != nil {
+		return err
+	}
+	r.events = append(r.events, with(domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}, domain.EventMessageCreated, nil, m))
+	d.wake()
+	return nil
 }
 
 // quickReplyOf returns the quick reply id an inbound message answers.

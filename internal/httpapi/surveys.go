@@ -180,7 +180,7 @@ type surveyView struct {
 
 type surveyText struct {
 	Title, CSAT, NPS, Bad, Great, Unlikely, Likely, Thanks, Change, CommentLabel, Send, Commented string
-	NotFound, Expired, Failed                                                                   string
+	NotFound, Expired, Failed                                                                     string
 }
 
 var surveyTexts = map[string]surveyText{

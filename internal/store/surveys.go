@@ -202,3 +202,8 @@ func (s *Store) surveys(ctx context.Context, what, where string, args ...any) ([
 	}
 	return out, rows.Err()
 }
+
+// TicketSurveys lists the surveys of a ticket, oldest first.
+func (s *Store) TicketSurveys(ctx context.Context, ticketID int64) ([]*domain.Survey, error) {
+	return s.surveys(ctx, "surveys of a ticket", "ticket_id = $1 ORDER BY id", ticketID)
+}
