@@ -287,7 +287,7 @@ func (d *Desk) surveyReply(ctx context.Context, tx *store.Store, in *channel.Inb
 		v, err = tx.LatestSentSurvey(ctx, c.ID, in.ChannelID, domain.SurveyCSAT, now-survey.AnswerDays*day)
 		a.Score = &score
 	} else if strings.TrimSpace(in.Text) != "" && len(in.Attachments) == 0 {
-		v, err = tx.AwaitingComment(ctx, c.ID, in.ChannelID, now-survey.CommentMinutes*60*1000)
+		v, err = tx.AwaitingComment(ctx, c.ID, in.ChannelID, now)
 		a.Comment = &in.Text
 	} else {
 		return nil, nil
@@ -300,6 +300,11 @@ func (d *Desk) surveyReply(ctx context.Context, tx *store.Store, in *channel.Inb
 	t, err := tx.Ticket(ctx, v.TicketID)
 	if err != nil || t.Status.Active() {
 		return nil, err // reopened since: the message is for the team
+	}
+	if a.Score != nil {
+		v.CommentUntil = now + survey.CommentMinutes*60*1000
+	} else {
+		v.CommentUntil = 0
 	}
 	events, err := d.answer(ctx, tx, v, a, now)
 	if err != nil {

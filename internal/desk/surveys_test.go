@@ -256,6 +256,12 @@ func TestSurveys_LinkChannelGetsALinkAnswerableOnceAndChangeableForSevenDays(t *
 		if _, err := f.desk.SurveyByToken(ctx, match[1]); !errors.Is(err, desk.ErrSurveyExpired) {
 			t.Fatalf("after 7 days the link gives %v, want expired", err)
 		}
+		// An answer on the page asks for no comment by message: the next
+		// message is for the team.
+		f.receive(t, channel.Inbound{From: f.from(t), Text: "Another question"})
+		if got := f.ticket(t, tk.ID); got.Status != domain.StatusOpen {
+			t.Fatalf("a message after a page answer left the ticket %s, want it reopened", got.Status)
+		}
 	})
 }
 

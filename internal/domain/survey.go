@@ -49,7 +49,10 @@ type Survey struct {
 	Score       int        `json:"score"`
 	Comment     string     `json:"comment,omitempty"`
 	CommentedAt int64      `json:"commented_at,omitempty"`
-	CreatedAt   int64      `json:"created_at"`
+	// CommentUntil is when the customer's next message stops being taken
+	// as the comment, after a tap on a button.
+	CommentUntil int64 `json:"-"`
+	CreatedAt    int64 `json:"created_at"`
 }
 
 // Answered reports whether the customer gave a score.

@@ -11,12 +11,12 @@ import (
 )
 
 const surveyColumns = `id, ticket_id, contact_id, channel_id, team_id, kind, language, token_hash, due_at, sent_at, skipped,
-	message_id, answered_at, score, comment, commented_at, created_at`
+	message_id, answered_at, score, comment, commented_at, comment_until, created_at`
 
 func scanSurvey(row interface{ Scan(...any) error }) (*domain.Survey, error) {
 	var v domain.Survey
 	err := row.Scan(&v.ID, &v.TicketID, &v.ContactID, &v.ChannelID, &v.TeamID, &v.Kind, &v.Language, &v.TokenHash, &v.DueAt,
-		&v.SentAt, &v.Skipped, &v.MessageID, &v.AnsweredAt, &v.Score, &v.Comment, &v.CommentedAt, &v.CreatedAt)
+		&v.SentAt, &v.Skipped, &v.MessageID, &v.AnsweredAt, &v.Score, &v.Comment, &v.CommentedAt, &v.CommentUntil, &v.CreatedAt)
 	return &v, err
 }
 
@@ -89,8 +89,8 @@ func (s *Store) SkipSurvey(ctx context.Context, id int64, reason string) error {
 // not nil.
 func (s *Store) AnswerSurvey(ctx context.Context, v *domain.Survey) error {
 	res, err := s.q.ExecContext(ctx,
-		"UPDATE surveys SET answered_at = $2, score = $3, comment = $4, commented_at = $5 WHERE id = $1",
-		v.ID, v.AnsweredAt, v.Score, v.Comment, v.CommentedAt)
+		"UPDATE surveys SET answered_at = $2, score = $3, comment = $4, commented_at = $5, comment_until = $6 WHERE id = $1",
+		v.ID, v.AnsweredAt, v.Score, v.Comment, v.CommentedAt, v.CommentUntil)
 	if err != nil {
 		return fmt.Errorf("answer survey %d: %w", v.ID, err)
 	}
@@ -133,12 +133,13 @@ func (s *Store) LatestSentSurvey(ctx context.Context, contactID, channelID int64
 	return v, nil
 }
 
-// AwaitingComment returns the survey the contact answered on the channel
-// by a tap after since that has no comment yet, or ErrNotFound.
-func (s *Store) AwaitingComment(ctx context.Context, contactID, channelID, since int64) (*domain.Survey, error) {
+// AwaitingComment returns the survey whose comment the contact's next
+// message on the channel at now is (see domain.Survey.CommentUntil), or
+// ErrNotFound.
+func (s *Store) AwaitingComment(ctx context.Context, contactID, channelID, now int64) (*domain.Survey, error) {
 	v, err := scanSurvey(s.rq.QueryRowContext(ctx, "SELECT "+surveyColumns+
-		` FROM surveys WHERE contact_id = $1 AND channel_id = $2 AND answered_at > $3 AND commented_at = 0
-		  ORDER BY answered_at DESC, id DESC LIMIT 1`, contactID, channelID, since))
+		` FROM surveys WHERE contact_id = $1 AND channel_id = $2 AND comment_until > $3 AND commented_at = 0
+		  ORDER BY answered_at DESC, id DESC LIMIT 1`, contactID, channelID, now))
 	if err != nil {
 		return nil, notFound("survey", err)
 	}

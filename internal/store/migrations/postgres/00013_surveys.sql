@@ -19,6 +19,9 @@ CREATE TABLE surveys (
     score       INTEGER NOT NULL DEFAULT -1,
     comment     TEXT NOT NULL DEFAULT '',
     commented_at BIGINT NOT NULL DEFAULT 0,
+    -- Until when the contact's next message on the channel is the comment
+    -- (after a tap on a button); 0 for answers given on the page.
+    comment_until BIGINT NOT NULL DEFAULT 0,
     created_at  BIGINT NOT NULL
 );
 -- The sweep's work: due and neither sent nor skipped.
