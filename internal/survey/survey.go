@@ -175,11 +175,12 @@ func orElse(a, b string) string {
 }
 
 // Buttons returns the quick replies of a CSAT message: "csat:1" to
-// "csat:5", labelled with stars so they read the same in every language.
+// "csat:5", labelled with the score and as many stars, so they read the
+// same in every language.
 func Buttons() []channel.QuickReply {
 	out := make([]channel.QuickReply, 5)
 	for i := range out {
-		out[i] = channel.QuickReply{ID: "csat:" + strconv.Itoa(i+1), Label: strings.Repeat("★", i+1)}
+		out[i] = channel.QuickReply{ID: "csat:" + strconv.Itoa(i+1), Label: strconv.Itoa(i+1) + " " + strings.Repeat("★", i+1)}
 	}
 	return out
 }
