@@ -73,64 +73,27 @@ func (d *Desk) SendDueSurveys(ctx context.Context, limit int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	var first error
 	for _, v := range due {
-		if err := d.sendSurvey(ctx, v); err != nil {
-			return 0, fmt.Errorf("send survey %d: %w", v.ID, err)
+		// One survey that fails must not hold up the others behind it.
+		if err := d.sendSurvey(ctx, v); err != nil && first == nil {
+			first = fmt.Errorf("send survey %d: %w", v.ID, err)
 		}
 	}
-	return len(due), nil
+	return len(due), first
 }
 
 func (d *Desk) sendSurvey(ctx context.Context, v *domain.Survey) error {
 	now := d.now()
-	var reason string
-	var out *Outgoing
 	token := d.signer.Token(v.ID)
+	var out *Outgoing
 	err := d.store.Tx(ctx, func(tx *store.Store) error {
-		t, err := tx.Ticket(ctx, v.TicketID)
-		if err != nil {
-			return err
+		var err error
+		out, err = d.claimSurvey(ctx, tx, v, now, token)
+		if errors.Is(err, domain.ErrNotFound) {
+			return tx.SkipSurvey(ctx, v.ID, "gone") // its channel or contact was deleted
 		}
-		ch, err := tx.Channel(ctx, v.ChannelID)
-		if err != nil {
-			return err
-		}
-		c, err := tx.Contact(ctx, v.ContactID)
-		if err != nil {
-			return err
-		}
-		open, err := tx.OpenSurvey(ctx, v.ContactID, now-survey.AnswerDays*day)
-		if err != nil {
-			return err
-		}
-		caps := d.channels.Capabilities(ch.Kind)
-		last, err := tx.LastInboundAt(ctx, c.ID, ch.ID)
-		if err != nil {
-			return err
-		}
-		switch {
-		case t.Status.Active():
-			reason = "reopened"
-		case slices.Contains(t.Tags, SpamTag):
-			reason = "spam"
-		case !ch.Enabled:
-			reason = "channel_disabled"
-		case slices.Contains(c.OptOuts, ch.Kind):
-			reason = "opted_out"
-		case open:
-			reason = "open_survey"
-		case !channel.WindowOpen(caps.SendWindowSeconds, last, msTime(now)):
-			reason = "outside_window"
-		}
-		if reason != "" {
-			return tx.SkipSurvey(ctx, v.ID, reason)
-		}
-		claimed, err := tx.ClaimSurvey(ctx, v.ID, secret.Hash(token), now)
-		if err != nil || !claimed {
-			return err
-		}
-		out = surveyMessage(v, survey.Of(ch), caps, d.baseURL+"/survey/"+token)
-		return nil
+		return err
 	})
 	if err != nil || out == nil {
 		return err
@@ -142,9 +105,59 @@ func (d *Desk) sendSurvey(ctx context.Context, v *domain.Survey) error {
 		return d.store.SkipSurvey(ctx, v.ID, invalid.Code)
 	}
 	if err != nil {
-		return err
+		// Try again at the next sweep.
+		return errors.Join(err, d.store.ReleaseSurvey(ctx, v.ID))
 	}
 	return d.store.SurveyMessage(ctx, v.ID, m.ID)
+}
+
+// claimSurvey decides whether a due survey may go out now: when not, it
+// skips it with the reason; else it claims it and returns its message.
+func (d *Desk) claimSurvey(ctx context.Context, tx *store.Store, v *domain.Survey, now int64, token string) (*Outgoing, error) {
+	t, err := tx.Ticket(ctx, v.TicketID)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := tx.Channel(ctx, v.ChannelID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := tx.Contact(ctx, v.ContactID)
+	if err != nil {
+		return nil, err
+	}
+	open, err := tx.OpenSurvey(ctx, v.ContactID, now-survey.AnswerDays*day)
+	if err != nil {
+		return nil, err
+	}
+	caps := d.channels.Capabilities(ch.Kind)
+	last, err := tx.LastInboundAt(ctx, c.ID, ch.ID)
+	if err != nil {
+		return nil, err
+	}
+	var reason string
+	switch {
+	case t.Status.Active():
+		reason = "reopened"
+	case slices.Contains(t.Tags, SpamTag):
+		reason = "spam"
+	case !ch.Enabled:
+		reason = "channel_disabled"
+	case slices.Contains(c.OptOuts, ch.Kind):
+		reason = "opted_out"
+	case open:
+		reason = "open_survey"
+	case !channel.WindowOpen(caps.SendWindowSeconds, last, msTime(now)):
+		reason = "outside_window"
+	}
+	if reason != "" {
+		return nil, tx.SkipSurvey(ctx, v.ID, reason)
+	}
+	claimed, err := tx.ClaimSurvey(ctx, v.ID, secret.Hash(token), now)
+	if err != nil || !claimed {
+		return nil, err
+	}
+	return surveyMessage(v, survey.Of(ch), caps, d.baseURL+"/survey/"+token), nil
 }
 
 // surveyMessage is the message asking a survey: a CSAT with five buttons

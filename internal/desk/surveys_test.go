@@ -296,6 +296,18 @@ func TestSurveys_SkippedAndNeverScheduled(t *testing.T) {
 		if got := f.surveys(t, late.ID); got[0].Skipped != "outside_window" {
 			t.Fatalf("survey after the send window: %+v", got[0])
 		}
+
+		f.ch.Settings = json.RawMessage(`{"survey": {"csat": true, "delay_seconds": 0}}`)
+		if err := st.UpdateChannel(ctx, f.ch); err != nil {
+			t.Fatal(err)
+		}
+		asked := f.solvedTicket(t, "Hello again")
+		f.sweep(t)
+		again := f.solvedTicket(t, "And once more")
+		f.sweep(t)
+		if a, b := f.surveys(t, asked.ID)[0], f.surveys(t, again.ID)[0]; a.SentAt == 0 || b.Skipped != "open_survey" {
+			t.Fatalf("with one survey unanswered: first %+v, second %+v", a, b)
+		}
 	})
 }
 

@@ -66,6 +66,15 @@ func (s *Store) ClaimSurvey(ctx context.Context, id int64, tokenHash string, at 
 	return n == 1, err
 }
 
+// ReleaseSurvey undoes a claim after the survey could not be queued, so
+// the next sweep tries it again.
+func (s *Store) ReleaseSurvey(ctx context.Context, id int64) error {
+	if _, err := s.q.ExecContext(ctx, "UPDATE surveys SET sent_at = 0, token_hash = '' WHERE id = $1", id); err != nil {
+		return fmt.Errorf("release survey %d: %w", id, err)
+	}
+	return nil
+}
+
 // SurveyMessage records the message a survey went out as.
 func (s *Store) SurveyMessage(ctx context.Context, id, messageID int64) error {
 	res, err := s.q.ExecContext(ctx, "UPDATE surveys SET message_id = $2 WHERE id = $1", id, messageID)
