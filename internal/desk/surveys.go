@@ -287,8 +287,9 @@ func (d *Desk) answer(ctx context.Context, tx *store.Store, v *domain.Survey, a 
 // reopening a ticket: a tap on a CSAT button ("csat:N") sent to the
 // contact on the channel within survey.AnswerDays, or the first text
 // within survey.CommentMinutes after such a tap, which becomes the
-// survey's comment. It returns the survey's ticket, or nil when the
-// message is no survey answer.
+// survey's comment. It returns nil when the message is no survey answer
+// (or one that cannot be taken, such as an overlong comment), which then
+// goes to the team as usual.
 func (d *Desk) surveyReply(ctx context.Context, tx *store.Store, in *channel.Inbound, c *domain.Contact, now int64) (*surveyReply, error) {
 	if in.Automatic || in.Kind != domain.KindMessage {
 		return nil, nil
