@@ -15,7 +15,8 @@ const MaxCSATComment = 2000
 
 // RateTicket records the customer's satisfaction with a solved ticket: a
 // score from 1 to 5 and an optional comment. A ticket is rated once; the
-// rating is shown to agents through a ticket.updated event.
+// rating is shown to agents through a ticket.updated event, and kept as an
+// answered CSAT survey; a low one publishes survey.answered.
 func (d *Desk) RateTicket(ctx context.Context, ticketID int64, score int, comment string) (*domain.Ticket, error) {
 	comment = strings.TrimSpace(comment)
 	if score < 1 || score > 5 {
@@ -25,6 +26,7 @@ func (d *Desk) RateTicket(ctx context.Context, ticketID int64, score int, commen
 		return nil, domain.Invalid("invalid_comment", fmt.Sprintf("comment must be valid text of at most %d characters", MaxCSATComment))
 	}
 	var t *domain.Ticket
+	var low *domain.Survey
 	err := d.store.Tx(ctx, func(tx *store.Store) error {
 		var err error
 		if t, err = tx.Ticket(ctx, ticketID); err != nil {
@@ -41,12 +43,44 @@ func (d *Desk) RateTicket(ctx context.Context, ticketID int64, score int, commen
 			return err
 		}
 		t.CSATScore, t.CSATComment, t.CSATAt, t.UpdatedAt = score, comment, now, now
-		return nil
+		low, err = d.recordRating(ctx, tx, t, now)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rate ticket %d: %w", ticketID, err)
 	}
 	ev := domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}
-	d.publish(ctx, []domain.Event{with(ev, domain.EventTicketUpdated, t, nil)})
+	events := []domain.Event{with(ev, domain.EventTicketUpdated, t, nil)}
+	if low != nil {
+		ev.Type, ev.Survey = domain.EventSurveyAnswered, low
+		events = append(events, ev)
+	}
+	d.publish(ctx, events)
 	return t, nil
+}
+
+// recordRating keeps a rating given in the widget as an answered CSAT
+// survey too, so that survey answers list every rating; it returns the
+// survey when the score is low.
+func (d *Desk) recordRating(ctx context.Context, tx *store.Store, t *domain.Ticket, now int64) (*domain.Survey, error) {
+	v := &domain.Survey{TicketID: t.ID, ContactID: t.ContactID, ChannelID: t.ChannelID, TeamID: t.TeamID,
+		Kind: domain.SurveyCSAT, DueAt: now, CreatedAt: now}
+	inserted, err := tx.ScheduleSurvey(ctx, v)
+	if err != nil || !inserted {
+		return nil, err
+	}
+	if _, err := tx.ClaimSurvey(ctx, v.ID, "", now); err != nil {
+		return nil, err
+	}
+	v.SentAt, v.AnsweredAt, v.Score, v.Comment = now, now, t.CSATScore, t.CSATComment
+	if v.Comment != "" {
+		v.CommentedAt = now
+	}
+	if err := tx.AnswerSurvey(ctx, v); err != nil {
+		return nil, err
+	}
+	if v.Kind.Low(v.Score) {
+		return v, nil
+	}
+	return nil, nil
 }

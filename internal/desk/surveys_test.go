@@ -345,3 +345,24 @@ func TestSurveys_NPSAtMostOncePerIntervalAndAlwaysByLink(t *testing.T) {
 		}
 	})
 }
+
+func TestSurveys_WidgetRatingIsListedWithTheAnswers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := newSurveyFixture(t, st, letter.kind, `{}`)
+		tk := f.solvedTicket(t, "Hi")
+		if _, err := f.desk.RateTicket(ctx, tk.ID, 1, "Too slow"); err != nil {
+			t.Fatal(err)
+		}
+		list, err := st.AnsweredSurveys(ctx, store.SurveyFilter{Kind: domain.SurveyCSAT, ChannelID: f.ch.ID})
+		if err != nil || len(list) != 1 || list[0].Score != 1 || list[0].Comment != "Too slow" || list[0].TicketID != tk.ID {
+			t.Fatalf("answers after a widget rating: %+v, %v", list, err)
+		}
+		if !slices.Contains(f.events.types(), domain.EventSurveyAnswered) {
+			t.Fatalf("a rating of 1 published %v, want survey.answered", f.events.types())
+		}
+		if n := f.sweep(t); n != 0 {
+			t.Fatalf("the sweep handled %d surveys after a rating, want none", n)
+		}
+	})
+}
