@@ -73,6 +73,15 @@ func (s *Store) DeadLetters(ctx context.Context) ([]*DeadLetter, error) {
 	return out, rows.Err()
 }
 
+// DeadLetterCount counts the dead letters not yet processed.
+func (s *Store) DeadLetterCount(ctx context.Context) (int, error) {
+	var n int
+	if err := s.rq.QueryRowContext(ctx, "SELECT COUNT(*) FROM inbound_dead WHERE resolved_at = 0").Scan(&n); err != nil {
+		return 0, fmt.Errorf("count dead letters: %w", err)
+	}
+	return n, nil
+}
+
 // RetriableDeadLetters lists unresolved dead letters tried fewer than
 // attempts times, oldest first, with their payloads.
 func (s *Store) RetriableDeadLetters(ctx context.Context, attempts, limit int) ([]*DeadLetter, error) {
