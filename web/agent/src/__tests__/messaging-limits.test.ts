@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ApiError } from '../api'
 import { fillTemplate, nearLimit, optedOut, replyWindow, sendError, smsCount, templateDefaults } from '../compose'
+import { spansChannels } from '../timeline'
 import type { Channel, Message } from '../types'
 
 const msg = (p: Partial<Message>): Message => ({
@@ -86,5 +87,13 @@ describe('templates, opt-outs and limits', () => {
     expect(sendError(new ApiError(422, 'no_address', 'x'))).toMatch(/no address/)
     expect(sendError(new ApiError(422, 'unknown_template', 'x'))).toMatch(/not \(or no longer\) approved/)
     expect(sendError(new ApiError(500, 'internal', 'boom'))).toMatch(/boom/)
+  })
+})
+
+describe('channels of a ticket', () => {
+  it('spans several channels only when messages went over more than one', () => {
+    expect(spansChannels([{ channel_id: 1 }, { channel_id: 1 }, {}])).toBe(false)
+    expect(spansChannels([{ channel_id: 1 }, { channel_id: 2 }])).toBe(true)
+    expect(spansChannels([])).toBe(false)
   })
 })
