@@ -25,14 +25,14 @@ func TestQuantile(t *testing.T) {
 }
 
 func TestEventStreamPairsEitherOrder(t *testing.T) {
-	s := &eventStream{pending: map[int64]post{}, early: map[int64]time.Time{}}
+	s := &eventStream{pending: map[string]post{}, early: map[string]time.Time{}}
 	t0 := time.Now()
 	msec := time.Millisecond
-	s.answered(1, post{t0, t0.Add(10 * msec)})
-	s.event(1, t0.Add(13*msec))
-	s.event(2, t0.Add(12*msec)) // before its answer
-	s.answered(2, post{t0, t0.Add(15 * msec)})
-	s.answered(3, post{t0, t0}) // never gets an event
+	s.answered("1", post{t0, t0.Add(10 * msec)})
+	s.event("1", t0.Add(13*msec))
+	s.event("2", t0.Add(12*msec)) // before its answer
+	s.answered("2", post{t0, t0.Add(15 * msec)})
+	s.answered("3", post{t0, t0}) // never gets an event
 	r := s.results()
 	if !slices.Equal(r.afterAnswer, []time.Duration{3 * msec, 0}) || !slices.Equal(r.endToEnd, []time.Duration{13 * msec, 12 * msec}) || r.early != 1 {
 		t.Errorf("results %+v", r)

@@ -34,6 +34,7 @@ type ingestOptions struct {
 	rate        float64
 	customers   int
 	timeout     time.Duration
+	kind        string
 }
 
 // ingestTarget is the server ingest posts to and listens on.
@@ -42,6 +43,10 @@ type ingestTarget struct {
 	channel      int64  // API channel to post to
 	inboundToken string // the channel's inbound token
 	apiToken     string // for the realtime stream; empty: events are not timed
+	// webhook, when set, posts as that provider to hook, the channel's
+	// webhook URL, instead of to the API channel.
+	webhook *webhook
+	hook    string
 }
 
 // benchIngest posts inbound messages with concurrent workers, optionally
@@ -61,7 +66,7 @@ func benchIngest(ctx context.Context, args []string) error {
 	if o.rate > 0 {
 		pace = "paced to " + thousands(o.rate) + " msg/s"
 	}
-	fmt.Printf("Loket ingest benchmark: %d messages from %d customers, %d workers, %s\n", o.messages, o.customers, o.concurrency, pace)
+	fmt.Printf("Loket ingest benchmark: %d %s messages from %d customers, %d workers, %s\n", o.messages, o.kind, o.customers, o.concurrency, pace)
 	fmt.Printf("machine: %s\n", machineLoad())
 
 	t := ingestTarget{url: strings.TrimRight(o.url, "/"), channel: o.channel, inboundToken: o.token, apiToken: o.apiToken}
@@ -78,6 +83,13 @@ func benchIngest(ctx context.Context, args []string) error {
 		}
 		fmt.Printf("server: %s serve, SQLite in %s, listening on %s\n", srv.cmd.Path, where, t.url)
 		fmt.Printf("  start-up (exec to first 200 on /healthz)  %s\n", ms(srv.startup))
+		if w, ok := findWebhook(o.kind); ok {
+			if t.channel, t.hook, err = createWebhookChannel(ctx, client, t.url, t.apiToken, w); err != nil {
+				return err
+			}
+			t.webhook = &w
+			fmt.Printf("  posting as %s to %s\n", w.kind, t.hook)
+		}
 	} else {
 		fmt.Printf("server: %s, channel %d\n", t.url, t.channel)
 	}
@@ -143,7 +155,14 @@ func parseIngestOptions(args []string) (ingestOptions, error) {
 	fs.Float64Var(&o.rate, "rate", 0, "total messages per second to pace the posts to; 0: as fast as the workers go")
 	fs.IntVar(&o.customers, "customers", 3000, "distinct customers the messages come from")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "stop after this long")
+	fs.StringVar(&o.kind, "kind", "api", "post as this channel kind: api (the API channel), or a provider's signed webhook: "+strings.Join(webhookKinds()[1:], ", "))
 	fs.Parse(args)
+	if !slices.Contains(webhookKinds(), o.kind) {
+		return o, fmt.Errorf("bench ingest: unknown --kind %q; one of %s", o.kind, strings.Join(webhookKinds(), ", "))
+	}
+	if o.kind != "api" && o.url != "" {
+		return o, errors.New("bench ingest: --kind other than api needs the server the benchmark starts; it cannot go with --url")
+	}
 	switch {
 	case fs.NArg() > 0:
 		return o, fmt.Errorf("bench ingest: unexpected argument %q", fs.Arg(0))
@@ -245,13 +264,6 @@ func (r *ingestRun) start(ctx context.Context) {
 	r.elapsed = time.Since(r.began)
 }
 
-// inboundAnswer is the part of the inbound endpoint's answer ingest reads.
-type inboundAnswer struct {
-	Message struct {
-		ID int64 `json:"id"`
-	} `json:"message"`
-}
-
 // work posts messages until none are left or ctx ends; with a rate,
 // message i is not sent before began + i/rate.
 func (r *ingestRun) work(ctx context.Context, w int) {
@@ -271,15 +283,27 @@ func (r *ingestRun) work(ctx context.Context, w int) {
 			case <-due.C:
 			}
 		}
-		body := r.message(rng, i)
+		req, externalID := r.request(rng, endpoint, i)
 		t0 := time.Now()
-		status, ans, err := r.postOne(ctx, endpoint, body)
+		status, err := r.postOne(ctx, req)
 		t1 := time.Now()
 		r.record(status, t1.Sub(t0), err)
-		if err == nil && (status == http.StatusCreated || status == http.StatusOK) && r.stream != nil {
-			r.stream.answered(ans.Message.ID, post{sent: t0, answered: t1})
+		if err == nil && status != http.StatusAccepted && r.stream != nil {
+			r.stream.answered(externalID, post{sent: t0, answered: t1})
 		}
 	}
+}
+
+// request is the post of message i and the external id it is stored
+// under: to the API channel, or as the provider of the webhook kind.
+func (r *ingestRun) request(rng *rand.Rand, endpoint string, i int) (*http.Request, string) {
+	if w := r.t.webhook; w != nil {
+		c := rng.IntN(r.o.customers)
+		return w.request(r.t.hook, i, c, r.tag, sentences(rng, customerNL, 1+rng.IntN(3)))
+	}
+	req := newPost(endpoint, "application/json", r.message(rng, i))
+	req.Header.Set("Authorization", "Bearer "+r.t.inboundToken)
+	return req, fmt.Sprintf("bench-%s-%d", r.tag, i)
 }
 
 // message returns the JSON of message i from a random customer. A third
@@ -288,7 +312,7 @@ func (r *ingestRun) work(ctx context.Context, w int) {
 func (r *ingestRun) message(rng *rand.Rand, i int) []byte {
 	c := rng.IntN(r.o.customers)
 	m := api.Message{ExternalID: fmt.Sprintf("bench-%s-%d", r.tag, i), Language: "nl"}
-	m.From.Name = firstNames[c%len(firstNames)] + " " + lastNames[(c/len(firstNames))%len(lastNames)]
+	m.From.Name = customerName(c)
 	email, phone := fmt.Sprintf("klant%05d@example.nl", c), fmt.Sprintf("+3161%07d", c)
 	switch c % 3 {
 	case 0:
@@ -307,35 +331,28 @@ func (r *ingestRun) message(rng *rand.Rand, i int) []byte {
 	return b
 }
 
-// postOne posts one message and returns the status and decoded answer;
-// err is set for transport failures and unexpected statuses.
-func (r *ingestRun) postOne(ctx context.Context, endpoint string, body []byte) (int, *inboundAnswer, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
+// postOne posts one message and returns the status; err is set for
+// transport failures and unexpected statuses. The API channel answers 201
+// (created), 200 (duplicate) or 202 (kept as a dead letter, or nothing for
+// the inbox); a provider's webhook 2xx once committed.
+func (r *ingestRun) postOne(ctx context.Context, req *http.Request) (int, error) {
+	resp, err := r.client.Do(req.WithContext(ctx))
 	if err != nil {
-		return 0, nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+r.t.inboundToken)
-	resp, err := r.client.Do(req)
-	if err != nil {
-		return 0, nil, err
+		return 0, err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return resp.StatusCode, nil, fmt.Errorf("read answer: %w", err)
+		return resp.StatusCode, fmt.Errorf("read answer: %w", err)
+	}
+	if r.t.webhook != nil && resp.StatusCode/100 == 2 {
+		return http.StatusCreated, nil
 	}
 	switch resp.StatusCode {
-	case http.StatusCreated, http.StatusOK:
-		var a inboundAnswer
-		if err := json.Unmarshal(data, &a); err != nil || a.Message.ID == 0 {
-			return resp.StatusCode, nil, fmt.Errorf("answer without message id: %.200s", data)
-		}
-		return resp.StatusCode, &a, nil
-	case http.StatusAccepted:
-		return resp.StatusCode, nil, nil // kept as a dead letter, or nothing for the inbox
+	case http.StatusCreated, http.StatusOK, http.StatusAccepted:
+		return resp.StatusCode, nil
 	}
-	return resp.StatusCode, nil, fmt.Errorf("%s: %.200s", resp.Status, bytes.TrimSpace(data))
+	return resp.StatusCode, fmt.Errorf("%s: %.200s", resp.Status, bytes.TrimSpace(data))
 }
 
 // record counts one post's outcome.

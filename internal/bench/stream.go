@@ -28,9 +28,11 @@ type eventStream struct {
 	cancel context.CancelFunc
 	done   chan struct{} // closed when the reader has stopped
 
-	mu      sync.Mutex
-	pending map[int64]post      // POST answered, event not seen yet
-	early   map[int64]time.Time // event seen before its POST answer
+	mu sync.Mutex
+	// Messages are known by their external id, which the benchmark
+	// chooses and every channel kind stores.
+	pending map[string]post      // POST answered, event not seen yet
+	early   map[string]time.Time // event seen before its POST answer
 	res     streamResults
 }
 
@@ -51,7 +53,7 @@ type streamResults struct {
 func openEventStream(ctx context.Context, t ingestTarget) (*eventStream, error) {
 	s := &eventStream{
 		url: t.url + "/api/v1/stream", token: t.apiToken,
-		pending: map[int64]post{}, early: map[int64]time.Time{}, done: make(chan struct{}),
+		pending: map[string]post{}, early: map[string]time.Time{}, done: make(chan struct{}),
 	}
 	conn, err := s.dial(ctx)
 	if err != nil {
@@ -119,18 +121,20 @@ func (s *eventStream) read(ctx context.Context, conn *websocket.Conn) {
 			continue
 		}
 		var ev struct {
-			Type      string `json:"type"`
-			MessageID int64  `json:"message_id"`
+			Type    string `json:"type"`
+			Message struct {
+				ExternalID string `json:"external_id"`
+			} `json:"message"`
 		}
-		if json.Unmarshal(data, &ev) == nil && ev.Type == domain.EventMessageCreated {
-			s.event(ev.MessageID, at)
+		if json.Unmarshal(data, &ev) == nil && ev.Type == domain.EventMessageCreated && ev.Message.ExternalID != "" {
+			s.event(ev.Message.ExternalID, at)
 		}
 	}
 }
 
-// answered notes that message id was posted at p.sent and answered at
-// p.answered.
-func (s *eventStream) answered(id int64, p post) {
+// answered notes that the message with external id id was posted at
+// p.sent and answered at p.answered.
+func (s *eventStream) answered(id string, p post) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if at, ok := s.early[id]; ok {
@@ -143,8 +147,9 @@ func (s *eventStream) answered(id int64, p post) {
 	s.pending[id] = p
 }
 
-// event notes that message id's event arrived at at.
-func (s *eventStream) event(id int64, at time.Time) {
+// event notes that the event of the message with external id id arrived
+// at at.
+func (s *eventStream) event(id string, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if p, ok := s.pending[id]; ok {

@@ -3,6 +3,8 @@ package channel
 import (
 	"context"
 	"encoding/json"
+	"regexp"
+	"strconv"
 	"time"
 
 	"loket.dev/loket/internal/domain"
@@ -72,6 +74,31 @@ func TemplateOf(m *domain.Message) *TemplateRef {
 		return nil
 	}
 	return meta.Template
+}
+
+var templateParam = regexp.MustCompile(`\{\{(\d+)\}\}`)
+
+// FillTemplate puts params into a template's body in one pass: {{1}} is
+// params[0]; a placeholder without a parameter stays as it is.
+func FillTemplate(body string, params []string) string {
+	return templateParam.ReplaceAllStringFunc(body, func(p string) string {
+		n, err := strconv.Atoi(p[2 : len(p)-2])
+		if err != nil || n < 1 || n > len(params) {
+			return p
+		}
+		return params[n-1]
+	})
+}
+
+// TemplateParams counts the distinct numbered parameters in a body.
+func TemplateParams(body string) int {
+	most := 0
+	for _, m := range templateParam.FindAllStringSubmatch(body, -1) {
+		if n, err := strconv.Atoi(m[1]); err == nil && n > most {
+			most = n
+		}
+	}
+	return most
 }
 
 // Templater is implemented by adapters whose channels send approved

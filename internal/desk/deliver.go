@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
@@ -16,7 +17,11 @@ import (
 func (d *Desk) Deliver(ctx context.Context, job store.Job) {
 	out, err := d.outbound(ctx, job)
 	var sent channel.Sent
-	if err == nil {
+	optedOut := err == nil && slices.Contains(out.Contact.OptOuts, out.Channel.Kind)
+	if optedOut {
+		// The customer opted out after the reply was queued.
+		err = channel.Permanent(fmt.Errorf("the customer asked not to be messaged by %s", out.Channel.Kind))
+	} else if err == nil {
 		var a channel.Adapter
 		if a, err = d.channels.Adapter(out.Channel.Kind); err == nil {
 			sent, err = a.Send(ctx, out)
@@ -61,6 +66,9 @@ func (d *Desk) Deliver(ctx context.Context, job store.Job) {
 	}
 	if err != nil {
 		d.log.Warn("delivery failed", "message", job.MessageID, "attempt", job.Attempts, "err", err)
+	}
+	if out != nil && !optedOut {
+		d.Report(ctx, job.ChannelID, HealthDelivery, err)
 	}
 	d.publish(ctx, events)
 }

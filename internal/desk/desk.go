@@ -47,6 +47,7 @@ type Desk struct {
 	region   string
 	log      *slog.Logger
 	queued   chan struct{}
+	health   health
 
 	receives  chan *receiveReq
 	maxBatch  int

@@ -62,7 +62,35 @@ func (d *Desk) ingest(ctx context.Context, ch *domain.Channel, contentType strin
 	if err != nil {
 		return nil, err
 	}
-	return d.apply(ctx, ch, b)
+	if f, ok := a.(channel.Fetcher); ok && b != nil {
+		if err := d.fetch(ctx, f, ch, b.Messages); err != nil {
+			return nil, err
+		}
+	}
+	res, err := d.apply(ctx, ch, b)
+	if err == nil && len(res.Received) > 0 {
+		d.noteInbound(ctx, ch)
+	}
+	return res, err
+}
+
+// fetch lets the adapter download what its messages only refer to (media,
+// the sender's profile), skipping messages already stored: a provider
+// retrying a delivery does not cost a second download.
+func (d *Desk) fetch(ctx context.Context, f channel.Fetcher, ch *domain.Channel, msgs []*channel.Inbound) error {
+	for _, in := range msgs {
+		if in.ExternalID != "" {
+			if _, err := d.store.MessageByExternalID(ctx, ch.ID, in.ExternalID); err == nil {
+				continue
+			} else if !errors.Is(err, domain.ErrNotFound) {
+				return err
+			}
+		}
+		if err := f.Fetch(ctx, ch, in); err != nil {
+			return fmt.Errorf("fetch %s message %s: %w", ch.Kind, in.ExternalID, err)
+		}
+	}
+	return nil
 }
 
 // apply stores what one parse of a provider payload yielded (see

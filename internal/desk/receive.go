@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -282,6 +283,11 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 	if !inserted {
 		return nil, errLostRace // another node stored this external id first
 	}
+	if in.Consent != channel.ConsentNone && !in.ThreadOnly {
+		if err := d.consent(ctx, tx, in, contact); err != nil {
+			return nil, err
+		}
+	}
 	if !created && !in.Automatic && !in.ThreadOnly {
 		next, _ := ticket.Status.Inbound()
 		if ticket.Status == domain.StatusSolved {
@@ -311,6 +317,24 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 	r.events = append(r.events, with(ev, domain.EventMessageCreated, nil, &m))
 	r.events = append(r.events, slaEvents...)
 	return r, nil
+}
+
+// consent records the opt-out or opt-in a customer's message expresses for
+// the channel's kind on their contact.
+func (d *Desk) consent(ctx context.Context, tx *store.Store, in *channel.Inbound, c *domain.Contact) error {
+	ch, err := tx.Channel(ctx, in.ChannelID)
+	if err != nil {
+		return err
+	}
+	out := in.Consent == channel.ConsentOut
+	if err := tx.SetOptOut(ctx, c.ID, ch.Kind, out); err != nil {
+		return err
+	}
+	c.OptOuts = slices.DeleteFunc(c.OptOuts, func(k string) bool { return k == ch.Kind })
+	if out {
+		c.OptOuts = append(c.OptOuts, ch.Kind)
+	}
+	return nil
 }
 
 func with(ev domain.Event, typ string, t *domain.Ticket, m *domain.Message) domain.Event {

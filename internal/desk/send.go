@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"loket.dev/loket/internal/channel"
@@ -33,12 +34,21 @@ type Outgoing struct {
 	// Meta is a JSON object stored with the message, such as a bot's
 	// quick replies; Cc is added to it as "cc".
 	Meta json.RawMessage
+	// Template sends an approved template of the channel (see
+	// channel.Templater) instead of free text, such as outside the
+	// channel's send window; the text becomes the template filled in.
+	Template *channel.TemplateRef
 }
 
 // Send stores a reply with status queued and a durable outbox job in one
 // transaction, or an internal note; the outbox delivers the reply. A crash
 // after Send returns loses nothing.
 func (d *Desk) Send(ctx context.Context, out *Outgoing) (*domain.Message, error) {
+	if out.Template != nil && !out.Note {
+		if err := d.fillTemplate(ctx, out); err != nil {
+			return nil, err
+		}
+	}
 	if strings.TrimSpace(out.Text) == "" && strings.TrimSpace(out.HTML) == "" && len(out.Attachments) == 0 {
 		return nil, domain.Invalid("empty_message", "write some text or attach a file")
 	}
@@ -147,24 +157,119 @@ func (d *Desk) addressReply(ctx context.Context, tx *store.Store, t *domain.Tick
 		return domain.Invalid("channel_disabled", fmt.Sprintf("channel %q is disabled", ch.Name))
 	}
 	m.Kind, m.Direction, m.ChannelID, m.DeliveryStatus = domain.KindMessage, domain.DirectionOut, ch.ID, domain.DeliveryQueued
-	if out.To != nil {
-		m.Address = out.To
-		return nil
-	}
-	addr, err := tx.LatestInboundAddress(ctx, t.ID, ch.ID)
-	if err == nil {
-		m.Address = addr
-		return nil
-	} else if !errors.Is(err, domain.ErrNotFound) {
-		return err
-	}
+	caps := d.channels.Capabilities(ch.Kind)
 	c, err := tx.Contact(ctx, t.ContactID)
 	if err != nil {
 		return err
 	}
-	if len(c.Identities) > 0 {
-		m.Address = &c.Identities[0]
+	if slices.Contains(c.OptOuts, ch.Kind) {
+		return domain.Invalid("opted_out", fmt.Sprintf("the customer asked not to be messaged by %s; answer on another channel", ch.Kind))
 	}
+	if out.Template == nil && caps.SendWindowSeconds > 0 {
+		last, err := tx.LastInboundAt(ctx, c.ID, ch.ID)
+		if err != nil {
+			return err
+		}
+		if !channel.WindowOpen(caps.SendWindowSeconds, last, msTime(d.now())) {
+			return domain.Invalid("outside_window", fmt.Sprintf("%s allows free text only within %s of the customer's last message on %q; send an approved template instead",
+				ch.Kind, windowText(caps.SendWindowSeconds), ch.Name))
+		}
+	}
+	if m.Address, err = d.recipient(ctx, tx, t, ch, c, out.To, caps); err != nil {
+		return err
+	}
+	return nil
+}
+
+// recipient is whom a reply on ch goes to: the given address, else the one
+// the customer last wrote from on ch, else the contact's first address of a
+// kind the channel reaches.
+func (d *Desk) recipient(ctx context.Context, tx *store.Store, t *domain.Ticket, ch *domain.Channel, c *domain.Contact, to *domain.Identity, caps channel.Capabilities) (*domain.Identity, error) {
+	reaches := func(id domain.Identity) bool {
+		return len(caps.Identities) == 0 || slices.Contains(caps.Identities, id.Kind)
+	}
+	if to != nil {
+		if !reaches(*to) {
+			return nil, domain.Invalid("unreachable_address", fmt.Sprintf("%s channels cannot send to a %s address", ch.Kind, to.Kind))
+		}
+		return to, nil
+	}
+	addr, err := tx.LatestInboundAddress(ctx, t.ID, ch.ID)
+	if err == nil && reaches(*addr) {
+		return addr, nil
+	} else if err != nil && !errors.Is(err, domain.ErrNotFound) {
+		return nil, err
+	}
+	for i := range c.Identities {
+		if reaches(c.Identities[i]) {
+			return &c.Identities[i], nil
+		}
+	}
+	if len(caps.Identities) == 0 {
+		return nil, nil
+	}
+	return nil, domain.Invalid("no_address", fmt.Sprintf("the customer has no %s address that channel %q can reach", kindsText(caps.Identities), ch.Name))
+}
+
+func kindsText(kinds []domain.IdentityKind) string {
+	s := make([]string, len(kinds))
+	for i, k := range kinds {
+		s[i] = string(k)
+	}
+	return strings.Join(s, " or ")
+}
+
+// windowText says a send window in hours, or minutes below one.
+func windowText(seconds int64) string {
+	if seconds >= 3600 && seconds%3600 == 0 {
+		return fmt.Sprintf("%d hours", seconds/3600)
+	}
+	return fmt.Sprintf("%d minutes", seconds/60)
+}
+
+// fillTemplate checks the template a reply names against the channel's
+// approved ones and makes the reply's text the template filled in.
+func (d *Desk) fillTemplate(ctx context.Context, out *Outgoing) error {
+	chID := out.ChannelID
+	if chID == 0 {
+		t, err := d.store.Ticket(ctx, out.TicketID)
+		if err != nil {
+			return fmt.Errorf("send on ticket %d: %w", out.TicketID, err)
+		}
+		chID = t.ChannelID
+	}
+	ch, err := d.store.Channel(ctx, chID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.Invalid("unknown_channel", fmt.Sprintf("channel %d does not exist", chID))
+	} else if err != nil {
+		return err
+	}
+	a, err := d.channels.Adapter(ch.Kind)
+	if err != nil {
+		return err
+	}
+	tp, ok := a.(channel.Templater)
+	if !ok || !d.channels.Capabilities(ch.Kind).Templates {
+		return domain.Invalid("templates_unsupported", fmt.Sprintf("%s channels do not send templates", ch.Kind))
+	}
+	list, err := tp.Templates(ctx, ch)
+	if err != nil {
+		return fmt.Errorf("templates of channel %d: %w", ch.ID, err)
+	}
+	ref := out.Template
+	i := slices.IndexFunc(list, func(t channel.Template) bool { return t.Name == ref.Name && t.Language == ref.Language })
+	if i < 0 {
+		return domain.Invalid("unknown_template", fmt.Sprintf("channel %q has no approved template %q in language %q", ch.Name, ref.Name, ref.Language))
+	}
+	if len(ref.Params) != list[i].Params {
+		return domain.Invalid("invalid_template", fmt.Sprintf("template %q takes %d parameters, got %d", ref.Name, list[i].Params, len(ref.Params)))
+	}
+	for j, p := range ref.Params {
+		if strings.TrimSpace(p) == "" {
+			return domain.Invalid("invalid_template", fmt.Sprintf("parameter %d of template %q is empty", j+1, ref.Name))
+		}
+	}
+	out.Text, out.HTML = channel.FillTemplate(list[i].Body, ref.Params), ""
 	return nil
 }
 
@@ -266,7 +371,7 @@ func outgoingMeta(out *Outgoing) (json.RawMessage, error) {
 			cc = append(cc, addr)
 		}
 	}
-	if len(out.Meta) == 0 && len(cc) == 0 {
+	if len(out.Meta) == 0 && len(cc) == 0 && out.Template == nil {
 		return nil, nil
 	}
 	m := map[string]any{}
@@ -277,6 +382,9 @@ func outgoingMeta(out *Outgoing) (json.RawMessage, error) {
 	}
 	if len(cc) > 0 {
 		m["cc"] = cc
+	}
+	if out.Template != nil && !out.Note {
+		m["template"] = out.Template
 	}
 	b, err := json.Marshal(m)
 	return b, err

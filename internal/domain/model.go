@@ -66,10 +66,13 @@ type Channel struct {
 	TeamID   int64           `json:"team_id,omitempty"`
 	Enabled  bool            `json:"enabled"`
 	// Status is the connector's last health report; empty means healthy.
-	Status    string `json:"status"`
-	StatusAt  int64  `json:"status_at,omitempty"`
-	CreatedAt int64  `json:"created_at"`
-	UpdatedAt int64  `json:"updated_at"`
+	Status   string `json:"status"`
+	StatusAt int64  `json:"status_at,omitempty"`
+	// LastInboundAt is when the channel last received a customer's
+	// message; zero when never.
+	LastInboundAt int64 `json:"last_inbound_at"`
+	CreatedAt     int64 `json:"created_at"`
+	UpdatedAt     int64 `json:"updated_at"`
 	// Secrets holds decrypted secret settings; never serialised.
 	Secrets map[string]string `json:"-"`
 }
@@ -84,8 +87,11 @@ type Contact struct {
 	Verified   bool            `json:"verified"`
 	MergedInto int64           `json:"merged_into,omitempty"`
 	Identities []Identity      `json:"identities"`
-	CreatedAt  int64           `json:"created_at"`
-	UpdatedAt  int64           `json:"updated_at"`
+	// OptOuts are the channel kinds the contact asked not to be messaged
+	// on (an SMS "STOP"); every send respects them.
+	OptOuts   []string `json:"opt_outs"`
+	CreatedAt int64    `json:"created_at"`
+	UpdatedAt int64    `json:"updated_at"`
 }
 
 // Ticket is one case of one contact, spanning any channels.

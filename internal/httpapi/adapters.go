@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"loket.dev/loket/internal/channel"
+	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
 )
 
@@ -70,12 +71,23 @@ func (s *Server) adapterRoute(kind string, rt channel.Route) http.Handler {
 						return err
 					},
 				})
+				s.noteRefused(r, ch, err)
 			}
 		}
 		if err != nil {
 			s.writeError(w, r, err)
 		}
 	})
+}
+
+// noteRefused shows a provider's refused call (a wrong signature or verify
+// token: 401, 403) in the channel's health, where the admin who mistyped
+// an app secret looks first.
+func (s *Server) noteRefused(r *http.Request, ch *domain.Channel, err error) {
+	var he *channel.HTTPError
+	if errors.As(err, &he) && (he.Status == http.StatusUnauthorized || he.Status == http.StatusForbidden) {
+		s.desk.Report(r.Context(), ch.ID, desk.HealthWebhook, fmt.Errorf("refused a call: %s", he.Message))
+	}
 }
 
 // base is Loket's public URL: the configured one, or else the scheme and

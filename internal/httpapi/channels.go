@@ -32,15 +32,46 @@ type channelView struct {
 	// Capabilities say what the channel can carry, so the composer
 	// offers only what it can send.
 	Capabilities channel.Capabilities `json:"capabilities"`
+	// WebhookURL is where the provider must post, for kinds whose
+	// provider is told so by the admin (channel.Webhooker).
+	WebhookURL string `json:"webhook_url,omitempty"`
 }
 
-func (s *Server) viewChannel(c *domain.Channel) channelView {
+func (s *Server) viewChannel(r *http.Request, c *domain.Channel) channelView {
 	set := make([]string, 0, len(c.Secrets))
 	for k := range c.Secrets {
 		set = append(set, k)
 	}
 	sort.Strings(set)
-	return channelView{Channel: c, SecretsSet: set, Capabilities: s.channels.Capabilities(c.Kind)}
+	v := channelView{Channel: c, SecretsSet: set, Capabilities: s.channels.Capabilities(c.Kind)}
+	if a, err := s.channels.Adapter(c.Kind); err == nil {
+		if wh, ok := a.(channel.Webhooker); ok {
+			v.WebhookURL = fmt.Sprintf("%s/api/v1/%s/%d/%s", s.base(r), c.Kind, c.ID, wh.WebhookPath())
+		}
+	}
+	return v
+}
+
+// channelTemplates lists a channel's approved templates (channel.Templater),
+// for sending outside its send window.
+func (s *Server) channelTemplates(w http.ResponseWriter, r *http.Request, _ *principal) error {
+	c, a, err := s.channelAndAdapter(r)
+	if err != nil {
+		return err
+	}
+	tp, ok := a.(channel.Templater)
+	if !ok {
+		return errorf(http.StatusUnprocessableEntity, "templates_unsupported", "%s channels do not send templates", c.Kind)
+	}
+	list, err := tp.Templates(r.Context(), c)
+	if err != nil {
+		return errorf(http.StatusBadGateway, "provider_failed", "could not list the templates of channel %q: %v", c.Name, err)
+	}
+	if list == nil {
+		list = []channel.Template{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"templates": list})
+	return nil
 }
 
 // applySettings splits req's settings into public settings and secrets as
@@ -133,7 +164,7 @@ func (s *Server) listChannels(w http.ResponseWriter, r *http.Request, _ *princip
 	}
 	out := make([]channelView, len(chs))
 	for i, c := range chs {
-		out[i] = s.viewChannel(c)
+		out[i] = s.viewChannel(r, c)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"channels": out, "kinds": s.channels.Kinds()})
 	return nil
@@ -148,7 +179,7 @@ func (s *Server) getChannel(w http.ResponseWriter, r *http.Request, _ *principal
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.viewChannel(c))
+	writeJSON(w, http.StatusOK, s.viewChannel(r, c))
 	return nil
 }
 
@@ -172,7 +203,7 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, p *princi
 		return err
 	}
 	s.desk.ChannelChanged(r.Context(), c.ID, true)
-	v := s.viewChannel(c)
+	v := s.viewChannel(r, c)
 	v.InboundToken = token
 	writeJSON(w, http.StatusCreated, v)
 	return nil
@@ -209,7 +240,7 @@ func (s *Server) updateChannel(w http.ResponseWriter, r *http.Request, p *princi
 	}
 	s.desk.InvalidateSLA() // the channel's team and kind are cached there
 	s.desk.ChannelChanged(r.Context(), c.ID, false)
-	writeJSON(w, http.StatusOK, s.viewChannel(c))
+	writeJSON(w, http.StatusOK, s.viewChannel(r, c))
 	return nil
 }
 

@@ -142,6 +142,7 @@ func (s *Server) routes() []route {
 		{"PATCH", "/api/v1/channels/{id}", admin, s.updateChannel},
 		{"POST", "/api/v1/channels/{id}/token", admin, s.rotateChannelToken},
 		{"POST", "/api/v1/channels/{id}/test", admin, s.testChannel},
+		{"GET", "/api/v1/channels/{id}/templates", anyAgent, s.channelTemplates},
 		{"POST", "/api/v1/channels/{id}/inbound", public, s.inbound},
 		{"POST", "/api/v1/channels/{id}/email", public, s.inbound},
 

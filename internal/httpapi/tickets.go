@@ -211,6 +211,8 @@ type messageRequest struct {
 	To          *domain.Identity    `json:"to"`
 	Cc          []string            `json:"cc"`
 	Attachments []attachmentRequest `json:"attachments"`
+	// Template sends an approved template instead of free text.
+	Template *channel.TemplateRef `json:"template"`
 }
 
 type attachmentRequest struct {
@@ -232,7 +234,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, p *principa
 		return err
 	}
 	out := &desk.Outgoing{TicketID: id, ChannelID: req.ChannelID, Note: req.Note, Text: req.Text, HTML: sanitize.HTML(req.HTML),
-		Cc: req.Cc, AuthorType: domain.AuthorAgent, AuthorID: p.agent.ID}
+		Cc: req.Cc, AuthorType: domain.AuthorAgent, AuthorID: p.agent.ID, Template: req.Template}
 	if req.To != nil {
 		to, err := domain.NewIdentity(req.To.Kind, req.To.Value, s.desk.Region())
 		if err != nil {

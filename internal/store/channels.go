@@ -8,13 +8,13 @@ import (
 	"loket.dev/loket/internal/domain"
 )
 
-const channelColumns = "id, kind, name, settings, secrets, team_id, enabled, status, status_at, created_at, updated_at"
+const channelColumns = "id, kind, name, settings, secrets, team_id, enabled, status, status_at, last_inbound_at, created_at, updated_at"
 
 func (s *Store) scanChannel(row interface{ Scan(...any) error }) (*domain.Channel, error) {
 	var c domain.Channel
 	var settings, sealed string
 	var team nullInt
-	if err := row.Scan(&c.ID, &c.Kind, &c.Name, &settings, &sealed, &team, &c.Enabled, &c.Status, &c.StatusAt, &c.CreatedAt, &c.UpdatedAt); err != nil {
+	if err := row.Scan(&c.ID, &c.Kind, &c.Name, &settings, &sealed, &team, &c.Enabled, &c.Status, &c.StatusAt, &c.LastInboundAt, &c.CreatedAt, &c.UpdatedAt); err != nil {
 		return nil, err
 	}
 	c.Settings = json.RawMessage(settings)
@@ -108,6 +108,27 @@ func (s *Store) SetChannelStatus(ctx context.Context, id int64, status string) e
 	_, err := s.q.ExecContext(ctx, "UPDATE channels SET status = $2, status_at = $3 WHERE id = $1", id, status, Now())
 	if err != nil {
 		return fmt.Errorf("set status of channel %d: %w", id, err)
+	}
+	return nil
+}
+
+// ClearChannelStatus empties a channel's health report when it was made by
+// source (its "source: " prefix), so that one part working again does not
+// hide another part's trouble.
+func (s *Store) ClearChannelStatus(ctx context.Context, id int64, source string) error {
+	_, err := s.q.ExecContext(ctx, "UPDATE channels SET status = '', status_at = $3 WHERE id = $1 AND status LIKE $2", id, source+": %", Now())
+	if err != nil {
+		return fmt.Errorf("clear status of channel %d: %w", id, err)
+	}
+	return nil
+}
+
+// SetChannelInbound records when a channel last received a customer's
+// message.
+func (s *Store) SetChannelInbound(ctx context.Context, id, at int64) error {
+	_, err := s.q.ExecContext(ctx, "UPDATE channels SET last_inbound_at = $2 WHERE id = $1 AND last_inbound_at < $2", id, at)
+	if err != nil {
+		return fmt.Errorf("set last inbound of channel %d: %w", id, err)
 	}
 	return nil
 }

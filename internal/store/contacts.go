@@ -6,20 +6,22 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"loket.dev/loket/internal/domain"
 )
 
-const contactColumns = "id, number, name, language, attributes, verified, merged_into, created_at, updated_at"
+const contactColumns = "id, number, name, language, attributes, verified, merged_into, opt_outs, created_at, updated_at"
 
 func scanContact(row interface{ Scan(...any) error }) (*domain.Contact, error) {
 	var c domain.Contact
-	var attrs string
+	var attrs, optOuts string
 	var merged nullInt
-	if err := row.Scan(&c.ID, &c.Number, &c.Name, &c.Language, &attrs, &c.Verified, &merged, &c.CreatedAt, &c.UpdatedAt); err != nil {
+	if err := row.Scan(&c.ID, &c.Number, &c.Name, &c.Language, &attrs, &c.Verified, &merged, &optOuts, &c.CreatedAt, &c.UpdatedAt); err != nil {
 		return nil, err
 	}
+	c.OptOuts = splitList(optOuts)
 	c.Attributes = json.RawMessage(attrs)
 	c.MergedInto = merged.Int64
 	c.Identities = []domain.Identity{}
@@ -233,6 +235,36 @@ func (s *Store) UpdateContact(ctx context.Context, c *domain.Contact) error {
 	return mustAffect(res, fmt.Sprintf("contact %d", c.ID))
 }
 
+// SetOptOut records that a contact does (out) or no longer does not want
+// messages on channels of kind.
+func (s *Store) SetOptOut(ctx context.Context, contactID int64, kind string, out bool) error {
+	var cur string
+	if err := s.q.QueryRowContext(ctx, "SELECT opt_outs FROM contacts WHERE id = $1", contactID).Scan(&cur); err != nil {
+		return notFound(fmt.Sprintf("contact %d", contactID), err)
+	}
+	kinds := splitList(cur)
+	kinds = slices.DeleteFunc(kinds, func(k string) bool { return k == kind })
+	if out {
+		kinds = append(kinds, kind)
+	}
+	slices.Sort(kinds)
+	if strings.Join(kinds, ",") == cur {
+		return nil
+	}
+	if _, err := s.q.ExecContext(ctx, "UPDATE contacts SET opt_outs = $2, updated_at = $3 WHERE id = $1", contactID, strings.Join(kinds, ","), Now()); err != nil {
+		return fmt.Errorf("opt-out of contact %d: %w", contactID, err)
+	}
+	return nil
+}
+
+// splitList reads a comma-separated list; empty gives an empty list.
+func splitList(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
+}
+
 // MergeContacts moves identities, tickets and authored messages of merged
 // into survivor, marks merged as merged and records the merge.
 func (s *Store) MergeContacts(ctx context.Context, survivor, merged, agentID int64) error {
@@ -249,6 +281,16 @@ func (s *Store) MergeContacts(ctx context.Context, survivor, merged, agentID int
 		{"UPDATE tickets SET contact_id = $1, updated_at = $3 WHERE contact_id = $2", []any{survivor, merged, now}},
 		{"UPDATE messages SET author_id = $1 WHERE author_type = 'contact' AND author_id = $2", []any{survivor, merged}},
 		{"UPDATE contacts SET merged_into = $1, updated_at = $3 WHERE id = $2 OR merged_into = $2", []any{survivor, merged, now}},
+	}
+	// The survivor keeps every opt-out either contact made.
+	var optOuts string
+	if err := s.q.QueryRowContext(ctx, "SELECT opt_outs FROM contacts WHERE id = $1", merged).Scan(&optOuts); err != nil {
+		return fmt.Errorf("merge contact %d into %d: %w", merged, survivor, err)
+	}
+	for _, kind := range splitList(optOuts) {
+		if err := s.SetOptOut(ctx, survivor, kind, true); err != nil {
+			return err
+		}
 	}
 	for _, st := range steps {
 		if _, err := s.q.ExecContext(ctx, st.query, st.args...); err != nil {

@@ -200,6 +200,20 @@ func (s *Store) LatestInboundAddress(ctx context.Context, ticketID, channelID in
 	return &id, nil
 }
 
+// LastInboundAt is when a contact last wrote on a channel (Unix
+// milliseconds), zero when never: the start of the channel's send window.
+// Automatic messages do not count.
+func (s *Store) LastInboundAt(ctx context.Context, contactID, channelID int64) (int64, error) {
+	var at nullInt
+	err := s.q.QueryRowContext(ctx, `SELECT MAX(m.created_at) FROM messages m JOIN tickets t ON t.id = m.ticket_id
+		WHERE t.contact_id = $1 AND m.channel_id = $2 AND m.direction = 'in' AND m.author_type = 'contact'`,
+		contactID, channelID).Scan(&at)
+	if err != nil {
+		return 0, fmt.Errorf("last inbound of contact %d on channel %d: %w", contactID, channelID, err)
+	}
+	return at.Int64, nil
+}
+
 // Attachment returns one attachment.
 func (s *Store) Attachment(ctx context.Context, id int64) (*domain.Attachment, error) {
 	var a domain.Attachment
