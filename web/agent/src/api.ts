@@ -134,7 +134,7 @@ export const api = {
   updateChannel: (id: number, c: { name?: string; team_id?: number; enabled?: boolean; settings?: Record<string, unknown> }) =>
     request<Channel>('PATCH', `/api/v1/channels/${id}`, c),
   testChannel: (id: number) => request<{ ok: boolean; checks: ConnectionCheck[] }>('POST', `/api/v1/channels/${id}/test`),
-  channelTemplates: (id: number) => request<Template[] | null>('GET', `/api/v1/channels/${id}/templates`),
+  channelTemplates: (id: number) => request<{ templates: Template[] | null }>('GET', `/api/v1/channels/${id}/templates`),
   channelSnippet: (id: number) => request<{ html: string }>('GET', `/api/v1/channels/${id}/snippet`),
 
   calendars: () => request<{ calendars: Calendar[] | null }>('GET', '/api/v1/calendars'),

@@ -6,6 +6,7 @@ import type { Channel } from './types'
 
 /** A setting of a messaging channel, shown as one input. */
 export interface KindField {
+  /** Its path in the settings ("twilio.account_sid": settings.twilio.account_sid), also a secret's name. */
   key: string
   /** Secrets are write-only: shown as "set", kept when left empty. */
   secret?: boolean
@@ -40,15 +41,18 @@ export const MESSAGING_KINDS: Record<string, KindField[]> = {
     { key: 'secret_token', secret: true, optional: true },
     apiBase,
   ],
+  // Each provider's settings sit under its name; a Twilio messaging service may send instead of "from".
   sms: [
     { key: 'provider', options: ['twilio', 'cm'] },
-    { key: 'from' },
-    { key: 'account_sid', when: twilio },
-    { key: 'messaging_service_sid', optional: true, when: twilio },
-    { key: 'auth_token', secret: true, when: twilio },
-    { key: 'product_token', secret: true, when: cm },
-    { key: 'webhook_token', secret: true, when: cm },
-    apiBase,
+    { key: 'from', optional: true, when: twilio },
+    { key: 'from', when: cm },
+    { key: 'twilio.account_sid', when: twilio },
+    { key: 'twilio.messaging_service_sid', optional: true, when: twilio },
+    { key: 'twilio.auth_token', secret: true, when: twilio },
+    { key: 'twilio.api_base_url', optional: true, when: twilio },
+    { key: 'cm.product_token', secret: true, when: cm },
+    { key: 'cm.webhook_token', secret: true, when: cm },
+    { key: 'cm.api_base_url', optional: true, when: cm },
   ],
   messenger: [{ key: 'page_id' }, ...metaSecrets, apiBase],
   instagram: [{ key: 'instagram_account_id' }, { key: 'page_id' }, ...metaSecrets, apiBase],
@@ -70,6 +74,22 @@ export function kindName(kind: string): string {
 /** Values of a messaging channel's form: settings by key (secrets empty). */
 export type KindValues = Record<string, string>
 
+/** fieldLabel is the i18n key of a field's label: its last path segment. */
+export const fieldLabel = (f: KindField): MessageKey => `chanfield.${f.key.split('.').pop()}` as MessageKey
+
+function get(settings: Record<string, unknown> | undefined, path: string): unknown {
+  return path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), settings)
+}
+
+function put(settings: Record<string, unknown>, path: string, v: string) {
+  const keys = path.split('.')
+  let o = settings
+  for (const k of keys.slice(0, -1)) o = (o[k] ??= {}) as Record<string, unknown>
+  o[keys[keys.length - 1]] = v
+}
+
+const top = (f: KindField) => f.key.split('.')[0]
+
 /** visibleFields are the kind's fields that apply to the values (e.g. the chosen SMS provider's). */
 export function visibleFields(kind: string, values: KindValues): KindField[] {
   return (MESSAGING_KINDS[kind] ?? []).filter((f) => !f.when || values[f.when.key] === f.when.value)
@@ -79,7 +99,7 @@ export function visibleFields(kind: string, values: KindValues): KindField[] {
 export function kindValues(kind: string, ch?: Pick<Channel, 'settings'>): KindValues {
   const out: KindValues = {}
   for (const f of MESSAGING_KINDS[kind] ?? []) {
-    const v = f.secret ? '' : ch?.settings?.[f.key]
+    const v = f.secret ? '' : get(ch?.settings, f.key)
     out[f.key] = typeof v === 'string' && v ? v : (f.options?.[0] ?? '')
   }
   return out
@@ -88,14 +108,15 @@ export function kindValues(kind: string, ch?: Pick<Channel, 'settings'>): KindVa
 /**
  * kindSettings is what is saved: the visible fields' trimmed values, empty
  * ones left out (an empty secret keeps the stored one), and the settings of
- * the channel the form does not know (e.g. the FAQ bot's) kept.
+ * the channel the form does not know (e.g. the FAQ bot's) kept. A hidden
+ * provider's settings are dropped.
  */
 export function kindSettings(kind: string, values: KindValues, previous: Record<string, unknown> = {}): Record<string, unknown> {
-  const known = new Set((MESSAGING_KINDS[kind] ?? []).map((f) => f.key))
+  const known = new Set((MESSAGING_KINDS[kind] ?? []).map(top))
   const out: Record<string, unknown> = Object.fromEntries(Object.entries(previous).filter(([k]) => !known.has(k)))
   for (const f of visibleFields(kind, values)) {
     const v = (values[f.key] ?? '').trim()
-    if (v) out[f.key] = v
+    if (v) put(out, f.key, v)
   }
   return out
 }

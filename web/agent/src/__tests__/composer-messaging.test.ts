@@ -32,10 +32,10 @@ describe('composer on messaging channels', () => {
     answer = () => new Response(JSON.stringify({ id: 99, ticket_id: 1, kind: 'message', text: '', attachments: [], created_at: 0, updated_at: 0 }))
     vi.stubGlobal('fetch', vi.fn(async (url: string, init: RequestInit) => {
       if (url === '/api/v1/channels/7/templates') {
-        return new Response(JSON.stringify([
+        return new Response(JSON.stringify({ templates: [
           { name: 'order_update', language: 'nl', body: 'Hoi {{1}}, over ticket #{{2}}: {{3}}', params: 3, status: 'APPROVED' },
           { name: 'draft', language: 'nl', body: 'x', params: 0, status: 'PENDING' },
-        ]))
+        ] }))
       }
       posted.push(JSON.parse(String(init.body)))
       return answer()
