@@ -504,6 +504,7 @@ const de: Dictionary = {
   'msg.quickReply': 'Wählte die Schaltfläche „{id}“',
   'msg.reactions': 'Reaktionen',
   'msg.failedReason': 'Grund: {reason}',
+  'contact.optOuts': 'Abgemeldet von',
 }
 
 export default de

@@ -505,6 +505,7 @@ export const en = {
   'msg.quickReply': 'Chose the button “{id}”',
   'msg.reactions': 'Reactions',
   'msg.failedReason': 'Reason: {reason}',
+  'contact.optOuts': 'Opted out of',
 } as const
 
 export type MessageKey = keyof typeof en

@@ -504,6 +504,7 @@ const nl: Dictionary = {
   'msg.quickReply': 'Koos de knop “{id}”',
   'msg.reactions': 'Reacties',
   'msg.failedReason': 'Reden: {reason}',
+  'contact.optOuts': 'Afgemeld voor',
 }
 
 export default nl
