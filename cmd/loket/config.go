@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +30,7 @@ type config struct {
 	Proxies     string
 	AwayAfter   string
 	Contacts    string
+	Nodes       int
 
 	// Parsed by serveConfig.
 	proxies  []netip.Prefix
@@ -50,6 +52,8 @@ func (c *config) bindStore(fs *flag.FlagSet) {
 	fs.StringVar(&c.SecretKey, "secret-key", env("LOKET_SECRET_KEY", ""), "32-byte key (base64 or hex) sealing channel secrets; default: DATA/secret.key (LOKET_SECRET_KEY)")
 	fs.StringVar(&c.Region, "default-region", env("LOKET_DEFAULT_REGION", "NL"), "region for phone numbers written without country code (LOKET_DEFAULT_REGION)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOKET_LOG_LEVEL", "info"), "debug, info, warn or error (LOKET_LOG_LEVEL)")
+	nodes, _ := strconv.Atoi(env("LOKET_NODES", "4"))
+	fs.IntVar(&c.Nodes, "nodes", nodes, "on PostgreSQL: how many nodes may share the database; each takes its share of max_connections (LOKET_NODES)")
 }
 
 func (c *config) bindServe(fs *flag.FlagSet) {

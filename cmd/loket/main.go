@@ -95,6 +95,10 @@ func openStore(ctx context.Context, c *config) (*store.Store, error) {
 		return nil, err
 	}
 	st.SetSecretBox(box)
+	if err := st.SizePool(ctx, c.Nodes); err != nil {
+		st.Close()
+		return nil, err
+	}
 	if err := st.Migrate(ctx); err != nil {
 		st.Close()
 		return nil, err

@@ -19,7 +19,11 @@ import (
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/channel/api"
 	"loket.dev/loket/internal/channel/email"
+	"loket.dev/loket/internal/channel/meta"
+	"loket.dev/loket/internal/channel/sms"
+	"loket.dev/loket/internal/channel/telegram"
 	"loket.dev/loket/internal/channel/webchat"
+	"loket.dev/loket/internal/channel/whatsapp"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/dispatch"
 	"loket.dev/loket/internal/domain"
@@ -86,6 +90,11 @@ func serve(ctx context.Context, args []string) error {
 	channels.Register(mail)
 	channels.Register(webchat.New(webchat.Config{Desk: d, Store: st, Blobs: blobs, Events: events, Wait: router,
 		BaseURL: c.publicURL(), Log: log, Hours: hrs}))
+	channels.Register(whatsapp.New(whatsapp.Config{}))
+	channels.Register(sms.New(sms.Config{BaseURL: c.publicURL}))
+	channels.Register(meta.Messenger(meta.Config{Log: log}))
+	channels.Register(meta.Instagram(meta.Config{Log: log}))
+	channels.Register(telegram.New(telegram.Config{BaseURL: c.publicURL(), Report: d.ReportProvider, Channels: st, Locks: st.Locker(), Log: log, Ingest: d.IngestPayload}))
 
 	srv := httpapi.New(httpapi.Config{
 		Desk: d, Store: st, Blobs: blobs, Hub: hub, Channels: channels, Log: log,
@@ -115,6 +124,7 @@ func serve(ctx context.Context, args []string) error {
 	}
 	bg.Go(func(ctx context.Context) { checkSLAs(ctx, d, log) })
 	bg.Go(func(ctx context.Context) { indexText(ctx, st, log) })
+	bg.Go(func(ctx context.Context) { retryDeadLetters(ctx, d, router.Leading, log) })
 	bg.Go(router.Run)
 	bg.Go(func(ctx context.Context) { faq.Run(ctx, bot.Env{Desk: d, Waits: router, Sweeps: router.Leading}) })
 	bg.Go(worker.Run)
@@ -330,6 +340,28 @@ func checkSLAs(ctx context.Context, d *desk.Desk, log *slog.Logger) {
 			if n < 200 {
 				break
 			}
+		}
+	}
+}
+
+// retryDeadLetters tries kept inbound payloads again as their waits pass,
+// on the node that leads routing, so that a payload that failed on a
+// passing fault (a provider's media server, the database) is not left for
+// an admin.
+func retryDeadLetters(ctx context.Context, d *desk.Desk, leading func() bool, log *slog.Logger) {
+	tick := time.NewTicker(30 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if !leading() {
+			continue
+		}
+		if _, err := d.RetryDeadLetters(ctx); err != nil && ctx.Err() == nil {
+			log.Error("retry dead letters", "err", err)
 		}
 	}
 }

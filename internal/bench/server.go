@@ -139,30 +139,42 @@ func (s *benchServer) awaitHealthy(ctx context.Context, client *http.Client, bas
 	}
 }
 
+// benchChannel is what the API answers for a created channel.
+type benchChannel struct {
+	ID           int64  `json:"id"`
+	InboundToken string `json:"inbound_token"`
+	WebhookURL   string `json:"webhook_url"`
+}
+
 // createBenchChannel creates an API channel through the REST API and
 // returns its id and inbound token.
 func createBenchChannel(ctx context.Context, client *http.Client, base, apiToken string) (int64, string, error) {
-	body := fmt.Sprintf(`{"kind":"api","name":"Bench %s"}`, time.Now().Format(time.DateTime))
+	ch, err := createChannel(ctx, client, base, apiToken, fmt.Sprintf(`{"kind":"api","name":"Bench %s"}`, time.Now().Format(time.DateTime)))
+	if err == nil && ch.InboundToken == "" {
+		err = errors.New("create the bench channel: the answer has no inbound token")
+	}
+	return ch.ID, ch.InboundToken, err
+}
+
+// createChannel creates a channel through the REST API from its JSON.
+func createChannel(ctx context.Context, client *http.Client, base, apiToken, body string) (benchChannel, error) {
+	var ch benchChannel
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/channels", strings.NewReader(body))
 	if err != nil {
-		return 0, "", err
+		return ch, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+apiToken)
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, "", fmt.Errorf("create the bench channel: %w", err)
+		return ch, fmt.Errorf("create the bench channel: %w", err)
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	var ch struct {
-		ID           int64  `json:"id"`
-		InboundToken string `json:"inbound_token"`
+	if resp.StatusCode != http.StatusCreated || json.Unmarshal(data, &ch) != nil || ch.ID == 0 {
+		return ch, fmt.Errorf("create the bench channel: %s: %.300s", resp.Status, data)
 	}
-	if resp.StatusCode != http.StatusCreated || json.Unmarshal(data, &ch) != nil || ch.ID == 0 || ch.InboundToken == "" {
-		return 0, "", fmt.Errorf("create the bench channel: %s: %.300s", resp.Status, data)
-	}
-	return ch.ID, ch.InboundToken, nil
+	return ch, nil
 }
 
 // stop interrupts the server, as Ctrl-C would, and returns how long its

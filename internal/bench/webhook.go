@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -170,25 +169,9 @@ func customerName(c int) string {
 // createWebhookChannel creates the bench channel of w's kind through the
 // REST API and returns its id and webhook URL.
 func createWebhookChannel(ctx context.Context, client *http.Client, base, apiToken string, w webhook) (int64, string, error) {
-	body := fmt.Sprintf(`{"kind":%q,"name":"Bench %s","settings":%s}`, w.kind, w.kind, w.settings)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/channels", strings.NewReader(body))
-	if err != nil {
-		return 0, "", err
+	ch, err := createChannel(ctx, client, base, apiToken, fmt.Sprintf(`{"kind":%q,"name":"Bench %s","settings":%s}`, w.kind, w.kind, w.settings))
+	if err == nil && ch.WebhookURL == "" {
+		err = fmt.Errorf("create the bench %s channel: the answer has no webhook_url", w.kind)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+apiToken)
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, "", fmt.Errorf("create the bench %s channel: %w", w.kind, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	var ch struct {
-		ID         int64  `json:"id"`
-		WebhookURL string `json:"webhook_url"`
-	}
-	if resp.StatusCode != http.StatusCreated || json.Unmarshal(data, &ch) != nil || ch.ID == 0 || ch.WebhookURL == "" {
-		return 0, "", fmt.Errorf("create the bench %s channel: %s: %.300s", w.kind, resp.Status, data)
-	}
-	return ch.ID, ch.WebhookURL, nil
+	return ch.ID, ch.WebhookURL, err
 }

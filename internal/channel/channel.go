@@ -156,6 +156,31 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
+// RetryAfterError is a passing failure for which the provider named how
+// long to wait, such as an HTTP 429 with Retry-After or Telegram's
+// retry_after: the outbox waits at least that long before trying again.
+type RetryAfterError struct {
+	Err   error
+	After time.Duration
+}
+
+func (e *RetryAfterError) Error() string { return e.Err.Error() }
+func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// RetryAfter wraps err as a RetryAfterError.
+func RetryAfter(err error, after time.Duration) error {
+	return &RetryAfterError{Err: err, After: after}
+}
+
+// RetryWait is the wait a provider asked for in err, or zero.
+func RetryWait(err error) time.Duration {
+	var r *RetryAfterError
+	if errors.As(err, &r) {
+		return r.After
+	}
+	return 0
+}
+
 // Registry maps channel kinds to adapters.
 type Registry struct {
 	mu       sync.RWMutex
@@ -273,11 +298,18 @@ func (b *Batch) Empty() bool {
 // Status is what became of a message we sent, keyed by the id the provider
 // gave it (Sent.ExternalID). Statuses may arrive out of order; the core
 // merges them monotonically (domain.DeliveryStatus.Merge).
+//
+// A provider that reports progress as a watermark ("everything up to this
+// time was read") leaves ExternalID empty and names the customer in To and
+// the time in Through instead: the status then applies to every message
+// sent on the channel to that address up to then.
 type Status struct {
 	ExternalID string
 	Status     domain.DeliveryStatus
 	// Reason says why delivery failed, in the provider's words.
-	Reason string
+	Reason  string
+	To      domain.Identity
+	Through time.Time
 }
 
 // ChangeKind says what a Change does to an earlier message.

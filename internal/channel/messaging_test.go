@@ -1,6 +1,8 @@
 package channel
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -67,5 +69,15 @@ func TestMetaReaders(t *testing.T) {
 	}
 	if got := string(QuickReplyMeta("article:7")); got != `{"quick_reply":"article:7"}` {
 		t.Errorf("QuickReplyMeta = %s", got)
+	}
+}
+
+func TestRetryWait(t *testing.T) {
+	err := fmt.Errorf("send telegram message 7: %w", RetryAfter(errors.New("429 Too Many Requests"), 30*time.Second))
+	if got := RetryWait(err); got != 30*time.Second {
+		t.Errorf("RetryWait = %s, want 30s", got)
+	}
+	if IsPermanent(err) || RetryWait(errors.New("503")) != 0 {
+		t.Error("a wait is neither permanent nor found where none was given")
 	}
 }

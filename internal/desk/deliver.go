@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
@@ -54,7 +55,7 @@ func (d *Desk) Deliver(ctx context.Context, job store.Job) {
 			}
 			return d.setDelivery(ctx, tx, m, domain.DeliveryFailed, err.Error(), "", &events)
 		default:
-			next := d.now() + outbox.Backoff(job.Attempts).Milliseconds()
+			next := d.now() + max(outbox.Backoff(job.Attempts), min(channel.RetryWait(err), time.Hour)).Milliseconds()
 			return tx.RetryJob(ctx, job.ID, next, err.Error())
 		}
 	})

@@ -256,19 +256,28 @@ func TestReceive_ConcurrentMessagesAreAllStoredWithUniqueNumbers(t *testing.T) {
 		if count != 100 {
 			t.Fatalf("%d tickets, want one per customer (100)", count)
 		}
-		page, err := st.Tickets(ctx, store.TicketFilter{Viewer: domain.Viewer{Role: domain.RoleAdmin}, Limit: 200})
-		if err != nil {
-			t.Fatal(err)
-		}
-		total := 0
-		for _, tk := range page.Tickets {
-			msgs, _ := st.Messages(ctx, tk.ID, 0, 0)
-			total += len(msgs)
-		}
-		if total != n-20 {
+		if _, total := countStored(t, st); total != n-20 {
 			t.Fatalf("%d messages stored, want %d distinct", total, n-20)
 		}
 	})
+}
+
+// countStored counts the tickets (up to 200) and their messages.
+func countStored(t *testing.T, st *store.Store) (tickets, messages int) {
+	t.Helper()
+	ctx := context.Background()
+	page, err := st.Tickets(ctx, store.TicketFilter{Viewer: domain.Viewer{Role: domain.RoleAdmin}, Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tk := range page.Tickets {
+		msgs, err := st.Messages(ctx, tk.ID, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		messages += len(msgs)
+	}
+	return len(page.Tickets), messages
 }
 
 func TestReceive_RejectsInvalidInputWithACode(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
@@ -33,6 +34,11 @@ type Ingested struct {
 // must answer so that the sender retries.
 func (d *Desk) Ingest(ctx context.Context, ch *domain.Channel, contentType string, body []byte) (*Ingested, error) {
 	res, err := d.ingest(ctx, ch, contentType, body)
+	// A race lost to another node passes when tried again; messages
+	// already stored are recognised by their external ids.
+	for attempt := 1; transient(err) && attempt < 3 && ctx.Err() == nil; attempt++ {
+		res, err = d.ingest(ctx, ch, contentType, body)
+	}
 	var de *domain.Error
 	if err == nil || errors.As(err, &de) || errors.Is(err, ErrClosed) || ctx.Err() != nil {
 		return res, err
@@ -47,6 +53,36 @@ func (d *Desk) Ingest(ctx context.Context, ch *domain.Channel, contentType strin
 	}
 	res.DeadLetter = dl.ID
 	return res, nil
+}
+
+// watermark applies a status that names no message but a time: to every
+// message sent on ch to the status's address up to then, and returns how
+// many moved.
+func (d *Desk) watermark(ctx context.Context, tx *store.Store, ch *domain.Channel, s channel.Status, events *[]domain.Event) (int, error) {
+	if s.Through.IsZero() || s.To.Value == "" || s.Status == domain.DeliveryFailed {
+		return 0, nil
+	}
+	msgs, err := tx.SentThrough(ctx, ch.ID, s.To, s.Through.UnixMilli())
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, m := range msgs {
+		if next := m.DeliveryStatus.Merge(s.Status); next != m.DeliveryStatus {
+			if err := d.setDelivery(ctx, tx, m, next, "", "", events); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+// IngestPayload is Ingest for adapters that fetch payloads themselves
+// (long polling); it is a channel.IngestFunc.
+func (d *Desk) IngestPayload(ctx context.Context, ch *domain.Channel, contentType string, body []byte) error {
+	_, err := d.Ingest(ctx, ch, contentType, body)
+	return err
 }
 
 func (d *Desk) ingest(ctx context.Context, ch *domain.Channel, contentType string, body []byte) (*Ingested, error) {
@@ -135,6 +171,14 @@ func (d *Desk) applyUpdates(ctx context.Context, ch *domain.Channel, statuses []
 		for _, s := range statuses {
 			if !s.Status.Valid() {
 				return domain.Invalid("invalid_status", fmt.Sprintf("unknown delivery status %q", s.Status))
+			}
+			if s.ExternalID == "" {
+				n, err := d.watermark(ctx, tx, ch, s, &events)
+				if err != nil {
+					return err
+				}
+				nStatus += n
+				continue
 			}
 			m, err := tx.MessageByExternalID(ctx, ch.ID, s.ExternalID)
 			if errors.Is(err, domain.ErrNotFound) {
@@ -282,6 +326,37 @@ func (d *Desk) RetryDeadLetter(ctx context.Context, id int64) (*Ingested, error)
 		return nil, fmt.Errorf("retry dead letter %d: %w", id, err)
 	}
 	return res, nil
+}
+
+// deadLetterWaits are how long after its last try a dead letter is tried
+// again on its own: a provider's media server or the database may be back.
+// After the last, only an admin's retry helps.
+var deadLetterWaits = []time.Duration{time.Minute, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 12 * time.Hour}
+
+// RetryDeadLetters tries again the dead letters whose wait has passed and
+// returns how many it resolved. Run it on one node at a time.
+func (d *Desk) RetryDeadLetters(ctx context.Context) (int, error) {
+	list, err := d.store.RetriableDeadLetters(ctx, len(deadLetterWaits)+1, 100)
+	if err != nil {
+		return 0, err
+	}
+	now := d.now()
+	resolved := 0
+	for _, dl := range list {
+		if now < dl.UpdatedAt+deadLetterWaits[max(dl.Attempts, 1)-1].Milliseconds() {
+			continue
+		}
+		if _, err := d.RetryDeadLetter(ctx, dl.ID); err != nil {
+			if ctx.Err() != nil {
+				return resolved, ctx.Err()
+			}
+			d.log.Warn("dead letter failed again", "dead_letter", dl.ID, "attempts", dl.Attempts+1, "err", err)
+			continue
+		}
+		resolved++
+		d.log.Info("dead letter processed on retry", "dead_letter", dl.ID, "attempts", dl.Attempts+1)
+	}
+	return resolved, nil
 }
 
 func errText(err error) string {

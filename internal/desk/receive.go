@@ -191,35 +191,62 @@ func (d *Desk) commitLoop() {
 	}
 }
 
+// receiveAttempts is how often a message that lost to another node's
+// transaction (a deadlock, the same external id stored first) is tried.
+const receiveAttempts = 4
+
+// commitBatch receives a batch in one transaction, each message in a
+// savepoint so that one refused message does not undo the others. Rows
+// are locked in one order on every node (by the sender's address), and a
+// message that hits a deadlock or loses a race is tried again in a fresh
+// transaction, no longer holding the locks of the messages before it.
 func (d *Desk) commitBatch(batch []*receiveReq) {
 	ctx := context.Background()
 	results := make([]receiveResult, len(batch))
-	err := d.store.Tx(ctx, func(tx *store.Store) error {
-		for i, req := range batch {
-			var r *Received
-			var err error
-			for attempt := 0; attempt < 3; attempt++ {
-				err = tx.Savepoint(ctx, func() error {
+	pending := make([]int, len(batch))
+	for i := range pending {
+		pending[i] = i
+	}
+	slices.SortStableFunc(pending, func(a, b int) int {
+		return strings.Compare(batch[a].in.From.String(), batch[b].in.From.String())
+	})
+	for attempt := 1; len(pending) > 0; attempt++ {
+		last := attempt == receiveAttempts
+		var again []int
+		err := d.store.Tx(ctx, func(tx *store.Store) error {
+			again = again[:0]
+			for _, i := range pending {
+				var r *Received
+				err := tx.Savepoint(ctx, func() error {
 					var err error
-					r, err = d.receiveOne(ctx, tx, req)
+					r, err = d.receiveOne(ctx, tx, batch[i])
 					return err
 				})
-				if !errors.Is(err, errLostRace) && !store.IsRetryable(err) {
-					break
+				if transient(err) && !last {
+					again = append(again, i)
+					continue
 				}
+				results[i] = receiveResult{r, err}
 			}
-			results[i] = receiveResult{r, err}
+			return nil
+		})
+		switch {
+		case err == nil:
+			pending = again
+		case transient(err) && !last:
+			// Nothing was committed: the whole rest goes again.
+		default:
+			for _, i := range pending {
+				results[i] = receiveResult{nil, err}
+			}
+			pending = nil
 		}
-		return nil
-	})
+	}
 	var events []domain.Event
 	for i, req := range batch {
-		switch {
-		case err != nil:
-			results[i] = receiveResult{nil, fmt.Errorf("receive message %s: %w", req.in.ExternalID, err)}
-		case results[i].err != nil:
+		if results[i].err != nil {
 			results[i].err = fmt.Errorf("receive message %s: %w", req.in.ExternalID, results[i].err)
-		default:
+		} else {
 			events = append(events, results[i].r.events...)
 		}
 	}
@@ -335,6 +362,12 @@ func (d *Desk) consent(ctx context.Context, tx *store.Store, in *channel.Inbound
 		c.OptOuts = append(c.OptOuts, ch.Kind)
 	}
 	return nil
+}
+
+// transient reports whether err may pass when tried again: a deadlock, a
+// serialization failure, a busy database, or a race lost to another node.
+func transient(err error) bool {
+	return err != nil && (errors.Is(err, errLostRace) || store.IsRetryable(err))
 }
 
 func with(ev domain.Event, typ string, t *domain.Ticket, m *domain.Message) domain.Event {

@@ -11,7 +11,11 @@ import (
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/channel/api"
 	"loket.dev/loket/internal/channel/email"
+	"loket.dev/loket/internal/channel/meta"
+	"loket.dev/loket/internal/channel/sms"
+	"loket.dev/loket/internal/channel/telegram"
 	"loket.dev/loket/internal/channel/webchat"
+	"loket.dev/loket/internal/channel/whatsapp"
 )
 
 // openAPIMethods are the operation keys of an OpenAPI path item.
@@ -26,7 +30,8 @@ var accessNames = map[access]string{public: "public", anyAgent: "agent", supervi
 // documentedServer is a server with every adapter that has routes of its
 // own, as serve.go registers them.
 func documentedServer() *Server {
-	return New(Config{Channels: channel.NewRegistry(api.New(), email.New(nil), webchat.New(webchat.Config{}))})
+	return New(Config{Channels: channel.NewRegistry(api.New(), email.New(nil), webchat.New(webchat.Config{}),
+		whatsapp.New(whatsapp.Config{}), meta.Messenger(meta.Config{}), meta.Instagram(meta.Config{}), telegram.New(telegram.Config{}), sms.New(sms.Config{}))})
 }
 
 func parseOpenAPI(t *testing.T) map[string]any {

@@ -2,7 +2,9 @@
 // due jobs from the durable outbox table and hands each to a delivery
 // function. Jobs survive crashes because they are rows written in the same
 // transaction as their message; a worker that dies mid-delivery loses only
-// its lease. The package knows nothing about channels or providers.
+// its lease, which is short and renewed while a delivery runs, so that a
+// dead node's jobs are taken over within seconds. The package knows
+// nothing about channels or providers.
 package outbox
 
 import (
@@ -20,14 +22,21 @@ type DeliverFunc func(ctx context.Context, job store.Job)
 
 // Worker claims and delivers jobs.
 type Worker struct {
-	store       *store.Store
-	deliver     DeliverFunc
-	log         *slog.Logger
-	wake        <-chan struct{}
-	freed       chan struct{} // a delivery ended: a slot is free
-	poll        time.Duration
-	lease       time.Duration
+	store   *store.Store
+	deliver DeliverFunc
+	log     *slog.Logger
+	wake    <-chan struct{}
+	freed   chan struct{} // a delivery ended: a slot is free
+	poll    time.Duration
+	// Lease is how long a claimed job is held from other workers; it is
+	// renewed every third of it while the delivery runs, so a dead node's
+	// jobs are taken over within about a lease. Set it before Run.
+	Lease       time.Duration
+	timeout     time.Duration // the longest one delivery may take
 	concurrency int
+
+	mu       sync.Mutex
+	inFlight map[int64]bool // job ids being delivered
 }
 
 // NewWorker returns a worker; Run starts it. A signal on wake (such as
@@ -37,14 +46,22 @@ func NewWorker(s *store.Store, deliver DeliverFunc, wake <-chan struct{}, log *s
 	return &Worker{
 		store: s, deliver: deliver, log: log, wake: wake, freed: make(chan struct{}, 1),
 		poll:        time.Second,
-		lease:       2 * time.Minute,
+		Lease:       15 * time.Second,
+		timeout:     time.Minute,
 		concurrency: 8,
+		inFlight:    map[int64]bool{},
 	}
 }
 
 // Run delivers jobs until ctx is done, then waits for deliveries in flight.
 func (w *Worker) Run(ctx context.Context) {
 	var wg sync.WaitGroup
+	renewCtx, stopRenewing := context.WithCancel(context.WithoutCancel(ctx))
+	renewed := make(chan struct{})
+	go func() { w.renew(renewCtx); close(renewed) }()
+	// Stop renewing only once every delivery has ended.
+	defer func() { <-renewed }()
+	defer stopRenewing()
 	defer wg.Wait()
 	sem := make(chan struct{}, w.concurrency)
 	timer := time.NewTimer(0)
@@ -62,7 +79,7 @@ func (w *Worker) Run(ctx context.Context) {
 			if free == 0 {
 				break
 			}
-			jobs, err := w.store.Claim(ctx, free, w.lease.Milliseconds())
+			jobs, err := w.store.Claim(ctx, free, w.Lease.Milliseconds())
 			if err != nil {
 				if ctx.Err() == nil {
 					w.log.Error("outbox claim", "err", err)
@@ -72,10 +89,12 @@ func (w *Worker) Run(ctx context.Context) {
 			for _, j := range jobs {
 				sem <- struct{}{}
 				wg.Add(1)
+				w.track(j.ID, true)
 				go func() {
-					defer func() { <-sem; wg.Done() }()
-					// Deliveries finish even during shutdown, within the lease.
-					dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.lease/2)
+					defer func() { w.track(j.ID, false); <-sem; wg.Done() }()
+					// Deliveries finish even during shutdown, within their
+					// time limit.
+					dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.timeout)
 					defer cancel()
 					w.deliver(dctx, j)
 					select {
@@ -89,6 +108,42 @@ func (w *Worker) Run(ctx context.Context) {
 			}
 		}
 		timer.Reset(w.poll)
+	}
+}
+
+func (w *Worker) track(id int64, on bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if on {
+		w.inFlight[id] = true
+	} else {
+		delete(w.inFlight, id)
+	}
+}
+
+// renew extends the leases of the jobs being delivered every lease/3
+// until ctx ends, in one statement for all of them.
+func (w *Worker) renew(ctx context.Context) {
+	tick := time.NewTicker(w.Lease / 3)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		w.mu.Lock()
+		ids := make([]int64, 0, len(w.inFlight))
+		for id := range w.inFlight {
+			ids = append(ids, id)
+		}
+		w.mu.Unlock()
+		if len(ids) == 0 {
+			continue
+		}
+		if err := w.store.RenewJobs(ctx, ids, w.Lease.Milliseconds()); err != nil && ctx.Err() == nil {
+			w.log.Warn("outbox lease renewal", "jobs", len(ids), "err", err)
+		}
 	}
 }
 

@@ -3,11 +3,13 @@ package realtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/secret"
@@ -34,6 +36,11 @@ type PGBus struct {
 	node   string
 	log    *slog.Logger
 	queue  chan domain.Event
+	// IdleCheck is how long the bus waits for a notification before it
+	// asks the server whether the listening connection is still there: one
+	// that died without a word (a restarted proxy, a cut network) would
+	// otherwise keep this node deaf to the others. Set it before Run.
+	IdleCheck time.Duration
 	// listened is set once LISTEN succeeded; listen runs in one goroutine.
 	listened bool
 	ready    chan struct{} // closed once LISTEN first succeeded
@@ -47,7 +54,7 @@ type busMessage struct {
 // NewPGBus returns a bus for the database at url; Run starts it.
 func NewPGBus(hub *Hub, notify Notifier, url string, log *slog.Logger) *PGBus {
 	return &PGBus{hub: hub, notify: notify, url: url, node: secret.Token("node")[:20], log: log, queue: make(chan domain.Event, 65536),
-		ready: make(chan struct{})}
+		ready: make(chan struct{}), IdleCheck: 10 * time.Second}
 }
 
 // Listening is closed once the bus hears other nodes: events they publish
@@ -115,6 +122,23 @@ func (b *PGBus) sendLoop(ctx context.Context) {
 	}
 }
 
+// wait returns the next notification, or nil when none came within
+// IdleCheck and the connection answered a ping; an error when it did not.
+func (b *PGBus) wait(ctx context.Context, conn *pgx.Conn) (*pgconn.Notification, error) {
+	wctx, cancel := context.WithTimeout(ctx, b.IdleCheck)
+	n, err := conn.WaitForNotification(wctx)
+	cancel()
+	if err == nil || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+		return n, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, b.IdleCheck)
+	defer cancel()
+	if err := conn.Ping(pctx); err != nil {
+		return nil, fmt.Errorf("the listening connection stopped answering: %w", err)
+	}
+	return nil, nil
+}
+
 func (b *PGBus) listen(ctx context.Context) error {
 	conn, err := pgx.Connect(ctx, b.url)
 	if err != nil {
@@ -133,9 +157,12 @@ func (b *PGBus) listen(ctx context.Context) error {
 	}
 	b.listened = true
 	for {
-		n, err := conn.WaitForNotification(ctx)
+		n, err := b.wait(ctx, conn)
 		if err != nil {
 			return err
+		}
+		if n == nil {
+			continue
 		}
 		var m busMessage
 		if err := json.Unmarshal([]byte(n.Payload), &m); err != nil || m.Node == b.node {

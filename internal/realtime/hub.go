@@ -167,10 +167,15 @@ func (h *Hub) Listen(l domain.Publisher) {
 
 // Lost tells the hub's listeners that events may have been missed (the
 // bus dropped some or was disconnected), so that those that keep state
-// from events reload it. A listener hears of it by having a Lost method.
+// from events reload it; a listener hears of it by having a Lost method.
+// Every client is disconnected: it reconnects and catches up through the
+// API, instead of showing an inbox with holes.
 func (h *Hub) Lost() {
 	h.mu.RLock()
 	listeners := h.listeners
+	for c := range h.clients {
+		c.drop()
+	}
 	h.mu.RUnlock()
 	for _, l := range listeners {
 		if l, ok := l.(interface{ Lost() }); ok {

@@ -73,6 +73,25 @@ func (s *Store) DeadLetters(ctx context.Context) ([]*DeadLetter, error) {
 	return out, rows.Err()
 }
 
+// RetriableDeadLetters lists unresolved dead letters tried fewer than
+// attempts times, oldest first, with their payloads.
+func (s *Store) RetriableDeadLetters(ctx context.Context, attempts, limit int) ([]*DeadLetter, error) {
+	rows, err := s.rq.QueryContext(ctx, "SELECT "+deadColumns+" FROM inbound_dead WHERE resolved_at = 0 AND attempts < $1 ORDER BY id LIMIT $2", attempts, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list retriable dead letters: %w", err)
+	}
+	defer rows.Close()
+	var out []*DeadLetter
+	for rows.Next() {
+		d, err := scanDead(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list retriable dead letters: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
 // ResolveDeadLetter records the outcome of a retry: resolved, or failed
 // again with errText.
 func (s *Store) ResolveDeadLetter(ctx context.Context, id int64, resolved bool, errText string) error {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"loket.dev/loket/internal/store"
+	"loket.dev/loket/internal/store/storetest"
 )
 
 // openSQLiteFile opens a connection of its own on the SQLite file at path
@@ -108,4 +109,31 @@ func TestIsRetryable_OnlyConcurrencyConflictsAreRetryable(t *testing.T) {
 			t.Errorf("%s: IsRetryable(%v) = %v, want %v", c.name, c.err, got, c.want)
 		}
 	}
+}
+
+func TestPoolSize(t *testing.T) {
+	tests := []struct{ available, nodes, want int }{
+		{97, 1, 32}, // one node: the cap
+		{97, 3, 29},
+		{97, 4, 21},
+		{97, 10, 6},
+		{97, 40, 4}, // never below 4: past a few nodes, use PgBouncer
+		{497, 4, 32},
+	}
+	for _, tt := range tests {
+		if got := store.PoolSize(tt.available, tt.nodes); got != tt.want {
+			t.Errorf("PoolSize(%d, %d) = %d, want %d", tt.available, tt.nodes, got, tt.want)
+		}
+	}
+}
+
+func TestSizePool_ReadsTheServersLimit(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		if err := st.SizePool(context.Background(), 3); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SizePool(context.Background(), 0); err == nil && st.Dialect() == store.Postgres {
+			t.Error("zero nodes accepted")
+		}
+	})
 }

@@ -200,6 +200,43 @@ func (s *Store) LatestInboundAddress(ctx context.Context, ticketID, channelID in
 	return &id, nil
 }
 
+// SentThrough returns the outbound messages on a channel to an address,
+// created at or before through (Unix milliseconds), that a watermark status
+// may still move forward: the latest 100 sent or delivered ones.
+func (s *Store) SentThrough(ctx context.Context, channelID int64, to domain.Identity, through int64) ([]*domain.Message, error) {
+	rows, err := s.q.QueryContext(ctx, `SELECT m.id FROM identities i
+		JOIN tickets t ON t.contact_id = i.contact_id
+		JOIN messages m ON m.ticket_id = t.id
+		WHERE i.kind = $1 AND i.value = $2 AND m.channel_id = $3 AND m.direction = 'out'
+		AND m.created_at <= $4 AND m.delivery_status IN ('sent', 'delivered')
+		ORDER BY m.id DESC LIMIT 100`, to.Kind, to.Value, channelID, through)
+	if err != nil {
+		return nil, fmt.Errorf("messages sent to %s through %d: %w", to, through, err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]*domain.Message, 0, len(ids))
+	for _, id := range ids {
+		m, err := s.Message(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
 // LastInboundAt is when a contact last wrote on a channel (Unix
 // milliseconds), zero when never: the start of the channel's send window.
 // Automatic messages do not count.

@@ -75,6 +75,25 @@ func (s *Store) Claim(ctx context.Context, limit int, lease int64) ([]Job, error
 	return jobs, nil
 }
 
+// RenewJobs extends the leases of jobs still pending to lease
+// milliseconds from now, so that no other worker claims them while their
+// delivery runs.
+func (s *Store) RenewJobs(ctx context.Context, ids []int64, lease int64) error {
+	now := Now()
+	args := []any{now + lease, now}
+	marks := make([]string, len(ids))
+	for i, id := range ids {
+		args = append(args, id)
+		marks[i] = "$" + strconv.Itoa(len(args))
+	}
+	_, err := s.q.ExecContext(ctx, "UPDATE outbox SET locked_until = $1, updated_at = $2 WHERE state = 'pending' AND id IN ("+
+		strings.Join(marks, ", ")+")", args...)
+	if err != nil {
+		return fmt.Errorf("renew %d outbox leases: %w", len(ids), err)
+	}
+	return nil
+}
+
 // FinishJob marks a job done.
 func (s *Store) FinishJob(ctx context.Context, id int64) error {
 	return s.setJob(ctx, id, "done", 0, "")

@@ -111,14 +111,48 @@ func openPostgres(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	db.SetMaxOpenConns(32)
-	db.SetMaxIdleConns(16)
+	db.SetMaxOpenConns(maxPool)
+	db.SetMaxIdleConns(maxPool)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
 	return &Store{dialect: Postgres, writer: db, reader: db, q: db, rq: db, url: url}, nil
+}
+
+// maxPool caps a node's PostgreSQL connections: the group commit writes
+// through a few, and more only queue inside the server.
+const maxPool = 32
+
+// SizePool sizes a PostgreSQL node's connection pool from the server's
+// max_connections shared by nodes nodes: each node keeps its share minus
+// three (the event bus's LISTEN, its locks, a spare for psql), between 4
+// and 32, all of them kept open so that none are opened and closed under
+// load. Past a few nodes, put PgBouncer in transaction mode in front of
+// PostgreSQL. SQLite needs nothing.
+func (s *Store) SizePool(ctx context.Context, nodes int) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	if nodes < 1 {
+		return fmt.Errorf("the number of nodes must be at least 1, not %d", nodes)
+	}
+	var maxConns, reserved int
+	err := s.writer.QueryRowContext(ctx, `SELECT current_setting('max_connections')::int,
+		current_setting('superuser_reserved_connections')::int`).Scan(&maxConns, &reserved)
+	if err != nil {
+		return fmt.Errorf("read max_connections: %w", err)
+	}
+	n := PoolSize(maxConns-reserved, nodes)
+	s.writer.SetMaxOpenConns(n)
+	s.writer.SetMaxIdleConns(n)
+	return nil
+}
+
+// PoolSize is each of nodes nodes' share of available connections.
+func PoolSize(available, nodes int) int {
+	return min(max(available/max(nodes, 1)-3, 4), maxPool)
 }
 
 // SetSecretBox sets the key that seals channel secrets at rest.

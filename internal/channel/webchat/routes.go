@@ -246,3 +246,8 @@ func (a *Adapter) Run(ctx context.Context) {
 // Publish implements domain.Publisher: the hub's events of every node
 // reach the visitors they concern.
 func (a *Adapter) Publish(events ...domain.Event) { a.relay.Publish(events...) }
+
+// Lost is called when this node may have missed other nodes' events: every
+// visitor socket is closed, and the widgets reconnect and catch up from
+// their last message.
+func (a *Adapter) Lost() { a.relay.CloseAll() }
