@@ -6,7 +6,7 @@ import type { Channel } from './types'
 
 /** A setting of a messaging channel, shown as one input. */
 export interface KindField {
-  /** Its path in the settings ("twilio.account_sid": settings.twilio.account_sid), also a secret's name. */
+  /** Its path in the settings (a dotted path reaches into an object), also a secret's name. */
   key: string
   /** Secrets are write-only: shown as "set", kept when left empty. */
   secret?: boolean
@@ -41,18 +41,17 @@ export const MESSAGING_KINDS: Record<string, KindField[]> = {
     { key: 'secret_token', secret: true, optional: true },
     apiBase,
   ],
-  // Each provider's settings sit under its name; a Twilio messaging service may send instead of "from".
+  // Twilio or CM.com; a Twilio messaging service may send instead of "from".
   sms: [
     { key: 'provider', options: ['twilio', 'cm'] },
     { key: 'from', optional: true, when: twilio },
     { key: 'from', when: cm },
-    { key: 'twilio.account_sid', when: twilio },
-    { key: 'twilio.messaging_service_sid', optional: true, when: twilio },
-    { key: 'twilio.auth_token', secret: true, when: twilio },
-    { key: 'twilio.api_base_url', optional: true, when: twilio },
-    { key: 'cm.product_token', secret: true, when: cm },
-    { key: 'cm.webhook_token', secret: true, when: cm },
-    { key: 'cm.api_base_url', optional: true, when: cm },
+    { key: 'account_sid', when: twilio },
+    { key: 'messaging_service_sid', optional: true, when: twilio },
+    { key: 'auth_token', secret: true, when: twilio },
+    { key: 'product_token', secret: true, when: cm },
+    { key: 'webhook_token', secret: true, when: cm },
+    apiBase,
   ],
   messenger: [{ key: 'page_id' }, ...metaSecrets, apiBase],
   instagram: [{ key: 'instagram_account_id' }, { key: 'page_id' }, ...metaSecrets, apiBase],

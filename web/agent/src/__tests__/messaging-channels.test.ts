@@ -12,22 +12,22 @@ describe('messaging channel kinds', () => {
     expect(Object.keys(MESSAGING_KINDS)).toEqual(['whatsapp', 'telegram', 'sms', 'messenger', 'instagram'])
     expect(keys('whatsapp', {})).toEqual(['phone_number_id', 'waba_id', 'access_token', 'app_secret', 'verify_token', 'api_base_url'])
     expect(keys('sms', { provider: 'twilio' })).toEqual([
-      'provider', 'from', 'twilio.account_sid', 'twilio.messaging_service_sid', 'twilio.auth_token', 'twilio.api_base_url',
+      'provider', 'from', 'account_sid', 'messaging_service_sid', 'auth_token', 'api_base_url',
     ])
-    expect(keys('sms', { provider: 'cm' })).toEqual(['provider', 'from', 'cm.product_token', 'cm.webhook_token', 'cm.api_base_url'])
+    expect(keys('sms', { provider: 'cm' })).toEqual(['provider', 'from', 'product_token', 'webhook_token', 'api_base_url'])
     expect(keys('instagram', {})).toEqual(['instagram_account_id', 'page_id', 'page_access_token', 'app_secret', 'verify_token', 'api_base_url'])
     expect(kindName('sms')).toBe('SMS')
     expect(kindName('pigeon')).toBe('pigeon')
   })
   it('fills a form from public settings; secrets start empty', () => {
-    const ch = { settings: { provider: 'twilio', from: '+3197010203040', twilio: { account_sid: 'AC1', auth_token: 'never sent back' } } }
-    expect(kindValues('sms', ch)).toMatchObject({ provider: 'twilio', from: '+3197010203040', 'twilio.account_sid': 'AC1', 'twilio.auth_token': '' })
+    const ch = { settings: { provider: 'twilio', from: '+3197010203040', account_sid: 'AC1', auth_token: 'never sent back' } }
+    expect(kindValues('sms', ch)).toMatchObject({ provider: 'twilio', from: '+3197010203040', account_sid: 'AC1', auth_token: '' })
     expect(kindValues('sms').provider).toBe('twilio')
   })
-  it('saves visible, non-empty values under their paths; keeps what the form does not know, drops the other provider', () => {
-    const values = { provider: 'cm', from: ' Shop ', 'twilio.account_sid': 'AC1', 'cm.product_token': '', 'cm.webhook_token': 'hook', 'cm.api_base_url': '' }
-    const previous = { from: 'Old', bot: { enabled: true }, twilio: { account_sid: 'AC1' } }
-    expect(kindSettings('sms', values, previous)).toEqual({ bot: { enabled: true }, provider: 'cm', from: 'Shop', cm: { webhook_token: 'hook' } })
+  it('saves visible, non-empty values; keeps what the form does not know, drops the other provider', () => {
+    const values = { provider: 'cm', from: ' Shop ', account_sid: 'AC1', product_token: '', webhook_token: 'hook', api_base_url: '' }
+    const previous = { from: 'Old', bot: { enabled: true }, account_sid: 'AC1' }
+    expect(kindSettings('sms', values, previous)).toEqual({ bot: { enabled: true }, provider: 'cm', from: 'Shop', webhook_token: 'hook' })
     expect(kindSettings('telegram', { bot_token: '1:abc', secret_token: '', api_base_url: ' https://tg.example ' })).toEqual({
       bot_token: '1:abc', api_base_url: 'https://tg.example',
     })
@@ -78,21 +78,21 @@ describe('MessagingChannelForm', () => {
     let saved: Channel | null = null
     mount({ kind: 'sms' }, (c) => (saved = c))
     expect(el.querySelector('h2')!.textContent).toBe('New SMS channel')
-    expect(input('twilio.auth_token').type).toBe('password')
+    expect(input('auth_token').type).toBe('password')
     expect(input('from').required).toBe(false)
     await set('provider', 'cm')
-    expect(input('twilio.auth_token')).toBeNull()
-    expect(input('cm.product_token').required).toBe(true)
+    expect(input('auth_token')).toBeNull()
+    expect(input('product_token').required).toBe(true)
     expect(input('from').required).toBe(true)
     await set('channel-name', 'Shop SMS')
     await set('from', 'Shop')
-    await set('cm.product_token', 'prod-secret')
-    await set('cm.webhook_token', 'hook-secret')
+    await set('product_token', 'prod-secret')
+    await set('webhook_token', 'hook-secret')
     el.querySelector('form')!.dispatchEvent(new Event('submit'))
     await vi.waitFor(() => expect(saved).not.toBeNull())
     expect(calls[0]).toMatchObject({
       method: 'POST', url: '/api/v1/channels',
-      body: { kind: 'sms', name: 'Shop SMS', settings: { provider: 'cm', from: 'Shop', cm: { product_token: 'prod-secret', webhook_token: 'hook-secret' } } },
+      body: { kind: 'sms', name: 'Shop SMS', settings: { provider: 'cm', from: 'Shop', product_token: 'prod-secret', webhook_token: 'hook-secret' } },
     })
   })
 
