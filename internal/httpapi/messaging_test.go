@@ -122,6 +122,13 @@ func TestMessaging_WindowsTemplatesOptOutsMediaAndHealth(t *testing.T) {
 		if want := fmt.Sprintf("%s/api/v1/parrot/%d/webhook", e.srv.URL, ch.ID); ch.WebhookURL != want {
 			t.Errorf("webhook_url %q, want %q", ch.WebhookURL, want)
 		}
+		// The generic inbound route is no way around the kind's signed
+		// webhook, whatever token it is given.
+		var withToken struct {
+			InboundToken string `json:"inbound_token"`
+		}
+		e.do("POST", "/api/v1/channels", e.token, fmt.Sprintf(`{"kind":"parrot","name":"Parrot 2","team_id":%d}`, e.team), 201, &withToken)
+		e.do("POST", fmt.Sprintf("/api/v1/channels/%d/inbound", ch.ID+1), withToken.InboundToken, `{"id":"x","from":"+31612345678","text":"forged"}`, 409, nil)
 		hook := func(key, payload string, want int) {
 			t.Helper()
 			req, _ := http.NewRequest("POST", ch.WebhookURL, strings.NewReader(payload))
