@@ -193,8 +193,8 @@ func (d *Desk) applyUpdates(ctx context.Context, ch *domain.Channel, statuses []
 				continue
 			}
 			m, err := tx.MessageByExternalID(ctx, ch.ID, s.ExternalID)
-			if errors.Is(err, domain.ErrNotFound) {
-				d.log.Info("ignored a status for a message we do not know", "channel", ch.ID, "external_id", s.ExternalID, "status", s.Status)
+			if errors.Is(err, domain.ErrNotFound) || (err == nil && m.Direction != domain.DirectionOut) {
+				d.log.Info("ignored a status for a message we did not send", "channel", ch.ID, "external_id", s.ExternalID, "status", s.Status)
 				continue
 			}
 			if err != nil {

@@ -215,7 +215,15 @@ func (d *Desk) commitBatch(batch []*receiveReq) {
 		var again []int
 		err := d.store.Tx(ctx, func(tx *store.Store) error {
 			again = again[:0]
+			// A sender whose message is put off has the rest of theirs put
+			// off too, so that their messages keep their order.
+			putOff := map[string]bool{}
 			for _, i := range pending {
+				from := batch[i].in.From.String()
+				if putOff[from] {
+					again = append(again, i)
+					continue
+				}
 				var r *Received
 				err := tx.Savepoint(ctx, func() error {
 					var err error
@@ -224,6 +232,7 @@ func (d *Desk) commitBatch(batch []*receiveReq) {
 				})
 				if transient(err) && !last {
 					again = append(again, i)
+					putOff[from] = true
 					continue
 				}
 				results[i] = receiveResult{r, err}

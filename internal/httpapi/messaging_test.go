@@ -246,6 +246,10 @@ func TestMessaging_WindowsTemplatesOptOutsMediaAndHealth(t *testing.T) {
 		hook("squawk", `{"id":"p-3","from":"+31612345678","text":"START"}`, 200)
 		reply(tk.ID, `{"text":"Welkom terug."}`, 201)
 
+		// Naming another customer's number who said STOP is refused too.
+		hook("squawk", `{"id":"p-9","from":"+31687654321","text":"stop"}`, 200)
+		refused(tk.ID, `{"text":"Hallo?","to":{"kind":"phone","value":"+31687654321"}}`, "opted_out")
+
 		// A contact without a phone number cannot be reached by parrot.
 		other := e.post(`{"external_id":"shop-2","from":{"email":"piet@example.com"},"text":"Hallo"}`, 201)
 		refused(other.Ticket.ID, fmt.Sprintf(`{"channel_id":%d,"template":{"name":"order_update","language":"nl","params":["Piet","7"]}}`, ch.ID), "no_address")

@@ -83,9 +83,9 @@ func (s *Store) DeadLetterCount(ctx context.Context) (int, error) {
 }
 
 // RetriableDeadLetters lists unresolved dead letters tried fewer than
-// attempts times, oldest first, with their payloads.
+// attempts times, least recently tried first, with their payloads.
 func (s *Store) RetriableDeadLetters(ctx context.Context, attempts, limit int) ([]*DeadLetter, error) {
-	rows, err := s.rq.QueryContext(ctx, "SELECT "+deadColumns+" FROM inbound_dead WHERE resolved_at = 0 AND attempts < $1 ORDER BY id LIMIT $2", attempts, limit)
+	rows, err := s.rq.QueryContext(ctx, "SELECT "+deadColumns+" FROM inbound_dead WHERE resolved_at = 0 AND attempts < $1 ORDER BY updated_at, id LIMIT $2", attempts, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list retriable dead letters: %w", err)
 	}
