@@ -51,7 +51,7 @@ type Outcome struct {
 // Outcome reports outcomes for q and the previous period.
 func (r *Reports) Outcome(ctx context.Context, q Query) (*Report[*Outcome], error) {
 	return run(ctx, q, func(ctx context.Context, q Query) (*Outcome, error) {
-		facts, err := r.Store.TicketFacts(ctx, q.ReportFilter, true)
+		facts, err := r.Store.TicketFacts(ctx, q.ReportFilter)
 		if err != nil {
 			return nil, err
 		}

@@ -145,17 +145,26 @@ type Report[T Table] struct {
 	Previous     T         `json:"previous"`
 }
 
-// run computes figures for q and its previous period.
+// run computes figures for q and its previous period, concurrently.
 func run[T Table](ctx context.Context, q Query, compute func(context.Context, Query) (T, error)) (*Report[T], error) {
 	p := q.Previous()
 	r := &Report[T]{From: msTime(q.From, q.Loc), To: msTime(q.To, q.Loc), PreviousFrom: msTime(p.From, q.Loc),
 		PreviousTo: msTime(p.To, q.Loc), TZ: q.Loc.String()}
+	// The two periods are independent reads: take them side by side.
+	var prevErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.Previous, prevErr = compute(ctx, p)
+	}()
 	var err error
-	if r.Current, err = compute(ctx, q); err != nil {
+	r.Current, err = compute(ctx, q)
+	<-done
+	if err != nil {
 		return nil, err
 	}
-	if r.Previous, err = compute(ctx, p); err != nil {
-		return nil, err
+	if prevErr != nil {
+		return nil, prevErr
 	}
 	return r, nil
 }

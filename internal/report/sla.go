@@ -52,7 +52,7 @@ type SLA struct {
 // SLA reports attainment for q and the previous period.
 func (r *Reports) SLA(ctx context.Context, q Query) (*Report[*SLA], error) {
 	return run(ctx, q, func(ctx context.Context, q Query) (*SLA, error) {
-		facts, err := r.Store.TicketFacts(ctx, q.ReportFilter, false)
+		facts, err := r.Store.TicketFacts(ctx, q.ReportFilter)
 		if err != nil {
 			return nil, err
 		}

@@ -34,7 +34,7 @@ func (r *Reports) Speed(ctx context.Context, q Query) (*Report[*Speed], error) {
 		return nil, err
 	}
 	return run(ctx, q, func(ctx context.Context, q Query) (*Speed, error) {
-		facts, err := r.Store.TicketFacts(ctx, q.ReportFilter, false)
+		facts, err := r.Store.TicketFacts(ctx, q.ReportFilter)
 		if err != nil {
 			return nil, err
 		}

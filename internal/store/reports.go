@@ -142,26 +142,22 @@ type TicketFact struct {
 	Reopens         int64
 	BotState        string
 	CSATScore       int
-	// AgentReplies counts the agents' messages to the customer, up to 2
-	// (enough to tell one touch from more); only with replies.
+	// AgentReplies counts the agents' replies to the customer up to 2,
+	// enough to tell one touch from more: the first and the last agent
+	// reply are the same one when there was one.
 	AgentReplies int
 }
 
 // TicketFacts returns the facts of the tickets created in the filter's
-// period (found by tickets_created), oldest first. With replies it also
-// counts each ticket's agent replies (a seek on messages_ticket per ticket).
-func (s *Store) TicketFacts(ctx context.Context, f ReportFilter, replies bool) ([]TicketFact, error) {
+// period (found by tickets_created), oldest first.
+func (s *Store) TicketFacts(ctx context.Context, f ReportFilter) ([]TicketFact, error) {
 	cond, args := f.where("t.channel_id")
 	n := len(args)
-	repliesCol := "0"
-	if replies {
-		repliesCol = `(SELECT COUNT(*) FROM (SELECT 1 FROM messages m WHERE m.ticket_id = t.id AND m.kind = 'message'
-			AND m.direction = 'out' AND m.author_type = 'agent' LIMIT 2) r)`
-	}
 	q := fmt.Sprintf(`SELECT t.id, t.number, COALESCE(t.channel_id, 0), COALESCE(t.team_id, 0), COALESCE(t.assignee_id, 0), t.status,
 		t.created_at, t.first_customer_at, t.first_response_at, t.solved_at, t.sla_policy, t.sla_breaches, t.sla_breached,
-		t.reopens, t.bot_state, t.csat_score, %s
-		FROM tickets t WHERE t.created_at >= $%d AND t.created_at < $%d%s ORDER BY t.created_at, t.id`, repliesCol, n+1, n+2, cond)
+		t.reopens, t.bot_state, t.csat_score,
+		CASE WHEN t.first_response_at = 0 THEN 0 WHEN t.last_agent_at = t.first_response_at THEN 1 ELSE 2 END
+		FROM tickets t WHERE t.created_at >= $%d AND t.created_at < $%d%s ORDER BY t.created_at, t.id`, n+1, n+2, cond)
 	rows, err := s.rq.QueryContext(ctx, q, append(args, f.From, f.To)...)
 	if err != nil {
 		return nil, fmt.Errorf("ticket facts: %w", err)
