@@ -39,7 +39,7 @@ func BenchmarkReports_Seeded(b *testing.B) {
 		"outcome": func(q report.Query) error { _, err := r.Outcome(ctx, q); return err },
 	}
 	now := time.Now().UnixMilli()
-	for _, days := range []int64{7, 30, 183} {
+	for _, days := range []int64{7, 30, 365} {
 		for _, name := range []string{"volume", "speed", "sla", "outcome"} {
 			b.Run(fmt.Sprintf("%s/%dd", name, days), func(b *testing.B) {
 				q := report.Query{Loc: amsterdam, ReportFilter: store.ReportFilter{From: now - days*24*3600*1000, To: now}}
