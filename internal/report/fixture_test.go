@@ -361,3 +361,20 @@ func asJSON(v any) string {
 	}
 	return string(b)
 }
+
+func TestReports_ReopenByAnAgentCountsAndClosingDoesNot(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w, ids := newWorld(t, st)
+		open, closed := domain.StatusOpen, domain.StatusClosed
+		w.change(t, at(30, 9, 0), ids[1], desk.TicketChange{Status: &open})
+		w.solve(t, at(30, 9, 5), ids[1])
+		w.change(t, at(30, 9, 10), ids[1], desk.TicketChange{Status: &closed})
+		oc, err := w.reports.Outcome(context.Background(), week(t, ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o := oc.Current.Total; o.Reopened != 2 || *o.ReopenPct != 50 || o.OneTouch != 1 || o.Solved != 4 {
+			t.Fatalf("after T1 was reopened and closed: %s; want 2 of 4 reopened, T5 the one touch left", asJSON(o))
+		}
+	})
+}
