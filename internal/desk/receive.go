@@ -328,6 +328,9 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 		next, _ := ticket.Status.Inbound()
 		if ticket.Status == domain.StatusSolved {
 			ticket.SolvedAt = 0
+			if err := tx.CountReopen(ctx, ticket.ID); err != nil {
+				return nil, err
+			}
 		}
 		ticket.Status = next
 		if ticket.FirstCustomerAt == 0 {

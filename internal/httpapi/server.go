@@ -213,6 +213,12 @@ func (s *Server) routes() []route {
 		// would clash with /tickets/by-number/{number} in the router.
 		{"GET", "/api/v1/kb/suggested-articles", anyAgent, s.suggestedArticles},
 
+		// Reports on volumes, speed, SLA attainment and outcomes.
+		{"GET", "/api/v1/reports/volume", supervisor, s.volumeReport},
+		{"GET", "/api/v1/reports/speed", supervisor, s.speedReport},
+		{"GET", "/api/v1/reports/sla", supervisor, s.slaReport},
+		{"GET", "/api/v1/reports/outcome", supervisor, s.outcomeReport},
+
 		// Channels a website embeds (the chat widget's snippet). The
 		// adapters' own public routes are mounted by mountAdapters.
 		{"GET", "/api/v1/channels/{id}/snippet", admin, s.channelSnippet},
