@@ -30,6 +30,7 @@ import (
 	"loket.dev/loket/internal/helpcenter"
 	"loket.dev/loket/internal/hours"
 	"loket.dev/loket/internal/httpapi"
+	"loket.dev/loket/internal/metrics"
 	"loket.dev/loket/internal/outbox"
 	"loket.dev/loket/internal/realtime"
 	"loket.dev/loket/internal/secret"
@@ -100,6 +101,10 @@ func serve(ctx context.Context, args []string) error {
 	channels.Register(meta.Instagram(meta.Config{Log: log}))
 	channels.Register(telegram.New(telegram.Config{BaseURL: c.publicURL(), Report: d.ReportProvider, Channels: st, Locks: st.Locker(), Log: log, Ingest: d.IngestPayload}))
 
+	reg := metrics.New()
+	reg.RegisterRuntime()
+	counted := metrics.RegisterLoket(reg, metrics.Facts{Store: st, Queues: routingQueues(router)})
+
 	srv := httpapi.New(httpapi.Config{
 		Desk: d, Store: st, Blobs: blobs, Hub: hub, Channels: channels, Log: log,
 		// Ready once this node hears the others: before, an agent served
@@ -113,11 +118,13 @@ func serve(ctx context.Context, args []string) error {
 		TrustedProxies: c.proxies,
 		Contacts:       c.contacts,
 		BaseURL:        c.publicURL(),
+		Metrics:        reg,
 	})
 
 	// Background work: every listener hears the hub before it starts.
 	hub.Listen(hrs)
 	hub.Listen(router)
+	hub.Listen(counted)
 	for _, a := range channels.Adapters() {
 		if l, ok := a.(domain.Publisher); ok {
 			hub.Listen(l)
@@ -346,6 +353,21 @@ func checkSLAs(ctx context.Context, d *desk.Desk, log *slog.Logger) {
 				break
 			}
 		}
+	}
+}
+
+// routingQueues reads the routing queues for the metrics.
+func routingQueues(router *dispatch.Dispatcher) func(ctx context.Context) ([]metrics.Queue, error) {
+	return func(ctx context.Context) ([]metrics.Queue, error) {
+		v, err := router.View(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]metrics.Queue, len(v.Queues))
+		for i, q := range v.Queues {
+			out[i] = metrics.Queue{TeamID: q.TeamID, Kind: q.Kind, Waiting: q.Waiting, LongestWaitMs: q.LongestWaitMs}
+		}
+		return out, nil
 	}
 }
 

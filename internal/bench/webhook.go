@@ -3,18 +3,15 @@ package bench
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha1"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"loket.dev/loket/internal/channel/metahook"
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"time"
+
+	"loket.dev/loket/internal/channel/sms"
 )
 
 // A webhook is how one messaging provider posts a customer's message to
@@ -93,7 +90,7 @@ var webhooks = []webhook{
 			form := url.Values{"MessageSid": {id}, "AccountSid": {"ACbench"}, "From": {fmt.Sprintf("+3161%07d", c)},
 				"To": {"+3197010203040"}, "Body": {text}, "NumMedia": {"0"}}
 			req := newPost(endpoint, "application/x-www-form-urlencoded", []byte(form.Encode()))
-			req.Header.Set("X-Twilio-Signature", twilioSignature(benchSecret, endpoint, form))
+			req.Header.Set("X-Twilio-Signature", sms.TwilioSignature(benchSecret, endpoint, form))
 			return req, id
 		},
 	},
@@ -136,30 +133,8 @@ func newPost(endpoint, contentType string, body []byte) *http.Request {
 // HMAC-SHA256 under the app secret in X-Hub-Signature-256.
 func metaSigned(endpoint string, body []byte) *http.Request {
 	req := newPost(endpoint, "application/json", body)
-	mac := hmac.New(sha256.New, []byte(benchSecret))
-	mac.Write(body)
-	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	req.Header.Set("X-Hub-Signature-256", metahook.Sign(benchSecret, body))
 	return req
-}
-
-// twilioSignature signs a form post as Twilio does: HMAC-SHA1 of the URL
-// followed by each parameter's name and value in name order.
-func twilioSignature(token, endpoint string, form url.Values) string {
-	names := make([]string, 0, len(form))
-	for k := range form {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	var b strings.Builder
-	b.WriteString(endpoint)
-	for _, k := range names {
-		for _, v := range form[k] {
-			b.WriteString(k + v)
-		}
-	}
-	mac := hmac.New(sha1.New, []byte(token))
-	mac.Write([]byte(b.String()))
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
 func customerName(c int) string {

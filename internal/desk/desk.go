@@ -142,3 +142,7 @@ func (d *Desk) publish(ctx context.Context, events []domain.Event) {
 		d.events.Publish(events...)
 	}
 }
+
+// Hours returns the SLA configuration service the desk computes with, so
+// that reports count business time by the same calendars.
+func (d *Desk) Hours() *hours.Service { return d.hours }

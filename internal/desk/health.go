@@ -25,8 +25,18 @@ const inboundEvery = 10_000 // ms
 type health struct {
 	mu      sync.Mutex
 	inbound map[int64]int64      // channel → last written inbound time
-	status  map[healthKey]string // last report written by this node
+	status  map[healthKey]report // last report written by this node
 }
+
+// report is a health report this node wrote, and when.
+type report struct {
+	status string
+	at     int64
+}
+
+// healthRecheck is how long a node trusts that what it last wrote is still
+// the channel's report: another node may have changed it since.
+const healthRecheck = 60_000 // ms
 
 type healthKey struct {
 	channel int64
@@ -62,22 +72,28 @@ func (d *Desk) Report(ctx context.Context, channelID int64, source string, err e
 	if err != nil {
 		status = domain.Truncate(fmt.Sprintf("%s: %v", source, err), 500)
 	}
+	now := d.now()
 	d.health.mu.Lock()
 	if d.health.status == nil {
-		d.health.status = map[healthKey]string{}
+		d.health.status = map[healthKey]report{}
 	}
 	key := healthKey{channelID, source}
 	prev, known := d.health.status[key]
-	d.health.status[key] = status
+	d.health.status[key] = report{status, now}
 	d.health.mu.Unlock()
-	if known && prev == status {
+	if known && prev.status == status && now-prev.at < healthRecheck {
 		return
 	}
 	var werr error
-	if err != nil {
-		werr = d.store.SetChannelStatus(ctx, channelID, status)
-	} else {
+	switch {
+	case err == nil:
 		werr = d.store.ClearChannelStatus(ctx, channelID, source)
+	case source == HealthWebhook:
+		// Anyone can send a refused call: it never hides what a delivery
+		// or the provider reported.
+		werr = d.store.SetChannelStatusUnlessOther(ctx, channelID, source, status)
+	default:
+		werr = d.store.SetChannelStatus(ctx, channelID, status)
 	}
 	if werr != nil {
 		d.log.Warn("record channel health", "channel", channelID, "err", werr)

@@ -33,11 +33,11 @@ type Ingested struct {
 // only when even that fails does Ingest return an error, and the caller
 // must answer so that the sender retries.
 func (d *Desk) Ingest(ctx context.Context, ch *domain.Channel, contentType string, body []byte) (*Ingested, error) {
-	res, err := d.ingest(ctx, ch, contentType, body)
+	res, err := d.ingest(ctx, ch, contentType, body, fetchBudget)
 	// A race lost to another node passes when tried again; messages
 	// already stored are recognised by their external ids.
 	for attempt := 1; transient(err) && attempt < 3 && ctx.Err() == nil; attempt++ {
-		res, err = d.ingest(ctx, ch, contentType, body)
+		res, err = d.ingest(ctx, ch, contentType, body, fetchBudget)
 	}
 	var de *domain.Error
 	if err == nil || errors.As(err, &de) || errors.Is(err, ErrClosed) || ctx.Err() != nil {
@@ -85,7 +85,16 @@ func (d *Desk) IngestPayload(ctx context.Context, ch *domain.Channel, contentTyp
 	return err
 }
 
-func (d *Desk) ingest(ctx context.Context, ch *domain.Channel, contentType string, body []byte) (*Ingested, error) {
+// fetchBudget bounds the downloads of one webhook's payload (media,
+// profiles): a provider waits only so long for its answer, and a payload
+// whose media is slow is better kept as a dead letter, answered, and
+// fetched again later with retryFetchBudget.
+const (
+	fetchBudget      = 20 * time.Second
+	retryFetchBudget = 2 * time.Minute
+)
+
+func (d *Desk) ingest(ctx context.Context, ch *domain.Channel, contentType string, body []byte, budget time.Duration) (*Ingested, error) {
 	a, err := d.channels.Adapter(ch.Kind)
 	if err != nil {
 		return nil, err
@@ -99,7 +108,10 @@ func (d *Desk) ingest(ctx context.Context, ch *domain.Channel, contentType strin
 		return nil, err
 	}
 	if f, ok := a.(channel.Fetcher); ok && b != nil {
-		if err := d.fetch(ctx, f, ch, b.Messages); err != nil {
+		fctx, cancel := context.WithTimeout(ctx, budget)
+		err := d.fetch(fctx, f, ch, b.Messages)
+		cancel()
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -181,8 +193,8 @@ func (d *Desk) applyUpdates(ctx context.Context, ch *domain.Channel, statuses []
 				continue
 			}
 			m, err := tx.MessageByExternalID(ctx, ch.ID, s.ExternalID)
-			if errors.Is(err, domain.ErrNotFound) {
-				d.log.Info("ignored a status for a message we do not know", "channel", ch.ID, "external_id", s.ExternalID, "status", s.Status)
+			if errors.Is(err, domain.ErrNotFound) || (err == nil && m.Direction != domain.DirectionOut) {
+				d.log.Info("ignored a status for a message we did not send", "channel", ch.ID, "external_id", s.ExternalID, "status", s.Status)
 				continue
 			}
 			if err != nil {
@@ -318,7 +330,7 @@ func (d *Desk) RetryDeadLetter(ctx context.Context, id int64) (*Ingested, error)
 	if err != nil {
 		return nil, err
 	}
-	res, err := d.ingest(ctx, ch, dl.ContentType, dl.Payload)
+	res, err := d.ingest(ctx, ch, dl.ContentType, dl.Payload, retryFetchBudget)
 	if rerr := d.store.ResolveDeadLetter(context.WithoutCancel(ctx), id, err == nil, errText(err)); rerr != nil {
 		return nil, errors.Join(err, rerr)
 	}

@@ -215,7 +215,15 @@ func (d *Desk) commitBatch(batch []*receiveReq) {
 		var again []int
 		err := d.store.Tx(ctx, func(tx *store.Store) error {
 			again = again[:0]
+			// A sender whose message is put off has the rest of theirs put
+			// off too, so that their messages keep their order.
+			putOff := map[string]bool{}
 			for _, i := range pending {
+				from := batch[i].in.From.String()
+				if putOff[from] {
+					again = append(again, i)
+					continue
+				}
 				var r *Received
 				err := tx.Savepoint(ctx, func() error {
 					var err error
@@ -224,6 +232,7 @@ func (d *Desk) commitBatch(batch []*receiveReq) {
 				})
 				if transient(err) && !last {
 					again = append(again, i)
+					putOff[from] = true
 					continue
 				}
 				results[i] = receiveResult{r, err}
@@ -334,6 +343,9 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 		next, _ := ticket.Status.Inbound()
 		if ticket.Status == domain.StatusSolved {
 			ticket.SolvedAt = 0
+			if err := tx.CountReopen(ctx, ticket.ID); err != nil {
+				return nil, err
+			}
 		}
 		ticket.Status = next
 		if ticket.FirstCustomerAt == 0 {

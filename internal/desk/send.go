@@ -183,7 +183,8 @@ func (d *Desk) addressReply(ctx context.Context, tx *store.Store, t *domain.Tick
 
 // recipient is whom a reply on ch goes to: the given address, else the one
 // the customer last wrote from on ch, else the contact's first address of a
-// kind the channel reaches.
+// kind the channel reaches. A given address that belongs to another contact
+// who opted out of the kind is refused too.
 func (d *Desk) recipient(ctx context.Context, tx *store.Store, t *domain.Ticket, ch *domain.Channel, c *domain.Contact, to *domain.Identity, caps channel.Capabilities) (*domain.Identity, error) {
 	reaches := func(id domain.Identity) bool {
 		return len(caps.Identities) == 0 || slices.Contains(caps.Identities, id.Kind)
@@ -192,9 +193,25 @@ func (d *Desk) recipient(ctx context.Context, tx *store.Store, t *domain.Ticket,
 		if !reaches(*to) {
 			return nil, domain.Invalid("unreachable_address", fmt.Sprintf("%s channels cannot send to a %s address", ch.Kind, to.Kind))
 		}
+		owner, err := tx.ContactIDByIdentity(ctx, *to)
+		if err == nil && owner != c.ID {
+			var other *domain.Contact
+			if other, err = tx.Contact(ctx, owner); err == nil && slices.Contains(other.OptOuts, ch.Kind) {
+				return nil, domain.Invalid("opted_out", fmt.Sprintf("the owner of %s asked not to be messaged by %s", to.Value, ch.Kind))
+			}
+		}
+		if err != nil && !errors.Is(err, domain.ErrNotFound) {
+			return nil, err
+		}
 		return to, nil
 	}
+	// The address the customer wrote from on this channel: on this
+	// ticket, else on any of theirs (a ticket that came by e-mail answered
+	// on WhatsApp goes to the number they use there).
 	addr, err := tx.LatestInboundAddress(ctx, t.ID, ch.ID)
+	if errors.Is(err, domain.ErrNotFound) {
+		addr, err = tx.LatestContactAddress(ctx, c.ID, ch.ID)
+	}
 	if err == nil && reaches(*addr) {
 		return addr, nil
 	} else if err != nil && !errors.Is(err, domain.ErrNotFound) {

@@ -125,6 +125,9 @@ func (d *Desk) applySLA(ctx context.Context, tx *store.Store, t *domain.Ticket, 
 		}
 		if now >= due && t.SLAFlags&breachedBit(i) == 0 {
 			t.SLAFlags |= warnedBit(i) | breachedBit(i)
+			if err := tx.RecordSLABreach(ctx, t.ID, 1<<i); err != nil {
+				return nil, err
+			}
 			events = append(events, domain.Event{Type: domain.EventSLABreached})
 			notes = append(notes, note{fmt.Sprintf("SLA breached: %s was due %s", label(kind), msTime(due).UTC().Format(time.RFC3339)),
 				eventMeta(domain.EventSLABreached, map[string]any{"target": kind, "due": due})})

@@ -48,6 +48,11 @@ func (d *Desk) UpdateTicket(ctx context.Context, ticketID, actorID int64, ch Tic
 			if err != nil {
 				return err
 			}
+			if t.Status == domain.StatusSolved && next.Active() {
+				if err := tx.CountReopen(ctx, t.ID); err != nil {
+					return err
+				}
+			}
 			notes = append(notes, fmt.Sprintf("status %s → %s", t.Status, next))
 			changes = append(changes, Change{Field: "status", From: t.Status, To: next})
 			t.Status = next

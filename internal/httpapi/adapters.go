@@ -66,8 +66,10 @@ func (s *Server) adapterRoute(kind string, rt channel.Route) http.Handler {
 						}
 						return decodeBytes(body, v)
 					},
+					// A provider that stops waiting must not cut the
+					// ingest short: what it sent is stored or kept.
 					Ingest: func(contentType string, body []byte) error {
-						_, err := s.desk.Ingest(r.Context(), ch, contentType, body)
+						_, err := s.desk.Ingest(context.WithoutCancel(r.Context()), ch, contentType, body)
 						return err
 					},
 				})

@@ -338,6 +338,14 @@ func (s *Server) inbound(w http.ResponseWriter, r *http.Request, _ *principal) e
 	if !ch.Enabled {
 		return errorf(http.StatusConflict, "channel_disabled", "channel %q is disabled", ch.Name)
 	}
+	// A kind whose provider signs its own webhook takes messages only
+	// there: an inbound token must not stand in for the provider's
+	// signature.
+	if a, err := s.channels.Adapter(ch.Kind); err == nil {
+		if _, signed := a.(channel.Webhooker); signed {
+			return errorf(http.StatusConflict, "use_webhook", "%s channels take messages only at their signed webhook", ch.Kind)
+		}
+	}
 	body, err := readBody(w, r, MaxInboundBytes)
 	if err != nil {
 		return err

@@ -122,6 +122,13 @@ func TestMessaging_WindowsTemplatesOptOutsMediaAndHealth(t *testing.T) {
 		if want := fmt.Sprintf("%s/api/v1/parrot/%d/webhook", e.srv.URL, ch.ID); ch.WebhookURL != want {
 			t.Errorf("webhook_url %q, want %q", ch.WebhookURL, want)
 		}
+		// The generic inbound route is no way around the kind's signed
+		// webhook, whatever token it is given.
+		var withToken struct {
+			InboundToken string `json:"inbound_token"`
+		}
+		e.do("POST", "/api/v1/channels", e.token, fmt.Sprintf(`{"kind":"parrot","name":"Parrot 2","team_id":%d}`, e.team), 201, &withToken)
+		e.do("POST", fmt.Sprintf("/api/v1/channels/%d/inbound", ch.ID+1), withToken.InboundToken, `{"id":"x","from":"+31612345678","text":"forged"}`, 409, nil)
 		hook := func(key, payload string, want int) {
 			t.Helper()
 			req, _ := http.NewRequest("POST", ch.WebhookURL, strings.NewReader(payload))
@@ -238,6 +245,10 @@ func TestMessaging_WindowsTemplatesOptOutsMediaAndHealth(t *testing.T) {
 		reply(first.Ticket.ID, `{"text":"Per e-mail dan."}`, 201)
 		hook("squawk", `{"id":"p-3","from":"+31612345678","text":"START"}`, 200)
 		reply(tk.ID, `{"text":"Welkom terug."}`, 201)
+
+		// Naming another customer's number who said STOP is refused too.
+		hook("squawk", `{"id":"p-9","from":"+31687654321","text":"stop"}`, 200)
+		refused(tk.ID, `{"text":"Hallo?","to":{"kind":"phone","value":"+31687654321"}}`, "opted_out")
 
 		// A contact without a phone number cannot be reached by parrot.
 		other := e.post(`{"external_id":"shop-2","from":{"email":"piet@example.com"},"text":"Hallo"}`, 201)

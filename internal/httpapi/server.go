@@ -17,6 +17,7 @@ import (
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/dispatch"
 	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/metrics"
 	"loket.dev/loket/internal/realtime"
 	"loket.dev/loket/internal/store"
 )
@@ -49,6 +50,9 @@ type Config struct {
 	Contacts domain.ContactScope
 	// Clock gives the time rate limits count by; time.Now when nil.
 	Clock func() time.Time
+	// Metrics, when set, times every request and is served at /metrics
+	// to admins' API tokens (Prometheus' bearer_token).
+	Metrics *metrics.Registry
 	// BaseURL is Loket's public URL (LOKET_BASE_URL), from which webhook
 	// addresses are shown and signed URLs checked; without it, the
 	// request's own host.
@@ -77,6 +81,8 @@ type Server struct {
 	csrf            *http.CrossOriginProtection
 	contacts        domain.ContactScope
 	baseURL         string
+	metrics         *metrics.Registry
+	requests        *metrics.Histogram
 }
 
 // New returns a server.
@@ -84,10 +90,14 @@ func New(cfg Config) *Server {
 	s := &Server{
 		desk: cfg.Desk, store: cfg.Store, blobs: cfg.Blobs, hub: cfg.Hub, channels: cfg.Channels, log: cfg.Log,
 		secure: cfg.SecureCookies, ready: cfg.Ready, web: cfg.Web, help: cfg.Help, router: cfg.Router, proxies: cfg.TrustedProxies, widget: cfg.Widget,
-		contacts: cfg.Contacts, baseURL: strings.TrimRight(cfg.BaseURL, "/"),
+		contacts: cfg.Contacts, baseURL: strings.TrimRight(cfg.BaseURL, "/"), metrics: cfg.Metrics,
 		csrf: http.NewCrossOriginProtection(),
 	}
 	s.openAPIDoc = mustMergeOpenAPI(openAPIFiles, cfg.Channels)
+	if s.metrics != nil {
+		s.requests = s.metrics.NewHistogram("loket_http_request_duration_seconds",
+			"Time to answer HTTP requests, by route pattern, method and status code (sockets excluded).", metrics.DurationBuckets, "route", "method", "code")
+	}
 	if s.ready == nil {
 		s.ready = func() bool { return true }
 	}
@@ -143,6 +153,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/channels/{id}/token", admin, s.rotateChannelToken},
 		{"POST", "/api/v1/channels/{id}/test", admin, s.testChannel},
 		{"GET", "/api/v1/channels/{id}/templates", anyAgent, s.channelTemplates},
+		{"GET", "/metrics", admin, s.serveMetrics},
 		{"POST", "/api/v1/channels/{id}/inbound", public, s.inbound},
 		{"POST", "/api/v1/channels/{id}/email", public, s.inbound},
 
@@ -202,6 +213,12 @@ func (s *Server) routes() []route {
 		// would clash with /tickets/by-number/{number} in the router.
 		{"GET", "/api/v1/kb/suggested-articles", anyAgent, s.suggestedArticles},
 
+		// Reports on volumes, speed, SLA attainment and outcomes.
+		{"GET", "/api/v1/reports/volume", supervisor, s.volumeReport},
+		{"GET", "/api/v1/reports/speed", supervisor, s.speedReport},
+		{"GET", "/api/v1/reports/sla", supervisor, s.slaReport},
+		{"GET", "/api/v1/reports/outcome", supervisor, s.outcomeReport},
+
 		// Channels a website embeds (the chat widget's snippet). The
 		// adapters' own public routes are mounted by mountAdapters.
 		{"GET", "/api/v1/channels/{id}/snippet", admin, s.channelSnippet},
@@ -234,7 +251,7 @@ func (s *Server) Handler() http.Handler {
 	if s.web != nil {
 		mux.Handle("/", s.web)
 	}
-	return securityHeaders(mux)
+	return s.timed(securityHeaders(mux))
 }
 
 // wrap authenticates the caller, checks the route's access rule and CSRF,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -41,6 +42,8 @@ type PGBus struct {
 	// that died without a word (a restarted proxy, a cut network) would
 	// otherwise keep this node deaf to the others. Set it before Run.
 	IdleCheck time.Duration
+	// overflow is set while events are being dropped for a full queue.
+	overflow atomic.Bool
 	// listened is set once LISTEN succeeded; listen runs in one goroutine.
 	listened bool
 	ready    chan struct{} // closed once LISTEN first succeeded
@@ -69,8 +72,12 @@ func (b *PGBus) Publish(events ...domain.Event) {
 		select {
 		case b.queue <- ev:
 		default:
-			b.log.Warn("realtime bus queue full; event not shared with other nodes", "type", ev.Type, "ticket", ev.TicketID)
-			b.hub.Lost()
+			// Once per burst: the first dropped event closes the sockets,
+			// which catch up; the send loop rearms this when it drains.
+			if b.overflow.CompareAndSwap(false, true) {
+				b.log.Warn("realtime bus queue full; events not shared with other nodes", "type", ev.Type, "ticket", ev.TicketID)
+				b.hub.Lost()
+			}
 		}
 	}
 }
@@ -97,6 +104,9 @@ func (b *PGBus) sendLoop(ctx context.Context) {
 			return
 		case ev := <-b.queue:
 			batch = append(batch, ev)
+		}
+		if len(b.queue) == 0 {
+			b.overflow.Store(false)
 		}
 	fill:
 		for len(batch) < 40 {

@@ -123,6 +123,17 @@ func (s *Store) ClearChannelStatus(ctx context.Context, id int64, source string)
 	return nil
 }
 
+// SetChannelStatusUnlessOther records status from source only when the
+// channel reports nothing or something from that same source.
+func (s *Store) SetChannelStatusUnlessOther(ctx context.Context, id int64, source, status string) error {
+	_, err := s.q.ExecContext(ctx, "UPDATE channels SET status = $2, status_at = $3 WHERE id = $1 AND (status = '' OR status LIKE $4)",
+		id, status, Now(), source+": %")
+	if err != nil {
+		return fmt.Errorf("set status of channel %d: %w", id, err)
+	}
+	return nil
+}
+
 // SetChannelInbound records when a channel last received a customer's
 // message.
 func (s *Store) SetChannelInbound(ctx context.Context, id, at int64) error {

@@ -73,10 +73,19 @@ func (s *Store) DeadLetters(ctx context.Context) ([]*DeadLetter, error) {
 	return out, rows.Err()
 }
 
+// DeadLetterCount counts the dead letters not yet processed.
+func (s *Store) DeadLetterCount(ctx context.Context) (int, error) {
+	var n int
+	if err := s.rq.QueryRowContext(ctx, "SELECT COUNT(*) FROM inbound_dead WHERE resolved_at = 0").Scan(&n); err != nil {
+		return 0, fmt.Errorf("count dead letters: %w", err)
+	}
+	return n, nil
+}
+
 // RetriableDeadLetters lists unresolved dead letters tried fewer than
-// attempts times, oldest first, with their payloads.
+// attempts times, least recently tried first, with their payloads.
 func (s *Store) RetriableDeadLetters(ctx context.Context, attempts, limit int) ([]*DeadLetter, error) {
-	rows, err := s.rq.QueryContext(ctx, "SELECT "+deadColumns+" FROM inbound_dead WHERE resolved_at = 0 AND attempts < $1 ORDER BY id LIMIT $2", attempts, limit)
+	rows, err := s.rq.QueryContext(ctx, "SELECT "+deadColumns+" FROM inbound_dead WHERE resolved_at = 0 AND attempts < $1 ORDER BY updated_at, id LIMIT $2", attempts, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list retriable dead letters: %w", err)
 	}

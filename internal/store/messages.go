@@ -237,9 +237,9 @@ func (s *Store) SentThrough(ctx context.Context, channelID int64, to domain.Iden
 	return out, nil
 }
 
-// LastInboundAt is when a contact last wrote on a channel (Unix
-// milliseconds), zero when never: the start of the channel's send window.
-// Automatic messages do not count.
+// LastInboundAt is when a contact's last message on a channel was stored
+// (Unix milliseconds), zero when never: the start of the channel's send
+// window. Reports about our messages, stored as the system's, do not count.
 func (s *Store) LastInboundAt(ctx context.Context, contactID, channelID int64) (int64, error) {
 	var at nullInt
 	err := s.q.QueryRowContext(ctx, `SELECT MAX(m.created_at) FROM messages m JOIN tickets t ON t.id = m.ticket_id
@@ -249,6 +249,19 @@ func (s *Store) LastInboundAt(ctx context.Context, contactID, channelID int64) (
 		return 0, fmt.Errorf("last inbound of contact %d on channel %d: %w", contactID, channelID, err)
 	}
 	return at.Int64, nil
+}
+
+// LatestContactAddress is the address a contact last wrote from on a
+// channel, on any of their tickets.
+func (s *Store) LatestContactAddress(ctx context.Context, contactID, channelID int64) (*domain.Identity, error) {
+	var id domain.Identity
+	err := s.q.QueryRowContext(ctx, `SELECT m.address_kind, m.address FROM messages m JOIN tickets t ON t.id = m.ticket_id
+		WHERE t.contact_id = $1 AND m.channel_id = $2 AND m.direction = 'in' AND m.address <> '' ORDER BY m.id DESC LIMIT 1`,
+		contactID, channelID).Scan(&id.Kind, &id.Value)
+	if err != nil {
+		return nil, notFound("contact address", err)
+	}
+	return &id, nil
 }
 
 // Attachment returns one attachment.

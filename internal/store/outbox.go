@@ -119,6 +119,17 @@ func (s *Store) setJob(ctx context.Context, id int64, state string, runAt int64,
 	return nil
 }
 
+// OutboxDepth counts pending jobs and returns when the earliest of them
+// became due (Unix milliseconds; 0 when none is due).
+func (s *Store) OutboxDepth(ctx context.Context) (pending int, oldestDue int64, err error) {
+	var oldest nullInt
+	err = s.rq.QueryRowContext(ctx, "SELECT COUNT(*), MIN(CASE WHEN run_at <= $1 THEN run_at END) FROM outbox WHERE state = 'pending'", Now()).Scan(&pending, &oldest)
+	if err != nil {
+		return 0, 0, fmt.Errorf("outbox depth: %w", err)
+	}
+	return pending, oldest.Int64, nil
+}
+
 // PendingJobs counts jobs not yet done or failed.
 func (s *Store) PendingJobs(ctx context.Context) (int, error) {
 	var n int

@@ -413,3 +413,14 @@ func decodeStrings(s string) ([]string, error) {
 	err := json.Unmarshal([]byte(s), &out)
 	return out, err
 }
+
+// BreachedOpenTickets counts tickets not yet solved or closed that missed
+// an SLA target.
+func (s *Store) BreachedOpenTickets(ctx context.Context) (int, error) {
+	var n int
+	err := s.rq.QueryRowContext(ctx, "SELECT COUNT(*) FROM tickets WHERE sla_breached AND status NOT IN ('solved', 'closed')").Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count breached tickets: %w", err)
+	}
+	return n, nil
+}

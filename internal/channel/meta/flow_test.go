@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"loket.dev/loket/internal/channel/metahook"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -46,7 +47,7 @@ func start(t *testing.T, st *store.Store) *env {
 func sign(secret string, body []byte) http.Header {
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write(body)
-	return http.Header{SignatureHeader: {"sha256=" + hex.EncodeToString(mac.Sum(nil))}}
+	return http.Header{metahook.SignatureHeader: {"sha256=" + hex.EncodeToString(mac.Sum(nil))}}
 }
 
 // hook posts a signed webhook and checks the answer.
@@ -117,7 +118,7 @@ func TestWebhook_RefusesWrongOrMissingSignatures(t *testing.T) {
 		for name, h := range map[string]http.Header{
 			"missing":            nil,
 			"another app secret": sign("not-the-app-secret", body),
-			"not hex":            {SignatureHeader: {"sha256=zz"}},
+			"not hex":            {metahook.SignatureHeader: {"sha256=zz"}},
 			"SHA-1":              {"X-Hub-Signature": {"sha1=" + strings.Repeat("0", 40)}},
 			"for another body":   sign(appSecret, append(bytes.Clone(body), ' ')),
 		} {

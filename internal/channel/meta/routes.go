@@ -1,19 +1,12 @@
 package meta
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"loket.dev/loket/internal/channel"
+	"loket.dev/loket/internal/channel/metahook"
 )
-
-// SignatureHeader carries sha256=hex(HMAC-SHA256(app secret, raw body)).
-const SignatureHeader = "X-Hub-Signature-256"
 
 // maxWebhookBody allows Meta's batches of many events in one post.
 const maxWebhookBody = 4 << 20
@@ -31,24 +24,9 @@ func (a *Adapter) Routes() []channel.Route {
 	}
 }
 
-// handshake answers Meta's subscription check: hub.challenge echoed when
-// hub.verify_token is the channel's, 403 otherwise.
+// handshake answers Meta's subscription check.
 func (a *Adapter) handshake(w http.ResponseWriter, r *http.Request, req *channel.Request) error {
-	q := r.URL.Query()
-	want := req.Channel.Secrets[SecretVerifyToken]
-	got := q.Get("hub.verify_token")
-	if q.Get("hub.mode") != "subscribe" || want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-		return channel.Errorf(http.StatusForbidden, "invalid_verify_token", "hub.verify_token does not match this channel's verify_token")
-	}
-	challenge := q.Get("hub.challenge")
-	if challenge == "" || len(challenge) > 256 {
-		return channel.Errorf(http.StatusBadRequest, "invalid_challenge", "hub.challenge must be 1 to 256 characters")
-	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "no-store")
-	_, err := fmt.Fprint(w, challenge)
-	return err
+	return metahook.Handshake(w, r, req.Channel.Secrets[SecretVerifyToken])
 }
 
 // webhook checks Meta's signature over the raw body before anything else,
@@ -59,8 +37,8 @@ func (a *Adapter) webhook(w http.ResponseWriter, r *http.Request, req *channel.R
 	if err != nil {
 		return err
 	}
-	if !validSignature(req.Channel.Secrets[SecretAppSecret], r.Header.Get(SignatureHeader), body) {
-		return channel.Errorf(http.StatusUnauthorized, "invalid_signature", "the %s header does not match the body signed with the channel's app_secret", SignatureHeader)
+	if !metahook.Verify(req.Channel.Secrets[SecretAppSecret], body, r.Header.Get(metahook.SignatureHeader)) {
+		return channel.Errorf(http.StatusUnauthorized, "invalid_signature", "the %s header does not match the body signed with the channel's app_secret", metahook.SignatureHeader)
 	}
 	if err := req.Ingest(r.Header.Get("Content-Type"), body); err != nil {
 		return err
@@ -68,20 +46,4 @@ func (a *Adapter) webhook(w http.ResponseWriter, r *http.Request, req *channel.R
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, err = fmt.Fprint(w, "EVENT_RECEIVED")
 	return err
-}
-
-// validSignature reports whether header is sha256=hex(HMAC-SHA256(secret,
-// body)).
-func validSignature(secret, header string, body []byte) bool {
-	hexSig, ok := strings.CutPrefix(header, "sha256=")
-	if !ok || secret == "" {
-		return false
-	}
-	got, err := hex.DecodeString(hexSig)
-	if err != nil {
-		return false
-	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	return hmac.Equal(got, mac.Sum(nil))
 }

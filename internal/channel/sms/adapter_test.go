@@ -267,9 +267,10 @@ func TestFetch_DownloadsTwilioMedia(t *testing.T) {
 	if !strings.Contains(in.Text, "media-2.mp4 was not kept") {
 		t.Errorf("text %q does not say the large media was dropped", in.Text)
 	}
-	foreign := &channel.Inbound{ExternalID: "MM2", Attachments: []channel.Attachment{{Ref: "https://attacker.example/x"}}}
-	var de *domain.Error
-	if err := a.Fetch(context.Background(), ch, foreign); !errors.As(err, &de) {
-		t.Errorf("fetched media outside Twilio: %v", err)
+	// Media elsewhere is never fetched with the account's credentials;
+	// the message keeps its text and the link.
+	foreign := &channel.Inbound{ExternalID: "MM2", Text: "Kijk", Attachments: []channel.Attachment{{Filename: "x.jpg", Ref: "https://attacker.example/x"}}}
+	if err := a.Fetch(context.Background(), ch, foreign); err != nil || len(foreign.Attachments) != 0 || !strings.Contains(foreign.Text, "https://attacker.example/x") {
+		t.Errorf("media outside Twilio: %v, attachments %d, text %q", err, len(foreign.Attachments), foreign.Text)
 	}
 }

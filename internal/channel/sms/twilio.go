@@ -167,7 +167,10 @@ func (t *twilio) fetch(ctx context.Context, in *channel.Inbound) error {
 			continue
 		}
 		if !strings.HasPrefix(att.Ref, prefix) {
-			return domain.Invalid("invalid_media_url", fmt.Sprintf("media %q of Twilio message %s is not under %s", att.Ref, in.ExternalID, prefix))
+			// Kept as a link rather than losing the message: Twilio does
+			// not send a refused message again.
+			in.Text = strings.TrimSpace(in.Text + "\n\n(" + att.Filename + " was not fetched: its address " + att.Ref + " is not under " + prefix + ")")
+			continue
 		}
 		data, ct, err := t.download(ctx, att.Ref)
 		if errors.Is(err, errTooLarge) {

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"loket.dev/loket/internal/channel/metahook"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
 
 	"loket.dev/loket/internal/channel/channeltest"
-	"loket.dev/loket/internal/channel/whatsapp"
 	"loket.dev/loket/internal/store"
 	"loket.dev/loket/internal/store/storetest"
 )
@@ -43,7 +43,7 @@ func BenchmarkWebhook(b *testing.B) {
 				}
 				req, _ := http.NewRequest("POST", url, bytes.NewReader(bodies[i]))
 				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set(whatsapp.SignatureHeader, whatsapp.Sign(appSecret, bodies[i]))
+				req.Header.Set(metahook.SignatureHeader, metahook.Sign(appSecret, bodies[i]))
 				resp, err := client.Do(req)
 				if err != nil {
 					failed.Store(err.Error())

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"loket.dev/loket/internal/channel/metahook"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,8 +12,6 @@ import (
 	"strconv"
 	"sync"
 	"testing"
-
-	"loket.dev/loket/internal/channel/whatsapp"
 )
 
 // Ids and secrets of the fake business account; the fixtures in testdata
@@ -225,5 +224,5 @@ func fixture(t testing.TB, name string) []byte {
 
 // signed is the signature header Meta would send for body.
 func signed(body []byte) http.Header {
-	return http.Header{whatsapp.SignatureHeader: {whatsapp.Sign(appSecret, body)}}
+	return http.Header{metahook.SignatureHeader: {metahook.Sign(appSecret, body)}}
 }

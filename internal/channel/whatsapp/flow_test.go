@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"loket.dev/loket/internal/channel/metahook"
 	"net/http"
 	"net/url"
 	"strings"
@@ -56,9 +57,9 @@ func TestWebhook_RefusesAWrongOrMissingSignatureBeforeReading(t *testing.T) {
 		body := fixture(t, "text.json")
 		for name, header := range map[string]http.Header{
 			"missing":         nil,
-			"other secret":    {whatsapp.SignatureHeader: {whatsapp.Sign("another-app-secret", body)}},
-			"other body":      {whatsapp.SignatureHeader: {whatsapp.Sign(appSecret, []byte(`{}`))}},
-			"without sha256=": {whatsapp.SignatureHeader: {strings.TrimPrefix(whatsapp.Sign(appSecret, body), "sha256=")}},
+			"other secret":    {metahook.SignatureHeader: {metahook.Sign("another-app-secret", body)}},
+			"other body":      {metahook.SignatureHeader: {metahook.Sign(appSecret, []byte(`{}`))}},
+			"without sha256=": {metahook.SignatureHeader: {strings.TrimPrefix(metahook.Sign(appSecret, body), "sha256=")}},
 		} {
 			status, answer := e.Post(whatsapp.Kind, ch.ID, "webhook", "application/json", body, header)
 			if status != http.StatusUnauthorized || !bytes.Contains(answer, []byte("invalid_signature")) {

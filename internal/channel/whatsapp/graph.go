@@ -88,6 +88,14 @@ func (e *APIError) gone() bool {
 // maxAnswer caps a Graph API answer that is read into memory.
 const maxAnswer = 4 << 20
 
+// redact is a URL without its query, for errors.
+func redact(u string) string {
+	if i := strings.IndexByte(u, '?'); i >= 0 {
+		return u[:i]
+	}
+	return u
+}
+
 // call sends a Graph API request with the bearer token and decodes a 2xx
 // JSON answer into out (unless nil); any other answer is an *APIError.
 func (a *Adapter) call(ctx context.Context, method, u, token string, body io.Reader, contentType string, out any) error {
@@ -102,6 +110,12 @@ func (a *Adapter) call(ctx context.Context, method, u, token string, body io.Rea
 	}
 	resp, err := a.client.Do(req)
 	if err != nil {
+		// The URL may carry Graph's paging tokens and access token: say
+		// what failed and where, never the query.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = fmt.Errorf("%s %s: %w", method, redact(u), ue.Err)
+		}
 		return err
 	}
 	defer resp.Body.Close()

@@ -77,7 +77,7 @@ func (a *Adapter) listTemplates(ctx context.Context, s *Settings, token string) 
 			return nil, fmt.Errorf("more than %d pages of templates", maxTemplatePages)
 		}
 		if !s.sameOrigin(next) {
-			return nil, fmt.Errorf("the next page of templates is at another address: %s", next)
+			return nil, fmt.Errorf("the next page of templates is at another address: %s", redact(next))
 		}
 		var p templatePage
 		if err := a.call(ctx, http.MethodGet, next, token, nil, "", &p); err != nil {

@@ -1,20 +1,12 @@
 package whatsapp
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"crypto/subtle"
 	_ "embed"
-	"encoding/hex"
-	"io"
 	"net/http"
 
 	"loket.dev/loket/internal/channel"
+	"loket.dev/loket/internal/channel/metahook"
 )
-
-// SignatureHeader carries "sha256=" and the hex HMAC-SHA256 of a webhook
-// body under the app secret.
-const SignatureHeader = "X-Hub-Signature-256"
 
 // maxWebhookBody caps a webhook payload; Meta batches at most a few
 // messages, and media arrives by reference.
@@ -29,25 +21,9 @@ func (a *Adapter) Routes() []channel.Route {
 	}
 }
 
-// verify answers Meta's subscription handshake: the challenge echoed back
-// when the verify token is the channel's.
+// verify answers Meta's subscription handshake.
 func (*Adapter) verify(w http.ResponseWriter, r *http.Request, req *channel.Request) error {
-	q := r.URL.Query()
-	want := req.Channel.Secrets[SecretVerifyToken]
-	if q.Get("hub.mode") != "subscribe" || want == "" ||
-		subtle.ConstantTimeCompare([]byte(q.Get("hub.verify_token")), []byte(want)) != 1 {
-		return channel.Errorf(http.StatusForbidden, "invalid_verify_token", "the verify token does not match the channel's verify_token")
-	}
-	challenge := q.Get("hub.challenge")
-	if challenge == "" || len(challenge) > 256 {
-		return channel.Errorf(http.StatusBadRequest, "invalid_challenge", "hub.challenge must be 1 to 256 characters")
-	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	io.WriteString(w, challenge)
-	return nil
+	return metahook.Handshake(w, r, req.Channel.Secrets[SecretVerifyToken])
 }
 
 // webhook checks Meta's signature over the raw body before anything else,
@@ -58,27 +34,14 @@ func (*Adapter) webhook(w http.ResponseWriter, r *http.Request, req *channel.Req
 	if err != nil {
 		return err
 	}
-	if !Verify(req.Channel.Secrets[SecretAppSecret], body, r.Header.Get(SignatureHeader)) {
-		return channel.Errorf(http.StatusUnauthorized, "invalid_signature", "the payload's "+SignatureHeader+" does not match the channel's app_secret")
+	if !metahook.Verify(req.Channel.Secrets[SecretAppSecret], body, r.Header.Get(metahook.SignatureHeader)) {
+		return channel.Errorf(http.StatusUnauthorized, "invalid_signature", "the payload's "+metahook.SignatureHeader+" does not match the channel's app_secret")
 	}
 	if err := req.Ingest(r.Header.Get("Content-Type"), body); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusOK)
 	return nil
-}
-
-// Sign returns the signature header value for body under the app secret.
-func Sign(appSecret string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(appSecret))
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
-}
-
-// Verify reports whether signature is body's signature under appSecret,
-// comparing in constant time; an empty secret verifies nothing.
-func Verify(appSecret string, body []byte, signature string) bool {
-	return appSecret != "" && hmac.Equal([]byte(Sign(appSecret, body)), []byte(signature))
 }
 
 //go:embed openapi.json

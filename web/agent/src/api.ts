@@ -2,7 +2,7 @@
 // authenticated by the session cookie.
 import type {
   Agent, Calendar, CannedResponse, Capacity, Channel, ConnectionCheck, Contact, ContactDetail, Identity, KbArticle, KbCategory,
-  KbHit, Lang, Message, MessageOptions, Presence, QueueView, RoutingMode, SearchResult, SignInFailures, SLAPolicy, Team, Ticket,
+  KbHit, Lang, Message, MessageOptions, Presence, QueueView, RoutingMode, SearchResult, SignInFailures, SLAPolicy, Team, Template, Ticket,
   TicketDetail, TicketPage, TicketPatch,
 } from './types'
 
@@ -110,6 +110,7 @@ export const api = {
       if (opts.channel_id) body.channel_id = opts.channel_id
       if (opts.to) body.to = opts.to
       if (opts.cc?.length) body.cc = opts.cc
+      if (opts.template) body.template = opts.template
     }
     if (opts.attachments?.length) body.attachments = opts.attachments
     return request<Message>('POST', `/api/v1/tickets/${id}/messages`, body)
@@ -133,6 +134,7 @@ export const api = {
   updateChannel: (id: number, c: { name?: string; team_id?: number; enabled?: boolean; settings?: Record<string, unknown> }) =>
     request<Channel>('PATCH', `/api/v1/channels/${id}`, c),
   testChannel: (id: number) => request<{ ok: boolean; checks: ConnectionCheck[] }>('POST', `/api/v1/channels/${id}/test`),
+  channelTemplates: (id: number) => request<{ templates: Template[] | null }>('GET', `/api/v1/channels/${id}/templates`),
   channelSnippet: (id: number) => request<{ html: string }>('GET', `/api/v1/channels/${id}/snippet`),
 
   calendars: () => request<{ calendars: Calendar[] | null }>('GET', '/api/v1/calendars'),

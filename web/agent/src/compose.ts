@@ -1,7 +1,10 @@
 // Pure helpers of the reply composer: which addresses fit a channel, whom
-// to answer by default, whom to copy when replying to all, attachments.
-import { t } from './i18n'
-import type { Channel, Identity, Message, TicketDetail } from './types'
+// to answer by default, whom to copy when replying to all, attachments,
+// messaging limits (the customer-service window, templates, opt-outs, SMS
+// segments).
+import { ApiError } from './api'
+import { t, type MessageKey } from './i18n'
+import type { Channel, Contact, Identity, Message, Template, TicketDetail } from './types'
 
 /** MAX_ATTACHMENT is the largest file the API accepts (25 MiB). */
 export const MAX_ATTACHMENT = 25 * 1024 * 1024
@@ -134,4 +137,96 @@ export function hashQuery(text: string, caret: number): { start: number; q: stri
   const m = /(^|\s)#([\p{L}\p{N}_-]*)$/u.exec(before)
   if (!m) return null
   return { start: caret - m[2].length - 1, q: m[2] }
+}
+
+/**
+ * replyWindow is the time left (ms) to answer on a channel with a
+ * customer-service window (capabilities.send_window_seconds): counted
+ * from the customer's latest message on that channel; 0 when closed or
+ * when the customer never wrote on it; null when the channel has no window.
+ */
+export function replyWindow(ch: Pick<Channel, 'id' | 'capabilities'> | undefined, messages: Message[], now: number): number | null {
+  const secs = ch?.capabilities?.send_window_seconds ?? 0
+  if (!ch || secs <= 0) return null
+  let last = 0
+  for (const m of messages) if (m.direction === 'in' && m.channel_id === ch.id && m.created_at > last) last = m.created_at
+  return last ? Math.max(0, last + secs * 1000 - now) : 0
+}
+
+/** optedOut says whether the contact opted out of the channel's kind (e.g. sent STOP by SMS). */
+export function optedOut(contact: Pick<Contact, 'opt_outs'> | undefined, ch: Pick<Channel, 'kind'> | undefined): boolean {
+  return !!ch && !!contact?.opt_outs?.includes(ch.kind)
+}
+
+/** fillTemplate puts params into a template body's {{1}}, {{2}} …; an empty one stays a placeholder. */
+export function fillTemplate(body: string, params: string[]): string {
+  return body.replace(/\{\{(\d+)\}\}/g, (m, n) => params[Number(n) - 1]?.trim() || m)
+}
+
+/**
+ * templateDefaults prefills a template's parameters where the meaning is
+ * plain: {{1}} is the customer's name, a parameter right after "#" the
+ * ticket number; others start empty.
+ */
+export function templateDefaults(tpl: Pick<Template, 'body' | 'params'>, ticket: { number: number; contact?: Pick<Contact, 'name'> }): string[] {
+  const out = Array.from({ length: tpl.params }, () => '')
+  if (out.length && ticket.contact?.name) out[0] = ticket.contact.name
+  for (const m of tpl.body.matchAll(/#\{\{(\d+)\}\}/g)) {
+    const i = Number(m[1]) - 1
+    if (i >= 0 && i < out.length) out[i] = String(ticket.number)
+  }
+  return out
+}
+
+// GSM 03.38: the basic set takes one septet, the extension set two (escape + char).
+const GSM_BASIC = new Set(
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà',
+)
+const GSM_EXTENSION = new Set('^{}\\[~]|€')
+
+/** SmsCount is how a text goes out by SMS: its characters, parts and encoding. */
+export interface SmsCount {
+  chars: number
+  segments: number
+  encoding: 'GSM-7' | 'UCS-2'
+}
+
+/**
+ * smsCount counts a text's SMS segments: GSM-7 when every character is in
+ * the GSM basic or extension set (extension characters take two septets;
+ * 160 in one message, 153 per part of a longer one), else UCS-2 in UTF-16
+ * code units (70, or 67 per part). A part never splits a character.
+ */
+export function smsCount(text: string): SmsCount {
+  const chars = [...text]
+  const gsm = chars.every((c) => GSM_BASIC.has(c) || GSM_EXTENSION.has(c))
+  const sizes = gsm ? chars.map((c) => (GSM_EXTENSION.has(c) ? 2 : 1)) : chars.map((c) => c.length)
+  const [single, part] = gsm ? [160, 153] : [70, 67]
+  const total = sizes.reduce((a, b) => a + b, 0)
+  let segments = total === 0 ? 0 : 1
+  if (total > single) {
+    let used = 0
+    for (const n of sizes) {
+      if (used + n > part) {
+        segments++
+        used = 0
+      }
+      used += n
+    }
+  }
+  return { chars: chars.length, segments, encoding: gsm ? 'GSM-7' : 'UCS-2' }
+}
+
+/** nearLimit says when to show a length counter: from 80 % of the channel's maximum. */
+export function nearLimit(length: number, max: number | undefined): boolean {
+  return !!max && length >= max * 0.8
+}
+
+// Refusals of a send that agents can act on, with their own explanation.
+const SEND_ERRORS = ['outside_window', 'opted_out', 'no_address', 'unknown_template'] as const
+
+/** sendError explains why a reply was refused: the known refusals in words, others with the server's message. */
+export function sendError(e: unknown): string {
+  if (e instanceof ApiError && (SEND_ERRORS as readonly string[]).includes(e.code)) return t(`composer.err_${e.code}` as MessageKey)
+  return t('error.generic', { error: (e as Error).message })
 }

@@ -66,3 +66,40 @@ export function eventText(m: Pick<Message, 'meta'>, teamName: (id: number) => st
   }
   return null
 }
+
+/** MessageChanges are what happened to a message after it arrived or was sent (its meta). */
+export interface MessageChanges {
+  /** Reactions grouped by emoji, in the order first seen. */
+  reactions: { emoji: string; count: number }[]
+  /** The customer's latest edit of the text (the stored text stays as first received). */
+  edited?: { text: string; at: number }
+  /** When the customer deleted the message. */
+  deletedAt?: number
+  /** The template the message was sent as. */
+  template?: string
+  /** The button the customer chose. */
+  quickReply?: string
+}
+
+/** messageChanges reads reactions, edits, deletions, the template and a chosen button from a message's meta. */
+export function messageChanges(meta: Meta | undefined): MessageChanges {
+  const out: MessageChanges = { reactions: [] }
+  const r = meta?.reactions
+  if (r && typeof r === 'object' && !Array.isArray(r)) {
+    const counts = new Map<string, number>()
+    for (const e of Object.values(r)) if (typeof e === 'string' && e) counts.set(e, (counts.get(e) ?? 0) + 1)
+    out.reactions = [...counts].map(([emoji, count]) => ({ emoji, count }))
+  }
+  const e = meta?.edited as { text?: unknown; at?: unknown } | undefined
+  if (e && typeof e.text === 'string') out.edited = { text: e.text, at: Number(e.at) || 0 }
+  if (typeof meta?.deleted_at === 'number') out.deletedAt = meta.deleted_at
+  const tpl = meta?.template as { name?: unknown } | undefined
+  if (tpl && typeof tpl.name === 'string' && tpl.name) out.template = tpl.name
+  if (typeof meta?.quick_reply === 'string' && meta.quick_reply) out.quickReply = meta.quick_reply
+  return out
+}
+
+/** spansChannels says whether a ticket's messages came and went over more than one channel. */
+export function spansChannels(messages: Pick<Message, 'channel_id'>[]): boolean {
+  return new Set(messages.map((m) => m.channel_id).filter(Boolean)).size > 1
+}

@@ -128,9 +128,32 @@ export interface Channel {
   updated_at: number
   secrets_set: string[]
   inbound_token?: string
+  /** Health: the last error, empty while healthy; status_at is when it was recorded. */
   status?: string
+  status_at?: number
+  /** When the channel last received a message (0: never). */
+  last_inbound_at?: number
+  /** Where the provider posts to (empty: the kind needs none or no base URL is set). */
+  webhook_url?: string
   /** What the channel can carry (its kind's capabilities). */
   capabilities?: Capabilities
+}
+
+/** A message template approved at the provider; body holds {{1}}, {{2}} … for its params. */
+export interface Template {
+  name: string
+  language: string
+  body: string
+  params: number
+  category?: string
+  status?: string
+}
+
+/** TemplateRef names a template and its filled-in parameters for a send. */
+export interface TemplateRef {
+  name: string
+  language: string
+  params: string[]
 }
 
 /** Capabilities say what a channel can carry; the composer offers only that. */
@@ -146,6 +169,8 @@ export interface Capabilities {
   html?: boolean
   subject?: boolean
   copies?: boolean
+  /** Text is counted in SMS segments (GSM-7 or UCS-2). */
+  segments?: boolean
   /** Kinds of address the channel reaches; empty or missing: any. */
   identities?: string[] | null
 }
@@ -164,6 +189,8 @@ export interface Contact {
   verified: boolean
   merged_into?: number
   identities: Identity[]
+  /** Channel kinds the contact opted out of (e.g. SMS STOP). */
+  opt_outs?: string[] | null
   created_at: number
   updated_at: number
 }
@@ -349,4 +376,5 @@ export interface MessageOptions {
   to?: Identity
   cc?: string[]
   attachments?: OutgoingAttachment[]
+  template?: TemplateRef
 }

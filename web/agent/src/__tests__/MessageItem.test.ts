@@ -3,10 +3,12 @@ import { createApp, h } from 'vue'
 import MessageItem from '../components/MessageItem.vue'
 import type { Message } from '../types'
 
-function mount(message: Message, onRetry = (_: number) => {}) {
+function mount(message: Message, onRetry = (_: number) => {}, extra: Record<string, unknown> = {}) {
   const el = document.createElement('div')
   document.body.appendChild(el)
-  const app = createApp({ render: () => h(MessageItem, { message, contactName: 'Jan', channelName: () => 'Demo (API)', agentName: () => 'Ann', onRetry }) })
+  const app = createApp({
+    render: () => h(MessageItem, { message, contactName: 'Jan', channelName: () => 'Demo (API)', agentName: () => 'Ann', onRetry, ...extra }),
+  })
   app.mount(el)
   return { el, unmount: () => app.unmount() }
 }
@@ -78,5 +80,49 @@ describe('MessageItem', () => {
     expect(el.querySelector('.msg')!.classList.contains('kind-call')).toBe(true)
     expect(el.textContent).toContain('Phone call')
     unmount()
+  })
+  it('names the channel with its icon only when the ticket spans several channels', () => {
+    const m = { ...base, direction: 'in' as const, author_type: 'contact' as const, channel_id: 3 }
+    const many = mount(m, undefined, { channelName: () => 'Shop WhatsApp', channelKind: () => 'whatsapp', manyChannels: true })
+    expect(many.el.querySelector('.channel')!.textContent).toBe('🟢via Shop WhatsApp')
+    many.unmount()
+    const one = mount(m, undefined, { channelName: () => 'Shop WhatsApp', channelKind: () => 'whatsapp', manyChannels: false })
+    expect(one.el.querySelector('.channel')).toBeNull()
+    one.unmount()
+  })
+  it.each([
+    ['queued', '🕓'],
+    ['sent', '✓'],
+    ['delivered', '✓✓'],
+    ['read', '✓✓'],
+  ] as const)('shows %s with its ticks', (status, ticks) => {
+    const { el, unmount } = mount({ ...base, direction: 'out', delivery_status: status })
+    expect(el.querySelector('.ds')!.classList.contains(`ds-${status}`)).toBe(true)
+    expect(el.querySelector('.ds .ticks')!.textContent).toBe(ticks)
+    unmount()
+  })
+  it('shows a failed message’s provider reason', () => {
+    const { el, unmount } = mount({ ...base, direction: 'out', delivery_status: 'failed', delivery_error: '131047: Re-engagement message' })
+    expect(el.querySelector('.ds-error')!.textContent).toBe('Reason: 131047: Re-engagement message')
+    unmount()
+  })
+  it('shows reactions, edits, deletions, template sends and a chosen button', async () => {
+    const { el, unmount } = mount({
+      ...base, direction: 'in', author_type: 'contact', text: 'I ordered 2',
+      meta: { reactions: { 'phone:+31611': '👍', 'phone:+31622': '👍', 'phone:+31633': '❤️' }, edited: { text: 'I ordered 3', at: 5 }, deleted_at: 1_000, quick_reply: 'human' },
+    })
+    expect([...el.querySelectorAll('.reactions li')].map((li) => li.textContent)).toEqual(['👍2', '❤️'])
+    expect(el.querySelector('.edited-label')!.textContent).toBe('edited')
+    expect(el.querySelector('.deleted-label')!.textContent).toContain('deleted by the customer')
+    expect(el.querySelector('.body')!.textContent).toBe('I ordered 3')
+    expect(el.querySelector('.body')!.classList.contains('deleted')).toBe(true)
+    ;(el.querySelector('.email-tools button') as HTMLButtonElement).click()
+    await Promise.resolve()
+    expect(el.querySelector('.body')!.textContent).toBe('I ordered 2')
+    expect(el.textContent).toContain('Chose the button “human”')
+    unmount()
+    const tpl = mount({ ...base, direction: 'out', text: 'Hoi Jan', meta: { template: { name: 'order_update', language: 'nl', params: ['Jan'] } } })
+    expect(tpl.el.querySelector('.template-badge')!.textContent).toBe('Template: order_update')
+    tpl.unmount()
   })
 })

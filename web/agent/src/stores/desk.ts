@@ -109,6 +109,7 @@ export const useDesk = defineStore('desk', () => {
   const agentName = (id?: number) => (id ? (agents.value.find((a) => a.id === id)?.name ?? `#${id}`) : '')
   const teamName = (id?: number) => (id ? (teams.value.find((x) => x.id === id)?.name ?? `#${id}`) : '')
   const channelName = (id?: number) => (id ? (channels.value.find((x) => x.id === id)?.name ?? `#${id}`) : '')
+  const channelKind = (id?: number) => (id ? (channels.value.find((x) => x.id === id)?.kind ?? '') : '')
 
   async function loadList() {
     const seq = ++listSeq
@@ -407,7 +408,7 @@ export const useDesk = defineStore('desk', () => {
   return {
     meId, agents, teams, channels, view, filters, query, list, next, loading, cursor, current, seen, counts, live,
     presence, customerTyping, canned, cannedAvailable, myPresence, setPresence, onEvent, getNext, connect, sendPresence, resendPresence, loadCanned,
-    init, loadDirectory, afterFirstList, agentName, teamName, channelName, loadList, loadMore, setView, openTicket, refreshCurrent,
+    init, loadDirectory, afterFirstList, agentName, teamName, channelName, channelKind, loadList, loadMore, setView, openTicket, refreshCurrent,
     see, unread, loadCounts, applyEvent, catchUp, patchTicket, bulkPatch, postMessage, retry,
   }
 })

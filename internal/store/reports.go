@@ -1,0 +1,194 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+)
+
+// ReportFilter selects what a report counts: tickets created (messages
+// sent or received) in [From, To), Unix ms, narrowed by the non-zero
+// fields. ChannelID narrows messages by their own channel, tickets by
+// theirs; TeamID, AgentID (the assignee) and Tag narrow by the ticket.
+type ReportFilter struct {
+	From, To  int64
+	ChannelID int64
+	TeamID    int64
+	AgentID   int64
+	Tag       string
+}
+
+// VolumeBucketMs is the width of the buckets VolumeCounts groups by: a
+// quarter of an hour, so that every time zone's hours and days are whole
+// buckets.
+const VolumeBucketMs int64 = 15 * 60 * 1000
+
+// VolumeCount is what happened in one bucket on one channel and team.
+type VolumeCount struct {
+	At        int64 // the bucket's start, Unix ms
+	ChannelID int64
+	TeamID    int64
+	Tickets   int64 // tickets created
+	In, Out   int64 // customer messages received and sent
+}
+
+// where is the condition on tickets t (and channelColumn) for f, with its arguments
+// numbered from $1; the caller adds the time range.
+func (f ReportFilter) where(channelColumn string) (string, []any) {
+	var cond string
+	var args []any
+	add := func(c string, v any) {
+		args = append(args, v)
+		cond += " AND " + c + " = $" + strconv.Itoa(len(args))
+	}
+	if f.ChannelID != 0 {
+		add(channelColumn, f.ChannelID)
+	}
+	if f.TeamID != 0 {
+		add("t.team_id", f.TeamID)
+	}
+	if f.AgentID != 0 {
+		add("t.assignee_id", f.AgentID)
+	}
+	if f.Tag != "" {
+		args = append(args, f.Tag)
+		cond += " AND EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = $" + strconv.Itoa(len(args)) + ")"
+	}
+	return cond, args
+}
+
+// VolumeCounts counts tickets created and customer messages in and out per
+// quarter hour, channel and team. Tickets are found by tickets_created,
+// messages by messages_created.
+func (s *Store) VolumeCounts(ctx context.Context, f ReportFilter) ([]VolumeCount, error) {
+	byKey := map[[3]int64]*VolumeCount{}
+	var out []VolumeCount
+	get := func(at, ch, team int64) *VolumeCount {
+		k := [3]int64{at, ch, team}
+		if c, ok := byKey[k]; ok {
+			return c
+		}
+		c := &VolumeCount{At: at, ChannelID: ch, TeamID: team}
+		byKey[k] = c
+		return c
+	}
+	cond, args := f.where("t.channel_id")
+	n := len(args)
+	q := fmt.Sprintf(`SELECT t.created_at / %d, COALESCE(t.channel_id, 0), COALESCE(t.team_id, 0), COUNT(*)
+		FROM tickets t WHERE t.created_at >= $%d AND t.created_at < $%d%s GROUP BY 1, 2, 3`, VolumeBucketMs, n+1, n+2, cond)
+	rows, err := s.rq.QueryContext(ctx, q, append(args, f.From, f.To)...)
+	if err != nil {
+		return nil, fmt.Errorf("ticket volume: %w", err)
+	}
+	for rows.Next() {
+		var at, ch, team, count int64
+		if err := rows.Scan(&at, &ch, &team, &count); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("ticket volume: %w", err)
+		}
+		get(at*VolumeBucketMs, ch, team).Tickets += count
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ticket volume: %w", err)
+	}
+	cond, args = f.where("m.channel_id")
+	n = len(args)
+	q = fmt.Sprintf(`SELECT m.created_at / %d, COALESCE(m.channel_id, 0), COALESCE(t.team_id, 0), m.direction, COUNT(*)
+		FROM messages m JOIN tickets t ON t.id = m.ticket_id
+		WHERE m.created_at >= $%d AND m.created_at < $%d AND m.kind = 'message' AND m.direction IN ('in', 'out')%s
+		GROUP BY 1, 2, 3, 4`, VolumeBucketMs, n+1, n+2, cond)
+	rows, err = s.rq.QueryContext(ctx, q, append(args, f.From, f.To)...)
+	if err != nil {
+		return nil, fmt.Errorf("message volume: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var at, ch, team, count int64
+		var dir string
+		if err := rows.Scan(&at, &ch, &team, &dir, &count); err != nil {
+			return nil, fmt.Errorf("message volume: %w", err)
+		}
+		c := get(at*VolumeBucketMs, ch, team)
+		if dir == "in" {
+			c.In += count
+		} else {
+			c.Out += count
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("message volume: %w", err)
+	}
+	for _, c := range byKey {
+		out = append(out, *c)
+	}
+	return out, nil
+}
+
+// TicketFact is what the reports read of one ticket.
+type TicketFact struct {
+	ID, Number      int64
+	ChannelID       int64
+	TeamID          int64
+	AgentID         int64
+	Status          string
+	CreatedAt       int64
+	FirstCustomerAt int64
+	FirstResponseAt int64
+	SolvedAt        int64
+	SLAPolicy       string
+	SLABreaches     int64 // bits: 1 first response, 2 next response, 4 resolution
+	SLABreached     bool  // a running target is breached now
+	Reopens         int64
+	BotState        string
+	CSATScore       int
+	// AgentReplies counts the agents' replies to the customer up to 2,
+	// enough to tell one touch from more: the first and the last agent
+	// reply are the same one when there was one.
+	AgentReplies int
+}
+
+// TicketFacts returns the facts of the tickets created in the filter's
+// period (found by tickets_created), oldest first.
+func (s *Store) TicketFacts(ctx context.Context, f ReportFilter) ([]TicketFact, error) {
+	cond, args := f.where("t.channel_id")
+	n := len(args)
+	q := fmt.Sprintf(`SELECT t.id, t.number, COALESCE(t.channel_id, 0), COALESCE(t.team_id, 0), COALESCE(t.assignee_id, 0), t.status,
+		t.created_at, t.first_customer_at, t.first_response_at, t.solved_at, t.sla_policy, t.sla_breaches, t.sla_breached,
+		t.reopens, t.bot_state, t.csat_score,
+		CASE WHEN t.first_response_at = 0 THEN 0 WHEN t.last_agent_at = t.first_response_at THEN 1 ELSE 2 END
+		FROM tickets t WHERE t.created_at >= $%d AND t.created_at < $%d%s ORDER BY t.created_at, t.id`, n+1, n+2, cond)
+	rows, err := s.rq.QueryContext(ctx, q, append(args, f.From, f.To)...)
+	if err != nil {
+		return nil, fmt.Errorf("ticket facts: %w", err)
+	}
+	defer rows.Close()
+	var out []TicketFact
+	for rows.Next() {
+		var t TicketFact
+		if err := rows.Scan(&t.ID, &t.Number, &t.ChannelID, &t.TeamID, &t.AgentID, &t.Status, &t.CreatedAt, &t.FirstCustomerAt,
+			&t.FirstResponseAt, &t.SolvedAt, &t.SLAPolicy, &t.SLABreaches, &t.SLABreached, &t.Reopens, &t.BotState,
+			&t.CSATScore, &t.AgentReplies); err != nil {
+			return nil, fmt.Errorf("ticket facts: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// CountReopen records that a solved ticket was opened again.
+func (s *Store) CountReopen(ctx context.Context, ticketID int64) error {
+	if _, err := s.q.ExecContext(ctx, "UPDATE tickets SET reopens = reopens + 1 WHERE id = $1", ticketID); err != nil {
+		return fmt.Errorf("count reopen of ticket %d: %w", ticketID, err)
+	}
+	return nil
+}
+
+// RecordSLABreach keeps, for good, that the SLA targets in bits (see
+// TicketFact.SLABreaches) were breached on a ticket.
+func (s *Store) RecordSLABreach(ctx context.Context, ticketID, bits int64) error {
+	if _, err := s.q.ExecContext(ctx, "UPDATE tickets SET sla_breaches = sla_breaches | $2 WHERE id = $1", ticketID, bits); err != nil {
+		return fmt.Errorf("record sla breach of ticket %d: %w", ticketID, err)
+	}
+	return nil
+}
