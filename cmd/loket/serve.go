@@ -59,14 +59,11 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	idKey, err := messageIDKey(c)
-	if err != nil {
-		return err
-	}
 	secretKey, err := secret.LoadKey(c.SecretKey, c.Data)
 	if err != nil {
 		return err
 	}
+	idKey := messageIDKey(secretKey)
 	firstLogin, err := bootstrap(ctx, st, c)
 	if err != nil {
 		return err
@@ -425,13 +422,9 @@ func sendSurveys(ctx context.Context, d *desk.Desk, leading func() bool, log *sl
 
 // messageIDKey derives the key for unguessable e-mail Message-IDs from the
 // secret key, so that every node makes the same ids.
-func messageIDKey(c *config) ([]byte, error) {
-	key, err := secret.LoadKey(c.SecretKey, c.Data)
-	if err != nil {
-		return nil, err
-	}
+func messageIDKey(key []byte) []byte {
 	sum := sha256.Sum256(append([]byte("loket message-id\x00"), key...))
-	return sum[:], nil
+	return sum[:]
 }
 
 // indexText adds new messages to SQLite's full-text index once a second,
