@@ -109,7 +109,11 @@ func (c *eventCounter) Publish(events ...domain.Event) {
 	for _, ev := range events {
 		switch {
 		case ev.Type == domain.EventMessageCreated && ev.Message != nil:
-			c.messages.Inc(strconv.FormatInt(ev.Message.ChannelID, 10), string(ev.Message.Direction))
+			dir := string(ev.Message.Direction)
+			if dir == "" {
+				dir = "none" // notes and timeline events
+			}
+			c.messages.Inc(strconv.FormatInt(ev.Message.ChannelID, 10), dir)
 		case ev.Type == domain.EventMessageUpdated && ev.Message != nil && ev.Message.Direction == domain.DirectionOut:
 			c.deliveries.Inc(strconv.FormatInt(ev.Message.ChannelID, 10), string(ev.Message.DeliveryStatus))
 		case ev.Type == domain.EventSLABreached && ev.Ticket != nil:
