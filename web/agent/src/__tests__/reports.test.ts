@@ -172,7 +172,7 @@ describe('ReportsView', () => {
     // a filter change goes into the URL and reloads the reports
     const channel = el.querySelector('select[name="channel"]') as HTMLSelectElement
     expect(channel.value).toBe('1')
-    channel.value = '2'
+    channel.selectedIndex = 2
     channel.dispatchEvent(new Event('change'))
     await vi.waitFor(() => expect(router.currentRoute.value.query).toEqual({ period: '30d', channel: '2' }))
     await vi.waitFor(() => expect(urls.length).toBe(8))
