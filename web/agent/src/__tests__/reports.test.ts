@@ -130,14 +130,18 @@ describe('ReportsView', () => {
     vi.unstubAllGlobals()
   })
 
-  it('loads the four reports for the filters in the URL and shows figures, changes and links', async () => {
-    const router = createRouter({
+  function makeRouter() {
+    return createRouter({
       history: createMemoryHistory(),
       routes: [
         { path: '/reports', name: 'reports', component: ReportsView },
         { path: '/tickets/:id', name: 'ticket', component: { render: () => null } },
       ],
     })
+  }
+
+  it('loads the four reports for the filters in the URL and shows figures, changes and links', async () => {
+    const router = makeRouter()
     const pinia = createPinia()
     setActivePinia(pinia)
     const desk = useDesk()
@@ -178,5 +182,23 @@ describe('ReportsView', () => {
     await vi.waitFor(() => expect(urls.length).toBe(8))
     expect(urls.slice(4).every((u) => u.includes('channel_id=2'))).toBe(true)
     await nextTick()
+  })
+
+  it('shows a shared URL’s channel once the directory has loaded', async () => {
+    const router = makeRouter()
+    const pinia = createPinia()
+    setActivePinia(pinia)
+    await router.push('/reports?channel=2&interval=week')
+    app = createApp({ render: () => h(RouterView) })
+    app.use(pinia).use(router).mount(el)
+    await vi.waitFor(() => expect(urls.length).toBe(4))
+    expect(urls.every((u) => u.includes('channel_id=2') && u.includes('interval=week'))).toBe(true)
+    const desk = useDesk()
+    desk.channels = [{ id: 1, kind: 'api', name: 'Demo API' }, { id: 2, kind: 'email', name: 'Mail' }] as typeof desk.channels
+    await nextTick()
+    await nextTick()
+    expect((el.querySelector('select[name="channel"]') as HTMLSelectElement).value).toBe('2')
+    expect((el.querySelector('select[name="interval"]') as HTMLSelectElement).value).toBe('week')
+    expect(el.querySelector('.series-chart figcaption')!.textContent).toContain('per week')
   })
 })
