@@ -59,6 +59,8 @@ test('reports', async (t) => {
     await page.waitForURL(/channel=1/)
     await page.reload()
     assert.equal(await page.getByLabel('Period', { exact: true }).inputValue(), '30d')
+    // the channels arrive after the page: the select shows the URL's once they have
+    await page.waitForFunction(() => document.querySelector('#rep-channel option[value="1"]'))
     assert.equal(await page.getByLabel('Channel', { exact: true }).inputValue(), '1')
     await page.locator('[data-report="volume"] [data-figure="tickets"] strong', { hasText: '3' }).waitFor()
   })
