@@ -583,6 +583,7 @@ const de: Dictionary = {
   'rep.csat': 'CSAT-Durchschnitt',
   'rep.csatDist': 'CSAT-Bewertungen ({n})',
   'rep.rating': 'Bewertung',
+  'rep.of': '{measure}: {stat}',
   'rep.stars': '{n} Sterne',
 }
 

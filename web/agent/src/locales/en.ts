@@ -584,6 +584,7 @@ export const en = {
   'rep.csat': 'CSAT average',
   'rep.csatDist': 'CSAT ratings ({n})',
   'rep.rating': 'Rating',
+  'rep.of': '{measure}: {stat}',
   'rep.stars': '{n} stars',
 } as const
 

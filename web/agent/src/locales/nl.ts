@@ -583,6 +583,7 @@ const nl: Dictionary = {
   'rep.csat': 'CSAT-gemiddelde',
   'rep.csatDist': 'CSAT-beoordelingen ({n})',
   'rep.rating': 'Beoordeling',
+  'rep.of': '{measure}: {stat}',
   'rep.stars': '{n} sterren',
 }
 
