@@ -36,7 +36,14 @@ type Worker struct {
 	concurrency int
 
 	mu       sync.Mutex
-	inFlight map[int64]bool // job ids being delivered
+	inFlight map[int64]*delivery // by job id
+}
+
+// delivery is a job being delivered: how to stop it, and until when its
+// lease is known to hold.
+type delivery struct {
+	cancel context.CancelFunc
+	until  time.Time
 }
 
 // NewWorker returns a worker; Run starts it. A signal on wake (such as
@@ -49,7 +56,7 @@ func NewWorker(s *store.Store, deliver DeliverFunc, wake <-chan struct{}, log *s
 		Lease:       15 * time.Second,
 		timeout:     time.Minute,
 		concurrency: 8,
-		inFlight:    map[int64]bool{},
+		inFlight:    map[int64]*delivery{},
 	}
 }
 
@@ -87,15 +94,19 @@ func (w *Worker) Run(ctx context.Context) {
 				break
 			}
 			for _, j := range jobs {
+				// Deliveries finish even during shutdown, within their
+				// time limit, unless their lease is lost.
+				dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.timeout)
+				if !w.track(j.ID, cancel) {
+					// Still being delivered here: its lease ran out while
+					// renewals failed, and that delivery was told to stop.
+					cancel()
+					continue
+				}
 				sem <- struct{}{}
 				wg.Add(1)
-				w.track(j.ID, true)
 				go func() {
-					defer func() { w.track(j.ID, false); <-sem; wg.Done() }()
-					// Deliveries finish even during shutdown, within their
-					// time limit.
-					dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.timeout)
-					defer cancel()
+					defer func() { w.untrack(j.ID); cancel(); <-sem; wg.Done() }()
 					w.deliver(dctx, j)
 					select {
 					case w.freed <- struct{}{}:
@@ -111,18 +122,28 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
-func (w *Worker) track(id int64, on bool) {
+// track notes a delivery starting with a fresh lease; false when the job
+// is already being delivered by this worker.
+func (w *Worker) track(id int64, cancel context.CancelFunc) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if on {
-		w.inFlight[id] = true
-	} else {
-		delete(w.inFlight, id)
+	if w.inFlight[id] != nil {
+		return false
 	}
+	w.inFlight[id] = &delivery{cancel: cancel, until: time.Now().Add(w.Lease)}
+	return true
+}
+
+func (w *Worker) untrack(id int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.inFlight, id)
 }
 
 // renew extends the leases of the jobs being delivered every lease/3
-// until ctx ends, in one statement for all of them.
+// until ctx ends, in one statement for all of them. A delivery whose lease
+// could not be renewed and is about to run out is stopped: another node
+// may take the job over, and one of them must not send it.
 func (w *Worker) renew(ctx context.Context) {
 	tick := time.NewTicker(w.Lease / 3)
 	defer tick.Stop()
@@ -141,9 +162,24 @@ func (w *Worker) renew(ctx context.Context) {
 		if len(ids) == 0 {
 			continue
 		}
-		if err := w.store.RenewJobs(ctx, ids, w.Lease.Milliseconds()); err != nil && ctx.Err() == nil {
+		now := time.Now()
+		err := w.store.RenewJobs(ctx, ids, w.Lease.Milliseconds())
+		if err != nil && ctx.Err() == nil {
 			w.log.Warn("outbox lease renewal", "jobs", len(ids), "err", err)
 		}
+		w.mu.Lock()
+		for _, id := range ids {
+			d := w.inFlight[id]
+			switch {
+			case d == nil:
+			case err == nil:
+				d.until = now.Add(w.Lease)
+			case time.Until(d.until) < w.Lease/3:
+				w.log.Warn("outbox lease lost; stopping the delivery", "job", id)
+				d.cancel()
+			}
+		}
+		w.mu.Unlock()
 	}
 }
 

@@ -3,6 +3,7 @@ package outbox_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -133,6 +134,42 @@ func TestWorker_TakesOverADeadNodesJob(t *testing.T) {
 			}
 		case <-time.After(time.Minute):
 			t.Fatal("the dead node's job was never taken over")
+		}
+	})
+}
+
+// A delivery whose lease cannot be renewed (the database is gone) is
+// stopped before the lease runs out, so that the node that takes the job
+// over is the only one to send it.
+func TestWorker_StopsADeliveryWhoseLeaseIsLost(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		queueReply(t, st)
+		url := st.URL()
+		if st.Dialect() == store.SQLite {
+			url = "sqlite:" + url
+		}
+		own, err := store.Open(context.Background(), url, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		started, stopped := make(chan struct{}), make(chan error, 1)
+		var once sync.Once
+		w := outbox.NewWorker(own, func(ctx context.Context, j store.Job) {
+			once.Do(func() { close(started) })
+			<-ctx.Done()
+			stopped <- ctx.Err()
+		}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		w.Lease = 300 * time.Millisecond
+		run(t, w)
+		<-started
+		own.Close()
+		select {
+		case err := <-stopped:
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("delivery stopped with %v, want it cancelled", err)
+			}
+		case <-time.After(time.Minute):
+			t.Fatal("the delivery went on after its lease was lost")
 		}
 	})
 }
