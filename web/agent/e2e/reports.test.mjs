@@ -1,6 +1,7 @@
 // End-to-end: customers write in through the demo API channel, an agent
 // answers one of them, and the admin opens Reports from the navigation and
-// sees the volume, with the filters in the URL.
+// sees the volume, with the filters in the URL; the admin turns on CSAT for
+// the channel and finds the survey answers section.
 import assert from 'node:assert/strict'
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
@@ -75,6 +76,38 @@ test('reports', async (t) => {
     assert.equal(r.status, 200)
     assert.match(r.type, /text\/csv/)
     assert.ok(r.text.split('\n').length > 1)
+  })
+
+  await t.test('the admin turns CSAT on for the demo API channel; the reports list survey answers', async () => {
+    await page.goto(app.base + '/admin/channels')
+    const edit = () => page.locator('tr[data-channel="1"]').getByRole('button', { name: 'Edit' }).click()
+    await edit()
+    const form = page.locator('.api-channel-form')
+    assert.equal(await form.getByLabel('Ask CSAT (1–5)').isChecked(), false)
+    await form.getByLabel('Ask CSAT (1–5)').check()
+    await form.getByLabel('Delay after solve (minutes)').fill('5')
+    await form.getByRole('button', { name: 'Save' }).click()
+    await form.waitFor({ state: 'detached' })
+    const ch = await api('/api/v1/channels/1')
+    const settings = (ch.channel ?? ch).settings
+    assert.deepEqual({ ...settings.survey, texts: undefined }, { csat: true, nps: false, delay_seconds: 300, nps_interval_days: 90, texts: undefined })
+    // after a reload the form shows what was saved
+    await page.reload()
+    await edit()
+    assert.equal(await form.getByLabel('Ask CSAT (1–5)').isChecked(), true)
+    assert.equal(await form.getByLabel('Ask NPS (0–10)').isChecked(), false)
+    assert.equal(await form.getByLabel('Delay after solve (minutes)').inputValue(), '5')
+    await form.getByRole('button', { name: 'Cancel' }).click()
+
+    // no survey has been answered yet: the section says so, without an error
+    await page.getByRole('link', { name: 'Reports' }).click()
+    const section = page.locator('[data-report="surveys"]')
+    await section.getByRole('heading', { name: 'Survey answers' }).waitFor()
+    await section.getByText('No answers in this period.').waitFor()
+    assert.equal(await section.locator('[data-figure="nps"] dd').innerText(), '–')
+    assert.equal(await section.locator('[role="alert"]').count(), 0)
+    await section.getByLabel('Kind').selectOption('nps')
+    await section.getByText('No answers in this period.').waitFor()
   })
 
   await t.test('agents have no reports', async () => {
