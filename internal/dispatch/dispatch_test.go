@@ -18,6 +18,7 @@ import (
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/dispatch"
 	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/eventually"
 	"loket.dev/loket/internal/realtime"
 	"loket.dev/loket/internal/store"
 	"loket.dev/loket/internal/store/storetest"
@@ -84,7 +85,7 @@ func (c *cluster) start(t *testing.T) {
 		cancel()
 		<-done
 	})
-	eventually(t, "the dispatcher leads", func() bool { return c.router.Leading() })
+	eventually.True(t, "the dispatcher leads", func() bool { return c.router.Leading() })
 }
 
 func (c *cluster) agent(t *testing.T, name string, presence string, skills ...string) *domain.Agent {
@@ -128,18 +129,6 @@ func (c *cluster) assignee(t *testing.T, id int64) int64 {
 		t.Fatal(err)
 	}
 	return tk.AssigneeID
-}
-
-// eventually waits for cond, which the dispatcher makes true asynchronously.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // settle waits until the dispatcher has handled everything published so
@@ -200,7 +189,7 @@ func TestDispatch_PushesWithinCapacityAndRefillsWhenFreed(t *testing.T) {
 		if _, err := c.desk.UpdateTicket(ctx, annas, anna.ID, desk.TicketChange{Status: &solved}); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "the waiting chat goes to Anna", func() bool { return c.assignee(t, waiting[0]) == anna.ID })
+		eventually.True(t, "the waiting chat goes to Anna", func() bool { return c.assignee(t, waiting[0]) == anna.ID })
 	})
 }
 
@@ -253,13 +242,13 @@ func TestDispatch_AwayAgentsWorkReturnsAfterGrace(t *testing.T) {
 		c := newCluster(t, st, domain.Team{Name: "Support", Mode: domain.ModeMostFree, ReassignAfter: 1})
 		anna := c.agent(t, "Anna", domain.PresenceOnline)
 		tk := c.receive(t, c.mail, "hello")
-		eventually(t, "Anna gets the ticket", func() bool { return c.assignee(t, tk.ID) == anna.ID })
+		eventually.True(t, "Anna gets the ticket", func() bool { return c.assignee(t, tk.ID) == anna.ID })
 		ben := c.agent(t, "Ben", domain.PresenceOnline)
 		if _, err := c.desk.SetPresence(ctx, anna, domain.PresenceAway); err != nil {
 			t.Fatal(err)
 		}
 		// After the one-second grace period the ticket goes back and on to Ben.
-		eventually(t, "the ticket moves to Ben", func() bool { return c.assignee(t, tk.ID) == ben.ID })
+		eventually.True(t, "the ticket moves to Ben", func() bool { return c.assignee(t, tk.ID) == ben.ID })
 		msgs, _ := st.Messages(ctx, tk.ID, 0, 0)
 		var texts []string
 		for _, m := range msgs {
@@ -293,7 +282,7 @@ func TestDispatch_BotTicketsWaitForHandover(t *testing.T) {
 		if _, err := c.desk.UpdateTicket(ctx, tk.ID, 0, desk.TicketChange{BotState: &handed}); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "the handed-over ticket reaches Anna", func() bool { return c.assignee(t, tk.ID) == anna.ID })
+		eventually.True(t, "the handed-over ticket reaches Anna", func() bool { return c.assignee(t, tk.ID) == anna.ID })
 		wait, staffed := c.router.EstimatedWait(c.team.ID, "webchat")
 		if !staffed || wait < 0 {
 			t.Fatalf("estimate %v staffed %v", wait, staffed)
@@ -313,7 +302,7 @@ func TestDispatch_AgentComingOnlineGetsWaitingWork(t *testing.T) {
 		if _, err := c.desk.SetPresence(context.Background(), anna, domain.PresenceOnline); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "Anna gets the waiting ticket", func() bool { return c.assignee(t, tk.ID) == anna.ID })
+		eventually.True(t, "Anna gets the waiting ticket", func() bool { return c.assignee(t, tk.ID) == anna.ID })
 	})
 }
 
@@ -328,7 +317,7 @@ func TestDispatch_AgentWhoseAppIsGoneIsSetAwayAndBackOnline(t *testing.T) {
 		// While the app is connected the agent stays online, however long.
 		for range 4 {
 			at := p.clock.Advance(p.away / 2)
-			eventually(t, "the heartbeat records the app", func() bool { return p.seenSince(t, at) })
+			eventually.True(t, "the heartbeat records the app", func() bool { return p.seenSince(t, at) })
 			p.ticked(t)
 			if got, _ := p.presence(t); got != domain.PresenceOnline {
 				t.Fatalf("presence %s while connected", got)
@@ -337,7 +326,7 @@ func TestDispatch_AgentWhoseAppIsGoneIsSetAwayAndBackOnline(t *testing.T) {
 		p.connected.Store([]int64{})
 		// A heartbeat under way may still count the app once: the clock
 		// moves on until the tick sees it gone.
-		eventually(t, "Anna is set away", func() bool {
+		eventually.True(t, "Anna is set away", func() bool {
 			p.clock.Advance(p.away + time.Millisecond)
 			p.ticked(t)
 			got, auto := p.presence(t)
@@ -469,7 +458,7 @@ func TestDispatch_ReturningWorkLeavesATicketReassignedMeanwhileAlone(t *testing.
 		c := newCluster(t, st, domain.Team{Name: "Support", Mode: domain.ModeMostFree, ReassignAfter: 1})
 		anna := c.agent(t, "Anna", domain.PresenceOnline)
 		tk := c.receive(t, c.mail, "hello")
-		eventually(t, "Anna gets the ticket", func() bool { return c.assignee(t, tk.ID) == anna.ID })
+		eventually.True(t, "Anna gets the ticket", func() bool { return c.assignee(t, tk.ID) == anna.ID })
 		if _, err := c.desk.SetPresence(ctx, anna, domain.PresenceAway); err != nil {
 			t.Fatal(err)
 		}
@@ -477,7 +466,7 @@ func TestDispatch_ReturningWorkLeavesATicketReassignedMeanwhileAlone(t *testing.
 		// period ends; the leader has not heard of it when the period ends.
 		carl := c.quietAgent(t, "Carl", domain.PresenceOnline)
 		c.quietly(t, tk.ID, func(tk *domain.Ticket) { tk.AssigneeID = carl.ID })
-		eventually(t, "the leader gives up Anna's ticket", func() bool {
+		eventually.True(t, "the leader gives up Anna's ticket", func() bool {
 			v, err := c.router.View(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -544,8 +533,8 @@ func TestDispatch_LoadKeepsGracePeriodsAndReturnsWorkOfDisabledAgents(t *testing
 		}
 		ben := c.quietAgent(t, "Ben", domain.PresenceOnline, c.team.ID)
 		c.start(t)
-		eventually(t, "Anna's ticket goes to Ben", func() bool { return c.assignee(t, away.ID) == ben.ID })
-		eventually(t, "Dora's ticket goes to Ben", func() bool { return c.assignee(t, kept.ID) == ben.ID })
+		eventually.True(t, "Anna's ticket goes to Ben", func() bool { return c.assignee(t, away.ID) == ben.ID })
+		eventually.True(t, "Dora's ticket goes to Ben", func() bool { return c.assignee(t, kept.ID) == ben.ID })
 		if tl := c.timeline(t, kept.ID); !strings.Contains(tl, "is disabled") {
 			t.Fatalf("timeline lacks the reason:\n%s", tl)
 		}
@@ -662,7 +651,7 @@ func startPresence(t *testing.T, st *store.Store, agent *domain.Agent, connected
 	done := make(chan struct{})
 	go func() { p.router.Run(runCtx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	eventually(t, "the dispatcher leads", p.router.Leading)
+	eventually.True(t, "the dispatcher leads", p.router.Leading)
 	return p
 }
 
@@ -672,8 +661,8 @@ func (p *presenceNode) ticked(t *testing.T) {
 	t.Helper()
 	after := p.clock.Now()
 	var first time.Time
-	eventually(t, "a tick", func() bool { first = p.router.ViewMadeAt(); return first.After(after) })
-	eventually(t, "a whole tick", func() bool { return p.router.ViewMadeAt().After(first) })
+	eventually.True(t, "a tick", func() bool { first = p.router.ViewMadeAt(); return first.After(after) })
+	eventually.True(t, "a whole tick", func() bool { return p.router.ViewMadeAt().After(first) })
 }
 
 func (p *presenceNode) presence(t *testing.T) (string, bool) {
@@ -716,6 +705,6 @@ func TestDispatch_MissedEventsMakeTheLeaderReload(t *testing.T) {
 			t.Fatal("the leader knew of a ticket it was never told about")
 		}
 		c.router.Lost()
-		eventually(t, "the reloaded leader pushes the ticket", func() bool { return c.assignee(t, tk.ID) == anna.ID })
+		eventually.True(t, "the reloaded leader pushes the ticket", func() bool { return c.assignee(t, tk.ID) == anna.ID })
 	})
 }

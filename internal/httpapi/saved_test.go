@@ -11,6 +11,7 @@ import (
 
 	"loket.dev/loket/internal/dispatch"
 	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/eventually"
 	"loket.dev/loket/internal/store"
 	"loket.dev/loket/internal/store/storetest"
 )
@@ -187,7 +188,7 @@ func TestAgents_ACreatedAgentIsRoutedAndLockedOutAsCreated(t *testing.T) {
 // waitQueued waits until the router's queues hold n waiting tickets.
 func waitQueued(t *testing.T, e *env, n int) {
 	t.Helper()
-	eventually(t, fmt.Sprintf("%d tickets waiting", n), func() bool {
+	eventually.True(t, fmt.Sprintf("%d tickets waiting", n), func() bool {
 		var view dispatch.View
 		e.do("GET", "/api/v1/queues", e.token, "", 200, &view)
 		waiting := 0

@@ -25,6 +25,7 @@ import (
 	"loket.dev/loket/internal/channel/webchat"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/eventually"
 	"loket.dev/loket/internal/httpapi"
 	"loket.dev/loket/internal/outbox"
 	"loket.dev/loket/internal/realtime"
@@ -209,18 +210,6 @@ func writeFrame(t *testing.T, c *websocket.Conn, v any) {
 	}
 }
 
-// eventually retries check until it passes or five seconds are over.
-func eventually(t *testing.T, what string, check func() bool) {
-	t.Helper()
-	for range 100 {
-		if check() {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s did not happen", what)
-}
-
 // agentCookie signs the admin in and returns the cookie header for its socket.
 func (e *chatEnv) agentCookie() http.Header {
 	e.t.Helper()
@@ -303,7 +292,7 @@ func TestWebchat_VisitorMessageOpensTicketAndRepliesTypingAndReadsTravelLive(t *
 			t.Fatalf("reply frame %+v", got.Message)
 		}
 		writeFrame(t, sock, map[string]any{"type": "read", "ids": []int64{reply.ID}})
-		eventually(t, "read receipt", func() bool {
+		eventually.True(t, "read receipt", func() bool {
 			m, err := st.Message(context.Background(), reply.ID)
 			return err == nil && m.DeliveryStatus == domain.DeliveryRead
 		})
@@ -752,7 +741,7 @@ func TestWebchat_SocketsArePerVisitorLimited(t *testing.T) {
 		// Another visitor is not affected, and a closed socket frees its place.
 		e.visitorSocket(e.start(`{}`).Token, 0)
 		socks[0].Close(websocket.StatusNormalClosure, "")
-		eventually(t, "a free place", func() bool {
+		eventually.True(t, "a free place", func() bool {
 			c, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {shopOrigin}}})
 			if err != nil {
 				t.Fatal(err)

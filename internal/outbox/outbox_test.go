@@ -16,6 +16,7 @@ import (
 	"loket.dev/loket/internal/channel/api"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/eventually"
 	"loket.dev/loket/internal/outbox"
 	"loket.dev/loket/internal/store"
 	"loket.dev/loket/internal/store/storetest"
@@ -80,7 +81,7 @@ func TestWorker_RenewsTheLeaseOfASlowDelivery(t *testing.T) {
 		// The lease moves forward twice while the delivery runs.
 		for range 2 {
 			from := lockedUntil()
-			waitFor(t, "the lease to be renewed", func() bool { return lockedUntil() > from })
+			eventually.True(t, "the lease to be renewed", func() bool { return lockedUntil() > from })
 		}
 		close(release)
 	})
@@ -99,17 +100,6 @@ func openRaw(t *testing.T, st *store.Store) *sql.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // The job of a node that died while delivering is taken over once its

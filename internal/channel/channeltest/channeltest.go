@@ -17,12 +17,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"loket.dev/loket/internal/blob"
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/eventually"
 	"loket.dev/loket/internal/httpapi"
 	"loket.dev/loket/internal/outbox"
 	"loket.dev/loket/internal/realtime"
@@ -179,17 +179,10 @@ func (e *Env) Post(kind string, channelID int64, path, contentType string, body 
 	return resp.StatusCode, b
 }
 
-// Wait polls cond until it holds, failing the test after a minute: a
-// loaded machine only makes it slower.
+// Wait polls cond until it holds (eventually.True).
 func (e *Env) Wait(what string, cond func() bool) {
 	e.T.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			e.T.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	eventually.True(e.T, what, cond)
 }
 
 // Tickets lists the tickets the API shows, newest first.

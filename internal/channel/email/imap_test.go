@@ -20,6 +20,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
 	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/eventually"
 )
 
 // statuses records the health reports of channels.
@@ -174,18 +175,6 @@ func runWatcher(t *testing.T, d *fakeDesk, st *statuses, poll time.Duration, chs
 
 var quiet = slog.New(slog.DiscardHandler)
 
-// eventually fails the test unless cond comes to hold; the deadline only
-// ends a test that would otherwise hang.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("timed out waiting until %s", what)
-}
-
 func TestIMAPWatcher_IngestsUnseenMailThenFlagsItSeen(t *testing.T) {
 	addr, idling := startIdleIMAP(t)
 	box := mailbox(t, addr)
@@ -194,13 +183,13 @@ func TestIMAPWatcher_IngestsUnseenMailThenFlagsItSeen(t *testing.T) {
 	// Polling only hourly, the second mail can only be seen through IDLE.
 	runWatcher(t, d, st, time.Hour, imapChannel(t, addr))
 
-	eventually(t, "the first mail is ingested and seen", func() bool {
+	eventually.True(t, "the first mail is ingested and seen", func() bool {
 		ingested := d.calls()
 		return len(ingested) == 1 && slices.Equal(seen(t, box), []bool{true})
 	})
 	<-idling // the watcher waits for news now
 	appendMail(t, box, "From: piet@customer.example\r\nSubject: Second\r\nMessage-ID: <q2@customer.example>\r\n\r\nAnd another thing.\r\n")
-	eventually(t, "a mail arriving later is ingested and seen", func() bool {
+	eventually.True(t, "a mail arriving later is ingested and seen", func() bool {
 		ingested := d.calls()
 		return len(ingested) == 2 && slices.Equal(seen(t, box), []bool{true, true})
 	})
@@ -220,7 +209,7 @@ func TestIMAPWatcher_LeavesMailUnseenWhenIngestFails(t *testing.T) {
 	d, st := &fakeDesk{err: errors.New("database down")}, &statuses{}
 	runWatcher(t, d, st, 50*time.Millisecond, imapChannel(t, addr))
 
-	eventually(t, "the failure is reported on the channel", func() bool {
+	eventually.True(t, "the failure is reported on the channel", func() bool {
 		s, _ := st.last()
 		return s == "imap: ingest mail for channel 5: database down"
 	})
@@ -235,7 +224,7 @@ func TestIMAPWatcher_ReportsALoginFailure(t *testing.T) {
 	ch.Secrets["imap.password"] = "wrong"
 	st := &statuses{}
 	runWatcher(t, &fakeDesk{}, st, 50*time.Millisecond, ch)
-	eventually(t, "the login failure is reported", func() bool {
+	eventually.True(t, "the login failure is reported", func() bool {
 		s, _ := st.last()
 		return strings.HasPrefix(s, "imap: login as support: ")
 	})

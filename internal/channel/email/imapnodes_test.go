@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/eventually"
 	"loket.dev/loket/internal/store"
 	"loket.dev/loket/internal/store/storetest"
 )
@@ -72,7 +73,7 @@ func TestIMAPWatcher_WatchesASavedMailboxAtOnce(t *testing.T) {
 	fixed := imapChannel(t, addr)
 	list.set(fixed)
 	w.Publish(domain.Event{Type: domain.EventChannelUpdated, ChannelID: ch.ID})
-	eventually(t, "the saved mailbox is read", func() bool {
+	eventually.True(t, "the saved mailbox is read", func() bool {
 		ingested := d.calls()
 		return len(ingested) == 1
 	})
@@ -133,7 +134,7 @@ func TestIMAPWatcher_OneNodeWatchesAMailboxAndAnotherTakesOverWhenItDies(t *test
 	recB.await(t, false)
 
 	appendMail(t, box, customerMail)
-	eventually(t, "node A reads the mail", func() bool { got := dA.calls(); return len(got) == 1 })
+	eventually.True(t, "node A reads the mail", func() bool { got := dA.calls(); return len(got) == 1 })
 	if got := dB.calls(); len(got) != 0 {
 		t.Fatalf("node B read %d mails of a mailbox node A holds", len(got))
 	}
@@ -149,7 +150,7 @@ func TestIMAPWatcher_OneNodeWatchesAMailboxAndAnotherTakesOverWhenItDies(t *test
 	if _, err := db.Exec("SELECT pg_terminate_backend(pid) " + held); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "node A's session has ended", func() bool {
+	eventually.True(t, "node A's session has ended", func() bool {
 		var n int
 		if err := db.QueryRow("SELECT COUNT(*) " + held).Scan(&n); err != nil {
 			t.Fatal(err)
@@ -160,5 +161,5 @@ func TestIMAPWatcher_OneNodeWatchesAMailboxAndAnotherTakesOverWhenItDies(t *test
 	b.Rescan() // as its next periodic rescan would
 	recB.await(t, true)
 	appendMail(t, box, "From: piet@customer.example\r\nSubject: Second\r\nMessage-ID: <q2@customer.example>\r\n\r\nAnd another thing.\r\n")
-	eventually(t, "node B reads the mailbox now", func() bool { got := dB.calls(); return len(got) == 1 })
+	eventually.True(t, "node B reads the mailbox now", func() bool { got := dB.calls(); return len(got) == 1 })
 }

@@ -248,16 +248,3 @@ func reply(w http.ResponseWriter, status int, body string) {
 	w.WriteHeader(status)
 	io.WriteString(w, body)
 }
-
-// waitFor polls cond until it holds, failing after a minute: a loaded
-// machine only makes it slower.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}

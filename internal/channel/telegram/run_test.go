@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/eventually"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -101,7 +102,7 @@ func TestPoll_ConfirmsAnUpdateOnlyOnceIngested(t *testing.T) {
 	f.queue(string(fixture(t, "text.json")))
 	list.set(f.channel(1))
 	a.Publish(domain.Event{Type: domain.EventChannelCreated, ChannelID: 1})
-	waitFor(t, "the first update to be ingested and confirmed", func() bool {
+	eventually.True(t, "the first update to be ingested and confirmed", func() bool {
 		return slices.Contains(f.getUpdatesOffsets(), 734190002)
 	})
 
@@ -110,7 +111,7 @@ func TestPoll_ConfirmsAnUpdateOnlyOnceIngested(t *testing.T) {
 	g.failNext = 1
 	g.mu.Unlock()
 	f.queue(string(fixture(t, "callback.json")))
-	waitFor(t, "the button tap to be confirmed", func() bool {
+	eventually.True(t, "the button tap to be confirmed", func() bool {
 		return slices.Contains(f.getUpdatesOffsets(), 734190010)
 	})
 	if got, want := g.seen(), []int64{734190001, 734190009, 734190009}; !slices.Equal(got, want) {
@@ -154,7 +155,7 @@ func TestPoll_UpdateTheCoreRefusesIsSkipped(t *testing.T) {
 	a := New(Config{Ingest: refusing, Channels: list, Log: quiet, PollTimeout: time.Second, Backoff: time.Millisecond})
 	f.queue(`{"update_id":10}`, `{"update_id":11}`)
 	run(t, a)
-	waitFor(t, "both updates to be confirmed", func() bool { return slices.Contains(f.getUpdatesOffsets(), 12) })
+	eventually.True(t, "both updates to be confirmed", func() bool { return slices.Contains(f.getUpdatesOffsets(), 12) })
 	mu.Lock()
 	defer mu.Unlock()
 	if len(seen) != 2 {
@@ -170,7 +171,7 @@ func TestPoll_ErrorsAreReportedAndRetried(t *testing.T) {
 	list.set(f.channel(1))
 	a := New(Config{Ingest: (&ingests{}).ingest, Report: rep.report, Channels: list, Log: quiet, PollTimeout: time.Second, Backoff: time.Millisecond})
 	run(t, a)
-	waitFor(t, "the conflict to be reported and polling to recover", func() bool {
+	eventually.True(t, "the conflict to be reported and polling to recover", func() bool {
 		errs := rep.all()
 		return len(errs) == 2 && errs[0] != nil && errs[1] == nil
 	})
@@ -190,17 +191,17 @@ func TestRun_RestartsWhenAChannelIsSavedAndStopsWhenDisabled(t *testing.T) {
 	// Polls wait a minute, so one ends early only when the poller stops.
 	a := New(Config{Ingest: (&ingests{}).ingest, Report: rep.report, Channels: list, Log: quiet, PollTimeout: time.Minute, Backoff: time.Hour, RescanInterval: time.Hour})
 	run(t, a)
-	waitFor(t, "the wrong token to be reported", func() bool { return len(rep.all()) == 1 })
+	eventually.True(t, "the wrong token to be reported", func() bool { return len(rep.all()) == 1 })
 
 	list.set(f.channel(1))
 	a.Publish(domain.Event{Type: domain.EventChannelUpdated, ChannelID: 1})
-	waitFor(t, "polling with the corrected token", func() bool { return len(f.callsOf("getUpdates")) > 0 })
+	eventually.True(t, "polling with the corrected token", func() bool { return len(f.callsOf("getUpdates")) > 0 })
 
 	off := f.channel(1)
 	off.Enabled = false
 	list.set(off)
 	a.Publish(domain.Event{Type: domain.EventChannelUpdated, ChannelID: 1})
-	waitFor(t, "the long poll to be given up", func() bool { return f.abandonedPolls() == 1 })
+	eventually.True(t, "the long poll to be given up", func() bool { return f.abandonedPolls() == 1 })
 }
 
 // fakeLocks hands out each lock to one holder.
@@ -242,10 +243,10 @@ func TestRun_OneNodePollsAChannel(t *testing.T) {
 	a1 := New(Config{Ingest: g1.ingest, Channels: list, Locks: first, Log: quiet, PollTimeout: time.Second, RescanInterval: time.Hour})
 	a2 := New(Config{Ingest: g2.ingest, Channels: list, Locks: second, Log: quiet, PollTimeout: time.Second, RescanInterval: time.Hour})
 	run(t, a1)
-	waitFor(t, "the first node to poll", func() bool { return len(f.callsOf("getUpdates")) > 0 })
+	eventually.True(t, "the first node to poll", func() bool { return len(f.callsOf("getUpdates")) > 0 })
 	run(t, a2)
 	f.queue(string(fixture(t, "text.json")))
-	waitFor(t, "the update to be ingested", func() bool { return len(g1.seen()) == 1 })
+	eventually.True(t, "the update to be ingested", func() bool { return len(g1.seen()) == 1 })
 	if len(g2.seen()) != 0 || len(f.callsOf("deleteWebhook")) != 1 {
 		t.Errorf("the second node ingested %v and deleteWebhook was called %d times, want only the first node polling", g2.seen(), len(f.callsOf("deleteWebhook")))
 	}
@@ -259,7 +260,7 @@ func TestRun_RegistersTheWebhookWithAPublicURL(t *testing.T) {
 	run(t, a)
 	list.set(f.channel(3))
 	a.Publish(domain.Event{Type: domain.EventChannelCreated, ChannelID: 3})
-	waitFor(t, "the webhook to be registered after a retry", func() bool { return len(f.callsOf("setWebhook")) == 2 })
+	eventually.True(t, "the webhook to be registered after a retry", func() bool { return len(f.callsOf("setWebhook")) == 2 })
 	call := f.callsOf("setWebhook")[1]
 	if call.Params["url"] != "https://support.example.com/api/v1/telegram/3/webhook" || call.Params["secret_token"] != "s3cr3t-token" ||
 		len(call.Params["allowed_updates"].([]any)) != 4 {
@@ -279,7 +280,7 @@ func TestRun_RegistersTheWebhookAgainWhenItWasChangedElsewhere(t *testing.T) {
 	// bot elsewhere, which deletes it.
 	f.fail("getWebhookInfo", 200, `{"ok":true,"result":{"url":"https://support.example.com/api/v1/telegram/3/webhook","pending_update_count":0}}`)
 	run(t, a)
-	waitFor(t, "the webhook to be registered again", func() bool { return len(f.callsOf("setWebhook")) >= 2 })
+	eventually.True(t, "the webhook to be registered again", func() bool { return len(f.callsOf("setWebhook")) >= 2 })
 	if n := len(f.callsOf("getWebhookInfo")); n < 2 {
 		t.Errorf("%d getWebhookInfo calls, want the webhook checked before it was set again", n)
 	}
