@@ -41,11 +41,11 @@ func RegisterLoket(r *Registry, f Facts) domain.Publisher {
 		}
 	}
 	r.NewGaugeFunc("loket_outbox_pending", "Replies waiting in the outbox to be delivered.", nil, read(func(ctx context.Context) ([]Sample, error) {
-		n, _, err := f.Store.OutboxDepth(ctx)
+		n, err := f.Store.PendingJobs(ctx)
 		return []Sample{{Value: float64(n)}}, err
 	}))
 	r.NewGaugeFunc("loket_outbox_oldest_age_seconds", "Age of the oldest reply due in the outbox; 0 when none.", nil, read(func(ctx context.Context) ([]Sample, error) {
-		_, oldest, err := f.Store.OutboxDepth(ctx)
+		oldest, err := f.Store.OldestDueJob(ctx)
 		age := 0.0
 		if oldest > 0 {
 			age = max(0, float64(store.Now()-oldest)/1000)

@@ -119,15 +119,14 @@ func (s *Store) setJob(ctx context.Context, id int64, state string, runAt int64,
 	return nil
 }
 
-// OutboxDepth counts pending jobs and returns when the earliest of them
-// became due (Unix milliseconds; 0 when none is due).
-func (s *Store) OutboxDepth(ctx context.Context) (pending int, oldestDue int64, err error) {
+// OldestDueJob returns when the earliest pending job became due (Unix
+// milliseconds), 0 when none is due.
+func (s *Store) OldestDueJob(ctx context.Context) (int64, error) {
 	var oldest nullInt
-	err = s.rq.QueryRowContext(ctx, "SELECT COUNT(*), MIN(CASE WHEN run_at <= $1 THEN run_at END) FROM outbox WHERE state = 'pending'", Now()).Scan(&pending, &oldest)
-	if err != nil {
-		return 0, 0, fmt.Errorf("outbox depth: %w", err)
+	if err := s.rq.QueryRowContext(ctx, "SELECT MIN(run_at) FROM outbox WHERE state = 'pending' AND run_at <= $1", Now()).Scan(&oldest); err != nil {
+		return 0, fmt.Errorf("oldest due outbox job: %w", err)
 	}
-	return pending, oldest.Int64, nil
+	return oldest.Int64, nil
 }
 
 // PendingJobs counts jobs not yet done or failed.
