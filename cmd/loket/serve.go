@@ -132,8 +132,17 @@ func serve(ctx context.Context, args []string) error {
 	}
 	bg.Go(func(ctx context.Context) { checkSLAs(ctx, d, log) })
 	bg.Go(func(ctx context.Context) { indexText(ctx, st, log) })
-	bg.Go(func(ctx context.Context) { retryDeadLetters(ctx, d, router.Leading, log) })
-	bg.Go(func(ctx context.Context) { sendSurveys(ctx, d, router.Leading, log) })
+	// Dead letters and surveys: kept payloads are tried again as their
+	// waits pass, due surveys are sent.
+	bg.Go(func(ctx context.Context) {
+		sweep(ctx, 30*time.Second, router.Leading, log, "retry dead letters", func(ctx context.Context) error {
+			_, err := d.RetryDeadLetters(ctx)
+			return err
+		})
+	})
+	bg.Go(func(ctx context.Context) {
+		sweep(ctx, 30*time.Second, router.Leading, log, "send surveys", sendSurveys(d))
+	})
 	bg.Go(router.Run)
 	bg.Go(func(ctx context.Context) { faq.Run(ctx, bot.Env{Desk: d, Waits: router, Sweeps: router.Leading}) })
 	bg.Go(worker.Run)
@@ -368,12 +377,11 @@ func routingQueues(router *dispatch.Dispatcher) func(ctx context.Context) ([]met
 	}
 }
 
-// retryDeadLetters tries kept inbound payloads again as their waits pass,
-// on the node that leads routing, so that a payload that failed on a
-// passing fault (a provider's media server, the database) is not left for
-// an admin.
-func retryDeadLetters(ctx context.Context, d *desk.Desk, leading func() bool, log *slog.Logger) {
-	tick := time.NewTicker(30 * time.Second)
+// sweep runs fn every period on the node that leads routing, for work
+// that one node at a time must do: retrying dead letters, sending due
+// surveys. An error is logged and the next round tries again.
+func sweep(ctx context.Context, period time.Duration, leading func() bool, log *slog.Logger, what string, fn func(context.Context) error) {
+	tick := time.NewTicker(period)
 	defer tick.Stop()
 	for {
 		select {
@@ -384,37 +392,19 @@ func retryDeadLetters(ctx context.Context, d *desk.Desk, leading func() bool, lo
 		if !leading() {
 			continue
 		}
-		if _, err := d.RetryDeadLetters(ctx); err != nil && ctx.Err() == nil {
-			log.Error("retry dead letters", "err", err)
+		if err := fn(ctx); err != nil && ctx.Err() == nil {
+			log.Error(what, "err", err)
 		}
 	}
 }
 
-// sendSurveys sends the surveys that came due, on the node that leads
-// routing so that two nodes never send the same one; due surveys are
-// stored, so a restart only delays them.
-func sendSurveys(ctx context.Context, d *desk.Desk, leading func() bool, log *slog.Logger) {
-	tick := time.NewTicker(30 * time.Second)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		if !leading() {
-			continue
-		}
+// sendSurveys sends every survey that is due, a hundred at a time.
+func sendSurveys(d *desk.Desk) func(context.Context) error {
+	return func(ctx context.Context) error {
 		for {
 			n, err := d.SendDueSurveys(ctx, 100)
-			if err != nil {
-				if ctx.Err() == nil {
-					log.Error("send surveys", "err", err)
-				}
-				break
-			}
-			if n < 100 {
-				break
+			if err != nil || n < 100 {
+				return err
 			}
 		}
 	}
