@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"runtime"
 	"slices"
@@ -142,12 +143,7 @@ func (c *Counter) write(w *bufio.Writer) {
 	header(w, c.n, c.help, "counter")
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	keys := make([]string, 0, len(c.values))
-	for k := range c.values {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(c.values)) {
 		series(w, c.n, c.labels, c.values[k].labels, "", c.values[k].v)
 	}
 }
@@ -207,12 +203,7 @@ func (h *Histogram) write(w *bufio.Writer) {
 	header(w, h.n, h.help, "histogram")
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	keys := make([]string, 0, len(h.values))
-	for k := range h.values {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(h.values)) {
 		hv := h.values[k]
 		var cum uint64
 		for i, b := range h.buckets {
