@@ -2,8 +2,9 @@
 // authenticated by the session cookie.
 import type {
   Agent, Calendar, CannedResponse, Capacity, Channel, ConnectionCheck, Contact, ContactDetail, Identity, KbArticle, KbCategory,
-  KbHit, Lang, Message, MessageOptions, Presence, QueueView, RoutingMode, SearchResult, SignInFailures, SLAPolicy, Team, Template, Ticket,
-  TicketDetail, TicketPage, TicketPatch,
+  ExternalEvent, KbHit, Lang, Message, MessageOptions, MessageTemplate, Presence, QueueView, RoutingMode, Rule, RuleInput, RuleRun, RuleSchema,
+  RuleTestResult, RuleVersion, SearchResult, SignInFailures, SLAPolicy, Team, Template, TemplatePreviewInput, Ticket, TicketDetail, TicketPage,
+  TicketPatch, Webhook, WebhookDelivery,
 } from './types'
 
 export class ApiError extends Error {
@@ -113,9 +114,12 @@ export const api = {
       if (opts.template) body.template = opts.template
     }
     if (opts.attachments?.length) body.attachments = opts.attachments
+    if (opts.send_at && !opts.note) body.send_at = opts.send_at
     return request<Message>('POST', `/api/v1/tickets/${id}/messages`, body)
   },
   retryMessage: (id: number) => request<Message>('POST', `/api/v1/messages/${id}/retry`),
+  /** cancelSchedule stops a scheduled reply; the answer is the message (cancelled) or nothing (deleted). */
+  cancelSchedule: (id: number) => request<Message | undefined>('DELETE', `/api/v1/messages/${id}/schedule`),
 
   contact: (id: number) => request<ContactDetail>('GET', `/api/v1/contacts/${id}`),
   contactByNumber: (n: string) => request<ContactDetail>('GET', `/api/v1/contacts/by-number/${encodeURIComponent(n)}`),
@@ -175,6 +179,47 @@ export const api = {
   },
   deleteKbArticle: (id: number) => request<void>('DELETE', `/api/v1/kb/articles/${id}`),
   suggestedArticles: (ticketId: number) => request<{ hits: KbHit[] | null }>('GET', `/api/v1/kb/suggested-articles?ticket_id=${ticketId}`),
+
+  ruleSchema: () => request<RuleSchema>('GET', '/api/v1/rules/schema'),
+  rules: async () => listOf<Rule>(await request<unknown>('GET', '/api/v1/rules'), 'rules'),
+  saveRule: (r: RuleInput) => {
+    const { id, ...body } = r
+    return id ? request<Rule>('PUT', `/api/v1/rules/${id}`, body) : request<Rule>('POST', '/api/v1/rules', body)
+  },
+  deleteRule: (id: number) => request<void>('DELETE', `/api/v1/rules/${id}`),
+  ruleVersions: async (id: number) => listOf<RuleVersion>(await request<unknown>('GET', `/api/v1/rules/${id}/versions`), 'versions'),
+  ruleRuns: async (id: number, limit = 50) => listOf<RuleRun>(await request<unknown>('GET', `/api/v1/rules/${id}/runs?limit=${limit}`), 'runs'),
+  testRule: (rule: RuleInput, on: { ticket_number?: number; ticket_id?: number; event_id?: number }) =>
+    request<RuleTestResult>('POST', '/api/v1/rules/test', { rule, ...on }),
+
+  templates: async () => listOf<MessageTemplate>(await request<unknown>('GET', '/api/v1/templates'), 'templates'),
+  saveTemplate: (tpl: Omit<MessageTemplate, 'id' | 'updated_at'> & { id?: number }) => {
+    const { id, ...body } = tpl
+    return id ? request<MessageTemplate>('PUT', `/api/v1/templates/${id}`, body) : request<MessageTemplate>('POST', '/api/v1/templates', body)
+  },
+  deleteTemplate: (id: number) => request<void>('DELETE', `/api/v1/templates/${id}`),
+  previewTemplate: (p: TemplatePreviewInput) => request<{ subject: string; body: string }>('POST', '/api/v1/templates/preview', p),
+
+  webhooks: async () => listOf<Webhook>(await request<unknown>('GET', '/api/v1/webhooks'), 'webhooks'),
+  webhookEventTypes: async () => listOf<string>(await request<unknown>('GET', '/api/v1/webhooks/event-types'), 'event_types'),
+  createWebhook: (w: { url: string; events: string[] }) => request<Webhook>('POST', '/api/v1/webhooks', w),
+  updateWebhook: (id: number, w: { url?: string; events?: string[]; active?: boolean }) => request<Webhook>('PATCH', `/api/v1/webhooks/${id}`, w),
+  deleteWebhook: (id: number) => request<void>('DELETE', `/api/v1/webhooks/${id}`),
+  webhookDeliveries: async (id: number, limit = 50) =>
+    listOf<WebhookDelivery>(await request<unknown>('GET', `/api/v1/webhooks/${id}/deliveries?limit=${limit}`), 'deliveries'),
+  redeliver: (id: number) => request<WebhookDelivery>('POST', `/api/v1/webhook-deliveries/${id}/redeliver`),
+
+  events: async (contactId: number) => listOf<ExternalEvent>(await request<unknown>('GET', `/api/v1/events?contact_id=${contactId}`), 'events'),
+}
+
+/**
+ * listOf reads a list answer: a bare array, null for none, or the array
+ * under key ({"rules": [...]}), as the older endpoints answer.
+ */
+export function listOf<T>(data: unknown, key: string): T[] {
+  if (Array.isArray(data)) return data as T[]
+  const v = (data as Record<string, unknown> | null)?.[key]
+  return Array.isArray(v) ? (v as T[]) : []
 }
 
 /** KbArticleInput is what an editor sends to create or change an article. */

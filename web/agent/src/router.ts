@@ -20,7 +20,7 @@ export const router = createRouter({
         { path: 'kb', name: 'kb', component: () => import('./views/KbView.vue'), meta: { supervisor: true } },
         { path: 'kb/articles/:id(\\d+|new)', name: 'kb-article', component: () => import('./views/KbView.vue'), meta: { supervisor: true } },
         {
-          path: 'admin/:section(agents|teams|channels|calendars|sla|canned)',
+          path: 'admin/:section(agents|teams|channels|calendars|sla|canned|rules|templates|webhooks)',
           name: 'admin',
           component: () => import('./views/AdminView.vue'),
           meta: { admin: true },
@@ -31,6 +31,9 @@ export const router = createRouter({
   ],
 })
 
+/** Admin sections a supervisor may open too. */
+export const SUPERVISOR_SECTIONS = ['canned', 'templates']
+
 router.beforeEach(async (to) => {
   const session = useSession()
   if (!session.checked) await session.load().catch(() => null)
@@ -38,8 +41,9 @@ router.beforeEach(async (to) => {
   if (!session.agent) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
   if (to.meta.supervisor && session.agent.role === 'agent') return { path: '/inbox/mine' }
   if (to.meta.admin && session.agent.role !== 'admin') {
-    // supervisors manage canned responses
-    if (!(to.params.section === 'canned' && session.agent.role === 'supervisor')) return { path: '/inbox/mine' }
+    // supervisors manage canned responses and message templates
+    const section = String(to.params.section)
+    if (!(SUPERVISOR_SECTIONS.includes(section) && session.agent.role === 'supervisor')) return { path: '/inbox/mine' }
   }
   return true
 })

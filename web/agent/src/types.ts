@@ -4,7 +4,7 @@ export type Role = 'admin' | 'supervisor' | 'agent'
 export type Lang = 'en' | 'nl' | 'de'
 export type TicketStatus = 'new' | 'open' | 'pending' | 'on_hold' | 'solved' | 'closed'
 export type Priority = 'low' | 'normal' | 'high' | 'urgent'
-export type DeliveryStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'failed'
+export type DeliveryStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'scheduled' | 'cancelled'
 export type MessageKind = 'message' | 'note' | 'call' | 'letter' | 'visit' | 'event'
 
 export const STATUSES: TicketStatus[] = ['new', 'open', 'pending', 'on_hold', 'solved', 'closed']
@@ -257,6 +257,8 @@ export interface Message {
   html?: string
   delivery_status?: DeliveryStatus
   delivery_error?: string
+  /** When a scheduled reply goes out (delivery_status "scheduled"). */
+  send_at?: number
   has_raw?: boolean
   meta?: Record<string, unknown>
   attachments: Attachment[]
@@ -377,4 +379,172 @@ export interface MessageOptions {
   cc?: string[]
   attachments?: OutgoingAttachment[]
   template?: TemplateRef
+  /** Send the reply later, at this instant (Unix ms). */
+  send_at?: number
+}
+
+// Automation: rules, message templates, outgoing webhooks, external events.
+
+/** A condition tree node: a group ({"all": [...]} or {"any": [...]}) or a leaf. */
+export type ConditionJSON = { all: ConditionJSON[] } | { any: ConditionJSON[] } | ConditionLeafJSON
+export interface ConditionLeafJSON {
+  field: string
+  op: string
+  value?: unknown
+}
+
+/** An action as stored: its type and its parameters side by side ({"type": "set_team", "team_id": 2}). */
+export type ActionJSON = { type: string } & Record<string, unknown>
+
+export interface Rule {
+  id: number
+  name: string
+  description: string
+  trigger: string
+  event_name: string
+  enabled: boolean
+  version: number
+  conditions: ConditionJSON | null
+  actions: ActionJSON[] | null
+  builtin?: string
+  updated_at?: number
+  updated_by?: string
+}
+
+/** RuleInput is what the editor sends to create, change or test a rule. */
+export type RuleInput = Omit<Rule, 'id' | 'version' | 'updated_at' | 'updated_by' | 'builtin'> & { id?: number }
+
+export interface RuleVersion {
+  version: number
+  name: string
+  description?: string
+  trigger?: string
+  event_name?: string
+  enabled?: boolean
+  conditions: ConditionJSON | null
+  actions: ActionJSON[] | null
+  created_at: number
+  created_by: string
+}
+
+export interface RuleRun {
+  id: number
+  rule_id: number
+  version: number
+  ticket_id: number
+  ticket_number: number
+  trigger: string
+  actions: string[] | null
+  error: string
+  created_at: number
+}
+
+export interface SchemaTrigger {
+  name: string
+  label?: string
+}
+export interface SchemaField {
+  name: string
+  type: string
+  values?: string[] | null
+  label?: string
+}
+export interface SchemaOp {
+  name: string
+  types: string[]
+  label?: string
+  /** What the value is: one value, a list, or none (is empty). Guessed from the name when missing. */
+  value?: 'single' | 'list' | 'none'
+}
+export interface SchemaParam {
+  name: string
+  type: string
+  values?: string[] | null
+  label?: string
+  optional?: boolean
+}
+export interface SchemaAction {
+  type: string
+  label?: string
+  params: SchemaParam[] | null
+}
+export interface RuleSchema {
+  triggers: SchemaTrigger[]
+  fields: SchemaField[]
+  ops: SchemaOp[]
+  actions: SchemaAction[]
+}
+
+export interface RuleTestCondition {
+  field: string
+  op: string
+  value?: unknown
+  actual?: unknown
+  ok: boolean
+}
+export interface RuleTestAction {
+  type: string
+  description: string
+  preview: string
+  error: string
+}
+export interface RuleTestResult {
+  matched: boolean
+  conditions: RuleTestCondition[] | null
+  actions: RuleTestAction[] | null
+}
+
+export interface MessageTemplate {
+  id: number
+  name: string
+  language: string
+  subject: string
+  body: string
+  updated_at?: number
+}
+
+export interface TemplatePreviewInput {
+  subject: string
+  body: string
+  language: string
+  ticket_number?: number
+  contact_id?: number
+  event_id?: number
+  data?: Record<string, unknown>
+}
+
+export type WebhookDeliveryState = 'delivered' | 'pending' | 'failed'
+
+export interface Webhook {
+  id: number
+  url: string
+  events: string[] | null
+  active: boolean
+  disabled_reason: string
+  failures: number
+  created_at: number
+  /** Only in the answer that created the webhook. */
+  secret?: string
+}
+
+export interface WebhookDelivery {
+  id: number
+  event_type: string
+  state: WebhookDeliveryState
+  attempts: number
+  response_status: number
+  response_body: string
+  error: string
+  created_at: number
+  delivered_at?: number
+}
+
+/** An event an outside system reported about a contact (an order placed, a parcel sent). */
+export interface ExternalEvent {
+  id: number
+  name: string
+  contact_id: number
+  data: Record<string, unknown> | null
+  source: string
+  created_at: number
 }
