@@ -230,3 +230,27 @@ export function sendError(e: unknown): string {
   if (e instanceof ApiError && (SEND_ERRORS as readonly string[]).includes(e.code)) return t(`composer.err_${e.code}` as MessageKey)
   return t('error.generic', { error: (e as Error).message })
 }
+
+// "Send later": a datetime-local input holds local wall-clock time without a zone.
+const pad = (n: number) => String(n).padStart(2, '0')
+
+/** localInput is the value of a datetime-local input for the instant ms, in the browser's time zone. */
+export function localInput(ms: number): string {
+  const d = new Date(ms)
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`
+}
+
+/** parseLocalInput reads a datetime-local value as an instant (Unix ms); 0 when empty or invalid. */
+export function parseLocalInput(s: string): number {
+  const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/.exec(s)
+  if (!m) return 0
+  const ms = new Date(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]).getTime()
+  return Number.isNaN(ms) ? 0 : ms
+}
+
+/** defaultSendAt proposes the next whole hour at least 30 minutes from now. */
+export function defaultSendAt(now: number): number {
+  const d = new Date(now + 30 * 60_000)
+  d.setMinutes(0, 0, 0)
+  return d.getTime() + 3_600_000
+}

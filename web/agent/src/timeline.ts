@@ -63,8 +63,20 @@ export function eventText(m: Pick<Message, 'meta'>, teamName: (id: number) => st
     }
     case 'contacts.merged':
       return t('ev.merged', { from: str(meta.from), into: str(meta.into) })
+    case 'rule.ran': {
+      const rule = str(meta.rule) || `#${str(meta.rule_id)}`
+      if (str(meta.error)) return t('ev.ruleFailed', { rule, error: str(meta.error) })
+      return t('ev.ruleRan', { rule, actions: Array.isArray(meta.actions) && meta.actions.length ? meta.actions.map(str).join('; ') : t('ev.none') })
+    }
   }
   return null
+}
+
+/** ruleLink is where the admin edits the rule a rule.ran event names, or null for other messages. */
+export function ruleLink(m: Pick<Message, 'meta'>): string | null {
+  const meta = m.meta as Meta | undefined
+  const id = Number(meta?.rule_id)
+  return meta?.event === 'rule.ran' && id > 0 ? `/admin/rules?rule=${id}` : null
 }
 
 /** MessageChanges are what happened to a message after it arrived or was sent (its meta). */

@@ -388,6 +388,14 @@ export const useDesk = defineStore('desk', () => {
     upsertMessage(await api.retryMessage(messageId))
   }
 
+  /** cancelSchedule stops a scheduled reply: it stays as cancelled, or leaves the timeline when the server deleted it. */
+  async function cancelSchedule(messageId: number) {
+    const m = await api.cancelSchedule(messageId)
+    if (m?.id) return upsertMessage(m)
+    const cur = current.value
+    if (cur?.messages.some((x) => x.id === messageId)) current.value = { ...cur, messages: cur.messages.filter((x) => x.id !== messageId) }
+  }
+
   /** setPresence switches this agent between online, away and offline. */
   async function setPresence(p: Presence) {
     myPresence.value = (await api.setPresence(p)).presence
@@ -409,6 +417,6 @@ export const useDesk = defineStore('desk', () => {
     meId, agents, teams, channels, view, filters, query, list, next, loading, cursor, current, seen, counts, live,
     presence, customerTyping, canned, cannedAvailable, myPresence, setPresence, onEvent, getNext, connect, sendPresence, resendPresence, loadCanned,
     init, loadDirectory, afterFirstList, agentName, teamName, channelName, channelKind, loadList, loadMore, setView, openTicket, refreshCurrent,
-    see, unread, loadCounts, applyEvent, catchUp, patchTicket, bulkPatch, postMessage, retry,
+    see, unread, loadCounts, applyEvent, catchUp, patchTicket, bulkPatch, postMessage, retry, cancelSchedule,
   }
 })
