@@ -113,7 +113,7 @@ export function opsFor(schema: RuleSchema, field: string): SchemaOp[] {
 
 // Operators whose value is a list or absent, when the schema does not say.
 const LIST_OPS = /(^|_)(in|any|one_of|words?|all_of)($|_)/
-const NONE_OPS = /(^|_)(empty|set|exists|present|changed|true|false)($|_)/
+const NONE_OPS = /(^|_)(empty|set|exists|present|changed|true|false)$/
 
 /** valueKind says whether an operator takes one value, a list, or none. */
 export function valueKind(op: SchemaOp | undefined, name = op?.name ?? ''): 'single' | 'list' | 'none' {
