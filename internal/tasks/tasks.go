@@ -57,7 +57,6 @@ func (r *Runner) Wake() {
 	}
 }
 
-
 // Worker returns the worker that claims tasks and runs them.
 func (r *Runner) Worker() *outbox.Worker {
 	return outbox.NewWorker(r.queue, r.Run, r.wake, r.log)
