@@ -102,7 +102,7 @@ describe('webhooks', () => {
     await vi.waitFor(() => expect(el.querySelector('[data-testid="webhooks-disabled"]')).not.toBeNull())
     const alert = el.querySelector('[data-testid="webhooks-disabled"]')!
     expect(alert.getAttribute('role')).toBe('alert')
-    expect(alert.textContent).toContain('1 webhooks were disabled after repeated failures.')
+    expect(alert.textContent).toContain('Disabled after repeated failures (1):')
     expect(alert.textContent).toContain('https://shop.example/hooks/loket')
     expect(alert.textContent).toContain('502 Bad Gateway')
     expect(alert.textContent).not.toContain('crm.example')

@@ -730,7 +730,7 @@ const de: Dictionary = {
   'wh.pause': 'Pausieren',
   'wh.resume': 'Fortsetzen',
   'wh.disabled': 'Nach wiederholten Fehlern deaktiviert',
-  'wh.disabledCount': '{n} Webhooks wurden nach wiederholten Fehlern deaktiviert.',
+  'wh.disabledCount': 'Nach wiederholten Fehlern deaktiviert ({n}):',
   'wh.reenable': 'Wieder aktivieren',
   'wh.reenabled': 'Webhook wieder aktiviert',
   'wh.failures': '{n}-mal nacheinander fehlgeschlagen',

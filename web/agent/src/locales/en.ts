@@ -731,7 +731,7 @@ export const en = {
   'wh.pause': 'Pause',
   'wh.resume': 'Resume',
   'wh.disabled': 'Disabled after repeated failures',
-  'wh.disabledCount': '{n} webhooks were disabled after repeated failures.',
+  'wh.disabledCount': 'Disabled after repeated failures ({n}):',
   'wh.reenable': 'Enable again',
   'wh.reenabled': 'Webhook enabled again',
   'wh.failures': '{n} failed in a row',

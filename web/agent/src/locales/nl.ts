@@ -730,7 +730,7 @@ const nl: Dictionary = {
   'wh.pause': 'Pauzeren',
   'wh.resume': 'Hervatten',
   'wh.disabled': 'Uitgeschakeld na herhaalde fouten',
-  'wh.disabledCount': '{n} webhooks zijn uitgeschakeld na herhaalde fouten.',
+  'wh.disabledCount': 'Uitgeschakeld na herhaalde fouten ({n}):',
   'wh.reenable': 'Weer inschakelen',
   'wh.reenabled': 'Webhook weer ingeschakeld',
   'wh.failures': '{n} keer op rij mislukt',
