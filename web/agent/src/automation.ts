@@ -83,6 +83,7 @@ function serialiseNode(n: CondNode, schema?: RuleSchema): ConditionJSON {
 export function normaliseValue(v: unknown, kind: 'single' | 'list', type?: string): unknown {
   const num = type === 'number'
   const one = (x: unknown) => {
+    if (type === 'bool') return x === true || x === 'true'
     if (num) {
       const n = Number(x)
       return x === '' || x == null || Number.isNaN(n) ? x : n
@@ -128,6 +129,7 @@ function defaultValue(field: SchemaField | undefined, kind: 'single' | 'list' | 
   if (kind === 'list') return []
   if (field?.type === 'enum' && field.values?.length) return field.values[0]
   if (field?.type === 'number') return 0
+  if (field?.type === 'bool') return true
   return ''
 }
 
@@ -219,6 +221,11 @@ export const findAction = (schema: RuleSchema | undefined, type: string): Schema
 
 /** Parameter types whose value is a list. */
 const LIST_PARAMS = new Set(['channels', 'tags', 'teams', 'agents', 'list'])
+/**
+ * Parameter types that may stay empty: no send hours (any time), no
+ * channels (the ticket's own), team or agent 0 (no team, nobody).
+ */
+const OPTIONAL_PARAMS = new Set(['hours', 'channels', 'team', 'agent', 'bool', 'boolean', 'number'])
 
 /** paramDefault is what a new action starts with for one parameter. */
 export function paramDefault(p: SchemaParam): unknown {
@@ -248,8 +255,13 @@ export function setActionType(a: ActionItem, schema: RuleSchema, type: string) {
   a.params = fresh.params
 }
 
-export function parseActions(list: ActionJSON[] | null | undefined): ActionItem[] {
-  return (list ?? []).map(({ type, ...params }) => ({ key: newKey(), type, params: { ...params } }))
+/** parseActions opens stored actions; parameters left out (the server drops empty ones) start at their defaults. */
+export function parseActions(list: ActionJSON[] | null | undefined, schema?: RuleSchema): ActionItem[] {
+  return (list ?? []).map(({ type, ...params }) => {
+    const all: Record<string, unknown> = {}
+    for (const p of findAction(schema, type)?.params ?? []) all[p.name] = paramDefault(p)
+    return { key: newKey(), type, params: { ...all, ...params } }
+  })
 }
 
 /** serialiseActions turns the editor's actions into the stored JSON; typed-in lists become arrays, numbers numbers. */
@@ -286,7 +298,7 @@ export function actionProblems(items: ActionItem[], schema: RuleSchema): string[
       continue
     }
     for (const p of def.params ?? []) {
-      if (p.optional) continue
+      if (p.optional || OPTIONAL_PARAMS.has(p.type)) continue
       const v = paramValue(a.params[p.name], p)
       if (v === '' || v === 0 || (Array.isArray(v) && !v.length)) out.push(`${a.type}.${p.name}`)
     }
@@ -325,7 +337,7 @@ export function draftOf(r: Rule | null, schema: RuleSchema): RuleDraft {
   }
   return {
     id: r.id, name: r.name, description: r.description ?? '', trigger: r.trigger, event_name: r.event_name ?? '', enabled: r.enabled,
-    conditions: parseConditions(r.conditions), actions: parseActions(r.actions),
+    conditions: parseConditions(r.conditions), actions: parseActions(r.actions, schema),
   }
 }
 

@@ -80,7 +80,7 @@ export function applyTicket(list: Ticket[], t: Ticket, q: TicketQuery, meId: num
 
 // Delivery progress, for versions of a message stamped in the same millisecond
 // (an answer to POST can arrive after the event that already reports failure).
-const DELIVERY_RANK: Record<string, number> = { queued: 0, sent: 1, failed: 2, delivered: 3, read: 4 }
+const DELIVERY_RANK: Record<string, number> = { scheduled: 0, queued: 0, cancelled: 1, sent: 1, failed: 2, delivered: 3, read: 4 }
 
 /** isStale says whether incoming is older than have and must not replace it. */
 export function isStale(have: Message, incoming: Message): boolean {

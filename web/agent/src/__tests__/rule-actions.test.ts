@@ -18,6 +18,12 @@ describe('rule actions', () => {
     expect(newAction(schema).type).toBe('set_priority')
   })
 
+  it('fills in parameters the server left out because they were empty', () => {
+    expect(parseActions([{ type: 'set_team' }, { type: 'send_template', template: 'x' }], schema).map((a) => a.params)).toEqual([
+      { team_id: 0 }, { template: 'x', channel_ids: [], send_hours: '' },
+    ])
+  })
+
   it('reads stored actions and writes them back with parameters beside the type', () => {
     const stored = [{ type: 'set_team', team_id: 2 }, { type: 'set_priority', priority: 'high' }]
     const items = parseActions(stored)
@@ -52,7 +58,9 @@ describe('rule actions', () => {
 
   it('reports required parameters left empty, not optional ones', () => {
     const items = [newAction(schema, 'set_team'), newAction(schema, 'send_template'), newAction(schema, 'set_priority'), { key: 9, type: 'gone', params: {} }]
-    expect(actionProblems(items, schema)).toEqual(['set_team.team_id', 'send_template.template', 'send_template.channel_ids', 'gone'])
+    // no team (0), no channels (the ticket's own) and no send hours are allowed
+    expect(actionProblems(items, schema)).toEqual(['send_template.template', 'gone'])
+    expect(actionProblems([newAction(schema, 'add_tags'), newAction(schema, 'note')], schema)).toEqual(['add_tags.tags', 'note.text'])
   })
 
   it('moves actions up and down within bounds', () => {

@@ -93,10 +93,19 @@ describe('the condition tree', () => {
     expect(leaf.value).toEqual(['refund', 'money back'])
     setOp(leaf, schema, 'eq')
     expect(leaf.value).toBe('refund')
-    setOp(leaf, schema, 'is_empty')
+    setOp(leaf, schema, 'exists')
     expect(leaf.value).toBeUndefined()
     const root: CondGroup = { key: 2, kind: 'group', mode: 'all', children: [leaf] }
-    expect(serialiseConditions(root, schema)).toEqual({ all: [{ field: 'message.text', op: 'is_empty' }] })
+    expect(serialiseConditions(root, schema)).toEqual({ all: [{ field: 'message.text', op: 'exists' }] })
+  })
+
+  it('compares yes/no fields with true or false', () => {
+    const root = emptyGroup()
+    const leaf = addCondition(root, schema)
+    setField(leaf, schema, 'contact.verified')
+    expect(leaf).toMatchObject({ op: 'eq', value: true })
+    leaf.value = 'false'
+    expect(serialiseConditions(root, schema)).toEqual({ all: [{ field: 'contact.verified', op: 'eq', value: false }] })
   })
 
   it('splits a typed list and turns number fields into numbers', () => {
@@ -113,6 +122,8 @@ describe('the condition tree', () => {
     expect(valueKind(undefined, 'not_in')).toBe('list')
     expect(valueKind(undefined, 'contains_word')).toBe('list')
     expect(valueKind(undefined, 'contains')).toBe('single')
+    expect(valueKind(undefined, 'exists')).toBe('none')
+    expect(valueKind(undefined, 'not_exists')).toBe('none')
     expect(valueKind(undefined, 'is_empty')).toBe('none')
     expect(valueKind(undefined, 'changed')).toBe('none')
     expect(valueKind(undefined, 'changed_to')).toBe('single')
@@ -125,7 +136,7 @@ describe('the condition tree', () => {
         { field: 'gone.field', op: 'eq', value: 'x' },
         { field: 'event.data.total', op: 'contains', value: 1 },
         { any: [] },
-        { field: 'message.text', op: 'is_empty' },
+        { field: 'message.text', op: 'not_exists' },
       ],
     })
     expect(conditionProblems(root, schema)).toEqual(['value:message.text', 'field:gone.field', 'op:event.data.total', 'empty_group'])
@@ -158,7 +169,7 @@ describe('the condition editor', () => {
     input.value = 'refund'
     input.dispatchEvent(new Event('input'))
     const op = el.querySelector('select[name="cond-op"]') as HTMLSelectElement
-    expect([...op.options].map((o) => o.textContent)).toEqual(['is', 'is not', 'contains', 'contains a word of', 'is one of', 'is empty'])
+    expect([...op.options].map((o) => o.textContent)).toEqual(['is', 'is not', 'contains', 'contains a word of', 'is one of', 'is set', 'is not set'])
     op.value = 'contains'
     op.dispatchEvent(new Event('change'))
     click(el.querySelector('[data-testid="add-group"]'))
