@@ -75,7 +75,7 @@ function serialiseNode(n: CondNode, schema?: RuleSchema): ConditionJSON {
   }
   const out: ConditionLeafJSON = { field: n.field, op: n.op }
   const kind = valueKind(findOp(schema, n.op), n.op)
-  if (kind !== 'none') out.value = normaliseValue(n.value, kind, findField(schema, n.field)?.type)
+  if (kind !== 'none') out.value = normaliseValue(n.value, kind, fieldType(schema, n.field))
   return out
 }
 
@@ -106,10 +106,24 @@ export function splitList(v: unknown): string[] {
 export const findField = (schema: RuleSchema | undefined, name: string): SchemaField | undefined => schema?.fields.find((f) => f.name === name)
 export const findOp = (schema: RuleSchema | undefined, name: string): SchemaOp | undefined => schema?.ops.find((o) => o.name === name)
 
+/**
+ * fieldType is a field's type; any other dotted path into the facts (an
+ * event's order.total, contact.attributes.segment) is compared as text.
+ */
+export function fieldType(schema: RuleSchema | undefined, field: string): string {
+  return findField(schema, field)?.type ?? 'text'
+}
+
 /** opsFor lists the operators that apply to a field's type. */
 export function opsFor(schema: RuleSchema, field: string): SchemaOp[] {
-  const type = findField(schema, field)?.type
-  return type ? schema.ops.filter((o) => o.types.includes(type)) : []
+  const type = fieldType(schema, field)
+  return schema.ops.filter((o) => o.types.includes(type))
+}
+
+/** fieldSuggestions are example paths for fields the schema does not list ({"event.data": ["order.number"]} gives order.number). */
+export function fieldSuggestions(schema: RuleSchema): string[] {
+  const known = new Set(schema.fields.map((f) => f.name))
+  return [...new Set(Object.values(schema.examples ?? {}).flat())].filter((x) => !known.has(x))
 }
 
 // Operators whose value is a list or absent, when the schema does not say.
@@ -204,11 +218,11 @@ export function conditionProblems(root: CondGroup, schema: RuleSchema): string[]
       n.children.forEach((c) => walk(c, false))
       return
     }
-    if (!findField(schema, n.field)) return void out.push(`field:${n.field}`)
+    if (!/^[A-Za-z_][\w-]*(\.[\w-]+)*$/.test(n.field)) return void out.push(`field:${n.field}`)
     if (!opsFor(schema, n.field).some((o) => o.name === n.op)) return void out.push(`op:${n.field}`)
     const kind = valueKind(findOp(schema, n.op), n.op)
     if (kind === 'none') return
-    const v = normaliseValue(n.value, kind, findField(schema, n.field)?.type)
+    const v = normaliseValue(n.value, kind, fieldType(schema, n.field))
     if (kind === 'list' ? !(v as unknown[]).length : v === '' || v == null) out.push(`value:${n.field}`)
   }
   walk(root, true)

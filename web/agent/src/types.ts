@@ -473,6 +473,9 @@ export interface RuleSchema {
   fields: SchemaField[]
   ops: SchemaOp[]
   actions: SchemaAction[]
+  /** Example paths of facts the field list leaves out, by where they come from ({"event.data": ["order.number"]}). */
+  examples?: Record<string, string[]> | null
+  note?: string
 }
 
 export interface RuleTestCondition {

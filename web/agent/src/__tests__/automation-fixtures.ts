@@ -26,6 +26,7 @@ export const schema: RuleSchema = {
     { name: 'exists', types: ['text'] },
     { name: 'not_exists', types: ['text'] },
   ],
+  examples: { 'event.data': ['order.number', 'order.delivery_date', 'message.text'] },
   actions: [
     { type: 'set_priority', params: [{ name: 'priority', type: 'enum', values: ['low', 'normal', 'high', 'urgent'] }] },
     { type: 'set_team', params: [{ name: 'team_id', type: 'team' }] },

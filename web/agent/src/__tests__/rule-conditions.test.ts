@@ -133,13 +133,14 @@ describe('the condition tree', () => {
     const root = parseConditions({
       all: [
         { field: 'message.text', op: 'contains', value: '' },
-        { field: 'gone.field', op: 'eq', value: 'x' },
+        { field: 'bad path!', op: 'eq', value: 'x' },
+        { field: 'order.total', op: 'eq', value: '10' },
         { field: 'event.data.total', op: 'contains', value: 1 },
         { any: [] },
         { field: 'message.text', op: 'not_exists' },
       ],
     })
-    expect(conditionProblems(root, schema)).toEqual(['value:message.text', 'field:gone.field', 'op:event.data.total', 'empty_group'])
+    expect(conditionProblems(root, schema)).toEqual(['value:message.text', 'field:bad path!', 'op:event.data.total', 'empty_group'])
     expect(conditionProblems(emptyGroup(), schema)).toEqual([])
   })
 })
@@ -200,6 +201,32 @@ describe('the condition editor', () => {
     await nextTick()
     expect(serialiseConditions(root, schema)).toEqual({ any: [{ field: 'message.text', op: 'contains', value: 'refund' }] })
     expect(el.querySelectorAll('fieldset').length).toBe(1)
+  })
+
+  it('compares any other path into the facts, typed in, as text', async () => {
+    const root = reactive(parseConditions({ all: [{ field: 'order.delivery_date', op: 'exists' }] })) as CondGroup
+    const el = mount(root)
+    const field = el.querySelector('select[name="cond-field"]') as HTMLSelectElement
+    expect(field.selectedOptions[0].textContent).toBe('Other field…')
+    const path = el.querySelector('input[name="cond-path"]') as HTMLInputElement
+    expect(path.value).toBe('order.delivery_date')
+    expect([...el.querySelectorAll('datalist option')].map((o) => o.getAttribute('value'))).toEqual(['order.number', 'order.delivery_date'])
+    path.value = 'order.number'
+    path.dispatchEvent(new Event('input'))
+    const op = el.querySelector('select[name="cond-op"]') as HTMLSelectElement
+    op.value = 'eq'
+    op.dispatchEvent(new Event('change'))
+    await nextTick()
+    const value = el.querySelector('input[name="cond-value"]') as HTMLInputElement
+    value.value = 'A-123'
+    value.dispatchEvent(new Event('input'))
+    expect(serialiseConditions(root, schema)).toEqual({ all: [{ field: 'order.number', op: 'eq', value: 'A-123' }] })
+    expect(conditionProblems(root, schema)).toEqual([])
+    // picking a listed field again hides the path
+    field.value = 'message.text'
+    field.dispatchEvent(new Event('change'))
+    await nextTick()
+    expect(el.querySelector('input[name="cond-path"]')).toBeNull()
   })
 
   it('edits a list operator as comma-separated text and saves it as a list', async () => {

@@ -778,6 +778,8 @@ const de: Dictionary = {
   'trigger.message.sent': 'Antwort gesendet',
   'rules.yes': 'ja',
   'rules.no': 'nein',
+  'rules.otherField': 'Anderes Feld…',
+  'rules.fieldPath': 'Pfad des Feldes, etwa order.total',
 }
 
 export default de

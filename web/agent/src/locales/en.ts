@@ -779,6 +779,8 @@ export const en = {
   'trigger.message.sent': 'Reply sent',
   'rules.yes': 'yes',
   'rules.no': 'no',
+  'rules.otherField': 'Other field…',
+  'rules.fieldPath': 'Path of the field, such as order.total',
 } as const
 
 export type MessageKey = keyof typeof en

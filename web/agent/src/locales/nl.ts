@@ -778,6 +778,8 @@ const nl: Dictionary = {
   'trigger.message.sent': 'Antwoord verstuurd',
   'rules.yes': 'ja',
   'rules.no': 'nee',
+  'rules.otherField': 'Ander veld…',
+  'rules.fieldPath': 'Pad van het veld, zoals order.total',
 }
 
 export default nl
