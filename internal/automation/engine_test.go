@@ -31,7 +31,7 @@ type shop struct {
 	got     []api.Delivery
 }
 
-func startShop(t *testing.T, st *store.Store) *shop {
+func startShop(t testing.TB, st *store.Store) *shop {
 	s := &shop{Env: channeltest.Start(t, st, channeltest.Options{}, func(*desk.Desk) []channel.Adapter { return []channel.Adapter{api.New()} })}
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var d api.Delivery
