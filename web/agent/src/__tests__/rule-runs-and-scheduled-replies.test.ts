@@ -153,12 +153,17 @@ describe('send later', () => {
 })
 
 describe('external events on the contact page', () => {
-  it('shows the first values of the data compactly', () => {
-    const data = { number: 'A-123', total: 59.95, items: [{ sku: 'BIKE-1', name: 'Cargo bike with a very long name indeed' }], paid: true, extra: 1 }
+  it('shows the first values of the data compactly, nested ones under dotted keys', () => {
+    const data = {
+      order: { number: 'A-123', delivery_date: '2026-12-09', customer: { tier: 'gold' } },
+      items: [{ sku: 'BIKE-1', name: 'Cargo bike with a very long name indeed' }], total: 59.95, paid: true, extra: 1, more: 2,
+    }
     expect(compactData(data)).toEqual([
-      { key: 'number', value: 'A-123' },
+      { key: 'order.number', value: 'A-123' },
+      { key: 'order.delivery_date', value: '2026-12-09' },
+      { key: 'order.customer.tier', value: 'gold' },
+      { key: 'items', value: '[{"sku":"BIKE-1","name":"Cargo bike with a very…' },
       { key: 'total', value: '59.95' },
-      { key: 'items', value: '[{"sku":"BIKE-1","name":"Cargo bike wit…' },
       { key: 'paid', value: 'true' },
     ])
     expect(compactData(null)).toEqual([])

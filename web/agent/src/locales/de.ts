@@ -780,6 +780,7 @@ const de: Dictionary = {
   'rules.no': 'nein',
   'rules.otherField': 'Anderes Feld…',
   'rules.fieldPath': 'Pfad des Feldes, etwa order.total',
+  'tpl.previewEvent': 'oder mit Ereignis-ID (seine Daten, etwa order.number)',
 }
 
 export default de

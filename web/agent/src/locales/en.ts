@@ -781,6 +781,7 @@ export const en = {
   'rules.no': 'no',
   'rules.otherField': 'Other field…',
   'rules.fieldPath': 'Path of the field, such as order.total',
+  'tpl.previewEvent': 'or with event ID (its data, such as order.number)',
 } as const
 
 export type MessageKey = keyof typeof en

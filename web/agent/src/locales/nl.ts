@@ -780,6 +780,7 @@ const nl: Dictionary = {
   'rules.no': 'nee',
   'rules.otherField': 'Ander veld…',
   'rules.fieldPath': 'Pad van het veld, zoals order.total',
+  'tpl.previewEvent': 'of met event-ID (de gegevens ervan, zoals order.number)',
 }
 
 export default nl
