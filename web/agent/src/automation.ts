@@ -337,20 +337,22 @@ export interface RuleDraft {
   trigger: string
   event_name: string
   enabled: boolean
+  position: number
   conditions: CondGroup
   actions: ActionItem[]
 }
 
-/** draftOf opens a rule (or a new one on the schema's first trigger, disabled until tried) in the editor. */
-export function draftOf(r: Rule | null, schema: RuleSchema): RuleDraft {
+/** draftOf opens a rule (or a new one on the schema's first trigger, disabled until tried, after the others) in the editor. */
+export function draftOf(r: Rule | null, schema: RuleSchema, others: Pick<Rule, 'position'>[] = []): RuleDraft {
   if (!r) {
     return {
       name: '', description: '', trigger: schema.triggers[0]?.name ?? '', event_name: '', enabled: false,
-      conditions: emptyGroup('all'), actions: [],
+      position: Math.max(0, ...others.map((x) => x.position ?? 0)) + 1, conditions: emptyGroup('all'), actions: [],
     }
   }
   return {
     id: r.id, name: r.name, description: r.description ?? '', trigger: r.trigger, event_name: r.event_name ?? '', enabled: r.enabled,
+    position: r.position ?? 0,
     conditions: parseConditions(r.conditions), actions: parseActions(r.actions, schema),
   }
 }
@@ -364,6 +366,7 @@ export function ruleInput(d: RuleDraft, schema?: RuleSchema): RuleInput {
     trigger: d.trigger,
     event_name: d.trigger === 'event' ? d.event_name.trim() : '',
     enabled: d.enabled,
+    position: Number(d.position) || 0,
     conditions: serialiseConditions(d.conditions, schema),
     actions: serialiseActions(d.actions, schema),
   }

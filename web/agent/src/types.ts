@@ -404,6 +404,8 @@ export interface Rule {
   event_name: string
   enabled: boolean
   version: number
+  /** Rules on one trigger run in this order, lowest first. */
+  position?: number
   conditions: ConditionJSON | null
   actions: ActionJSON[] | null
   builtin?: string

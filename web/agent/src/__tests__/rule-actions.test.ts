@@ -76,11 +76,12 @@ describe('rule actions', () => {
 
   it('builds the body to save or test a rule; the event name only for event rules', () => {
     const d = draftOf(null, schema)
-    expect(d).toMatchObject({ trigger: 'ticket.created', enabled: false, actions: [] })
+    expect(d).toMatchObject({ trigger: 'ticket.created', enabled: false, actions: [], position: 1 })
+    expect(draftOf(null, schema, [{ position: 4 }, { position: 2 }]).position).toBe(5)
     d.name = ' Refunds '
     d.event_name = 'order.placed'
     expect(ruleInput(d, schema)).toEqual({
-      name: 'Refunds', description: '', trigger: 'ticket.created', event_name: '', enabled: false, conditions: { all: [] }, actions: [],
+      name: 'Refunds', description: '', trigger: 'ticket.created', event_name: '', enabled: false, position: 1, conditions: { all: [] }, actions: [],
     })
     d.trigger = 'event'
     expect(ruleInput(d, schema).event_name).toBe('order.placed')
@@ -233,7 +234,7 @@ describe('the rules section', () => {
     expect(result.textContent).toContain('tags + refund')
     const tested = calls.find((c) => c.url === '/api/v1/rules/test')!
     const expected = {
-      name: 'Refunds', description: '', trigger: 'ticket.created', event_name: '', enabled: false,
+      name: 'Refunds', description: '', trigger: 'ticket.created', event_name: '', enabled: false, position: 1,
       conditions: { all: [{ field: 'message.text', op: 'contains', value: 'refund' }] },
       actions: [{ type: 'set_priority', priority: 'high' }, { type: 'add_tags', tags: ['refund'] }],
     }

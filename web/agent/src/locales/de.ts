@@ -781,6 +781,7 @@ const de: Dictionary = {
   'rules.otherField': 'Anderes Feld…',
   'rules.fieldPath': 'Pfad des Feldes, etwa order.total',
   'tpl.previewEvent': 'oder mit Ereignis-ID (seine Daten, etwa order.number)',
+  'rules.position': 'Reihenfolge',
 }
 
 export default de

@@ -782,6 +782,7 @@ export const en = {
   'rules.otherField': 'Other field…',
   'rules.fieldPath': 'Path of the field, such as order.total',
   'tpl.previewEvent': 'or with event ID (its data, such as order.number)',
+  'rules.position': 'Order',
 } as const
 
 export type MessageKey = keyof typeof en

@@ -781,6 +781,7 @@ const nl: Dictionary = {
   'rules.otherField': 'Ander veld…',
   'rules.fieldPath': 'Pad van het veld, zoals order.total',
   'tpl.previewEvent': 'of met event-ID (de gegevens ervan, zoals order.number)',
+  'rules.position': 'Volgorde',
 }
 
 export default nl
