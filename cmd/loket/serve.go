@@ -86,6 +86,7 @@ func serve(ctx context.Context, args []string) error {
 	rules.Attach(d)
 	runner.Handle(desk.TaskTrigger, rules.HandleTrigger)
 	runner.Handle(automation.TaskRuleWebhook, rules.CallWebhook)
+	runner.Handle(automation.TaskCampaign, rules.SendCampaign)
 	defer faq.Close()
 	worker := outbox.NewWorker(st, d.Deliver, d.Queued(), log)
 	router := dispatch.New(dispatch.Config{Store: st, Desk: d, Events: events, Log: log, Connected: hub.Agents, AwayAfter: c.away})
