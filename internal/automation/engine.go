@@ -263,7 +263,7 @@ func (e *Engine) run(ctx context.Context, r *Rule, t domain.Trigger, s *subject,
 			return fmt.Errorf("rule %d action %d (%s): %w", r.ID, i+1, a.Type, err)
 		}
 	}
-	run.Actions = done
+	run.Actions, run.TicketID = done, s.ticketID()
 	if run.Actions == nil {
 		run.Actions = []string{}
 	}

@@ -125,7 +125,38 @@ func (e *Engine) load(ctx context.Context, t domain.Trigger) (*subject, error) {
 	}
 	f["time"] = e.timeFacts(ctx, s.channel)
 	s.facts = f
+	if s.ticket != nil {
+		e.businessHours(ctx, s)
+	}
 	return s, nil
+}
+
+// businessHours adds the business hours since the customer's and the
+// agents' last message, by the channel's calendar, for reminders that
+// count only the hours the team works.
+func (e *Engine) businessHours(ctx context.Context, s *subject) {
+	if s.channel == nil || e.desk == nil {
+		return
+	}
+	// A nil calendar is a team always at work.
+	cal, err := e.desk.Hours().ForChannel(ctx, s.channel)
+	if err != nil {
+		return
+	}
+	tf := s.facts["ticket"].(map[string]any)
+	now := e.now()
+	for name, at := range map[string]int64{"customer": s.ticket.LastCustomerAt, "agent": s.ticket.LastAgentAt, "solved": s.ticket.SolvedAt} {
+		if at > 0 {
+			tf["business_hours_since_"+name] = cal.Between(time.UnixMilli(at), now).Hours()
+		}
+	}
+}
+
+// setTicket makes a ticket an action opened the subject's ticket, so the
+// rule's further actions and its record are on it.
+func (s *subject) setTicket(t *domain.Ticket) {
+	s.ticket = t
+	s.facts["ticket"] = plain(t)
 }
 
 // timeFacts says whether it is within the channel's business hours now,
