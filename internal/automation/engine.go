@@ -213,6 +213,8 @@ func (e *Engine) HandleTrigger(ctx context.Context, job store.Job) error {
 		if err := e.run(ctx, r, t, s, fmt.Sprintf("rule:%d:task:%d", r.ID, job.ID)); err != nil {
 			failed = append(failed, err)
 		}
+		// The next rule sees the ticket as this one left it.
+		s = nil
 	}
 	for _, f := range e.fanouts {
 		if f.Watches(t.Type) {
