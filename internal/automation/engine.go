@@ -89,16 +89,25 @@ func (e *Engine) Attach(d *desk.Desk, fanouts ...Fanout) {
 	e.desk, e.fanouts = d, fanouts
 }
 
-// Watches reports whether an enabled rule or a fanout reacts to a trigger
-// type; the desk records only such triggers.
-func (e *Engine) Watches(typ string) bool {
+// Wants reports whether a fanout watches the trigger's type or an enabled
+// rule on it may match, judged by what the desk knows in the transaction
+// that made it (desk.Watcher): a customer's message that no rule's
+// conditions can fit records no trigger, which keeps ingest fast.
+func (e *Engine) Wants(t domain.Trigger, known desk.Known) bool {
 	for _, f := range e.fanouts {
-		if f.Watches(typ) {
+		if f.Watches(t.Type) {
 			return true
 		}
 	}
+	var f Facts
 	for _, r := range e.enabled() {
-		if r.Trigger == typ {
+		if r.Trigger != t.Type {
+			continue
+		}
+		if f == nil {
+			f = e.knownFacts(known)
+		}
+		if mayMatch(r.Conditions, f) != no {
 			return true
 		}
 	}

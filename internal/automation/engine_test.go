@@ -122,9 +122,17 @@ func TestRule_OnAMessageChangesTheTicketAndSaysSoOnItsTimeline(t *testing.T) {
 		if !note || !ran {
 			t.Errorf("note %v, rule.ran on the timeline %v", note, ran)
 		}
-		// A message that does not match sets nothing off.
+		// A message that does not match sets nothing off, and records no
+		// trigger to find that out.
+		before, err := st.Tasks().List(context.Background(), desk.TaskTrigger, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
 		s.inbound("m2", "jan@example.nl", "Thanks!")
 		s.idle()
+		if after, _ := st.Tasks().List(context.Background(), desk.TaskTrigger, 100); len(after) != len(before) {
+			t.Errorf("%d triggers recorded for a message no rule fits", len(after)-len(before))
+		}
 		if runs := s.runs(r.ID); len(runs) != 1 {
 			t.Errorf("%d runs, want 1", len(runs))
 		}
