@@ -91,6 +91,9 @@ func (e *Engine) do(ctx context.Context, key string, a Action, s *subject, dry b
 		}
 		id := a.AgentID
 		return change("assignee → "+name, desk.TicketChange{AssigneeID: &id})
+	case ActStartBot:
+		active := domain.BotActive
+		return change("the FAQ bot takes the conversation", desk.TicketChange{BotState: &active})
 	case ActAddTags, ActRemoveTags:
 		if s.ticket == nil {
 			return change("", desk.TicketChange{})
@@ -147,8 +150,15 @@ func (e *Engine) do(ctx context.Context, key string, a Action, s *subject, dry b
 		}
 		t, err := e.desk.OpenTicket(ctx, desk.NewTicket{ContactID: s.contact.ID, ChannelID: chID, TeamID: a.TeamID,
 			Subject: subject, Priority: domain.Priority(a.Priority), Reason: "Opened by a rule"})
+		if errors.Is(err, desk.ErrDone) {
+			var id int64
+			if id, err = e.store.ActionKeyRef(ctx, key); err == nil {
+				t, err = e.store.Ticket(ctx, id)
+			}
+		}
 		if err == nil {
 			p.Description = fmt.Sprintf("new ticket #%d: %s", t.Number, subject)
+			s.setTicket(t)
 		}
 		return p, err
 	case ActWebhook:
@@ -366,11 +376,17 @@ func (e *Engine) ticketFor(ctx context.Context, key string, s *subject, ch *doma
 	t, err := e.desk.OpenTicket(desk.Once(ctx, key+":ticket"), desk.NewTicket{ContactID: s.contact.ID, ChannelID: ch.ID,
 		Subject: subject, Status: domain.StatusSolved, Reason: "Opened for a proactive message"})
 	if errors.Is(err, desk.ErrDone) {
-		return e.store.ActionKeyRef(ctx, key+":ticket")
-	}
-	if err != nil {
+		id, err := e.store.ActionKeyRef(ctx, key+":ticket")
+		if err != nil {
+			return 0, err
+		}
+		if t, err = e.store.Ticket(ctx, id); err != nil {
+			return 0, err
+		}
+	} else if err != nil {
 		return 0, err
 	}
+	s.setTicket(t)
 	return t.ID, nil
 }
 

@@ -89,16 +89,25 @@ func (e *Engine) Attach(d *desk.Desk, fanouts ...Fanout) {
 	e.desk, e.fanouts = d, fanouts
 }
 
-// Watches reports whether an enabled rule or a fanout reacts to a trigger
-// type; the desk records only such triggers.
-func (e *Engine) Watches(typ string) bool {
+// Wants reports whether a fanout watches the trigger's type or an enabled
+// rule on it may match, judged by what the desk knows in the transaction
+// that made it (desk.Watcher): a customer's message that no rule's
+// conditions can fit records no trigger, which keeps ingest fast.
+func (e *Engine) Wants(t domain.Trigger, known desk.Known) bool {
 	for _, f := range e.fanouts {
-		if f.Watches(typ) {
+		if f.Watches(t.Type) {
 			return true
 		}
 	}
+	var f Facts
 	for _, r := range e.enabled() {
-		if r.Trigger == typ {
+		if r.Trigger != t.Type {
+			continue
+		}
+		if f == nil {
+			f = e.knownFacts(known)
+		}
+		if mayMatch(r.Conditions, f) != no {
 			return true
 		}
 	}
@@ -213,6 +222,8 @@ func (e *Engine) HandleTrigger(ctx context.Context, job store.Job) error {
 		if err := e.run(ctx, r, t, s, fmt.Sprintf("rule:%d:task:%d", r.ID, job.ID)); err != nil {
 			failed = append(failed, err)
 		}
+		// The next rule sees the ticket as this one left it.
+		s = nil
 	}
 	for _, f := range e.fanouts {
 		if f.Watches(t.Type) {
@@ -263,7 +274,7 @@ func (e *Engine) run(ctx context.Context, r *Rule, t domain.Trigger, s *subject,
 			return fmt.Errorf("rule %d action %d (%s): %w", r.ID, i+1, a.Type, err)
 		}
 	}
-	run.Actions = done
+	run.Actions, run.TicketID = done, s.ticketID()
 	if run.Actions == nil {
 		run.Actions = []string{}
 	}

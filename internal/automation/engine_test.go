@@ -122,9 +122,17 @@ func TestRule_OnAMessageChangesTheTicketAndSaysSoOnItsTimeline(t *testing.T) {
 		if !note || !ran {
 			t.Errorf("note %v, rule.ran on the timeline %v", note, ran)
 		}
-		// A message that does not match sets nothing off.
+		// A message that does not match sets nothing off, and records no
+		// trigger to find that out.
+		before, err := st.Tasks().List(context.Background(), desk.TaskTrigger, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
 		s.inbound("m2", "jan@example.nl", "Thanks!")
 		s.idle()
+		if after, _ := st.Tasks().List(context.Background(), desk.TaskTrigger, 100); len(after) != len(before) {
+			t.Errorf("%d triggers recorded for a message no rule fits", len(after)-len(before))
+		}
 		if runs := s.runs(r.ID); len(runs) != 1 {
 			t.Errorf("%d runs, want 1", len(runs))
 		}
@@ -184,6 +192,17 @@ func TestRule_ExternalEventSendsTheTemplateOnceInTheContactsLanguage(t *testing.
 		}
 		if got[0].Ticket.Status != string(domain.StatusSolved) {
 			t.Errorf("the proactive ticket is %s, want solved", got[0].Ticket.Status)
+		}
+		// The run is recorded on the ticket it opened.
+		if runs := s.runs(r.ID); len(runs) != 1 || runs[0].TicketID != got[0].Ticket.ID {
+			t.Errorf("runs %+v, want one on ticket %d", runs, got[0].Ticket.ID)
+		}
+		ran := false
+		for _, m := range s.Messages(got[0].Ticket.ID) {
+			ran = ran || strings.Contains(string(m.Meta), `"event":"rule.ran"`)
+		}
+		if !ran {
+			t.Error("the proactive ticket's timeline does not say which rule sent the message")
 		}
 		var evs []domain.ContactEvent
 		s.Do("GET", fmt.Sprintf("/api/v1/events?contact_id=%d", first.Event.ContactID), "", 200, &evs)
@@ -332,5 +351,45 @@ func TestCampaign_SendsOnEachOpenOrderTicketAndRespectsOptOuts(t *testing.T) {
 		}
 		s.Do("POST", "/api/v1/campaigns", `{"name":"All","template":"delay","filter":{}}`, 422, nil)
 		s.Do("POST", "/api/v1/campaigns", `{"name":"X","template":"nope","filter":{"tags":["order"]}}`, 422, nil)
+	})
+}
+
+// A scheduled reminder goes out once per silence of the customer.
+func TestScheduledRule_RemindsOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		s := startShop(t, st)
+		var r ruleOut
+		s.Do("POST", "/api/v1/rules", `{"name":"Reminder","trigger":"schedule",
+			"conditions":{"all":[{"field":"ticket.status","op":"eq","value":"pending"},{"field":"ticket.hours_since_agent","op":"gte","value":0},
+			{"field":"ticket.business_hours_since_agent","op":"gte","value":0}]},
+			"actions":[{"type":"reply","text":"Did our answer help, {{.contact.email}}?"}]}`, 201, &r)
+		s.inbound("m1", "remind@example.nl", "How do I reset it?")
+		tk := s.Tickets()[0]
+		s.Reply(tk.ID, `{"text":"Hold the button for ten seconds."}`, 201)
+		s.Do("PATCH", fmt.Sprintf("/api/v1/tickets/%d", tk.ID), `{"status":"pending"}`, 200, nil)
+		for range 3 {
+			if err := s.Rules.Sweep(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.Wait("the answer and the reminder", func() bool { return len(s.deliveries()) == 2 })
+		if runs := s.runs(r.ID); len(runs) != 1 {
+			t.Errorf("%d runs, want 1", len(runs))
+		}
+		if got := s.deliveries()[1].Message.Text; got != "Did our answer help, remind@example.nl?" {
+			t.Errorf("reminder %q", got)
+		}
+		// The customer answers and goes quiet again: one more reminder.
+		s.inbound("m2", "remind@example.nl", "Not yet")
+		s.Reply(tk.ID, `{"text":"Then try the reset pin."}`, 201)
+		s.Do("PATCH", fmt.Sprintf("/api/v1/tickets/%d", tk.ID), `{"status":"pending"}`, 200, nil)
+		for range 2 {
+			if err := s.Rules.Sweep(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if runs := s.runs(r.ID); len(runs) != 2 {
+			t.Errorf("%d runs after a second silence, want 2", len(runs))
+		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"time"
 
+	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
 )
 
@@ -89,33 +90,13 @@ func (e *Engine) load(ctx context.Context, t domain.Trigger) (*subject, error) {
 			f[name] = p
 		}
 	}
+	e.addKnown(f, desk.Known{Ticket: s.ticket, Message: s.message, Contact: s.contact})
 	if s.ticket != nil {
-		put("ticket", s.ticket)
-		tf := f["ticket"].(map[string]any)
-		now := e.now().UnixMilli()
-		for name, at := range map[string]int64{"customer": s.ticket.LastCustomerAt, "agent": s.ticket.LastAgentAt,
-			"solved": s.ticket.SolvedAt, "update": s.ticket.UpdatedAt, "created": s.ticket.CreatedAt} {
-			if at > 0 {
-				tf["hours_since_"+name] = float64(now-at) / float64(time.Hour.Milliseconds())
-			}
-		}
 		if s.ticket.AssigneeID != 0 {
 			if a, err := e.store.Agent(ctx, s.ticket.AssigneeID); err == nil {
 				f["agent"] = map[string]any{"id": a.ID, "name": a.Name, "email": a.Email}
 			}
 		}
-	}
-	if s.contact != nil {
-		put("contact", s.contact)
-		cf := f["contact"].(map[string]any)
-		for _, id := range s.contact.Identities {
-			if _, ok := cf[string(id.Kind)]; !ok {
-				cf[string(id.Kind)] = id.Value // contact.email, contact.phone: the first of each
-			}
-		}
-	}
-	if s.message != nil {
-		put("message", s.message)
 	}
 	if s.channel != nil {
 		f["channel"] = map[string]any{"id": s.channel.ID, "kind": s.channel.Kind, "name": s.channel.Name}
@@ -125,7 +106,74 @@ func (e *Engine) load(ctx context.Context, t domain.Trigger) (*subject, error) {
 	}
 	f["time"] = e.timeFacts(ctx, s.channel)
 	s.facts = f
+	if s.ticket != nil {
+		e.businessHours(ctx, s)
+	}
 	return s, nil
+}
+
+// businessHours adds the business hours since the customer's and the
+// agents' last message, by the channel's calendar, for reminders that
+// count only the hours the team works.
+func (e *Engine) businessHours(ctx context.Context, s *subject) {
+	if s.channel == nil || e.desk == nil {
+		return
+	}
+	// A nil calendar is a team always at work.
+	cal, err := e.desk.Hours().ForChannel(ctx, s.channel)
+	if err != nil {
+		return
+	}
+	tf := s.facts["ticket"].(map[string]any)
+	now := e.now()
+	for name, at := range map[string]int64{"customer": s.ticket.LastCustomerAt, "agent": s.ticket.LastAgentAt, "solved": s.ticket.SolvedAt} {
+		if at > 0 {
+			tf["business_hours_since_"+name] = cal.Between(time.UnixMilli(at), now).Hours()
+		}
+	}
+}
+
+// setTicket makes a ticket an action opened the subject's ticket, so the
+// rule's further actions and its record are on it.
+func (s *subject) setTicket(t *domain.Ticket) {
+	s.ticket = t
+	s.facts["ticket"] = plain(t)
+}
+
+// addKnown puts the facts of a ticket, message and contact in f: what
+// the desk knows in a change's transaction, and the start of every
+// trigger's facts.
+func (e *Engine) addKnown(f Facts, k desk.Known) {
+	if k.Ticket != nil {
+		tf, _ := plain(k.Ticket).(map[string]any)
+		now := e.now().UnixMilli()
+		for name, at := range map[string]int64{"customer": k.Ticket.LastCustomerAt, "agent": k.Ticket.LastAgentAt,
+			"solved": k.Ticket.SolvedAt, "update": k.Ticket.UpdatedAt, "created": k.Ticket.CreatedAt} {
+			if at > 0 {
+				tf["hours_since_"+name] = float64(now-at) / float64(time.Hour.Milliseconds())
+			}
+		}
+		f["ticket"] = tf
+	}
+	if k.Contact != nil {
+		cf, _ := plain(k.Contact).(map[string]any)
+		for _, id := range k.Contact.Identities {
+			if _, ok := cf[string(id.Kind)]; !ok {
+				cf[string(id.Kind)] = id.Value // contact.email, contact.phone: the first of each
+			}
+		}
+		f["contact"] = cf
+	}
+	if k.Message != nil {
+		f["message"] = plain(k.Message)
+	}
+}
+
+// knownFacts are the facts of what a transaction knows, for Wants.
+func (e *Engine) knownFacts(k desk.Known) Facts {
+	f := Facts{}
+	e.addKnown(f, k)
+	return f
 }
 
 // timeFacts says whether it is within the channel's business hours now,

@@ -39,6 +39,52 @@ type Checked struct {
 	OK     bool   `json:"ok"`
 }
 
+// tri is a three-valued truth, for judging conditions on partial facts.
+type tri int8
+
+const (
+	no tri = iota
+	maybe
+	yes
+)
+
+// mayMatch judges conditions on partial facts: a comparison of a fact whose
+// root (ticket, contact, channel, event...) is absent, or of a business-hour
+// figure, which needs the calendar, is unknown; groups combine as in
+// three-valued logic. no means the conditions cannot hold with any of the
+// missing facts.
+func mayMatch(c Cond, f Facts) tri {
+	if c.Field != "" {
+		root, _, _ := strings.Cut(c.Field, ".")
+		if _, ok := f[root]; !ok || strings.HasPrefix(c.Field, "ticket.business_hours_since_") {
+			return maybe
+		}
+		actual, found := f.Lookup(c.Field)
+		if compare(c.Op, actual, found, c.Value) {
+			return yes
+		}
+		return no
+	}
+	all := yes
+	for _, k := range c.All {
+		all = min(all, mayMatch(k, f))
+		if all == no {
+			return no
+		}
+	}
+	if len(c.Any) == 0 {
+		return all
+	}
+	anyOf := no
+	for _, k := range c.Any {
+		anyOf = max(anyOf, mayMatch(k, f))
+		if anyOf == yes {
+			break
+		}
+	}
+	return min(all, anyOf)
+}
+
 // Match reports whether the conditions hold for the facts.
 func Match(c Cond, f Facts) bool { return match(c, f, nil) }
 

@@ -100,3 +100,36 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestMayMatch(t *testing.T) {
+	known := facts(t, `{"ticket":{"priority":"normal","tags":[]},"message":{"text":"Where is my parcel?"},"contact":{"attributes":{}}}`)
+	cases := []struct {
+		name string
+		cond string
+		want tri
+	}{
+		{"empty", `{}`, yes},
+		{"decided no", `{"all":[{"field":"message.text","op":"contains_word","value":"complaint"}]}`, no},
+		{"decided yes", `{"all":[{"field":"message.text","op":"contains","value":"parcel"}]}`, yes},
+		{"missing attribute is decided", `{"all":[{"field":"contact.attributes.vip","op":"eq","value":true}]}`, no},
+		{"unknown root", `{"all":[{"field":"channel.kind","op":"eq","value":"sms"}]}`, maybe},
+		{"business hours need the calendar", `{"all":[{"field":"ticket.business_hours_since_agent","op":"gt","value":8}]}`, maybe},
+		{"no wins over maybe in all", `{"all":[{"field":"channel.kind","op":"eq","value":"sms"},{"field":"ticket.priority","op":"eq","value":"high"}]}`, no},
+		{"maybe in any", `{"any":[{"field":"time.business_hours","op":"eq","value":true},{"field":"ticket.priority","op":"eq","value":"high"}]}`, maybe},
+		{"yes in any", `{"any":[{"field":"channel.kind","op":"eq","value":"sms"},{"field":"ticket.priority","op":"eq","value":"normal"}]}`, yes},
+		{"ne on a missing root", `{"all":[{"field":"survey.score","op":"not_exists"}]}`, maybe},
+	}
+	for _, c := range cases {
+		var cond Cond
+		if err := json.Unmarshal([]byte(c.cond), &cond); err != nil {
+			t.Fatal(err)
+		}
+		if got := mayMatch(cond, known); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+		// Whatever the missing facts are, a "no" must never hide a match.
+		if c.want == no && Match(cond, known) {
+			t.Errorf("%s: no, but the known facts alone match", c.name)
+		}
+	}
+}

@@ -76,11 +76,12 @@ const (
 	ActEmail        = "email"
 	ActCreateTicket = "create_ticket"
 	ActWebhook      = "webhook"
+	ActStartBot     = "start_bot"
 )
 
 // ActionTypes lists the action types in the order an editor offers them.
 var ActionTypes = []string{ActSetStatus, ActSetPriority, ActSetTeam, ActAssign, ActAddTags, ActRemoveTags,
-	ActNote, ActReply, ActSendTemplate, ActEmail, ActCreateTicket, ActWebhook}
+	ActNote, ActReply, ActSendTemplate, ActEmail, ActCreateTicket, ActWebhook, ActStartBot}
 
 // Triggers a rule can have.
 var Triggers = append(slices.Clone(domain.TriggerTypes), domain.TriggerSchedule)
@@ -171,7 +172,7 @@ func (a Action) validate() error {
 		return need(domain.Priority(a.Priority).Valid(), "a priority")
 	case ActSetTeam:
 		return nil // 0 takes the ticket out of every team
-	case ActAssign:
+	case ActAssign, ActStartBot:
 		return nil // 0 unassigns
 	case ActAddTags, ActRemoveTags:
 		return need(len(a.Tags) > 0, "tags")

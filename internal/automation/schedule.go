@@ -18,8 +18,10 @@ const (
 
 // Sweep runs the scheduled rules over recent tickets: reminders when the
 // customer has not answered for a while, follow-ups after a solve. A rule
-// acts on a ticket once per state of it (its last change), so a rule
-// whose actions change the ticket is not set off again by the same state.
+// acts on a ticket once per state of the case (its status and the times
+// of the customer's and the agents' last messages and of its solve), so a
+// reminder is sent once per silence, not every minute, even though sending
+// it changes the ticket.
 // Run it on one node at a time, every few minutes.
 func (e *Engine) Sweep(ctx context.Context) error {
 	var rules []*Rule
@@ -50,7 +52,8 @@ func (e *Engine) Sweep(ctx context.Context) error {
 			if !Match(r.Conditions, s.facts) {
 				continue
 			}
-			key := fmt.Sprintf("rule:%d:ticket:%d:%d", r.ID, id, s.ticket.UpdatedAt)
+			t := s.ticket
+			key := fmt.Sprintf("rule:%d:ticket:%d:%s:%d:%d:%d", r.ID, id, t.Status, t.LastCustomerAt, t.LastAgentAt, t.SolvedAt)
 			if err := e.run(ctx, r, domain.Trigger{Type: domain.TriggerSchedule, TicketID: id}, s, key); err != nil {
 				failed = append(failed, err)
 			}

@@ -82,6 +82,9 @@ func Schema() SchemaDoc {
 			{Name: "ticket.hours_since_agent", Type: "number"},
 			{Name: "ticket.hours_since_solved", Type: "number"},
 			{Name: "ticket.hours_since_update", Type: "number"},
+			{Name: "ticket.business_hours_since_customer", Type: "number"},
+			{Name: "ticket.business_hours_since_agent", Type: "number"},
+			{Name: "ticket.business_hours_since_solved", Type: "number"},
 			{Name: "message.text", Type: "text"},
 			{Name: "message.subject", Type: "text"},
 			{Name: "contact.name", Type: "text"},
@@ -120,6 +123,7 @@ func Schema() SchemaDoc {
 			{ActEmail, []Param{{Name: "to", Type: "email"}, {Name: "text", Type: "text"}, {Name: "channel_ids", Type: "channels"}}},
 			{ActCreateTicket, []Param{{Name: "subject", Type: "text"}, {Name: "team_id", Type: "team"}, {Name: "priority", Type: "enum", Values: priorities}}},
 			{ActWebhook, []Param{{Name: "url", Type: "url"}}},
+			{ActStartBot, []Param{}},
 		},
 		Examples: map[string][]string{
 			"event.data": {"order.number", "order.delivery_date", "order.change_url"},

@@ -53,7 +53,7 @@ func (d *Desk) RateTicket(ctx context.Context, ticketID int64, score int, commen
 			ev.Type, ev.Survey = domain.EventSurveyAnswered, low
 			events = append(events, ev)
 		}
-		return d.record(ctx, tx, events)
+		return d.record(ctx, tx, events, nil)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rate ticket %d: %w", ticketID, err)

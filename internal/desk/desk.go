@@ -153,7 +153,7 @@ func (d *Desk) publish(ctx context.Context, events []domain.Event) {
 	d.events.Publish(events...)
 	if d.tasksAdded != nil && d.watcher != nil {
 		for _, e := range events {
-			if t, ok := triggerOf(e); ok && d.watcher.Watches(t.Type) {
+			if t, ok := triggerOf(e); ok && d.watcher.Wants(t, Known{}) {
 				d.tasksAdded()
 				break
 			}

@@ -373,7 +373,7 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 	if answer != nil {
 		r.events = append(r.events, answer.events...)
 	}
-	if err := d.record(ctx, tx, r.events); err != nil {
+	if err := d.record(ctx, tx, r.events, contact); err != nil {
 		return nil, err
 	}
 	return r, nil

@@ -139,7 +139,7 @@ func (d *Desk) Send(ctx context.Context, out *Outgoing) (*domain.Message, error)
 			}
 			events = append(events, mentioned...)
 		}
-		return d.record(ctx, tx, events)
+		return d.record(ctx, tx, events, nil)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("send on ticket %d: %w", out.TicketID, err)

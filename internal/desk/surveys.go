@@ -228,7 +228,7 @@ func (d *Desk) AnswerSurvey(ctx context.Context, id int64, a SurveyAnswer) (*dom
 		if events, err = d.answer(ctx, tx, v, a, d.now()); err != nil {
 			return err
 		}
-		return d.record(ctx, tx, events)
+		return d.record(ctx, tx, events, nil)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("answer survey %d: %w", id, err)

@@ -166,7 +166,7 @@ func (d *Desk) UpdateTicket(ctx context.Context, ticketID, actorID int64, ch Tic
 			}
 		}
 		events = append(events, with(domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}, domain.EventMessageCreated, nil, ev))
-		return d.record(ctx, tx, events)
+		return d.record(ctx, tx, events, nil)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update ticket %d: %w", ticketID, err)
@@ -302,7 +302,7 @@ func (d *Desk) OpenTicket(ctx context.Context, nt NewTicket) (*domain.Ticket, er
 		}
 		e := domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}
 		events = []domain.Event{with(e, domain.EventTicketCreated, t, nil), with(e, domain.EventMessageCreated, nil, ev)}
-		return d.record(ctx, tx, events)
+		return d.record(ctx, tx, events, nil)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open ticket for contact %d: %w", nt.ContactID, err)
@@ -326,7 +326,7 @@ func (d *Desk) AddTimelineEvent(ctx context.Context, ticketID int64, text, name 
 			return err
 		}
 		events = []domain.Event{with(domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}, domain.EventMessageCreated, nil, ev)}
-		return d.record(ctx, tx, events)
+		return d.record(ctx, tx, events, nil)
 	})
 	if err != nil {
 		return fmt.Errorf("add %s to ticket %d: %w", name, ticketID, err)

@@ -18,10 +18,20 @@ const TaskTrigger = "trigger"
 // set off each other stop.
 const MaxRuleDepth = 3
 
-// Watcher tells whether anything (a rule, a webhook) reacts to a trigger
-// type; triggers nobody watches are not recorded.
+// Watcher tells whether anything (a rule, a webhook) may react to a
+// trigger, given what the transaction that made it knows; triggers nothing
+// would react to are not recorded. It may answer yes when unsure, but
+// never no when something would react.
 type Watcher interface {
-	Watches(triggerType string) bool
+	Wants(t domain.Trigger, known Known) bool
+}
+
+// Known is what a change's transaction has at hand about a trigger; any
+// of it may be nil.
+type Known struct {
+	Ticket  *domain.Ticket
+	Message *domain.Message
+	Contact *domain.Contact
 }
 
 type causeKey struct{}
@@ -94,10 +104,11 @@ func triggerOf(e domain.Event) (domain.Trigger, bool) {
 	return t, true
 }
 
-// record adds, in tx, a trigger task for each event something watches,
-// and claims the Once key of the change. Call it in every transaction
-// that changes tickets or messages, with the events it made.
-func (d *Desk) record(ctx context.Context, tx *store.Store, events []domain.Event) error {
+// record adds, in tx, a trigger task for each event something may react
+// to, and claims the Once key of the change. Call it in every transaction
+// that changes tickets or messages, with the events it made and the
+// contact when it is at hand.
+func (d *Desk) record(ctx context.Context, tx *store.Store, events []domain.Event, contact *domain.Contact) error {
 	c := causeOf(ctx)
 	if c.once != "" {
 		var ref int64
@@ -118,11 +129,33 @@ func (d *Desk) record(ctx context.Context, tx *store.Store, events []domain.Even
 		ticket, message int64
 	}
 	seen := map[seenKey]bool{}
+	tickets := map[int64]*domain.Ticket{}
+	messages := map[int64]*domain.Message{} // a ticket's customer message in this change
+	for _, e := range events {
+		if e.Ticket != nil {
+			tickets[e.TicketID] = e.Ticket
+		}
+		if m := e.Message; m != nil && m.Kind == domain.KindMessage && m.Direction == domain.DirectionIn {
+			messages[e.TicketID] = m
+		}
+	}
 	for _, e := range events {
 		t, ok := triggerOf(e)
 		// A change announced to two owners is one trigger.
 		k := seenKey{t.Type, t.TicketID, t.MessageID}
-		if !ok || seen[k] || !d.watcher.Watches(t.Type) {
+		if !ok || seen[k] {
+			continue
+		}
+		known := Known{Ticket: tickets[e.TicketID], Message: e.Message}
+		if t.Type == domain.TriggerTicketCreated && messages[e.TicketID] != nil {
+			// A new ticket's rules see the message that opened it.
+			known.Message = messages[e.TicketID]
+			t.MessageID = known.Message.ID
+		}
+		if contact != nil && known.Ticket != nil && known.Ticket.ContactID == contact.ID {
+			known.Contact = contact
+		}
+		if !d.watcher.Wants(t, known) {
 			continue
 		}
 		seen[k] = true

@@ -25,7 +25,7 @@ var openAPIMethods = map[string]bool{
 }
 
 // accessNames are the values of the x-loket-access extension.
-var accessNames = map[access]string{public: "public", anyAgent: "agent", supervisor: "supervisor", admin: "admin"}
+var accessNames = map[access]string{public: "public", anyAgent: "agent", supervisor: "supervisor", admin: "admin", events: "events"}
 
 // documentedServer is a server with every adapter that has routes of its
 // own, as serve.go registers them.

@@ -176,14 +176,16 @@ func (s *Store) StartRuleRun(ctx context.Context, r *RuleRun) (bool, error) {
 	return true, nil
 }
 
-// FinishRuleRun saves what a run did.
+// FinishRuleRun saves what a run did, and the ticket it did it on (one
+// an action opened, for a trigger without a ticket).
 func (s *Store) FinishRuleRun(ctx context.Context, r *RuleRun) error {
 	acts, err := json.Marshal(r.Actions)
 	if err != nil {
 		return err
 	}
 	r.FinishedAt = Now()
-	if _, err := s.q.ExecContext(ctx, "UPDATE rule_runs SET actions = $2, error = $3, finished_at = $4 WHERE id = $1", r.ID, string(acts), r.Error, r.FinishedAt); err != nil {
+	if _, err := s.q.ExecContext(ctx, "UPDATE rule_runs SET actions = $2, error = $3, finished_at = $4, ticket_id = $5 WHERE id = $1",
+		r.ID, string(acts), r.Error, r.FinishedAt, r.TicketID); err != nil {
 		return fmt.Errorf("finish run %d of rule %d: %w", r.ID, r.RuleID, err)
 	}
 	return nil
