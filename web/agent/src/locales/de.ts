@@ -702,7 +702,7 @@ const de: Dictionary = {
   'tpl.language': 'Sprache',
   'tpl.subject': 'Betreff (nur E-Mail)',
   'tpl.body': 'Text',
-  'tpl.bodyHint': 'Platzhalter: {{.order.number}}; formatiert: {{.order.delivery_date | date}}.',
+  'tpl.bodyHint': 'Platzhalter: {{.order.number}}; formatiert: {{.order.delivery_date | date}}. Auch datetime, upper, lower, default "x", truncate 20. Fehlt ein Wert, geht die Nachricht nicht hinaus.',
   'tpl.preview': 'Vorschau',
   'tpl.previewWith': 'Vorschau mit Ticket',
   'tpl.previewEmpty': 'Geben Sie einen Text ein, um ihn ausgefüllt zu sehen.',

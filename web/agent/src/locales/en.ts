@@ -703,7 +703,7 @@ export const en = {
   'tpl.language': 'Language',
   'tpl.subject': 'Subject (e-mail only)',
   'tpl.body': 'Text',
-  'tpl.bodyHint': 'Placeholders: {{.order.number}}; formatted: {{.order.delivery_date | date}}.',
+  'tpl.bodyHint': 'Placeholders: {{.order.number}}; formatted: {{.order.delivery_date | date}}. Also datetime, upper, lower, default "x", truncate 20. A value the facts lack stops the message.',
   'tpl.preview': 'Preview',
   'tpl.previewWith': 'Preview with ticket',
   'tpl.previewEmpty': 'Type a text to see it filled in.',

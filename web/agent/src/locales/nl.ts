@@ -702,7 +702,7 @@ const nl: Dictionary = {
   'tpl.language': 'Taal',
   'tpl.subject': 'Onderwerp (alleen e-mail)',
   'tpl.body': 'Tekst',
-  'tpl.bodyHint': 'Plaatshouders: {{.order.number}}; opgemaakt: {{.order.delivery_date | date}}.',
+  'tpl.bodyHint': 'Plaatshouders: {{.order.number}}; opgemaakt: {{.order.delivery_date | date}}. Ook datetime, upper, lower, default "x", truncate 20. Ontbreekt een waarde, dan gaat het bericht niet uit.',
   'tpl.preview': 'Voorbeeld',
   'tpl.previewWith': 'Voorbeeld met ticket',
   'tpl.previewEmpty': 'Typ een tekst om hem ingevuld te zien.',
