@@ -64,7 +64,7 @@ test('automation rules', async (t) => {
     await page.getByRole('button', { name: 'New rule' }).click()
     const editor = page.locator('form.rule-editor')
     await editor.locator('input[name="rule-name"]').fill('Refunds get priority')
-    await editor.locator('input[name="rule-description"]').fill('Customers asking for their money back are answered first.')
+    await editor.locator('[name="rule-description"]').fill('Customers asking for their money back are answered first.')
     await editor.locator('select[name="rule-trigger"]').selectOption('message.received')
     await editor.getByTestId('add-condition').click()
     const cond = editor.getByTestId('condition').first()
