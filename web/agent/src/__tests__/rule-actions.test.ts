@@ -276,4 +276,50 @@ describe('the rules section', () => {
     expect(el.querySelector('.rule-editor [role="alert"]')!.textContent).toContain('Complete every condition and action first.')
     expect(posts).toEqual([])
   })
+
+  it('lists the recent runs of a rule and loads an earlier version into the editor', async () => {
+    vi.stubGlobal('fetch', vi.fn(async (url: string) => {
+      if (url === '/api/v1/rules/schema') return json(schema)
+      if (url === '/api/v1/rules') return json([rule])
+      if (url === '/api/v1/rules/1/runs?limit=50') {
+        return json([{ id: 9, rule_id: 1, version: 3, ticket_id: 4, ticket_number: 10004, trigger: 'message.received', actions: ['team → Complaints', 'priority → high'], error: '', created_at: 1 }])
+      }
+      if (url === '/api/v1/rules/1/versions') {
+        return json([
+          { version: 2, name: 'Complaints', conditions: { all: [{ field: 'message.text', op: 'contains', value: 'klacht' }] }, actions: [{ type: 'set_priority', priority: 'urgent' }], created_at: 1, created_by: 'Admin' },
+          { version: 3, name: rule.name, conditions: rule.conditions, actions: rule.actions, created_at: 2, created_by: 'Admin' },
+        ])
+      }
+      return json([])
+    }))
+    const pinia = createPinia()
+    setActivePinia(pinia)
+    useDesk().agents = [{ id: 1, name: 'Admin' }] as ReturnType<typeof useDesk>['agents']
+    const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:p(.*)*', component: { render: () => null } }] })
+    await router.push('/admin/rules?rule=1')
+    const el = document.createElement('div')
+    document.body.appendChild(el)
+    app = createApp({ render: () => h(AdminRules) })
+    app.use(pinia).use(router).mount(el)
+    // the link from a ticket's timeline opens the rule
+    await vi.waitFor(() => expect((el.querySelector('input[name="rule-name"]') as HTMLInputElement | null)?.value).toBe(rule.name))
+    const [runs, versions] = [...el.querySelectorAll('.rule-editor details')] as HTMLDetailsElement[]
+    runs.open = true
+    runs.dispatchEvent(new Event('toggle'))
+    await vi.waitFor(() => expect(runs.querySelector('tbody tr')).not.toBeNull())
+    expect(runs.querySelector('tbody tr')!.textContent).toContain('#10004')
+    expect(runs.querySelector('tbody tr')!.textContent).toContain('team → Complaints; priority → high')
+    expect(runs.querySelector('a')!.getAttribute('href')).toBe('/tickets/4')
+    versions.open = true
+    versions.dispatchEvent(new Event('toggle'))
+    await vi.waitFor(() => expect(versions.querySelectorAll('li').length).toBe(2))
+    // the current version has nothing to load
+    expect(versions.querySelectorAll('li')[0].textContent).toContain('v3')
+    expect(versions.querySelectorAll('li')[0].querySelector('button')).toBeNull()
+    ;(versions.querySelectorAll('li')[1].querySelector('button') as HTMLButtonElement).click()
+    await nextTick()
+    expect((el.querySelector('input[name="rule-name"]') as HTMLInputElement).value).toBe('Complaints')
+    expect((el.querySelector('input[name="cond-value"]') as HTMLInputElement).value).toBe('klacht')
+    expect((el.querySelector('select[name="param-priority"]') as HTMLSelectElement).value).toBe('urgent')
+  })
 })

@@ -782,6 +782,7 @@ const de: Dictionary = {
   'rules.fieldPath': 'Pfad des Feldes, etwa order.total',
   'tpl.previewEvent': 'oder mit Ereignis-ID (seine Daten, etwa order.number)',
   'rules.position': 'Reihenfolge',
+  'rules.runAt': 'Ausgeführt',
 }
 
 export default de

@@ -783,6 +783,7 @@ export const en = {
   'rules.fieldPath': 'Path of the field, such as order.total',
   'tpl.previewEvent': 'or with event ID (its data, such as order.number)',
   'rules.position': 'Order',
+  'rules.runAt': 'Ran at',
 } as const
 
 export type MessageKey = keyof typeof en

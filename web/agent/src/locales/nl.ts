@@ -782,6 +782,7 @@ const nl: Dictionary = {
   'rules.fieldPath': 'Pad van het veld, zoals order.total',
   'tpl.previewEvent': 'of met event-ID (de gegevens ervan, zoals order.number)',
   'rules.position': 'Volgorde',
+  'rules.runAt': 'Uitgevoerd',
 }
 
 export default nl
