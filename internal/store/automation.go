@@ -222,8 +222,9 @@ func (s *Store) CountRuleRuns(ctx context.Context, ruleID, ticketID, since int64
 	return n, nil
 }
 
-// AddContactEvent stores an external event unless one with the same
-// idempotency key exists; then it returns that one and false.
+// AddContactEvent stores an external event unless one from the same
+// source, of the same name, with the same idempotency key exists; then it
+// returns that one and false.
 func (s *Store) AddContactEvent(ctx context.Context, e *domain.ContactEvent, key string) (bool, error) {
 	data, err := json.Marshal(e.Data)
 	if err != nil {
@@ -234,10 +235,11 @@ func (s *Store) AddContactEvent(ctx context.Context, e *domain.ContactEvent, key
 	}
 	err = s.q.QueryRowContext(ctx,
 		`INSERT INTO contact_events (name, contact_id, data, idempotency_key, source, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-		 ON CONFLICT (idempotency_key) WHERE idempotency_key <> '' DO NOTHING RETURNING id`,
+		 ON CONFLICT (source, name, idempotency_key) WHERE idempotency_key <> '' DO NOTHING RETURNING id`,
 		e.Name, e.ContactID, string(data), key, e.Source, e.CreatedAt).Scan(&e.ID)
 	if errors.Is(err, sql.ErrNoRows) {
-		prev, err := scanContactEvent(s.q.QueryRowContext(ctx, "SELECT "+contactEventColumns+" FROM contact_events WHERE idempotency_key = $1", key))
+		prev, err := scanContactEvent(s.q.QueryRowContext(ctx,
+			"SELECT "+contactEventColumns+" FROM contact_events WHERE source = $1 AND name = $2 AND idempotency_key = $3", e.Source, e.Name, key))
 		if err != nil {
 			return false, fmt.Errorf("event with key %q: %w", key, err)
 		}
