@@ -235,8 +235,6 @@ func (s *Server) routes() []route {
 		// adapters' own public routes are mounted by mountAdapters.
 		{"GET", "/api/v1/channels/{id}/snippet", admin, s.channelSnippet},
 
-		// Surveys: answers for supervisors, and the public page a survey
-		// link opens (HTML; the signed token is the credential).
 		// Automation: rules, message templates, events from other systems,
 		// scheduled replies.
 		{"GET", "/api/v1/rules/schema", admin, s.ruleSchema},
@@ -260,6 +258,8 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/campaigns/{id}", supervisor, s.getCampaign},
 		{"GET", "/api/v1/campaigns/{id}/recipients", supervisor, s.campaignRecipients},
 
+		// Surveys: answers for supervisors, and the public page a survey
+		// link opens (HTML; the signed token is the credential).
 		{"GET", "/api/v1/surveys", supervisor, s.listSurveys},
 		{"GET", "/survey/{token}", public, s.surveyPage},
 		{"POST", "/survey/{token}", public, s.answerSurvey},
