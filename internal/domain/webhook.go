@@ -50,9 +50,9 @@ type WebhookDelivery struct {
 	Payload        json.RawMessage `json:"payload"`
 	State          string          `json:"state"`
 	Attempts       int             `json:"attempts"`
-	ResponseStatus int             `json:"response_status,omitempty"`
-	ResponseBody   string          `json:"response_body,omitempty"`
-	Error          string          `json:"error,omitempty"`
+	ResponseStatus int             `json:"response_status"`
+	ResponseBody   string          `json:"response_body"`
+	Error          string          `json:"error"`
 	CreatedAt      int64           `json:"created_at"`
 	DeliveredAt    int64           `json:"delivered_at,omitempty"`
 }
