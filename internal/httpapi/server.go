@@ -20,6 +20,7 @@ import (
 	"loket.dev/loket/internal/metrics"
 	"loket.dev/loket/internal/realtime"
 	"loket.dev/loket/internal/store"
+	"loket.dev/loket/internal/webhook"
 )
 
 // Config wires a Server.
@@ -57,6 +58,8 @@ type Config struct {
 	// addresses are shown and signed URLs checked; without it, the
 	// request's own host.
 	BaseURL string
+	// Webhooks keeps the webhooks out; nil answers their changes with 503.
+	Webhooks *webhook.Service
 }
 
 // Server is the HTTP side of Loket.
@@ -83,6 +86,7 @@ type Server struct {
 	baseURL         string
 	metrics         *metrics.Registry
 	requests        *metrics.Histogram
+	webhooks        *webhook.Service
 }
 
 // New returns a server.
@@ -90,7 +94,7 @@ func New(cfg Config) *Server {
 	s := &Server{
 		desk: cfg.Desk, store: cfg.Store, blobs: cfg.Blobs, hub: cfg.Hub, channels: cfg.Channels, log: cfg.Log,
 		secure: cfg.SecureCookies, ready: cfg.Ready, web: cfg.Web, help: cfg.Help, router: cfg.Router, proxies: cfg.TrustedProxies, widget: cfg.Widget,
-		contacts: cfg.Contacts, baseURL: strings.TrimRight(cfg.BaseURL, "/"), metrics: cfg.Metrics,
+		contacts: cfg.Contacts, baseURL: strings.TrimRight(cfg.BaseURL, "/"), metrics: cfg.Metrics, webhooks: cfg.Webhooks,
 		csrf: http.NewCrossOriginProtection(),
 	}
 	s.openAPIDoc = mustMergeOpenAPI(openAPIFiles, cfg.Channels)
@@ -228,6 +232,14 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/surveys", supervisor, s.listSurveys},
 		{"GET", "/survey/{token}", public, s.surveyPage},
 		{"POST", "/survey/{token}", public, s.answerSurvey},
+
+		// Webhooks out: subscriptions, their delivery log, redelivery.
+		{"GET", "/api/v1/webhooks", admin, s.listWebhooks},
+		{"POST", "/api/v1/webhooks", admin, s.createWebhook},
+		{"GET", "/api/v1/webhooks/event-types", admin, s.webhookEventTypes},
+		{"PATCH", "/api/v1/webhooks/{id}", admin, s.updateWebhook},
+		{"DELETE", "/api/v1/webhooks/{id}", admin, s.deleteWebhook},
+		{"GET", "/api/v1/webhooks/{id}/deliveries", admin, s.listWebhookDeliveries},
 	}
 }
 
