@@ -3,8 +3,9 @@
 // function. Jobs survive crashes because they are rows written in the same
 // transaction as their message; a worker that dies mid-delivery loses only
 // its lease, which is short and renewed while a delivery runs, so that a
-// dead node's jobs are taken over within seconds. The package knows
-// nothing about channels or providers.
+// dead node's jobs are taken over within seconds. The same loop runs the
+// task queue (rules, webhooks). The package knows nothing about channels
+// or providers.
 package outbox
 
 import (
@@ -20,9 +21,16 @@ import (
 // DeliverFunc delivers one job and records its outcome.
 type DeliverFunc func(ctx context.Context, job store.Job)
 
+// Queue is a table of leased jobs: the outbox (*store.Store) or the task
+// queue (store.TaskQueue).
+type Queue interface {
+	Claim(ctx context.Context, limit int, lease int64) ([]store.Job, error)
+	RenewJobs(ctx context.Context, ids []int64, lease int64) error
+}
+
 // Worker claims and delivers jobs.
 type Worker struct {
-	store   *store.Store
+	store   Queue
 	deliver DeliverFunc
 	log     *slog.Logger
 	wake    <-chan struct{}
@@ -49,7 +57,7 @@ type delivery struct {
 // NewWorker returns a worker; Run starts it. A signal on wake (such as
 // desk.Desk.Queued) makes it look for jobs at once instead of at its next
 // poll; wake may be nil.
-func NewWorker(s *store.Store, deliver DeliverFunc, wake <-chan struct{}, log *slog.Logger) *Worker {
+func NewWorker(s Queue, deliver DeliverFunc, wake <-chan struct{}, log *slog.Logger) *Worker {
 	return &Worker{
 		store: s, deliver: deliver, log: log, wake: wake, freed: make(chan struct{}, 1),
 		poll:        time.Second,

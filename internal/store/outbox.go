@@ -7,11 +7,14 @@ import (
 	"strings"
 )
 
-// Job is one outbound message waiting to be delivered.
+// Job is one outbound message waiting to be delivered, or one task (see
+// Tasks), whose Kind and Payload say what to do.
 type Job struct {
 	ID          int64
 	MessageID   int64
 	ChannelID   int64
+	Kind        string
+	Payload     []byte
 	Attempts    int // including the one now being made
 	MaxAttempts int
 }
@@ -59,15 +62,7 @@ func (s *Store) Claim(ctx context.Context, limit int, lease int64) ([]Job, error
 		if err := rows.Err(); err != nil || len(jobs) == 0 {
 			return err
 		}
-		ids := make([]string, len(jobs))
-		args := []any{now + lease, now}
-		for i, j := range jobs {
-			args = append(args, j.ID)
-			ids[i] = "$" + strconv.Itoa(len(args))
-		}
-		_, err = tx.q.ExecContext(ctx, "UPDATE outbox SET attempts = attempts + 1, locked_until = $1, updated_at = $2 WHERE id IN ("+
-			strings.Join(ids, ", ")+")", args...)
-		return err
+		return tx.lease(ctx, "outbox", jobs, now+lease)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox jobs: %w", err)
@@ -79,6 +74,24 @@ func (s *Store) Claim(ctx context.Context, limit int, lease int64) ([]Job, error
 // milliseconds from now, so that no other worker claims them while their
 // delivery runs.
 func (s *Store) RenewJobs(ctx context.Context, ids []int64, lease int64) error {
+	return s.renew(ctx, "outbox", ids, lease)
+}
+
+// lease takes claimed jobs of table until lockedUntil and counts the
+// attempt.
+func (s *Store) lease(ctx context.Context, table string, jobs []Job, lockedUntil int64) error {
+	args := []any{lockedUntil, Now()}
+	ids := make([]string, len(jobs))
+	for i, j := range jobs {
+		args = append(args, j.ID)
+		ids[i] = "$" + strconv.Itoa(len(args))
+	}
+	_, err := s.q.ExecContext(ctx, "UPDATE "+table+" SET attempts = attempts + 1, locked_until = $1, updated_at = $2 WHERE id IN ("+
+		strings.Join(ids, ", ")+")", args...)
+	return err
+}
+
+func (s *Store) renew(ctx context.Context, table string, ids []int64, lease int64) error {
 	now := Now()
 	args := []any{now + lease, now}
 	marks := make([]string, len(ids))
@@ -86,35 +99,35 @@ func (s *Store) RenewJobs(ctx context.Context, ids []int64, lease int64) error {
 		args = append(args, id)
 		marks[i] = "$" + strconv.Itoa(len(args))
 	}
-	_, err := s.q.ExecContext(ctx, "UPDATE outbox SET locked_until = $1, updated_at = $2 WHERE state = 'pending' AND id IN ("+
+	_, err := s.q.ExecContext(ctx, "UPDATE "+table+" SET locked_until = $1, updated_at = $2 WHERE state = 'pending' AND id IN ("+
 		strings.Join(marks, ", ")+")", args...)
 	if err != nil {
-		return fmt.Errorf("renew %d outbox leases: %w", len(ids), err)
+		return fmt.Errorf("renew %d %s leases: %w", len(ids), table, err)
 	}
 	return nil
 }
 
 // FinishJob marks a job done.
 func (s *Store) FinishJob(ctx context.Context, id int64) error {
-	return s.setJob(ctx, id, "done", 0, "")
+	return s.setJob(ctx, "outbox", id, "done", 0, "")
 }
 
 // RetryJob makes a job due again at runAt, keeping the error.
 func (s *Store) RetryJob(ctx context.Context, id int64, runAt int64, errText string) error {
-	return s.setJob(ctx, id, "pending", runAt, errText)
+	return s.setJob(ctx, "outbox", id, "pending", runAt, errText)
 }
 
 // FailJob gives up on a job.
 func (s *Store) FailJob(ctx context.Context, id int64, errText string) error {
-	return s.setJob(ctx, id, "failed", 0, errText)
+	return s.setJob(ctx, "outbox", id, "failed", 0, errText)
 }
 
-func (s *Store) setJob(ctx context.Context, id int64, state string, runAt int64, errText string) error {
+func (s *Store) setJob(ctx context.Context, table string, id int64, state string, runAt int64, errText string) error {
 	_, err := s.q.ExecContext(ctx,
-		`UPDATE outbox SET state = $2, run_at = CASE WHEN CAST($3 AS BIGINT) > 0 THEN CAST($3 AS BIGINT) ELSE run_at END, locked_until = 0,
+		`UPDATE `+table+` SET state = $2, run_at = CASE WHEN CAST($3 AS BIGINT) > 0 THEN CAST($3 AS BIGINT) ELSE run_at END, locked_until = 0,
 		 last_error = $4, updated_at = $5 WHERE id = $1`, id, state, runAt, errText, Now())
 	if err != nil {
-		return fmt.Errorf("update outbox job %d: %w", id, err)
+		return fmt.Errorf("update %s job %d: %w", table, id, err)
 	}
 	return nil
 }

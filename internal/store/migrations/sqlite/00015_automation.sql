@@ -1,0 +1,117 @@
+-- +goose Up
+-- Durable background tasks other than message deliveries: running rules on
+-- a recorded trigger, delivering a webhook, a scheduled rule. A task is a
+-- row written in the transaction that made it due; workers lease it like
+-- an outbox job, so it runs once across nodes and survives restarts. A
+-- non-empty key makes adding the same task twice a no-op.
+CREATE TABLE tasks (
+    id           INTEGER PRIMARY KEY,
+    kind         TEXT NOT NULL,
+    dedup_key    TEXT NOT NULL DEFAULT '',
+    payload      TEXT NOT NULL DEFAULT '{}',
+    state        TEXT NOT NULL DEFAULT 'pending', -- pending, done, failed
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL DEFAULT 8,
+    run_at       BIGINT NOT NULL,
+    locked_until BIGINT NOT NULL DEFAULT 0,
+    last_error   TEXT NOT NULL DEFAULT '',
+    created_at   BIGINT NOT NULL,
+    updated_at   BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX tasks_key ON tasks (dedup_key) WHERE dedup_key <> '';
+CREATE INDEX tasks_due ON tasks (run_at) WHERE state = 'pending';
+CREATE INDEX tasks_finished ON tasks (updated_at) WHERE state <> 'pending';
+
+-- Automation rules: on a trigger, if the conditions hold, run the actions.
+-- Every save is a new version, kept in rule_versions; runs name the version
+-- that acted.
+CREATE TABLE rules (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    trigger_type TEXT NOT NULL,
+    event_name  TEXT NOT NULL DEFAULT '',
+    enabled     BOOLEAN NOT NULL DEFAULT TRUE,
+    version     INTEGER NOT NULL DEFAULT 1,
+    position    INTEGER NOT NULL DEFAULT 0,
+    conditions  TEXT NOT NULL DEFAULT '{}',
+    actions     TEXT NOT NULL DEFAULT '[]',
+    builtin     TEXT NOT NULL DEFAULT '',
+    created_at  BIGINT NOT NULL,
+    updated_at  BIGINT NOT NULL,
+    updated_by  TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE rule_versions (
+    rule_id     BIGINT NOT NULL REFERENCES rules(id) ON DELETE CASCADE,
+    version     INTEGER NOT NULL,
+    name        TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    trigger_type TEXT NOT NULL,
+    event_name  TEXT NOT NULL DEFAULT '',
+    enabled     BOOLEAN NOT NULL,
+    conditions  TEXT NOT NULL,
+    actions     TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    created_by  TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (rule_id, version)
+);
+-- One row per rule that acted; the key (rule and trigger task, or rule,
+-- ticket and moment for scheduled rules) keeps a rule from acting twice
+-- on the same thing.
+CREATE TABLE rule_runs (
+    id         INTEGER PRIMARY KEY,
+    rule_id    BIGINT NOT NULL,
+    version    INTEGER NOT NULL,
+    run_key    TEXT NOT NULL UNIQUE,
+    trigger_type TEXT NOT NULL,
+    ticket_id  BIGINT NOT NULL DEFAULT 0,
+    contact_id BIGINT NOT NULL DEFAULT 0,
+    actions    TEXT NOT NULL DEFAULT '[]',
+    error      TEXT NOT NULL DEFAULT '',
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX rule_runs_rule ON rule_runs (rule_id, id);
+CREATE INDEX rule_runs_ticket ON rule_runs (ticket_id, rule_id, created_at);
+
+-- Events other systems (a web shop, an ERP) tell about a contact, such as
+-- order.placed; deduplicated by the sender's idempotency key.
+CREATE TABLE contact_events (
+    id              INTEGER PRIMARY KEY,
+    name            TEXT NOT NULL,
+    contact_id      BIGINT NOT NULL,
+    data            TEXT NOT NULL DEFAULT '{}',
+    idempotency_key TEXT NOT NULL DEFAULT '',
+    source          TEXT NOT NULL DEFAULT '',
+    created_at      BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX contact_events_key ON contact_events (idempotency_key) WHERE idempotency_key <> '';
+CREATE INDEX contact_events_contact ON contact_events (contact_id, id);
+
+-- Message templates per language, filled with a ticket's, contact's or
+-- event's data.
+CREATE TABLE message_templates (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    language   TEXT NOT NULL,
+    subject    TEXT NOT NULL DEFAULT '',
+    body       TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    UNIQUE (name, language)
+);
+
+-- A reply can wait for its time: its outbox job is due at send_at.
+ALTER TABLE messages ADD COLUMN send_at BIGINT NOT NULL DEFAULT 0;
+
+-- An API token may be limited to one use, such as posting events.
+ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+
+-- +goose Down
+ALTER TABLE api_tokens DROP COLUMN scope;
+ALTER TABLE messages DROP COLUMN send_at;
+DROP TABLE message_templates;
+DROP TABLE contact_events;
+DROP TABLE rule_runs;
+DROP TABLE rule_versions;
+DROP TABLE rules;
+DROP TABLE tasks;
