@@ -240,6 +240,7 @@ func (s *Server) routes() []route {
 		{"PATCH", "/api/v1/webhooks/{id}", admin, s.updateWebhook},
 		{"DELETE", "/api/v1/webhooks/{id}", admin, s.deleteWebhook},
 		{"GET", "/api/v1/webhooks/{id}/deliveries", admin, s.listWebhookDeliveries},
+		{"POST", "/api/v1/webhook-deliveries/{id}/redeliver", admin, s.redeliverWebhookDelivery},
 	}
 }
 

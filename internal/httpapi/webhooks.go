@@ -137,3 +137,22 @@ func (s *Server) listWebhookDeliveries(w http.ResponseWriter, r *http.Request, _
 	writeJSON(w, http.StatusOK, map[string]any{"deliveries": ds})
 	return nil
 }
+
+// redeliverWebhookDelivery sends a delivery's payload again as a new
+// delivery, signed anew.
+func (s *Server) redeliverWebhookDelivery(w http.ResponseWriter, r *http.Request, p *principal) error {
+	svc, err := s.webhookService()
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	d, err := svc.Redeliver(r.Context(), p.agent.Name, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, d)
+	return nil
+}

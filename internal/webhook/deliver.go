@@ -3,6 +3,7 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,15 +12,84 @@ import (
 
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/store"
+	"loket.dev/loket/internal/tasks"
 )
 
 // maxResponse is how much of a receiver's answer the delivery log keeps.
 const maxResponse = 2 << 10
 
+// TaskKind is the kind of the tasks that deliver webhooks; register Handle
+// for it on the task runner.
+const TaskKind = "webhook"
+
+// task is the payload of a delivery task.
+type task struct {
+	Delivery int64 `json:"delivery"`
+}
+
+// Handle is the task handler of TaskKind: one attempt at one delivery.
+// An error makes the runner try again later with backoff, until the
+// task's attempts are used up; the last one marks the delivery failed.
+func (s *Service) Handle(ctx context.Context, job store.Job) error {
+	var t task
+	if err := json.Unmarshal(job.Payload, &t); err != nil || t.Delivery <= 0 {
+		return tasks.Permanent(fmt.Errorf("webhook task %d: payload %q names no delivery", job.ID, job.Payload))
+	}
+	return s.attempt(ctx, t.Delivery, job.Attempts >= job.MaxAttempts)
+}
+
+// enqueue stores a pending delivery and the task that makes it, in tx, the
+// caller's transaction. A first delivery of a trigger the webhook already
+// has is neither stored nor sent again (added is false).
+func enqueue(ctx context.Context, tx *store.Store, d *domain.WebhookDelivery) (added bool, err error) {
+	if added, err = tx.AddWebhookDelivery(ctx, d); err != nil || !added {
+		return false, err
+	}
+	key := fmt.Sprintf("webhook:%d:%d", d.WebhookID, d.TriggerID)
+	if d.RedeliveryOf != 0 {
+		key = fmt.Sprintf("webhook:redelivery:%d", d.ID)
+	}
+	payload, _ := json.Marshal(task{Delivery: d.ID})
+	if _, _, err := tx.AddTask(ctx, store.Task{Kind: TaskKind, Key: key, Payload: payload, MaxAttempts: MaxAttempts}); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// Redeliver sends a delivery's payload again as a new delivery, with its
+// own log entry and a fresh signature. The webhook must be active. actor
+// names the admin in the audit log.
+func (s *Service) Redeliver(ctx context.Context, actor string, deliveryID int64) (*domain.WebhookDelivery, error) {
+	var d *domain.WebhookDelivery
+	err := s.store.Tx(ctx, func(tx *store.Store) error {
+		old, err := tx.WebhookDelivery(ctx, deliveryID)
+		if err != nil {
+			return err
+		}
+		w, err := tx.Webhook(ctx, old.WebhookID)
+		if err != nil {
+			return err
+		}
+		if !w.Active {
+			return domain.Invalid("webhook_disabled", fmt.Sprintf("webhook %d is turned off; turn it on before sending deliveries again", w.ID))
+		}
+		d = &domain.WebhookDelivery{WebhookID: w.ID, TriggerID: old.TriggerID, RedeliveryOf: old.ID, EventType: old.EventType, Payload: old.Payload}
+		if _, err := enqueue(ctx, tx, d); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, actor, "webhook.redeliver", fmt.Sprintf("webhook %d", w.ID), fmt.Sprintf("delivery %d as %d", old.ID, d.ID))
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.wake()
+	return d, nil
+}
+
 // attempt makes one attempt at a delivery and records its outcome; last
-// says no attempt follows. It returns an error when the delivery should be
-// tried again, nil when it is done: delivered, failed for good, or no
-// longer wanted (its webhook was removed or turned off).
+// says no attempt follows. It returns an error when the attempt failed,
+// nil when the delivery is done: delivered, or no longer wanted (its
+// webhook was removed or turned off).
 func (s *Service) attempt(ctx context.Context, deliveryID int64, last bool) error {
 	d, err := s.store.WebhookDelivery(ctx, deliveryID)
 	if errors.Is(err, domain.ErrNotFound) {
@@ -76,9 +146,6 @@ func (s *Service) attempt(ctx context.Context, deliveryID int64, last bool) erro
 		notice := *w
 		notice.Secret = ""
 		s.changed(domain.Event{Type: domain.EventWebhookDisabled, Webhook: &notice})
-	}
-	if last {
-		return nil
 	}
 	return fmt.Errorf("deliver %d to webhook %d: %s", d.ID, w.ID, a.Error)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/store"
 	"loket.dev/loket/internal/store/storetest"
+	"loket.dev/loket/internal/tasks"
 )
 
 // recorder keeps the events a Service publishes.
@@ -87,15 +89,61 @@ func newService(t *testing.T, st *store.Store, allowPrivate bool) (*Service, *re
 	return New(Config{Store: st, Events: rec, AllowPrivate: allowPrivate, TTL: time.Hour}), rec
 }
 
-// pending stores a delivery of payload to webhook w, as Fanout does.
+// pending stores a delivery of payload to webhook w with its task, as
+// Fanout does.
 func pending(t *testing.T, st *store.Store, w *domain.Webhook, trigger int64, payload string) *domain.WebhookDelivery {
 	t.Helper()
 	d := &domain.WebhookDelivery{WebhookID: w.ID, TriggerID: trigger, EventType: "ticket.created", Payload: []byte(payload)}
-	added, err := st.AddWebhookDelivery(context.Background(), d)
-	if err != nil || !added {
-		t.Fatalf("add delivery: added %v, %v", added, err)
+	err := st.Tx(context.Background(), func(tx *store.Store) error {
+		added, err := enqueue(context.Background(), tx, d)
+		if err == nil && !added {
+			err = errors.New("not added")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("add delivery: %v", err)
 	}
 	return d
+}
+
+// job is the task of delivery d at its attempt-th attempt, as the runner
+// hands it to Handle; last makes it the final one.
+func job(d *domain.WebhookDelivery, attempt int, last bool) store.Job {
+	max := MaxAttempts
+	if last {
+		max = attempt
+	}
+	return store.Job{ID: d.ID, Kind: TaskKind, Payload: fmt.Appendf(nil, `{"delivery":%d}`, d.ID), Attempts: attempt, MaxAttempts: max}
+}
+
+// runTasks runs every queued task until none is left, through the task
+// runner as a worker would, making each retry due at once as if its
+// backoff had passed. It returns how many runs it made.
+func runTasks(t *testing.T, st *store.Store, r *tasks.Runner) int {
+	t.Helper()
+	ctx := context.Background()
+	runs := 0
+	for range 1000 {
+		jobs, err := st.Tasks().Claim(ctx, 10, 15000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(jobs) == 0 {
+			return runs
+		}
+		for _, j := range jobs {
+			r.Run(ctx, j)
+			runs++
+			if state, _, _, _ := st.Tasks().State(ctx, j.ID); state == "pending" {
+				if err := st.Tasks().Retry(ctx, j.ID, 1, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	t.Fatal("tasks kept running")
+	return runs
 }
 
 func delivery(t *testing.T, st *store.Store, id int64) *domain.WebhookDelivery {
@@ -127,22 +175,14 @@ func TestDeliver_AReceiverFailingThreeTimesGetsThePayloadOnceSigned(t *testing.T
 		}
 		payload := `{"id":"7","type":"ticket.created","created_at":1,"data":{}}`
 		d := pending(t, st, w, 7, payload)
-		for attempt := 1; attempt <= 3; attempt++ {
-			if err := svc.attempt(ctx, d.ID, false); err == nil {
-				t.Fatalf("attempt %d: no error, want one so the task is retried", attempt)
-			}
-			got := delivery(t, st, d.ID)
-			if got.State != domain.WebhookDeliveryPending || got.Attempts != attempt || got.ResponseStatus != rc.statuses[attempt-1] ||
-				!strings.Contains(got.Error, strconv.Itoa(rc.statuses[attempt-1])) {
-				t.Fatalf("after failed attempt %d: %+v", attempt, got)
-			}
+		r := tasks.NewRunner(st, slog.New(slog.DiscardHandler))
+		r.Handle(TaskKind, svc.Handle)
+		if runs := runTasks(t, st, r); runs != 4 {
+			t.Fatalf("the task ran %d times, want 4", runs)
 		}
-		if err := svc.attempt(ctx, d.ID, false); err != nil {
-			t.Fatalf("fourth attempt: %v", err)
-		}
-		// The task runs once more (a node died before finishing it): the
-		// receiver hears nothing more.
-		if err := svc.attempt(ctx, d.ID, false); err != nil {
+		// The task runs once more (a node died before recording that it
+		// was done): the receiver hears nothing more.
+		if err := svc.Handle(ctx, job(d, 5, false)); err != nil {
 			t.Fatalf("a run after delivery: %v", err)
 		}
 		got := delivery(t, st, d.ID)
@@ -182,8 +222,8 @@ func TestDeliver_TurnsTheWebhookOffAfterTenFailedDeliveriesAndTellsAdmins(t *tes
 		}
 		for i := 1; i <= DisableAfter; i++ {
 			d := pending(t, st, w, int64(i), `{}`)
-			if err := svc.attempt(ctx, d.ID, true); err != nil {
-				t.Fatalf("delivery %d: the last attempt returned %v; it ends the task", i, err)
+			if err := svc.Handle(ctx, job(d, MaxAttempts, true)); err == nil {
+				t.Fatalf("delivery %d: the last attempt failed without an error", i)
 			}
 			if got := delivery(t, st, d.ID); got.State != domain.WebhookDeliveryFailed || got.ResponseStatus != 503 {
 				t.Fatalf("delivery %d after its last attempt: %+v", i, got)
@@ -209,7 +249,7 @@ func TestDeliver_TurnsTheWebhookOffAfterTenFailedDeliveriesAndTellsAdmins(t *tes
 		// Deliveries still queued are closed without calling the receiver.
 		before := len(rc.requests())
 		d := pending(t, st, w, 99, `{}`)
-		if err := svc.attempt(ctx, d.ID, false); err != nil {
+		if err := svc.Handle(ctx, job(d, 1, false)); err != nil {
 			t.Fatal(err)
 		}
 		if got := delivery(t, st, d.ID); got.State != domain.WebhookDeliveryFailed || !strings.Contains(got.Error, "turned off") {
@@ -229,7 +269,7 @@ func TestDeliver_TurnsTheWebhookOffAfterTenFailedDeliveriesAndTellsAdmins(t *tes
 			t.Fatalf("turned on again: %+v", h)
 		}
 		d = pending(t, st, w, 100, `{}`)
-		svc.attempt(ctx, d.ID, true)
+		svc.Handle(ctx, job(d, 1, true))
 		if hook(t, st, w.ID).Failures != 1 {
 			t.Fatal("a failed delivery was not counted")
 		}
@@ -238,7 +278,7 @@ func TestDeliver_TurnsTheWebhookOffAfterTenFailedDeliveriesAndTellsAdmins(t *tes
 		rc.got = nil
 		rc.mu.Unlock()
 		d = pending(t, st, w, 101, `{}`)
-		if err := svc.attempt(ctx, d.ID, false); err != nil {
+		if err := svc.Handle(ctx, job(d, 1, false)); err != nil {
 			t.Fatal(err)
 		}
 		if hook(t, st, w.ID).Failures != 0 {
@@ -261,7 +301,7 @@ func TestDeliver_RefusesPrivateAddressesWhenItConnects(t *testing.T) {
 				t.Fatal(err)
 			}
 			d := pending(t, st, w, int64(i), `{}`)
-			if err := strict.attempt(ctx, d.ID, false); err == nil {
+			if err := strict.Handle(ctx, job(d, 1, false)); err == nil {
 				t.Fatalf("%s: delivered to a loopback address", url)
 			}
 			if got := delivery(t, st, d.ID); !strings.Contains(got.Error, ErrPrivateAddress.Error()) || got.ResponseStatus != 0 {
@@ -294,7 +334,7 @@ func TestDeliver_FollowsNoRedirectAndKeepsTheStartOfTheAnswer(t *testing.T) {
 			t.Fatal(err)
 		}
 		d := pending(t, st, w, 1, `{}`)
-		if err := svc.attempt(ctx, d.ID, false); err == nil {
+		if err := svc.Handle(ctx, job(d, 1, false)); err == nil {
 			t.Fatal("a redirect counted as delivered")
 		}
 		if got := delivery(t, st, d.ID); got.ResponseStatus != http.StatusTemporaryRedirect || got.State != domain.WebhookDeliveryPending {
@@ -312,7 +352,7 @@ func TestDeliver_FollowsNoRedirectAndKeepsTheStartOfTheAnswer(t *testing.T) {
 		if _, err := svc.Update(ctx, "Ada", w.ID, Change{URL: &url}); err != nil {
 			t.Fatal(err)
 		}
-		if err := svc.attempt(ctx, d.ID, false); err != nil {
+		if err := svc.Handle(ctx, job(d, 2, false)); err != nil {
 			t.Fatal(err)
 		}
 		got := delivery(t, st, d.ID)
@@ -377,6 +417,84 @@ func TestService_RefusesBadSubscriptionsAndKeepsWatchesCurrentOnEveryNode(t *tes
 		}
 		if err := svc.Delete(ctx, "Ada", w.ID); !errors.Is(err, domain.ErrNotFound) {
 			t.Fatalf("deleting twice: %v", err)
+		}
+	})
+}
+
+func TestRedeliver_SendsThePayloadAgainWithAFreshSignature(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		var mu sync.Mutex
+		clock := time.Unix(1_800_000_000, 0)
+		now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+		woken := 0
+		svc := New(Config{Store: st, AllowPrivate: true, Now: now, Wake: func() { woken++ }})
+		r := tasks.NewRunner(st, slog.New(slog.DiscardHandler))
+		r.Handle(TaskKind, svc.Handle)
+		rc := newReceiver(t, 200)
+		w, err := svc.Create(ctx, "Ada", rc.URL, []string{"ticket.created"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := pending(t, st, w, 3, `{"id":"3"}`)
+		runTasks(t, st, r)
+
+		mu.Lock()
+		clock = clock.Add(time.Hour)
+		mu.Unlock()
+		again, err := svc.Redeliver(ctx, "Ada", first.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.ID == first.ID || again.RedeliveryOf != first.ID || string(again.Payload) != `{"id":"3"}` || again.State != domain.WebhookDeliveryPending || woken != 1 {
+			t.Fatalf("redelivery %+v (runner woken %d times)", again, woken)
+		}
+		if runs := runTasks(t, st, r); runs != 1 {
+			t.Fatalf("the redelivery ran %d times", runs)
+		}
+		reqs := rc.requests()
+		if len(reqs) != 2 || string(reqs[1].body) != `{"id":"3"}` || reqs[1].header.Get(HeaderDelivery) != strconv.FormatInt(again.ID, 10) {
+			t.Fatalf("receiver got %d requests; the last %+v", len(reqs), reqs[len(reqs)-1])
+		}
+		if err := Verify(w.Secret, reqs[1].header.Get(HeaderSignature), reqs[1].body, now()); err != nil {
+			t.Errorf("the redelivery's signature: %v", err)
+		}
+		if err := Verify(w.Secret, reqs[0].header.Get(HeaderSignature), reqs[0].body, now()); !errors.Is(err, ErrTimestamp) {
+			t.Errorf("the first signature an hour later: %v, want ErrTimestamp", err)
+		}
+		if got := delivery(t, st, again.ID); got.State != domain.WebhookDeliveryDelivered {
+			t.Errorf("redelivery after its run: %+v", got)
+		}
+		if got := delivery(t, st, first.ID); got.Attempts != 1 {
+			t.Errorf("the first delivery changed: %+v", got)
+		}
+
+		// A redelivery is a new entry each time; a first delivery of the
+		// same trigger is not.
+		if _, err := svc.Redeliver(ctx, "Ada", first.ID); err != nil {
+			t.Fatal(err)
+		}
+		dup := &domain.WebhookDelivery{WebhookID: w.ID, TriggerID: 3, EventType: "ticket.created", Payload: []byte(`{}`)}
+		if added, err := st.AddWebhookDelivery(ctx, dup); err != nil || added {
+			t.Fatalf("a second first delivery of trigger 3: added %v, %v", added, err)
+		}
+		log, err := st.WebhookDeliveries(ctx, w.ID, 0, 10)
+		if err != nil || len(log) != 3 || log[0].RedeliveryOf != first.ID || log[2].ID != first.ID {
+			t.Fatalf("delivery log %+v, %v", log, err)
+		}
+		if page, _ := st.WebhookDeliveries(ctx, w.ID, log[0].ID, 1); len(page) != 1 || page[0].ID != log[1].ID {
+			t.Fatalf("the page before %d: %+v", log[0].ID, page)
+		}
+
+		off := false
+		if _, err := svc.Update(ctx, "Ada", w.ID, Change{Active: &off}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Redeliver(ctx, "Ada", first.ID); !isCode(err, "webhook_disabled") {
+			t.Errorf("redelivering to a turned-off webhook: %v", err)
+		}
+		if _, err := svc.Redeliver(ctx, "Ada", first.ID+1000); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("redelivering a missing delivery: %v", err)
 		}
 	})
 }

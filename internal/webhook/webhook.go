@@ -69,6 +69,10 @@ type Config struct {
 	TTL time.Duration
 	// Now is the clock deliveries are signed with; time.Now when nil.
 	Now func() time.Time
+	// Wake, when set, tells the task runner that deliveries were queued
+	// (tasks.Runner.Wake), so they start at once instead of at its next
+	// poll.
+	Wake func()
 }
 
 // Service keeps webhooks and delivers events to them. It is safe for
@@ -81,6 +85,7 @@ type Service struct {
 	client       *http.Client
 	ttl          time.Duration
 	now          func() time.Time
+	wakeRunner   func()
 
 	// gen counts invalidations: subscriptions loaded before the latest
 	// one are stale even when a load was under way while it happened.
@@ -100,7 +105,7 @@ type watched struct {
 // that changes on other nodes reach its cache.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, events: cfg.Events, log: cfg.Log, allowPrivate: cfg.AllowPrivate,
-		client: newClient(cfg.AllowPrivate), ttl: cfg.TTL, now: cfg.Now}
+		client: newClient(cfg.AllowPrivate), ttl: cfg.TTL, now: cfg.Now, wakeRunner: cfg.Wake}
 	if s.ttl <= 0 {
 		s.ttl = DefaultTTL
 	}
@@ -160,6 +165,13 @@ func (s *Service) fresh() *watched {
 		return nil
 	}
 	return w
+}
+
+// wake tells the task runner that deliveries were queued.
+func (s *Service) wake() {
+	if s.wakeRunner != nil {
+		s.wakeRunner()
+	}
 }
 
 // Publish implements domain.Publisher: webhook.changed from any node drops
