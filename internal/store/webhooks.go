@@ -263,3 +263,14 @@ func (s *Store) CloseWebhookDelivery(ctx context.Context, id int64, reason strin
 	}
 	return nil
 }
+
+// PruneWebhookDeliveries deletes finished deliveries created before the
+// given time (Unix ms), so that the log keeps a window rather than all
+// history. It returns how many it deleted.
+func (s *Store) PruneWebhookDeliveries(ctx context.Context, before int64) (int64, error) {
+	res, err := s.q.ExecContext(ctx, "DELETE FROM webhook_deliveries WHERE state <> 'pending' AND created_at < $1", before)
+	if err != nil {
+		return 0, fmt.Errorf("prune webhook deliveries: %w", err)
+	}
+	return res.RowsAffected()
+}

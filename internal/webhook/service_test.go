@@ -498,3 +498,30 @@ func TestRedeliver_SendsThePayloadAgainWithAFreshSignature(t *testing.T) {
 		}
 	})
 }
+
+func TestPrune_DropsFinishedDeliveriesPastTheLogWindowOnly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		later := time.Now().Add(KeepLog + time.Hour)
+		svc := New(Config{Store: st, AllowPrivate: true, Now: func() time.Time { return later }})
+		rc := newReceiver(t, 200)
+		w, err := svc.Create(ctx, "Ada", rc.URL, []string{"ticket.created"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := pending(t, st, w, 1, `{}`)
+		if err := svc.Handle(ctx, job(done, 1, false)); err != nil {
+			t.Fatal(err)
+		}
+		waiting := pending(t, st, w, 2, `{}`)
+		if err := svc.Prune(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.WebhookDelivery(ctx, done.ID); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("a delivered entry past the window: %v, want it gone", err)
+		}
+		if got := delivery(t, st, waiting.ID); got.State != domain.WebhookDeliveryPending {
+			t.Errorf("a pending delivery was pruned: %+v", got)
+		}
+	})
+}

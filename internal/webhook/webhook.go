@@ -49,6 +49,9 @@ const DisableAfter = 10
 // the last attempt comes about 24 hours after the first.
 const MaxAttempts = 34
 
+// KeepLog is how long finished deliveries stay in the log (Prune).
+const KeepLog = 30 * 24 * time.Hour
+
 // DefaultTTL is how long the subscriptions Watches answers from are used
 // before they are read again when no change was announced.
 const DefaultTTL = 10 * time.Second
@@ -311,4 +314,11 @@ func (s *Service) Delete(ctx context.Context, actor string, id int64) error {
 	}
 	s.changed()
 	return nil
+}
+
+// Prune deletes finished deliveries older than KeepLog from the log; one
+// node at a time runs it now and then.
+func (s *Service) Prune(ctx context.Context) error {
+	_, err := s.store.PruneWebhookDeliveries(ctx, s.now().Add(-KeepLog).UnixMilli())
+	return err
 }
