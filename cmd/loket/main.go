@@ -29,7 +29,7 @@ Usage:
   loket migrate                   apply database migrations
   loket user add --email E --name N --role admin|supervisor|agent   (password from stdin)
   loket user password --email E   set a password (from stdin)
-  loket token create --name N [--role admin|supervisor|agent]       print a new API token
+  loket token create --name N [--role R] [--scope events]           print a new API token
   loket backup FILE               consistent copy of the SQLite database
   loket bench ingest|seed|inbox   measure performance (see docs/benchmarks.md)
 
@@ -196,17 +196,21 @@ func user(ctx context.Context, args []string) error {
 
 func token(ctx context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "create" {
-		return errors.New("use: loket token create --name N [--role admin|supervisor|agent]")
+		return errors.New("use: loket token create --name N [--role admin|supervisor|agent] [--scope events]")
 	}
 	var c config
-	var name, role string
+	var name, role, scope string
 	fs := flag.NewFlagSet("token create", flag.ExitOnError)
 	c.bindStore(fs)
 	fs.StringVar(&name, "name", "", "what the token is for, such as the system that uses it")
 	fs.StringVar(&role, "role", "admin", "the role the token acts with")
+	fs.StringVar(&scope, "scope", "", "limit the token to one use: events (it may only post events, as a web shop does)")
 	fs.Parse(args[1:])
 	if strings.TrimSpace(name) == "" || !domain.Role(role).Valid() {
 		return errors.New("--name is required and --role must be admin, supervisor or agent")
+	}
+	if scope != "" && scope != store.ScopeEvents {
+		return errors.New("--scope must be events, or left out")
 	}
 	st, err := openStore(ctx, &c)
 	if err != nil {
@@ -214,11 +218,11 @@ func token(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 	tok := secret.Token("lkt")
-	t := &store.APIToken{Name: strings.TrimSpace(name), Role: domain.Role(role)}
+	t := &store.APIToken{Name: strings.TrimSpace(name), Role: domain.Role(role), Scope: scope}
 	if err := st.CreateAPIToken(ctx, t, secret.Hash(tok)); err != nil {
 		return err
 	}
-	if err := st.Audit(ctx, "cli", "token.create", t.Name, role); err != nil {
+	if err := st.Audit(ctx, "cli", "token.create", t.Name, strings.TrimSpace(role+" "+scope)); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "token %q created; it is shown only now:\n", t.Name)

@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"loket.dev/loket/internal/automation"
+	"loket.dev/loket/internal/tasks"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -75,9 +77,15 @@ func serve(ctx context.Context, args []string) error {
 	hrs := hours.New(hours.Config{Store: st, Events: events})
 	channels := channel.NewRegistry()
 	faq := bot.New(bot.Config{Store: st, BaseURL: c.publicURL(), Log: log, Channels: channels, Hours: hrs})
+	runner := tasks.NewRunner(st, log)
+	rules := automation.New(automation.Config{Store: st, Channels: channels, Events: events, Log: log, TasksAdded: runner.Wake})
 	d := desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channels, Events: domain.Publishers{events, faq},
-		Region: c.Region, Log: log, BotActive: faq.Active, Hours: hrs, SurveyKey: secretKey, BaseURL: c.publicURL()})
+		Region: c.Region, Log: log, BotActive: faq.Active, Hours: hrs, SurveyKey: secretKey, BaseURL: c.publicURL(),
+		Watcher: rules, TasksAdded: runner.Wake})
 	defer d.Close()
+	rules.Attach(d)
+	runner.Handle(desk.TaskTrigger, rules.HandleTrigger)
+	runner.Handle(automation.TaskRuleWebhook, rules.CallWebhook)
 	defer faq.Close()
 	worker := outbox.NewWorker(st, d.Deliver, d.Queued(), log)
 	router := dispatch.New(dispatch.Config{Store: st, Desk: d, Events: events, Log: log, Connected: hub.Agents, AwayAfter: c.away})
@@ -116,12 +124,14 @@ func serve(ctx context.Context, args []string) error {
 		Contacts:       c.contacts,
 		BaseURL:        c.publicURL(),
 		Metrics:        reg,
+		Automation:     rules,
 	})
 
 	// Background work: every listener hears the hub before it starts.
 	hub.Listen(hrs)
 	hub.Listen(router)
 	hub.Listen(counted)
+	hub.Listen(rules)
 	for _, a := range channels.Adapters() {
 		if l, ok := a.(domain.Publisher); ok {
 			hub.Listen(l)
@@ -143,6 +153,16 @@ func serve(ctx context.Context, args []string) error {
 	bg.Go(func(ctx context.Context) {
 		sweep(ctx, 30*time.Second, router.Leading, log, "send surveys", sendSurveys(d))
 	})
+	bg.Go(func(ctx context.Context) {
+		sweep(ctx, time.Minute, router.Leading, log, "scheduled rules", rules.Sweep)
+	})
+	bg.Go(func(ctx context.Context) {
+		sweep(ctx, time.Hour, router.Leading, log, "prune finished tasks", func(ctx context.Context) error {
+			_, err := st.Tasks().Prune(ctx, time.Now().Add(-7*24*time.Hour).UnixMilli())
+			return err
+		})
+	})
+	bg.Go(runner.Worker().Run)
 	bg.Go(router.Run)
 	bg.Go(func(ctx context.Context) { faq.Run(ctx, bot.Env{Desk: d, Waits: router, Sweeps: router.Leading}) })
 	bg.Go(worker.Run)
@@ -290,6 +310,10 @@ func bootstrap(ctx context.Context, st *store.Store, c *config) (string, error) 
 		if _, err := tx.SetPresence(ctx, a.ID, domain.PresenceOnline, false, time.Now().UnixMilli()); err != nil {
 			return err
 		}
+		complaints, err := automation.Seed(ctx, tx, "Loket")
+		if err != nil {
+			return err
+		}
 		if c.NoDemo {
 			return nil
 		}
@@ -297,7 +321,7 @@ func bootstrap(ctx context.Context, st *store.Store, c *config) (string, error) 
 		if err := tx.CreateTeam(ctx, team); err != nil {
 			return err
 		}
-		if err := tx.SetAgentTeams(ctx, a.ID, []int64{team.ID}); err != nil {
+		if err := tx.SetAgentTeams(ctx, a.ID, []int64{team.ID, complaints.ID}); err != nil {
 			return err
 		}
 		demoToken = secret.Token("lki")
@@ -305,7 +329,6 @@ func bootstrap(ctx context.Context, st *store.Store, c *config) (string, error) 
 		if err := tx.CreateChannel(ctx, ch, secret.Hash(demoToken)); err != nil {
 			return err
 		}
-		var err error
 		chatID, err = createDemoChat(ctx, tx, team.ID)
 		return err
 	})

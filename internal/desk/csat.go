@@ -26,7 +26,7 @@ func (d *Desk) RateTicket(ctx context.Context, ticketID int64, score int, commen
 		return nil, domain.Invalid("invalid_comment", fmt.Sprintf("comment must be valid text of at most %d characters", MaxCSATComment))
 	}
 	var t *domain.Ticket
-	var low *domain.Survey
+	var events []domain.Event
 	err := d.store.Tx(ctx, func(tx *store.Store) error {
 		var err error
 		if t, err = tx.Ticket(ctx, ticketID); err != nil {
@@ -43,17 +43,20 @@ func (d *Desk) RateTicket(ctx context.Context, ticketID int64, score int, commen
 			return err
 		}
 		t.CSATScore, t.CSATComment, t.CSATAt, t.UpdatedAt = score, comment, now, now
-		low, err = d.recordRating(ctx, tx, t, now)
-		return err
+		low, err := d.recordRating(ctx, tx, t, now)
+		if err != nil {
+			return err
+		}
+		ev := domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}
+		events = []domain.Event{with(ev, domain.EventTicketUpdated, t, nil)}
+		if low != nil {
+			ev.Type, ev.Survey = domain.EventSurveyAnswered, low
+			events = append(events, ev)
+		}
+		return d.record(ctx, tx, events)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rate ticket %d: %w", ticketID, err)
-	}
-	ev := domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}
-	events := []domain.Event{with(ev, domain.EventTicketUpdated, t, nil)}
-	if low != nil {
-		ev.Type, ev.Survey = domain.EventSurveyAnswered, low
-		events = append(events, ev)
 	}
 	d.publish(ctx, events)
 	return t, nil

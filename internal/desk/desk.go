@@ -42,6 +42,11 @@ type Config struct {
 	// BaseURL is the public address they start with.
 	SurveyKey []byte
 	BaseURL   string
+	// Watcher says which triggers rules and webhooks react to; they are
+	// recorded as tasks, and TasksAdded is called after such a commit.
+	// Nil records none.
+	Watcher    Watcher
+	TasksAdded func()
 }
 
 // Desk runs the use cases.
@@ -55,17 +60,19 @@ type Desk struct {
 	queued   chan struct{}
 	health   health
 
-	receives  chan *receiveReq
-	maxBatch  int
-	stop      chan struct{}
-	wg        sync.WaitGroup
-	closing   sync.RWMutex
-	closed    bool
-	hours     *hours.Service
-	now       func() int64
-	botActive func(ch *domain.Channel, at int64) bool
-	signer    *survey.Signer
-	baseURL   string
+	receives   chan *receiveReq
+	maxBatch   int
+	stop       chan struct{}
+	wg         sync.WaitGroup
+	closing    sync.RWMutex
+	closed     bool
+	hours      *hours.Service
+	now        func() int64
+	botActive  func(ch *domain.Channel, at int64) bool
+	signer     *survey.Signer
+	baseURL    string
+	watcher    Watcher
+	tasksAdded func()
 }
 
 // New starts a Desk. Call Close to flush pending receives and stop.
@@ -73,14 +80,16 @@ func New(cfg Config) *Desk {
 	d := &Desk{
 		store: cfg.Store, blobs: cfg.Blobs, channels: cfg.Channels, events: cfg.Events,
 		region: cfg.Region, log: cfg.Log, queued: make(chan struct{}, 1),
-		receives:  make(chan *receiveReq, 4096),
-		maxBatch:  cfg.MaxBatch,
-		stop:      make(chan struct{}),
-		now:       cfg.Now,
-		botActive: cfg.BotActive,
-		hours:     cfg.Hours,
-		signer:    survey.NewSigner(cfg.SurveyKey),
-		baseURL:   strings.TrimSuffix(cfg.BaseURL, "/"),
+		receives:   make(chan *receiveReq, 4096),
+		maxBatch:   cfg.MaxBatch,
+		stop:       make(chan struct{}),
+		now:        cfg.Now,
+		botActive:  cfg.BotActive,
+		hours:      cfg.Hours,
+		signer:     survey.NewSigner(cfg.SurveyKey),
+		baseURL:    strings.TrimSuffix(cfg.BaseURL, "/"),
+		watcher:    cfg.Watcher,
+		tasksAdded: cfg.TasksAdded,
 	}
 	if d.hours == nil {
 		d.hours = hours.New(hours.Config{Store: cfg.Store})
@@ -138,8 +147,17 @@ type discard struct{}
 func (discard) Publish(...domain.Event) {}
 
 func (d *Desk) publish(ctx context.Context, events []domain.Event) {
-	if len(events) > 0 {
-		d.events.Publish(events...)
+	if len(events) == 0 {
+		return
+	}
+	d.events.Publish(events...)
+	if d.tasksAdded != nil && d.watcher != nil {
+		for _, e := range events {
+			if t, ok := triggerOf(e); ok && d.watcher.Watches(t.Type) {
+				d.tasksAdded()
+				break
+			}
+		}
 	}
 }
 

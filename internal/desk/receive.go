@@ -373,6 +373,9 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 	if answer != nil {
 		r.events = append(r.events, answer.events...)
 	}
+	if err := d.record(ctx, tx, r.events); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 

@@ -78,7 +78,7 @@ func (d *Desk) Route(ctx context.Context, r Routing) (*domain.Ticket, error) {
 			events = append(events, with(e, domain.EventTicketUpdated, t, nil))
 		}
 		events = append(events, with(domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}, domain.EventMessageCreated, nil, ev))
-		return nil
+		return d.record(ctx, tx, events)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("route ticket %d from agent %d to agent %d: %w", r.TicketID, r.From, r.To, err)

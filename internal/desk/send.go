@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
@@ -38,7 +39,13 @@ type Outgoing struct {
 	// channel.Templater) instead of free text, such as outside the
 	// channel's send window; the text becomes the template filled in.
 	Template *channel.TemplateRef
+	// SendAt schedules a reply for a later time (Unix ms); zero or a time
+	// already past sends it now.
+	SendAt int64
 }
+
+// MaxSchedule is how far ahead a reply can be scheduled.
+const MaxSchedule = 366 * 24 * time.Hour
 
 // Send stores a reply with status queued and a durable outbox job in one
 // transaction, or an internal note; the outbox delivers the reply. A crash
@@ -57,6 +64,13 @@ func (d *Desk) Send(ctx context.Context, out *Outgoing) (*domain.Message, error)
 	}
 	if len(out.Attachments) > MaxAttachments {
 		return nil, domain.Invalid("too_many_attachments", fmt.Sprintf("at most %d attachments per message", MaxAttachments))
+	}
+	if out.SendAt <= d.now() {
+		out.SendAt = 0
+	} else if out.Note {
+		return nil, domain.Invalid("invalid_send_at", "notes are added at once; only replies can be scheduled")
+	} else if out.SendAt > d.now()+MaxSchedule.Milliseconds() {
+		return nil, domain.Invalid("invalid_send_at", fmt.Sprintf("a reply can be scheduled at most %d days ahead", int(MaxSchedule.Hours()/24)))
 	}
 	meta, err := outgoingMeta(out)
 	if err != nil {
@@ -93,12 +107,12 @@ func (d *Desk) Send(ctx context.Context, out *Outgoing) (*domain.Message, error)
 			return err
 		}
 		if !out.Note {
-			if err := tx.Enqueue(ctx, m.ID, m.ChannelID, MaxAttempts); err != nil {
+			if err := tx.EnqueueAt(ctx, m.ID, m.ChannelID, MaxAttempts, max(now, out.SendAt)); err != nil {
 				return err
 			}
 			// Only a person's reply answers the customer for the SLA; the
-			// bot's and automatic ones do not.
-			if out.AuthorType == domain.AuthorAgent {
+			// bot's, automatic and scheduled ones do not.
+			if out.AuthorType == domain.AuthorAgent && out.SendAt == 0 {
 				if t.FirstResponseAt == 0 {
 					t.FirstResponseAt = now
 				}
@@ -125,7 +139,7 @@ func (d *Desk) Send(ctx context.Context, out *Outgoing) (*domain.Message, error)
 			}
 			events = append(events, mentioned...)
 		}
-		return nil
+		return d.record(ctx, tx, events)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("send on ticket %d: %w", out.TicketID, err)
@@ -157,6 +171,9 @@ func (d *Desk) addressReply(ctx context.Context, tx *store.Store, t *domain.Tick
 		return domain.Invalid("channel_disabled", fmt.Sprintf("channel %q is disabled", ch.Name))
 	}
 	m.Kind, m.Direction, m.ChannelID, m.DeliveryStatus = domain.KindMessage, domain.DirectionOut, ch.ID, domain.DeliveryQueued
+	if out.SendAt > 0 {
+		m.DeliveryStatus, m.SendAt = domain.DeliveryScheduled, out.SendAt
+	}
 	caps := d.channels.Capabilities(ch.Kind)
 	c, err := tx.Contact(ctx, t.ContactID)
 	if err != nil {
@@ -170,7 +187,7 @@ func (d *Desk) addressReply(ctx context.Context, tx *store.Store, t *domain.Tick
 		if err != nil {
 			return err
 		}
-		if !channel.WindowOpen(caps.SendWindowSeconds, last, msTime(d.now())) {
+		if !channel.WindowOpen(caps.SendWindowSeconds, last, msTime(max(d.now(), out.SendAt))) {
 			return domain.Invalid("outside_window", fmt.Sprintf("%s allows free text only within %s of the customer's last message on %q; send an approved template instead",
 				ch.Kind, windowText(caps.SendWindowSeconds), ch.Name))
 		}
@@ -321,6 +338,33 @@ func (d *Desk) Retry(ctx context.Context, messageID int64) (*domain.Message, err
 	}
 	d.publish(ctx, events)
 	d.wake()
+	return m, nil
+}
+
+// CancelScheduled stops a scheduled reply before it goes out; it stays on
+// the timeline as cancelled.
+func (d *Desk) CancelScheduled(ctx context.Context, messageID int64) (*domain.Message, error) {
+	var m *domain.Message
+	var events []domain.Event
+	err := d.store.Tx(ctx, func(tx *store.Store) error {
+		var err error
+		if m, err = tx.Message(ctx, messageID); err != nil {
+			return err
+		}
+		if m.DeliveryStatus != domain.DeliveryScheduled {
+			return domain.Invalid("not_scheduled", "only a scheduled reply can be cancelled")
+		}
+		if ok, err := tx.CancelJob(ctx, m.ID); err != nil {
+			return err
+		} else if !ok {
+			return domain.Invalid("already_sending", "the reply is being sent right now")
+		}
+		return d.setDelivery(ctx, tx, m, domain.DeliveryCancelled, "", "", &events)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cancel scheduled message %d: %w", messageID, err)
+	}
+	d.publish(ctx, events)
 	return m, nil
 }
 

@@ -201,7 +201,7 @@ func (d *Desk) CheckSLA(ctx context.Context, limit int) (int, error) {
 			}
 			events = append(events, evs...)
 		}
-		return nil
+		return d.record(ctx, tx, events)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("check SLAs: %w", err)

@@ -225,8 +225,10 @@ func (d *Desk) AnswerSurvey(ctx context.Context, id int64, a SurveyAnswer) (*dom
 		if v, err = tx.Survey(ctx, id); err != nil {
 			return err
 		}
-		events, err = d.answer(ctx, tx, v, a, d.now())
-		return err
+		if events, err = d.answer(ctx, tx, v, a, d.now()); err != nil {
+			return err
+		}
+		return d.record(ctx, tx, events)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("answer survey %d: %w", id, err)

@@ -166,7 +166,7 @@ func (d *Desk) UpdateTicket(ctx context.Context, ticketID, actorID int64, ch Tic
 			}
 		}
 		events = append(events, with(domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}, domain.EventMessageCreated, nil, ev))
-		return nil
+		return d.record(ctx, tx, events)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update ticket %d: %w", ticketID, err)
@@ -247,4 +247,90 @@ func botNote(state string) string {
 		return "resolved by the bot"
 	}
 	return "the bot stopped answering"
+}
+
+// NewTicket is a ticket opened for a contact without a message from them,
+// such as for a proactive message or a task a rule creates.
+type NewTicket struct {
+	ContactID int64
+	ChannelID int64 // the channel replies go out on by default; may be 0
+	TeamID    int64 // 0: the channel's team
+	Subject   string
+	Status    domain.TicketStatus // "" is new
+	Priority  domain.Priority     // "" is normal
+	// Reason is the timeline entry that says why the ticket was opened.
+	Reason string
+}
+
+// OpenTicket opens a ticket for a contact and says why on its timeline.
+func (d *Desk) OpenTicket(ctx context.Context, nt NewTicket) (*domain.Ticket, error) {
+	if nt.Status == "" {
+		nt.Status = domain.StatusNew
+	}
+	if nt.Priority == "" {
+		nt.Priority = domain.PriorityNormal
+	}
+	if !nt.Status.Valid() || !nt.Priority.Valid() {
+		return nil, domain.Invalid("invalid_ticket", fmt.Sprintf("unknown status %q or priority %q", nt.Status, nt.Priority))
+	}
+	var t *domain.Ticket
+	var events []domain.Event
+	err := d.store.Tx(ctx, func(tx *store.Store) error {
+		if _, err := tx.Contact(ctx, nt.ContactID); err != nil {
+			return err
+		}
+		team := nt.TeamID
+		if team == 0 && nt.ChannelID != 0 {
+			var err error
+			if team, err = d.channelTeam(ctx, tx, nt.ChannelID); err != nil {
+				return err
+			}
+		}
+		now := d.now()
+		t = &domain.Ticket{ContactID: nt.ContactID, Subject: nt.Subject, Status: nt.Status, Priority: nt.Priority,
+			TeamID: team, ChannelID: nt.ChannelID, CreatedAt: now}
+		if nt.Status == domain.StatusSolved {
+			t.SolvedAt = now
+		}
+		if err := tx.CreateTicket(ctx, t); err != nil {
+			return err
+		}
+		ev := &domain.Message{TicketID: t.ID, Kind: domain.KindEvent, AuthorType: domain.AuthorSystem, Text: nt.Reason,
+			Meta: eventMeta(EventTicketOpened, map[string]any{"reason": nt.Reason}), CreatedAt: now}
+		if _, err := tx.InsertMessage(ctx, ev); err != nil {
+			return err
+		}
+		e := domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}
+		events = []domain.Event{with(e, domain.EventTicketCreated, t, nil), with(e, domain.EventMessageCreated, nil, ev)}
+		return d.record(ctx, tx, events)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open ticket for contact %d: %w", nt.ContactID, err)
+	}
+	d.publish(ctx, events)
+	return t, nil
+}
+
+// AddTimelineEvent puts a system event on a ticket's timeline, such as
+// what a rule did; name and values become its meta (see eventMeta).
+func (d *Desk) AddTimelineEvent(ctx context.Context, ticketID int64, text, name string, values map[string]any) error {
+	var events []domain.Event
+	err := d.store.Tx(ctx, func(tx *store.Store) error {
+		t, err := tx.Ticket(ctx, ticketID)
+		if err != nil {
+			return err
+		}
+		ev := &domain.Message{TicketID: t.ID, Kind: domain.KindEvent, AuthorType: domain.AuthorSystem, Text: text,
+			Meta: eventMeta(name, values), CreatedAt: d.now()}
+		if _, err := tx.InsertMessage(ctx, ev); err != nil {
+			return err
+		}
+		events = []domain.Event{with(domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}, domain.EventMessageCreated, nil, ev)}
+		return d.record(ctx, tx, events)
+	})
+	if err != nil {
+		return fmt.Errorf("add %s to ticket %d: %w", name, ticketID, err)
+	}
+	d.publish(ctx, events)
+	return nil
 }

@@ -16,6 +16,8 @@ const (
 	EventRoutingAssigned = "routing.assigned" // agent, agent_id, waited_ms, reason
 	EventRoutingReturned = "routing.returned" // reason
 	EventContactsMerged  = "contacts.merged"  // from, into (customer numbers)
+	EventTicketOpened    = "ticket.opened"    // reason: opened without a customer message
+	EventRuleRan         = "rule.ran"         // rule, rule_id, version, actions, error
 )
 
 // Change is one field of a ticket an agent or rule changed. From and To

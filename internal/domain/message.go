@@ -39,7 +39,11 @@ type DeliveryStatus string
 
 // Delivery statuses in the order a message moves through them.
 const (
-	DeliveryNone      DeliveryStatus = ""
+	DeliveryNone DeliveryStatus = ""
+	// DeliveryScheduled is a reply waiting for its SendAt; it is queued
+	// then, or cancelled before.
+	DeliveryScheduled DeliveryStatus = "scheduled"
+	DeliveryCancelled DeliveryStatus = "cancelled"
 	DeliveryQueued    DeliveryStatus = "queued"
 	DeliverySent      DeliveryStatus = "sent"
 	DeliveryDelivered DeliveryStatus = "delivered"
@@ -49,7 +53,7 @@ const (
 
 func (s DeliveryStatus) rank() int {
 	switch s {
-	case DeliveryQueued:
+	case DeliveryScheduled, DeliveryQueued:
 		return 1
 	case DeliverySent:
 		return 2

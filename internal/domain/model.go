@@ -170,8 +170,10 @@ type Message struct {
 	Meta        json.RawMessage `json:"meta,omitempty"`
 	Attachments []Attachment    `json:"attachments"`
 	ProviderAt  int64           `json:"provider_at,omitempty"`
-	CreatedAt   int64           `json:"created_at"`
-	UpdatedAt   int64           `json:"updated_at"`
+	// SendAt is when a scheduled reply is to go out (Unix ms).
+	SendAt    int64 `json:"send_at,omitempty"`
+	CreatedAt int64 `json:"created_at"`
+	UpdatedAt int64 `json:"updated_at"`
 }
 
 // Attachment is a file on a message, stored once by content hash.

@@ -25,10 +25,17 @@ type principal struct {
 	agent   *domain.Agent
 	cookie  bool   // authenticated by session cookie
 	session string // hash of the session token
+	scope   string // an API token's scope (store.ScopeEvents), "" for all
 }
 
 func (p *principal) allowed(a access) bool {
+	if p.scope != "" {
+		// A scoped token may do its one thing only.
+		return a == events && p.scope == store.ScopeEvents
+	}
 	switch a {
+	case events:
+		return p.agent.Role == domain.RoleAdmin
 	case admin:
 		return p.agent.Role == domain.RoleAdmin
 	case supervisor:
@@ -49,7 +56,7 @@ func (s *Server) authenticate(r *http.Request) (*principal, error) {
 		} else if err != nil {
 			return nil, err
 		}
-		return &principal{agent: &domain.Agent{Name: "token " + t.Name, Role: t.Role, TeamIDs: []int64{}}}, nil
+		return &principal{agent: &domain.Agent{Name: "token " + t.Name, Role: t.Role, TeamIDs: []int64{}}, scope: t.Scope}, nil
 	}
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {

@@ -7,6 +7,7 @@ package httpapi
 import (
 	"context"
 	"log/slog"
+	"loket.dev/loket/internal/automation"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -58,6 +59,9 @@ type Config struct {
 	// addresses are shown and signed URLs checked; without it, the
 	// request's own host.
 	BaseURL string
+	// Automation runs rules, takes external events and fills templates;
+	// nil makes one that runs no rules.
+	Automation *automation.Engine
 	// Webhooks keeps the webhooks out; nil answers their changes with 503.
 	Webhooks *webhook.Service
 }
@@ -86,6 +90,7 @@ type Server struct {
 	baseURL         string
 	metrics         *metrics.Registry
 	requests        *metrics.Histogram
+	automation      *automation.Engine
 	webhooks        *webhook.Service
 }
 
@@ -94,8 +99,14 @@ func New(cfg Config) *Server {
 	s := &Server{
 		desk: cfg.Desk, store: cfg.Store, blobs: cfg.Blobs, hub: cfg.Hub, channels: cfg.Channels, log: cfg.Log,
 		secure: cfg.SecureCookies, ready: cfg.Ready, web: cfg.Web, help: cfg.Help, router: cfg.Router, proxies: cfg.TrustedProxies, widget: cfg.Widget,
-		contacts: cfg.Contacts, baseURL: strings.TrimRight(cfg.BaseURL, "/"), metrics: cfg.Metrics, webhooks: cfg.Webhooks,
-		csrf: http.NewCrossOriginProtection(),
+		contacts: cfg.Contacts, baseURL: strings.TrimRight(cfg.BaseURL, "/"), metrics: cfg.Metrics,
+		csrf: http.NewCrossOriginProtection(), automation: cfg.Automation, webhooks: cfg.Webhooks,
+	}
+	if s.automation == nil {
+		// Rules can be edited and tested; none runs, as the desk records
+		// no triggers for this engine.
+		s.automation = automation.New(automation.Config{Store: cfg.Store, Channels: cfg.Channels, Log: cfg.Log})
+		s.automation.Attach(cfg.Desk)
 	}
 	s.openAPIDoc = mustMergeOpenAPI(openAPIFiles, cfg.Channels)
 	if s.metrics != nil {
@@ -121,6 +132,7 @@ const (
 	anyAgent                 // any signed-in agent or API token
 	supervisor               // supervisors and admins
 	admin                    // admins only
+	events                   // admins and API tokens scoped to posting events
 )
 
 type route struct {
@@ -229,6 +241,25 @@ func (s *Server) routes() []route {
 
 		// Surveys: answers for supervisors, and the public page a survey
 		// link opens (HTML; the signed token is the credential).
+		// Automation: rules, message templates, events from other systems,
+		// scheduled replies.
+		{"GET", "/api/v1/rules/schema", admin, s.ruleSchema},
+		{"GET", "/api/v1/rules", admin, s.listRules},
+		{"POST", "/api/v1/rules", admin, s.saveRule},
+		{"POST", "/api/v1/rules/test", admin, s.testRule},
+		{"PUT", "/api/v1/rules/{id}", admin, s.saveRule},
+		{"DELETE", "/api/v1/rules/{id}", admin, s.deleteRule},
+		{"GET", "/api/v1/rules/{id}/versions", admin, s.ruleVersions},
+		{"GET", "/api/v1/rules/{id}/runs", admin, s.ruleRuns},
+		{"GET", "/api/v1/templates", anyAgent, s.listTemplates},
+		{"POST", "/api/v1/templates", supervisor, s.saveTemplate},
+		{"POST", "/api/v1/templates/preview", anyAgent, s.previewTemplate},
+		{"PUT", "/api/v1/templates/{id}", supervisor, s.saveTemplate},
+		{"DELETE", "/api/v1/templates/{id}", supervisor, s.deleteTemplate},
+		{"POST", "/api/v1/events", events, s.postEvent},
+		{"GET", "/api/v1/events", anyAgent, s.listEvents},
+		{"DELETE", "/api/v1/messages/{id}/schedule", anyAgent, s.cancelScheduled},
+
 		{"GET", "/api/v1/surveys", supervisor, s.listSurveys},
 		{"GET", "/survey/{token}", public, s.surveyPage},
 		{"POST", "/survey/{token}", public, s.answerSurvey},

@@ -213,6 +213,8 @@ type messageRequest struct {
 	Attachments []attachmentRequest `json:"attachments"`
 	// Template sends an approved template instead of free text.
 	Template *channel.TemplateRef `json:"template"`
+	// SendAt schedules the reply (Unix ms).
+	SendAt int64 `json:"send_at"`
 }
 
 type attachmentRequest struct {
@@ -234,7 +236,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, p *principa
 		return err
 	}
 	out := &desk.Outgoing{TicketID: id, ChannelID: req.ChannelID, Note: req.Note, Text: req.Text, HTML: sanitize.HTML(req.HTML),
-		Cc: req.Cc, AuthorType: domain.AuthorAgent, AuthorID: p.agent.ID, Template: req.Template}
+		Cc: req.Cc, AuthorType: domain.AuthorAgent, AuthorID: p.agent.ID, Template: req.Template, SendAt: req.SendAt}
 	if req.To != nil {
 		to, err := domain.NewIdentity(req.To.Kind, req.To.Value, s.desk.Region())
 		if err != nil {

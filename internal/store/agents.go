@@ -333,18 +333,24 @@ func (s *Store) DeleteAgentSessions(ctx context.Context, agentID int64, keep str
 
 // APIToken is a named credential for systems calling the API.
 type APIToken struct {
-	ID         int64       `json:"id"`
-	Name       string      `json:"name"`
-	Role       domain.Role `json:"role"`
-	CreatedAt  int64       `json:"created_at"`
-	LastUsedAt int64       `json:"last_used_at,omitempty"`
+	ID   int64       `json:"id"`
+	Name string      `json:"name"`
+	Role domain.Role `json:"role"`
+	// Scope limits the token to one use: ScopeEvents may only post
+	// events. Empty: everything its role may do.
+	Scope      string `json:"scope,omitempty"`
+	CreatedAt  int64  `json:"created_at"`
+	LastUsedAt int64  `json:"last_used_at,omitempty"`
 }
+
+// ScopeEvents is the scope of a token that may only post events.
+const ScopeEvents = "events"
 
 // CreateAPIToken stores a token by its hash.
 func (s *Store) CreateAPIToken(ctx context.Context, t *APIToken, tokenHash string) error {
 	t.CreatedAt = Now()
-	err := s.q.QueryRowContext(ctx, "INSERT INTO api_tokens (name, token_hash, role, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-		t.Name, tokenHash, t.Role, t.CreatedAt).Scan(&t.ID)
+	err := s.q.QueryRowContext(ctx, "INSERT INTO api_tokens (name, token_hash, role, scope, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+		t.Name, tokenHash, t.Role, t.Scope, t.CreatedAt).Scan(&t.ID)
 	if err != nil {
 		return fmt.Errorf("create token %s: %w", t.Name, err)
 	}
@@ -354,8 +360,8 @@ func (s *Store) CreateAPIToken(ctx context.Context, t *APIToken, tokenHash strin
 // APITokenByHash finds a token.
 func (s *Store) APITokenByHash(ctx context.Context, tokenHash string) (*APIToken, error) {
 	var t APIToken
-	err := s.rq.QueryRowContext(ctx, "SELECT id, name, role, created_at, last_used_at FROM api_tokens WHERE token_hash = $1", tokenHash).
-		Scan(&t.ID, &t.Name, &t.Role, &t.CreatedAt, &t.LastUsedAt)
+	err := s.rq.QueryRowContext(ctx, "SELECT id, name, role, scope, created_at, last_used_at FROM api_tokens WHERE token_hash = $1", tokenHash).
+		Scan(&t.ID, &t.Name, &t.Role, &t.Scope, &t.CreatedAt, &t.LastUsedAt)
 	if err != nil {
 		return nil, notFound("token", err)
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 const messageColumns = `id, ticket_id, channel_id, kind, direction, author_type, author_id, address_kind, address, subject,
-	body_text, body_html, external_id, delivery_status, delivery_error, raw_sha256, meta, provider_at, created_at, updated_at`
+	body_text, body_html, external_id, delivery_status, delivery_error, raw_sha256, meta, provider_at, send_at, created_at, updated_at`
 
 func scanMessage(row interface{ Scan(...any) error }) (*domain.Message, error) {
 	var m domain.Message
@@ -23,7 +23,7 @@ func scanMessage(row interface{ Scan(...any) error }) (*domain.Message, error) {
 	var addrKind, addr, meta string
 	err := row.Scan(&m.ID, &m.TicketID, &channel, &m.Kind, &m.Direction, &m.AuthorType, &m.AuthorID, &addrKind, &addr,
 		&m.Subject, &m.Text, &m.HTML, &ext, &m.DeliveryStatus, &m.DeliveryError, &m.RawSHA256, &meta, &m.ProviderAt,
-		&m.CreatedAt, &m.UpdatedAt)
+		&m.SendAt, &m.CreatedAt, &m.UpdatedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -55,12 +55,12 @@ func (s *Store) InsertMessage(ctx context.Context, m *domain.Message) (inserted 
 	}
 	err = s.q.QueryRowContext(ctx,
 		`INSERT INTO messages (ticket_id, channel_id, kind, direction, author_type, author_id, address_kind, address, subject,
-		 body_text, body_html, external_id, delivery_status, delivery_error, raw_sha256, meta, provider_at, created_at, updated_at)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)
+		 body_text, body_html, external_id, delivery_status, delivery_error, raw_sha256, meta, provider_at, send_at, created_at, updated_at)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $19, $18, $18)
 		 ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id`,
 		m.TicketID, nullID(m.ChannelID), m.Kind, m.Direction, m.AuthorType, m.AuthorID, addrKind, addr, m.Subject,
 		m.Text, m.HTML, nullStr(m.ExternalID), m.DeliveryStatus, m.DeliveryError, m.RawSHA256, meta, m.ProviderAt,
-		m.CreatedAt).Scan(&m.ID)
+		m.CreatedAt, m.SendAt).Scan(&m.ID)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return false, nil

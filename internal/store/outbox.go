@@ -23,17 +23,36 @@ type Job struct {
 // transaction that stores the message, so that neither exists without the
 // other.
 func (s *Store) Enqueue(ctx context.Context, messageID, channelID int64, maxAttempts int) error {
-	now := Now()
+	return s.EnqueueAt(ctx, messageID, channelID, maxAttempts, Now())
+}
+
+// EnqueueAt adds a delivery job due at runAt (Unix ms), for a scheduled
+// reply.
+func (s *Store) EnqueueAt(ctx context.Context, messageID, channelID int64, maxAttempts int, runAt int64) error {
 	_, err := s.q.ExecContext(ctx,
 		`INSERT INTO outbox (message_id, channel_id, state, max_attempts, run_at, created_at, updated_at)
-		 VALUES ($1, $2, 'pending', $3, $4, $4, $4)
+		 VALUES ($1, $2, 'pending', $3, $4, $5, $5)
 		 ON CONFLICT (message_id) DO UPDATE SET state = 'pending', attempts = 0, max_attempts = excluded.max_attempts,
 		 run_at = excluded.run_at, locked_until = 0, last_error = '', updated_at = excluded.updated_at`,
-		messageID, channelID, maxAttempts, now)
+		messageID, channelID, maxAttempts, runAt, Now())
 	if err != nil {
 		return fmt.Errorf("enqueue message %d: %w", messageID, err)
 	}
 	return nil
+}
+
+// CancelJob gives up a message's pending delivery that no worker holds;
+// false when there is none, such as when it is being delivered.
+func (s *Store) CancelJob(ctx context.Context, messageID int64) (bool, error) {
+	now := Now()
+	res, err := s.q.ExecContext(ctx,
+		`UPDATE outbox SET state = 'failed', last_error = 'cancelled', updated_at = $2
+		 WHERE message_id = $1 AND state = 'pending' AND locked_until <= $2`, messageID, now)
+	if err != nil {
+		return false, fmt.Errorf("cancel delivery of message %d: %w", messageID, err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 // Claim takes up to limit due jobs for lease milliseconds. A job whose

@@ -68,10 +68,21 @@ CREATE TABLE rule_runs (
     contact_id BIGINT NOT NULL DEFAULT 0,
     actions    TEXT NOT NULL DEFAULT '[]',
     error      TEXT NOT NULL DEFAULT '',
+    finished_at BIGINT NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL
 );
 CREATE INDEX rule_runs_rule ON rule_runs (rule_id, id);
 CREATE INDEX rule_runs_ticket ON rule_runs (ticket_id, rule_id, created_at);
+
+-- Keys of the changes rule actions made, each written in the transaction
+-- of its change: an action run again after a crash finds its key and is
+-- not done twice. ref is what the change made, such as a ticket's id.
+CREATE TABLE action_keys (
+    action_key TEXT PRIMARY KEY,
+    ref        BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX action_keys_created ON action_keys (created_at);
 
 -- Events other systems (a web shop, an ERP) tell about a contact, such as
 -- order.placed; deduplicated by the sender's idempotency key.
@@ -111,6 +122,7 @@ ALTER TABLE api_tokens DROP COLUMN scope;
 ALTER TABLE messages DROP COLUMN send_at;
 DROP TABLE message_templates;
 DROP TABLE contact_events;
+DROP TABLE action_keys;
 DROP TABLE rule_runs;
 DROP TABLE rule_versions;
 DROP TABLE rules;
