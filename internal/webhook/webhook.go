@@ -24,17 +24,8 @@ import (
 )
 
 // EventTypes are the event types a webhook may subscribe to: the types of
-// the automation core's triggers.
-var EventTypes = []string{
-	"ticket.created",
-	"ticket.updated",
-	"message.received",
-	"message.sent",
-	"sla.warning",
-	"sla.breached",
-	"survey.answered",
-	"event",
-}
+// the automation core's triggers. It must not be modified.
+var EventTypes = domain.TriggerTypes
 
 // DisableAfter is how many deliveries in a row may fail, each after all
 // its attempts (MaxAttempts, a day of retries), before Loket turns the
