@@ -79,7 +79,10 @@ func serve(ctx context.Context, args []string) error {
 	channels := channel.NewRegistry()
 	faq := bot.New(bot.Config{Store: st, BaseURL: c.publicURL(), Log: log, Channels: channels, Hours: hrs})
 	runner := tasks.NewRunner(st, log)
-	rules := automation.New(automation.Config{Store: st, Channels: channels, Events: events, Log: log, TasksAdded: runner.Wake})
+	// Rules' webhook actions call URLs a supervisor typed, so they get
+	// the webhooks' guard against Loket's own network too.
+	rules := automation.New(automation.Config{Store: st, Channels: channels, Events: events, Log: log, TasksAdded: runner.Wake,
+		Client: webhook.NewClient(c.WebhookAllowPrivate)})
 	d := desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channels, Events: domain.Publishers{events, faq},
 		Region: c.Region, Log: log, BotActive: faq.Active, Hours: hrs, SurveyKey: secretKey, BaseURL: c.publicURL(),
 		Watcher: rules, TasksAdded: runner.Wake})

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/store"
@@ -131,7 +132,7 @@ func (s *Service) attempt(ctx context.Context, deliveryID int64, last bool) erro
 		if err != nil || !recorded || !last {
 			return err
 		}
-		reason := fmt.Sprintf("turned off by Loket after %d deliveries in a row failed; the last: %s", DisableAfter, a.Error)
+		reason := fmt.Sprintf("turned off by Loket after %d deliveries in a row failed; the last: %s", DisableAfter, clip(a.Error, 300))
 		if disabled, err = tx.WebhookFailed(ctx, w.ID, DisableAfter, reason); err != nil || !disabled {
 			return err
 		}
@@ -180,4 +181,16 @@ func (s *Service) post(ctx context.Context, w *domain.Webhook, d *domain.Webhook
 		a.Body += "\n[answer cut off: " + err.Error() + "]"
 	}
 	return a
+}
+
+// clip shortens s to at most n bytes without splitting a character, so
+// that a notice stays small enough to travel between nodes.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

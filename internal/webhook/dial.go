@@ -76,12 +76,13 @@ func guard(_, address string, _ syscall.RawConn) error {
 // answer's start.
 const Timeout = 10 * time.Second
 
-// newClient returns the client deliveries are made with: Timeout per
-// request, redirects not followed (a 3xx counts as a failure, so a
-// receiver cannot bounce Loket to an address the guard would refuse), no
-// proxy from the environment (the guard must see the receiver's address,
-// not the proxy's), and the guard unless allowPrivate.
-func newClient(allowPrivate bool) *http.Client {
+// NewClient returns the client deliveries are made with, fit for any call
+// to a URL an admin or a rule names: Timeout per request, redirects not
+// followed (a 3xx counts as a failure, so a receiver cannot bounce Loket
+// to an address the guard would refuse), no proxy from the environment
+// (the guard must see the receiver's address, not the proxy's), and the
+// guard unless allowPrivate.
+func NewClient(allowPrivate bool) *http.Client {
 	d := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	if !allowPrivate {
 		d.Control = guard

@@ -525,3 +525,21 @@ func TestPrune_DropsFinishedDeliveriesPastTheLogWindowOnly(t *testing.T) {
 		}
 	})
 }
+
+func TestClip_ShortensWithoutSplittingACharacter(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"abcdefghijk", 10, "abcdefghij…"},
+		{"aaaaaaaaaé", 10, "aaaaaaaaa…"}, // é would straddle byte 10
+		{"ééééé", 5, "éé…"},
+	} {
+		if got := clip(tt.in, tt.n); got != tt.want {
+			t.Errorf("clip(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+}

@@ -99,7 +99,7 @@ type watched struct {
 // that changes on other nodes reach its cache.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, events: cfg.Events, log: cfg.Log, allowPrivate: cfg.AllowPrivate,
-		client: newClient(cfg.AllowPrivate), ttl: cfg.TTL, now: cfg.Now, wakeRunner: cfg.Wake}
+		client: NewClient(cfg.AllowPrivate), ttl: cfg.TTL, now: cfg.Now, wakeRunner: cfg.Wake}
 	if s.ttl <= 0 {
 		s.ttl = DefaultTTL
 	}
