@@ -125,3 +125,28 @@ func (q TaskQueue) State(ctx context.Context, id int64) (state string, attempts 
 	}
 	return
 }
+
+// Pending counts the tasks not yet done or failed.
+func (q TaskQueue) Pending(ctx context.Context) (int, error) {
+	var n int
+	if err := q.s.rq.QueryRowContext(ctx, "SELECT COUNT(*) FROM tasks WHERE state = 'pending'").Scan(&n); err != nil {
+		return 0, fmt.Errorf("count pending tasks: %w", err)
+	}
+	return n, nil
+}
+
+// List returns the oldest tasks of a kind, whatever their state.
+func (q TaskQueue) List(ctx context.Context, kind string, limit int) ([]Job, error) {
+	rows, err := q.s.rq.QueryContext(ctx, "SELECT id, kind, payload, attempts, max_attempts FROM tasks WHERE kind = $1 ORDER BY id LIMIT $2", kind, limit)
+	out, err := scanAll(rows, err, func(row interface{ Scan(...any) error }) (Job, error) {
+		var j Job
+		var payload string
+		err := row.Scan(&j.ID, &j.Kind, &payload, &j.Attempts, &j.MaxAttempts)
+		j.Payload = []byte(payload)
+		return j, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list %s tasks: %w", kind, err)
+	}
+	return out, nil
+}

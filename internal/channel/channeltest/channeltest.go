@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"loket.dev/loket/internal/automation"
+	"loket.dev/loket/internal/tasks"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -42,6 +44,8 @@ type Env struct {
 	Team  int64
 	// Events records every committed event, in order.
 	Events *Recorder
+	// Rules runs automation rules on the desk's triggers.
+	Rules *automation.Engine
 }
 
 // Options change an Env before it starts.
@@ -68,10 +72,15 @@ func Start(t testing.TB, st *store.Store, opts Options, build func(d *desk.Desk)
 	e := &Env{T: t, Store: st, Events: &Recorder{}}
 	e.Hub = realtime.NewHub(st, log)
 	channels := channel.NewRegistry()
+	runner := tasks.NewRunner(st, log)
+	e.Rules = automation.New(automation.Config{Store: st, Channels: channels, Log: log, TasksAdded: runner.Wake})
 	d := desk.New(desk.Config{Store: st, Blobs: dir, Channels: channels, Events: domain.Publishers{e.Hub, e.Events},
-		Region: opts.Region, Log: log, Now: opts.Now})
+		Region: opts.Region, Log: log, Now: opts.Now, Watcher: e.Rules, TasksAdded: runner.Wake})
 	t.Cleanup(d.Close)
 	e.Desk = d
+	e.Rules.Attach(d)
+	runner.Handle(desk.TaskTrigger, e.Rules.HandleTrigger)
+	runner.Handle(automation.TaskRuleWebhook, e.Rules.CallWebhook)
 	for _, a := range build(d) {
 		channels.Register(a)
 	}
@@ -82,6 +91,7 @@ func Start(t testing.TB, st *store.Store, opts Options, build func(d *desk.Desk)
 		go func() { defer wg.Done(); f(ctx) }()
 	}
 	run(outbox.NewWorker(st, d.Deliver, d.Queued(), log).Run)
+	run(runner.Worker().Run)
 	for _, a := range channels.Adapters() {
 		if l, ok := a.(domain.Publisher); ok {
 			e.Hub.Listen(l)
@@ -90,7 +100,8 @@ func Start(t testing.TB, st *store.Store, opts Options, build func(d *desk.Desk)
 			run(r.Run)
 		}
 	}
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Desk: d, Store: st, Blobs: dir, Hub: e.Hub, Channels: channels, Log: log}).Handler())
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{Desk: d, Store: st, Blobs: dir, Hub: e.Hub, Channels: channels, Log: log,
+		Automation: e.Rules}).Handler())
 	t.Cleanup(func() { srv.Close(); cancel(); wg.Wait(); e.Hub.CloseAll() })
 	e.URL = srv.URL
 

@@ -1,0 +1,284 @@
+package automation_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"loket.dev/loket/internal/channel"
+	"loket.dev/loket/internal/channel/api"
+	"loket.dev/loket/internal/channel/channeltest"
+	"loket.dev/loket/internal/desk"
+	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/secret"
+	"loket.dev/loket/internal/store"
+	"loket.dev/loket/internal/store/storetest"
+)
+
+// shop is a web shop's API channel: it posts customers' messages and
+// receives the replies (deliveries) Loket sends.
+type shop struct {
+	*channeltest.Env
+	channel int64
+	token   string
+	mu      sync.Mutex
+	got     []api.Delivery
+}
+
+func startShop(t testing.TB, st *store.Store) *shop {
+	s := &shop{Env: channeltest.Start(t, st, channeltest.Options{}, func(*desk.Desk) []channel.Adapter { return []channel.Adapter{api.New()} })}
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var d api.Delivery
+		if err := json.NewDecoder(r.Body).Decode(&d); err != nil {
+			t.Errorf("delivery: %v", err)
+		}
+		s.mu.Lock()
+		s.got = append(s.got, d)
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(hook.Close)
+	var ch struct {
+		ID    int64  `json:"id"`
+		Token string `json:"inbound_token"`
+	}
+	s.Do("POST", "/api/v1/channels", fmt.Sprintf(`{"kind":"api","name":"Shop","team_id":%d,"settings":{"webhook_url":%q,"secret":"0123456789abcdef0123"}}`,
+		s.Team, hook.URL), 201, &ch)
+	s.channel, s.token = ch.ID, ch.Token
+	return s
+}
+
+func (s *shop) inbound(externalID, email, text string) {
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/channels/%d/inbound", s.URL, s.channel),
+		strings.NewReader(fmt.Sprintf(`{"external_id":%q,"from":{"email":%q},"text":%q}`, externalID, email, text)))
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	req.Header.Set("Content-Type", "application/json")
+	s.Check(req, 201, nil)
+}
+
+func (s *shop) deliveries() []api.Delivery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]api.Delivery(nil), s.got...)
+}
+
+type ruleOut struct {
+	ID      int64 `json:"id"`
+	Version int   `json:"version"`
+}
+
+type runOut struct {
+	TicketID int64    `json:"ticket_id"`
+	Actions  []string `json:"actions"`
+	Error    string   `json:"error"`
+}
+
+func (s *shop) runs(rule int64) []runOut {
+	var runs []runOut
+	s.Do("GET", fmt.Sprintf("/api/v1/rules/%d/runs", rule), "", 200, &runs)
+	return runs
+}
+
+// idle waits until every task (triggers, rules) has run.
+func (s *shop) idle() {
+	s.Wait("every task to run", func() bool {
+		n, err := s.Store.Tasks().Pending(context.Background())
+		if err != nil {
+			s.T.Fatal(err)
+		}
+		return n == 0
+	})
+}
+
+func TestRule_OnAMessageChangesTheTicketAndSaysSoOnItsTimeline(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		s := startShop(t, st)
+		var r ruleOut
+		s.Do("POST", "/api/v1/rules", `{"name":"Refunds","trigger":"message.received",
+			"conditions":{"all":[{"field":"message.text","op":"contains_word","value":["refund","terugbetaling"]}]},
+			"actions":[{"type":"set_priority","priority":"high"},{"type":"add_tags","tags":["refund"]},
+			{"type":"note","text":"Refund asked by {{.contact.email}}"}]}`, 201, &r)
+		s.inbound("m1", "jan@example.nl", "I want a refund for order 12")
+		s.Wait("the rule to run", func() bool { return len(s.runs(r.ID)) == 1 })
+		s.idle()
+		tk := s.Tickets()[0]
+		var got domain.Ticket
+		s.Do("GET", fmt.Sprintf("/api/v1/tickets/%d", tk.ID), "", 200, &got)
+		if got.Priority != domain.PriorityHigh || len(got.Tags) != 1 || got.Tags[0] != "refund" {
+			t.Errorf("ticket priority %s tags %v", got.Priority, got.Tags)
+		}
+		var note, ran bool
+		for _, m := range s.Messages(tk.ID) {
+			note = note || (m.Kind == domain.KindNote && m.Text == "Refund asked by jan@example.nl")
+			ran = ran || (m.Kind == domain.KindEvent && strings.Contains(string(m.Meta), `"event":"rule.ran"`) &&
+				strings.Contains(m.Text, `Rule "Refunds" (version 1): priority → high; tags + refund; internal note`))
+		}
+		if !note || !ran {
+			t.Errorf("note %v, rule.ran on the timeline %v", note, ran)
+		}
+		// A message that does not match sets nothing off.
+		s.inbound("m2", "jan@example.nl", "Thanks!")
+		s.idle()
+		if runs := s.runs(r.ID); len(runs) != 1 {
+			t.Errorf("%d runs, want 1", len(runs))
+		}
+		// What would the rule do: matched, with the note filled in.
+		var res struct {
+			Matched bool `json:"matched"`
+			Actions []struct {
+				Description string `json:"description"`
+				Preview     string `json:"preview"`
+			} `json:"actions"`
+		}
+		s.Do("POST", "/api/v1/rules/test", fmt.Sprintf(`{"ticket_number":%d,"rule":{"name":"Thanks","trigger":"message.received",
+			"conditions":{"all":[{"field":"message.text","op":"contains","value":"thanks"}]},
+			"actions":[{"type":"reply","text":"You are welcome, {{.contact.email}}"}]}}`, tk.Number), 200, &res)
+		if !res.Matched || len(res.Actions) != 1 || res.Actions[0].Preview != "You are welcome, jan@example.nl" {
+			t.Errorf("test result %+v", res)
+		}
+	})
+}
+
+func TestRule_ExternalEventSendsTheTemplateOnceInTheContactsLanguage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		s := startShop(t, st)
+		s.Do("POST", "/api/v1/templates", `{"name":"order-delivery","language":"en","body":"Your order {{.order.number}} arrives on {{.order.delivery_date | date}}."}`, 201, nil)
+		s.Do("POST", "/api/v1/templates", `{"name":"order-delivery","language":"nl","body":"Je bestelling {{.order.number}} komt op {{.order.delivery_date | date}}."}`, 201, nil)
+		var r ruleOut
+		s.Do("POST", "/api/v1/rules", fmt.Sprintf(`{"name":"Order","trigger":"event","event_name":"order.placed",
+			"actions":[{"type":"send_template","template":"order-delivery","channel_ids":[%d]}]}`, s.channel), 201, &r)
+
+		shopToken := secret.Token("lkt")
+		if err := st.CreateAPIToken(context.Background(), &store.APIToken{Name: "webshop", Role: domain.RoleAgent, Scope: store.ScopeEvents},
+			secret.Hash(shopToken)); err != nil {
+			t.Fatal(err)
+		}
+		post := func(body string, want int, out any) {
+			req, _ := http.NewRequest("POST", s.URL+"/api/v1/events", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+shopToken)
+			req.Header.Set("Content-Type", "application/json")
+			s.Check(req, want, out)
+		}
+		event := `{"name":"order.placed","contact":{"email":"An@Example.nl","language":"nl"},"idempotency_key":"o-7",
+			"data":{"order":{"number":"A-7","delivery_date":"2026-12-09"}}}`
+		var first, again struct {
+			Event     domain.ContactEvent `json:"event"`
+			Duplicate bool                `json:"duplicate"`
+		}
+		post(event, 202, &first)
+		post(event, 200, &again)
+		if !again.Duplicate || again.Event.ID != first.Event.ID {
+			t.Errorf("second post %+v, want the first event %d as a duplicate", again, first.Event.ID)
+		}
+		s.Wait("the order message to be delivered", func() bool { return len(s.deliveries()) >= 1 })
+		s.idle()
+		got := s.deliveries()
+		if len(got) != 1 || got[0].Message.Text != "Je bestelling A-7 komt op 9 december 2026." {
+			t.Fatalf("deliveries %+v, want one Dutch order message", got)
+		}
+		if got[0].Ticket.Status != string(domain.StatusSolved) {
+			t.Errorf("the proactive ticket is %s, want solved", got[0].Ticket.Status)
+		}
+		var evs []domain.ContactEvent
+		s.Do("GET", fmt.Sprintf("/api/v1/events?contact_id=%d", first.Event.ContactID), "", 200, &evs)
+		if len(evs) != 1 || evs[0].Data["order"].(map[string]any)["number"] != "A-7" {
+			t.Errorf("contact events %+v", evs)
+		}
+		// The shop's token posts events and does nothing else.
+		req, _ := http.NewRequest("GET", s.URL+"/api/v1/tickets", nil)
+		req.Header.Set("Authorization", "Bearer "+shopToken)
+		s.Check(req, 403, nil)
+		post(`{"name":"order.placed","data":{}}`, 422, nil)
+		post(`{"name":"Order Placed!","contact":{"email":"an@example.nl"}}`, 422, nil)
+	})
+}
+
+// A trigger task run again after a crash mid-way (here: simply run twice)
+// does each action once.
+func TestRule_ActionsRunOnceWhenTheTriggerRunsAgain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		s := startShop(t, st)
+		var r ruleOut
+		s.Do("POST", "/api/v1/rules", `{"name":"Ack","trigger":"ticket.created",
+			"actions":[{"type":"reply","text":"We got your message, ticket {{.ticket.number}}."},{"type":"add_tags","tags":["acked"]}]}`, 201, &r)
+		s.inbound("m1", "piet@example.nl", "Hello")
+		s.Wait("the reply", func() bool { return len(s.deliveries()) == 1 })
+		s.idle()
+		tk := s.Tickets()[0]
+		triggers, err := st.Tasks().List(context.Background(), desk.TaskTrigger, 1)
+		if err != nil || len(triggers) != 1 || !strings.Contains(string(triggers[0].Payload), `"ticket.created"`) {
+			t.Fatalf("first trigger %+v, %v", triggers, err)
+		}
+		for range 2 {
+			if err := s.Rules.HandleTrigger(context.Background(), triggers[0]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.idle()
+		replies, events := 0, 0
+		for _, m := range s.Messages(tk.ID) {
+			if m.Kind == domain.KindMessage && m.Direction == domain.DirectionOut {
+				replies++
+			}
+			if m.Kind == domain.KindEvent && strings.Contains(string(m.Meta), "rule.ran") {
+				events++
+			}
+		}
+		if replies != 1 || events != 1 || len(s.deliveries()) != 1 {
+			t.Errorf("%d replies, %d rule.ran entries, %d deliveries; want one each", replies, events, len(s.deliveries()))
+		}
+	})
+}
+
+// Two rules that undo each other stop after a few rounds.
+func TestRule_LoopsStop(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		s := startShop(t, st)
+		var a, b ruleOut
+		s.Do("POST", "/api/v1/rules", `{"name":"Up","trigger":"ticket.updated",
+			"conditions":{"all":[{"field":"ticket.priority","op":"eq","value":"normal"}]},
+			"actions":[{"type":"set_priority","priority":"high"}]}`, 201, &a)
+		s.Do("POST", "/api/v1/rules", `{"name":"Down","trigger":"ticket.updated",
+			"conditions":{"all":[{"field":"ticket.priority","op":"eq","value":"high"}]},
+			"actions":[{"type":"set_priority","priority":"normal"}]}`, 201, &b)
+		s.inbound("m1", "loop@example.nl", "Hello")
+		s.inbound("m2", "loop@example.nl", "Hello again")
+		s.idle()
+		total := len(s.runs(a.ID)) + len(s.runs(b.ID))
+		if total == 0 || total > 2*(desk.MaxRuleDepth+1) {
+			t.Errorf("%d runs in all, want some and at most %d", total, 2*(desk.MaxRuleDepth+1))
+		}
+	})
+}
+
+func TestScheduledReply(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		s := startShop(t, st)
+		s.inbound("m1", "kees@example.nl", "Call me tomorrow")
+		tk := s.Tickets()[0]
+		later := time.Now().Add(time.Hour).UnixMilli()
+		m := s.Reply(tk.ID, fmt.Sprintf(`{"text":"Good morning!","send_at":%d}`, later), 201)
+		if m.DeliveryStatus != domain.DeliveryScheduled || m.SendAt != later {
+			t.Fatalf("scheduled reply %s at %d", m.DeliveryStatus, m.SendAt)
+		}
+		var cancelled domain.Message
+		s.Do("DELETE", fmt.Sprintf("/api/v1/messages/%d/schedule", m.ID), "", 200, &cancelled)
+		if cancelled.DeliveryStatus != domain.DeliveryCancelled {
+			t.Errorf("after cancelling: %s", cancelled.DeliveryStatus)
+		}
+		s.Do("DELETE", fmt.Sprintf("/api/v1/messages/%d/schedule", m.ID), "", 422, nil)
+		// A time already past sends at once.
+		now := s.Reply(tk.ID, fmt.Sprintf(`{"text":"Now","send_at":%d}`, time.Now().Add(-time.Minute).UnixMilli()), 201)
+		s.Wait("the reply to go out", func() bool { return s.Message(now.ID).DeliveryStatus == domain.DeliveryDelivered })
+		if got := s.deliveries(); len(got) != 1 || got[0].Message.Text != "Now" {
+			t.Errorf("deliveries %+v, want only the unscheduled reply", got)
+		}
+		s.Reply(tk.ID, `{"text":"x","note":true,"send_at":99999999999999}`, 422)
+	})
+}
