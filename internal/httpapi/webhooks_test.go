@@ -4,15 +4,20 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/eventually"
 	"loket.dev/loket/internal/httpapi"
 	"loket.dev/loket/internal/secret"
 	"loket.dev/loket/internal/store"
 	"loket.dev/loket/internal/store/storetest"
+	"loket.dev/loket/internal/tasks"
 	"loket.dev/loket/internal/webhook"
 )
 
@@ -172,4 +177,72 @@ func TestStream_WebhookDisabledReachesAdminsOnly(t *testing.T) {
 	if ev.Type != domain.EventAgentUpdated {
 		t.Fatalf("the supervisor's first event is %s, want agent.updated (webhook.disabled is for admins)", ev.Type)
 	}
+}
+
+func TestWebhooks_TheDeliveryLogShowsAttemptsAndRedeliversThroughTheAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		var svc *webhook.Service
+		runner := tasks.NewRunner(st, slog.New(slog.DiscardHandler))
+		e := newEnv(t, st, func(c *httpapi.Config) {
+			svc = webhook.New(webhook.Config{Store: c.Store, AllowPrivate: true, Wake: runner.Wake})
+			c.Webhooks = svc
+		})
+		runner.Handle(webhook.TaskKind, svc.Handle)
+		ctx, stop := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { runner.Worker().Run(ctx); close(done) }()
+		t.Cleanup(func() { stop(); <-done })
+
+		var mu sync.Mutex
+		var bodies []string
+		receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			mu.Lock()
+			bodies = append(bodies, string(b))
+			mu.Unlock()
+			w.WriteHeader(http.StatusAccepted)
+			io.WriteString(w, `{"queued":true}`)
+		}))
+		t.Cleanup(receiver.Close)
+		var w webhookAnswer
+		e.do("POST", "/api/v1/webhooks", e.token, fmt.Sprintf(`{"url":%q,"events":["ticket.created"]}`, receiver.URL), 201, &w)
+		a := e.post(`{"external_id":"1","from":{"email":"jan@example.nl"},"text":"Hello"}`, 201)
+		if err := svc.Fanout(context.Background(), 41, domain.Trigger{Type: "ticket.created", TicketID: a.Ticket.ID, At: 1}); err != nil {
+			t.Fatal(err)
+		}
+		var log struct{ Deliveries []map[string]any }
+		path := fmt.Sprintf("/api/v1/webhooks/%d/deliveries", w.ID)
+		eventually.True(t, "the delivery is made", func() bool {
+			e.do("GET", path, e.token, "", 200, &log)
+			return len(log.Deliveries) == 1 && log.Deliveries[0]["state"] == "delivered"
+		})
+		d := log.Deliveries[0]
+		if d["response_status"] != float64(202) || d["response_body"] != `{"queued":true}` || d["error"] != "" || d["attempts"] != float64(1) ||
+			d["event_type"] != "ticket.created" || d["trigger_id"] != float64(41) {
+			t.Fatalf("delivery %v", d)
+		}
+		if p, _ := d["payload"].(map[string]any); p["id"] != "41" || p["type"] != "ticket.created" {
+			t.Fatalf("payload %v", d["payload"])
+		}
+
+		var again domain.WebhookDelivery
+		e.do("POST", fmt.Sprintf("/api/v1/webhook-deliveries/%v/redeliver", d["id"]), e.token, "", 202, &again)
+		if again.RedeliveryOf != int64(d["id"].(float64)) || again.State != domain.WebhookDeliveryPending {
+			t.Fatalf("redelivery %+v", again)
+		}
+		eventually.True(t, "the redelivery is made", func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(bodies) == 2
+		})
+		if bodies[0] != bodies[1] {
+			t.Errorf("the redelivery sent %s, the first %s", bodies[1], bodies[0])
+		}
+		e.do("GET", path+"?limit=1", e.token, "", 200, &log)
+		if len(log.Deliveries) != 1 || log.Deliveries[0]["id"] != float64(again.ID) {
+			t.Fatalf("the newest page of one: %v", log.Deliveries)
+		}
+		e.do("PATCH", fmt.Sprintf("/api/v1/webhooks/%d", w.ID), e.token, `{"active":false}`, 200, nil)
+		e.do("POST", fmt.Sprintf("/api/v1/webhook-deliveries/%d/redeliver", again.ID), e.token, "", 422, nil)
+	})
 }
