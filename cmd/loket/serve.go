@@ -91,6 +91,7 @@ func serve(ctx context.Context, args []string) error {
 	rules.Attach(d, hooks)
 	runner.Handle(desk.TaskTrigger, rules.HandleTrigger)
 	runner.Handle(automation.TaskRuleWebhook, rules.CallWebhook)
+	runner.Handle(automation.TaskCampaign, rules.SendCampaign)
 	runner.Handle(webhook.TaskKind, hooks.Handle)
 	defer faq.Close()
 	worker := outbox.NewWorker(st, d.Deliver, d.Queued(), log)

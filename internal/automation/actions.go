@@ -21,6 +21,8 @@ type Planned struct {
 	Description string `json:"description"`
 	Preview     string `json:"preview,omitempty"`
 	Error       string `json:"error,omitempty"`
+	// MessageID is the message a send queued.
+	MessageID int64 `json:"-"`
 }
 
 // act does one action (or, with dry, only says what it would do) and
@@ -274,7 +276,10 @@ func (e *Engine) sendTemplate(ctx context.Context, key string, a Action, s *subj
 		if err != nil {
 			return p, err
 		}
-		_, err = e.desk.Send(ctx, &desk.Outgoing{TicketID: ticketID, ChannelID: ch.ID, Text: text, AuthorType: domain.AuthorSystem, SendAt: at})
+		m, err := e.desk.Send(ctx, &desk.Outgoing{TicketID: ticketID, ChannelID: ch.ID, Text: text, AuthorType: domain.AuthorSystem, SendAt: at})
+		if err == nil {
+			p.MessageID = m.ID
+		}
 		var de *domain.Error
 		if errors.As(err, &de) && slices.Contains([]string{"opted_out", "outside_window", "no_address", "unreachable_address"}, de.Code) {
 			refused = append(refused, ch.Name+": "+de.Message)

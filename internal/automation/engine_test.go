@@ -282,3 +282,55 @@ func TestScheduledReply(t *testing.T) {
 		s.Reply(tk.ID, `{"text":"x","note":true,"send_at":99999999999999}`, 422)
 	})
 }
+
+func TestCampaign_SendsOnEachOpenOrderTicketAndRespectsOptOuts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		s := startShop(t, st)
+		s.Do("POST", "/api/v1/templates", `{"name":"delay","language":"en","body":"Sorry, your order (ticket {{.ticket.number}}) is late."}`, 201, nil)
+		for i, who := range []string{"a@example.nl", "b@example.nl", "c@example.nl", "d@example.nl"} {
+			s.inbound(fmt.Sprint("m", i), who, "Where is my order?")
+		}
+		tickets := s.Tickets()
+		if len(tickets) != 4 {
+			t.Fatalf("%d tickets", len(tickets))
+		}
+		for i, tk := range tickets {
+			body := `{"tags":["order"]}`
+			if i == 3 {
+				body = `{"tags":["order"],"status":"solved"}` // not open: not chosen
+			}
+			s.Do("PATCH", fmt.Sprintf("/api/v1/tickets/%d", tk.ID), body, 200, nil)
+		}
+		if err := st.SetOptOut(context.Background(), tickets[2].ContactID, api.Kind, true); err != nil {
+			t.Fatal(err)
+		}
+		var c store.Campaign
+		s.Do("POST", "/api/v1/campaigns", fmt.Sprintf(`{"name":"Storm delay","template":"delay","channel_ids":[%d],
+			"filter":{"statuses":["new","open","pending"],"tags":["order"]},"rate_per_minute":6000}`, s.channel), 201, &c)
+		if c.Recipients != 3 {
+			t.Fatalf("%d recipients, want 3", c.Recipients)
+		}
+		s.Wait("every recipient's result", func() bool {
+			s.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d", c.ID), "", 200, &c)
+			return c.Counts["pending"] == 0
+		})
+		if c.Counts["sent"] != 2 || c.Counts["skipped"] != 1 {
+			t.Errorf("counts %v, want 2 sent and 1 skipped", c.Counts)
+		}
+		var rs []store.Recipient
+		s.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d/recipients", c.ID), "", 200, &rs)
+		for _, r := range rs {
+			if r.ContactID == tickets[2].ContactID && (r.State != "skipped" || !strings.Contains(r.Detail, "opted out")) {
+				t.Errorf("opted-out recipient %+v", r)
+			}
+		}
+		s.Wait("two deliveries", func() bool { return len(s.deliveries()) == 2 })
+		for _, d := range s.deliveries() {
+			if d.Message.Text != fmt.Sprintf("Sorry, your order (ticket %d) is late.", d.Ticket.Number) {
+				t.Errorf("delivery %q on ticket %d", d.Message.Text, d.Ticket.Number)
+			}
+		}
+		s.Do("POST", "/api/v1/campaigns", `{"name":"All","template":"delay","filter":{}}`, 422, nil)
+		s.Do("POST", "/api/v1/campaigns", `{"name":"X","template":"nope","filter":{"tags":["order"]}}`, 422, nil)
+	})
+}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -349,5 +350,78 @@ func (s *Server) cancelScheduled(w http.ResponseWriter, r *http.Request, p *prin
 		return err
 	}
 	writeJSON(w, http.StatusOK, m)
+	return nil
+}
+
+func (s *Server) startCampaign(w http.ResponseWriter, r *http.Request, p *principal) error {
+	var in automation.CampaignInput
+	if err := decode(w, r, 1<<20, &in); err != nil {
+		return err
+	}
+	c, err := s.automation.StartCampaign(r.Context(), in, p.agent.Name)
+	if err != nil {
+		return err
+	}
+	if err := s.store.Audit(r.Context(), p.agent.Name, "campaign.start", c.Name, fmt.Sprintf("%d recipients", c.Recipients)); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, c)
+	return nil
+}
+
+func (s *Server) listCampaigns(w http.ResponseWriter, r *http.Request, p *principal) error {
+	cs, err := s.store.Campaigns(r.Context(), 100)
+	if err != nil {
+		return err
+	}
+	if cs == nil {
+		cs = []*store.Campaign{}
+	}
+	writeJSON(w, http.StatusOK, cs)
+	return nil
+}
+
+func (s *Server) getCampaign(w http.ResponseWriter, r *http.Request, p *principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := s.store.Campaign(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+// campaignRecipients pages through a campaign's results by contact id
+// (?after=, ?limit=).
+func (s *Server) campaignRecipients(w http.ResponseWriter, r *http.Request, p *principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	after, err := queryInt(r, "after")
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(r, "limit")
+	if err != nil {
+		return err
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	if _, err := s.store.Campaign(r.Context(), id); err != nil {
+		return err
+	}
+	rs, err := s.store.CampaignRecipients(r.Context(), id, after, int(limit))
+	if err != nil {
+		return err
+	}
+	if rs == nil {
+		rs = []*store.Recipient{}
+	}
+	writeJSON(w, http.StatusOK, rs)
 	return nil
 }

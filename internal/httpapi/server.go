@@ -259,6 +259,10 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/events", events, s.postEvent},
 		{"GET", "/api/v1/events", anyAgent, s.listEvents},
 		{"DELETE", "/api/v1/messages/{id}/schedule", anyAgent, s.cancelScheduled},
+		{"GET", "/api/v1/campaigns", supervisor, s.listCampaigns},
+		{"POST", "/api/v1/campaigns", supervisor, s.startCampaign},
+		{"GET", "/api/v1/campaigns/{id}", supervisor, s.getCampaign},
+		{"GET", "/api/v1/campaigns/{id}/recipients", supervisor, s.campaignRecipients},
 
 		{"GET", "/api/v1/surveys", supervisor, s.listSurveys},
 		{"GET", "/survey/{token}", public, s.surveyPage},

@@ -81,6 +81,7 @@ func Start(t testing.TB, st *store.Store, opts Options, build func(d *desk.Desk)
 	e.Rules.Attach(d)
 	runner.Handle(desk.TaskTrigger, e.Rules.HandleTrigger)
 	runner.Handle(automation.TaskRuleWebhook, e.Rules.CallWebhook)
+	runner.Handle(automation.TaskCampaign, e.Rules.SendCampaign)
 	for _, a := range build(d) {
 		channels.Register(a)
 	}

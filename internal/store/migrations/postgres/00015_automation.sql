@@ -111,6 +111,31 @@ CREATE TABLE message_templates (
     UNIQUE (name, language)
 );
 
+-- Campaigns send a message template to a filtered list of contacts,
+-- throttled, with one result per contact.
+CREATE TABLE campaigns (
+    id              BIGSERIAL PRIMARY KEY,
+    name            TEXT NOT NULL,
+    template        TEXT NOT NULL,
+    channel_ids     TEXT NOT NULL DEFAULT '[]',
+    send_hours      TEXT NOT NULL DEFAULT '',
+    filter          TEXT NOT NULL DEFAULT '{}',
+    rate_per_minute INTEGER NOT NULL,
+    recipients      INTEGER NOT NULL DEFAULT 0,
+    created_by      TEXT NOT NULL DEFAULT '',
+    created_at      BIGINT NOT NULL
+);
+CREATE TABLE campaign_recipients (
+    campaign_id BIGINT NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+    contact_id  BIGINT NOT NULL,
+    ticket_id   BIGINT NOT NULL DEFAULT 0,
+    state       TEXT NOT NULL DEFAULT 'pending', -- pending, sent, skipped, failed
+    message_id  BIGINT NOT NULL DEFAULT 0,
+    detail      TEXT NOT NULL DEFAULT '',
+    updated_at  BIGINT NOT NULL,
+    PRIMARY KEY (campaign_id, contact_id)
+);
+
 -- A reply can wait for its time: its outbox job is due at send_at.
 ALTER TABLE messages ADD COLUMN send_at BIGINT NOT NULL DEFAULT 0;
 
@@ -120,6 +145,8 @@ ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT '';
 -- +goose Down
 ALTER TABLE api_tokens DROP COLUMN scope;
 ALTER TABLE messages DROP COLUMN send_at;
+DROP TABLE campaign_recipients;
+DROP TABLE campaigns;
 DROP TABLE message_templates;
 DROP TABLE contact_events;
 DROP TABLE action_keys;
