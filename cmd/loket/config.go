@@ -31,6 +31,9 @@ type config struct {
 	AwayAfter   string
 	Contacts    string
 	Nodes       int
+	// WebhookAllowPrivate lets webhooks call addresses on Loket's own
+	// network.
+	WebhookAllowPrivate bool
 
 	// Parsed by serveConfig.
 	proxies  []netip.Prefix
@@ -68,6 +71,9 @@ func (c *config) bindServe(fs *flag.FlagSet) {
 	fs.StringVar(&c.SMTPAddr, "smtp-addr", env("LOKET_SMTP_ADDR", ""), "address for the built-in SMTP receiver, such as :2525; empty disables it (LOKET_SMTP_ADDR)")
 	fs.StringVar(&c.Contacts, "contacts", env("LOKET_CONTACTS", "shared"), "which customers agents see: shared (all) or team (those of their teams' tickets) (LOKET_CONTACTS)")
 	fs.BoolVar(&c.NoDemo, "no-demo", env("LOKET_NO_DEMO", "") != "", "do not create the demo team and channel on first start (LOKET_NO_DEMO)")
+	allowPrivate, _ := strconv.ParseBool(env("LOKET_WEBHOOK_ALLOW_PRIVATE", "false"))
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", allowPrivate,
+		"let webhooks call loopback, private and link-local addresses (LOKET_WEBHOOK_ALLOW_PRIVATE=1)")
 }
 
 // publicURL is the base URL, or one derived from the listen address.

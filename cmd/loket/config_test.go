@@ -45,3 +45,28 @@ func TestConfig_ContactScopeIsSharedUnlessSetToTeam(t *testing.T) {
 		}
 	}
 }
+
+func TestConfig_WebhooksCallPrivateAddressesOnlyWhenAllowed(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		args []string
+		want bool
+	}{
+		{"", nil, false},
+		{"1", nil, true},
+		{"true", nil, true},
+		{"0", nil, false},
+		{"yes please", nil, false},
+		{"", []string{"--webhook-allow-private"}, true},
+		{"1", []string{"--webhook-allow-private=false"}, false},
+	} {
+		t.Setenv("LOKET_WEBHOOK_ALLOW_PRIVATE", tc.env)
+		c, err := serveConfig(tc.args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.WebhookAllowPrivate != tc.want {
+			t.Errorf("LOKET_WEBHOOK_ALLOW_PRIVATE=%q %v: %v, want %v", tc.env, tc.args, c.WebhookAllowPrivate, tc.want)
+		}
+	}
+}

@@ -37,6 +37,7 @@ import (
 	"loket.dev/loket/internal/realtime"
 	"loket.dev/loket/internal/secret"
 	"loket.dev/loket/internal/store"
+	"loket.dev/loket/internal/webhook"
 	"loket.dev/loket/web"
 	"loket.dev/loket/web/widget"
 )
@@ -78,15 +79,20 @@ func serve(ctx context.Context, args []string) error {
 	channels := channel.NewRegistry()
 	faq := bot.New(bot.Config{Store: st, BaseURL: c.publicURL(), Log: log, Channels: channels, Hours: hrs})
 	runner := tasks.NewRunner(st, log)
-	rules := automation.New(automation.Config{Store: st, Channels: channels, Events: events, Log: log, TasksAdded: runner.Wake})
+	// Rules' webhook actions call URLs a supervisor typed, so they get
+	// the webhooks' guard against Loket's own network too.
+	rules := automation.New(automation.Config{Store: st, Channels: channels, Events: events, Log: log, TasksAdded: runner.Wake,
+		Client: webhook.NewClient(c.WebhookAllowPrivate)})
 	d := desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channels, Events: domain.Publishers{events, faq},
 		Region: c.Region, Log: log, BotActive: faq.Active, Hours: hrs, SurveyKey: secretKey, BaseURL: c.publicURL(),
 		Watcher: rules, TasksAdded: runner.Wake})
 	defer d.Close()
-	rules.Attach(d)
+	hooks := webhook.New(webhook.Config{Store: st, Events: events, Log: log, AllowPrivate: c.WebhookAllowPrivate, Wake: runner.Wake})
+	rules.Attach(d, hooks)
 	runner.Handle(desk.TaskTrigger, rules.HandleTrigger)
 	runner.Handle(automation.TaskRuleWebhook, rules.CallWebhook)
 	runner.Handle(automation.TaskCampaign, rules.SendCampaign)
+	runner.Handle(webhook.TaskKind, hooks.Handle)
 	defer faq.Close()
 	worker := outbox.NewWorker(st, d.Deliver, d.Queued(), log)
 	router := dispatch.New(dispatch.Config{Store: st, Desk: d, Events: events, Log: log, Connected: hub.Agents, AwayAfter: c.away})
@@ -126,6 +132,7 @@ func serve(ctx context.Context, args []string) error {
 		BaseURL:        c.publicURL(),
 		Metrics:        reg,
 		Automation:     rules,
+		Webhooks:       hooks,
 	})
 
 	// Background work: every listener hears the hub before it starts.
@@ -133,6 +140,7 @@ func serve(ctx context.Context, args []string) error {
 	hub.Listen(router)
 	hub.Listen(counted)
 	hub.Listen(rules)
+	hub.Listen(hooks)
 	for _, a := range channels.Adapters() {
 		if l, ok := a.(domain.Publisher); ok {
 			hub.Listen(l)
@@ -162,6 +170,9 @@ func serve(ctx context.Context, args []string) error {
 			_, err := st.Tasks().Prune(ctx, time.Now().Add(-7*24*time.Hour).UnixMilli())
 			return err
 		})
+	})
+	bg.Go(func(ctx context.Context) {
+		sweep(ctx, time.Hour, router.Leading, log, "prune the webhook delivery log", hooks.Prune)
 	})
 	bg.Go(runner.Worker().Run)
 	bg.Go(router.Run)

@@ -275,6 +275,9 @@ func (e *Engine) sendTemplate(ctx context.Context, key string, a Action, s *subj
 		if err != nil {
 			return p, err
 		}
+		if at > 0 {
+			at += a.spread
+		}
 		p.Description = fmt.Sprintf("%s on %s", a.Template, ch.Name)
 		if at > 0 {
 			p.Description += " at " + time.UnixMilli(at).UTC().Format("2006-01-02 15:04 UTC")

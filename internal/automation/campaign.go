@@ -34,6 +34,8 @@ type CampaignInput struct {
 type campaignTask struct {
 	Campaign int64 `json:"campaign"`
 	Contact  int64 `json:"contact"`
+	// Offset is the recipient's place in the campaign's pace (ms).
+	Offset int64 `json:"offset"`
 }
 
 // StartCampaign stores a campaign with its recipients and a task for each,
@@ -88,9 +90,10 @@ func (e *Engine) StartCampaign(ctx context.Context, in CampaignInput, by string)
 			return err
 		}
 		for i, t := range targets {
-			payload, _ := json.Marshal(campaignTask{c.ID, t.ContactID})
+			offset := int64(i) * 60000 / int64(in.RatePerMinute)
+			payload, _ := json.Marshal(campaignTask{c.ID, t.ContactID, offset})
 			_, _, err := tx.AddTask(ctx, store.Task{Kind: TaskCampaign, Key: fmt.Sprintf("campaign:%d:%d", c.ID, t.ContactID),
-				Payload: payload, RunAt: start + int64(i)*60000/int64(in.RatePerMinute)})
+				Payload: payload, RunAt: start + offset})
 			if err != nil {
 				return err
 			}
@@ -135,7 +138,7 @@ func (e *Engine) SendCampaign(ctx context.Context, job store.Job) error {
 	key := fmt.Sprintf("campaign:%d:%d", c.ID, r.ContactID)
 	lang := s.contact.Language
 	p, err := e.sendTemplate(desk.Once(ctx, key), key, Action{Type: ActSendTemplate, Template: c.Template, ChannelIDs: c.ChannelIDs,
-		SendHours: c.SendHours}, s, lang, false)
+		SendHours: c.SendHours, spread: t.Offset}, s, lang, false)
 	switch {
 	case err == nil:
 		return e.store.SetRecipient(ctx, c.ID, r.ContactID, "sent", p.MessageID, p.Description)

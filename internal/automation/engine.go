@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"loket.dev/loket/internal/channel"
@@ -62,9 +65,11 @@ type Engine struct {
 	client     *http.Client // for rules' webhooks
 	tasksAdded func()
 
-	mu     sync.RWMutex
-	rules  []*Rule // enabled, in order
-	loaded bool
+	mu        sync.RWMutex
+	rules     []*Rule // enabled, in order
+	loaded    bool
+	gen       uint64 // counts changes, so a reload that read before one is not kept
+	reloading atomic.Bool
 }
 
 // New returns an engine; Attach gives it the desk it acts through.
@@ -99,8 +104,14 @@ func (e *Engine) Wants(t domain.Trigger, known desk.Known) bool {
 			return true
 		}
 	}
+	rules, ok := e.cached()
+	if !ok {
+		// Unsure until the rules are loaded: record the trigger.
+		e.reloadSoon()
+		return true
+	}
 	var f Facts
-	for _, r := range e.enabled() {
+	for _, r := range rules {
 		if r.Trigger != t.Type {
 			continue
 		}
@@ -114,23 +125,49 @@ func (e *Engine) Wants(t domain.Trigger, known desk.Known) bool {
 	return false
 }
 
-// enabled returns the enabled rules, loading them on first use.
-func (e *Engine) enabled() []*Rule {
-	e.mu.RLock()
-	rules, loaded := e.rules, e.loaded
-	e.mu.RUnlock()
-	if loaded {
-		return rules
-	}
-	if err := e.reload(context.Background()); err != nil {
-		e.log.Error("load rules", "err", err)
-	}
+// cached returns the enabled rules as last loaded; false when they are
+// not loaded or a change made them stale.
+func (e *Engine) cached() ([]*Rule, bool) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	return e.rules
+	return e.rules, e.loaded
 }
 
+// rulesNow returns the enabled rules, loading them when they are stale.
+func (e *Engine) rulesNow(ctx context.Context) ([]*Rule, error) {
+	if rules, ok := e.cached(); ok {
+		return rules, nil
+	}
+	err := e.reload(ctx)
+	if rules, ok := e.cached(); ok {
+		return rules, nil
+	}
+	if err == nil {
+		err = errors.New("the rules changed while they were loaded")
+	}
+	return nil, fmt.Errorf("load rules: %w", err)
+}
+
+// reloadSoon loads the rules in the background, once at a time, so that
+// Wants, called inside the desk's transactions, never waits on the store.
+func (e *Engine) reloadSoon() {
+	if !e.reloading.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer e.reloading.Store(false)
+		if err := e.reload(context.Background()); err != nil {
+			e.log.Error("load rules", "err", err)
+		}
+	}()
+}
+
+// reload reads the enabled rules. A change announced while it read makes
+// its result stale, and it is not kept.
 func (e *Engine) reload(ctx context.Context) error {
+	e.mu.RLock()
+	gen := e.gen
+	e.mu.RUnlock()
 	stored, err := e.store.Rules(ctx)
 	if err != nil {
 		return err
@@ -148,9 +185,19 @@ func (e *Engine) reload(ctx context.Context) error {
 		rules = append(rules, r)
 	}
 	e.mu.Lock()
-	e.rules, e.loaded = rules, true
+	if e.gen == gen {
+		e.rules, e.loaded = rules, true
+	}
 	e.mu.Unlock()
 	return nil
+}
+
+// invalidate marks the rules stale.
+func (e *Engine) invalidate() {
+	e.mu.Lock()
+	e.gen++
+	e.loaded = false
+	e.mu.Unlock()
 }
 
 // FromStore decodes a stored rule.
@@ -161,11 +208,9 @@ func FromStore(s *store.Rule) (*Rule, error) {
 // Changed reloads the rules after a change on this node and tells the
 // others.
 func (e *Engine) Changed(ctx context.Context) {
+	e.invalidate()
 	if err := e.reload(ctx); err != nil {
 		e.log.Error("reload rules", "err", err)
-		e.mu.Lock()
-		e.loaded = false
-		e.mu.Unlock()
 	}
 	if e.events != nil {
 		e.events.Publish(domain.Event{Type: EventRulesChanged})
@@ -176,20 +221,14 @@ func (e *Engine) Changed(ctx context.Context) {
 func (e *Engine) Publish(events ...domain.Event) {
 	for _, ev := range events {
 		if ev.Type == EventRulesChanged {
-			e.mu.Lock()
-			e.loaded = false
-			e.mu.Unlock()
+			e.invalidate()
 			return
 		}
 	}
 }
 
 // Lost is called when the bus may have missed events: reload.
-func (e *Engine) Lost() {
-	e.mu.Lock()
-	e.loaded = false
-	e.mu.Unlock()
-}
+func (e *Engine) Lost() { e.invalidate() }
 
 // HandleTrigger is the task handler of desk.TaskTrigger: it runs the
 // rules the trigger sets off, then the fanouts. Run again after a
@@ -200,30 +239,23 @@ func (e *Engine) HandleTrigger(ctx context.Context, job store.Job) error {
 		return tasks.Permanent(fmt.Errorf("decode trigger: %w", err))
 	}
 	var failed []error
-	rules := e.enabled()
-	var s *subject
+	rules, err := e.rulesNow(ctx)
+	if err != nil {
+		return err
+	}
 	for _, r := range rules {
 		if r.Trigger != t.Type || (t.Type == domain.TriggerEvent && r.EventName != t.Name) || r.ID == t.RuleID {
 			continue
 		}
-		if s == nil {
-			var err error
-			if s, err = e.load(ctx, t); errors.Is(err, domain.ErrNotFound) {
-				// The ticket or contact was deleted or merged away.
-				e.log.Info("trigger's subject is gone", "trigger", t.Type, "ticket", t.TicketID, "err", err)
-				break
-			} else if err != nil {
-				return err
-			}
+		gone, err := e.apply(ctx, r, &t, fmt.Sprintf("rule:%d:task:%d", r.ID, job.ID))
+		if gone {
+			// The ticket or contact was deleted or merged away.
+			e.log.Info("trigger's subject is gone", "trigger", t.Type, "ticket", t.TicketID, "err", err)
+			break
 		}
-		if !Match(r.Conditions, s.facts) {
-			continue
-		}
-		if err := e.run(ctx, r, t, s, fmt.Sprintf("rule:%d:task:%d", r.ID, job.ID)); err != nil {
+		if err != nil {
 			failed = append(failed, err)
 		}
-		// The next rule sees the ticket as this one left it.
-		s = nil
 	}
 	for _, f := range e.fanouts {
 		if f.Watches(t.Type) {
@@ -233,6 +265,43 @@ func (e *Engine) HandleTrigger(ctx context.Context, job store.Job) error {
 		}
 	}
 	return errors.Join(failed...)
+}
+
+// apply runs a rule on a trigger under key: a run started before (and cut
+// short by a crash or an error) goes on with the version it started with,
+// without matching again, since its first actions may have changed the
+// facts; otherwise the rule runs when its conditions match. Each rule sees
+// the ticket as the rules before it left it, and a ticket one of them
+// opened for a trigger without one becomes the trigger's. gone reports
+// that the trigger's ticket or contact no longer exists.
+func (e *Engine) apply(ctx context.Context, r *Rule, t *domain.Trigger, key string) (gone bool, err error) {
+	prev, err := e.store.RuleRunByKey(ctx, key)
+	if err != nil || (prev != nil && prev.FinishedAt > 0) {
+		return false, err
+	}
+	s, err := e.load(ctx, *t)
+	if errors.Is(err, domain.ErrNotFound) {
+		return true, err
+	} else if err != nil {
+		return false, err
+	}
+	if prev != nil && prev.Version != r.Version {
+		v, err := e.store.RuleVersion(ctx, r.ID, prev.Version)
+		if err != nil {
+			return false, err
+		}
+		if r, err = Decode(r.ID, v.Version, v.Name, v.Trigger, v.EventName, v.Enabled, v.Conditions, v.Actions); err != nil {
+			return false, err
+		}
+	}
+	if prev == nil && !Match(r.Conditions, s.facts) {
+		return false, nil
+	}
+	err = e.run(ctx, r, *t, s, key)
+	if t.TicketID == 0 && s.ticket != nil {
+		t.TicketID = s.ticket.ID
+	}
+	return false, err
 }
 
 // run runs a matching rule's actions under key, each at most once, and
@@ -254,7 +323,8 @@ func (e *Engine) run(ctx context.Context, r *Rule, t domain.Trigger, s *subject,
 		}
 		if n > MaxRunsPerHour {
 			e.log.Warn("rule ran too often on the ticket this hour; skipped", "rule", r.ID, "ticket", tid)
-			return nil
+			run.Actions, run.Error = []string{}, fmt.Sprintf("skipped: the rule ran more than %d times on this ticket in an hour", MaxRunsPerHour)
+			return e.store.FinishRuleRun(ctx, run)
 		}
 	}
 	actx := desk.ByRule(ctx, r.ID, t.Depth)
@@ -278,38 +348,22 @@ func (e *Engine) run(ctx context.Context, r *Rule, t domain.Trigger, s *subject,
 	if run.Actions == nil {
 		run.Actions = []string{}
 	}
-	run.Error = joinProblems(problems)
-	if err := e.store.FinishRuleRun(ctx, run); err != nil {
-		return err
-	}
+	run.Error = strings.Join(problems, "; ")
+	// The timeline entry first: a crash before the run is finished then
+	// repeats neither.
 	if tid := s.ticketID(); tid != 0 {
-		text := fmt.Sprintf("Rule %q (version %d): %s", r.Name, r.Version, joinSummary(done, problems))
+		summary := strings.Join(append(slices.Clone(done), problems...), "; ")
+		if summary == "" {
+			summary = "nothing to change"
+		}
+		text := fmt.Sprintf("Rule %q (version %d): %s", r.Name, r.Version, summary)
 		err := e.desk.AddTimelineEvent(desk.Once(ctx, key+":timeline"), tid, text, desk.EventRuleRan, map[string]any{
 			"rule": r.Name, "rule_id": r.ID, "version": r.Version, "actions": run.Actions, "error": run.Error})
 		if err != nil && !errors.Is(err, desk.ErrDone) {
 			return err
 		}
 	}
-	return nil
-}
-
-func joinProblems(p []string) string {
-	out := ""
-	for i, s := range p {
-		if i > 0 {
-			out += "; "
-		}
-		out += s
-	}
-	return out
-}
-
-func joinSummary(done, problems []string) string {
-	parts := append(append([]string(nil), done...), problems...)
-	if len(parts) == 0 {
-		return "nothing to change"
-	}
-	return joinProblems(parts)
+	return e.store.FinishRuleRun(ctx, run)
 }
 
 // permanent reports whether an action's error will not go away by

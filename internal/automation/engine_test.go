@@ -213,6 +213,8 @@ func TestRule_ExternalEventSendsTheTemplateOnceInTheContactsLanguage(t *testing.
 		req, _ := http.NewRequest("GET", s.URL+"/api/v1/tickets", nil)
 		req.Header.Set("Authorization", "Bearer "+shopToken)
 		s.Check(req, 403, nil)
+		// A key is the sender's for one kind of event.
+		post(`{"name":"order.shipped","contact":{"email":"an@example.nl"},"idempotency_key":"o-7"}`, 202, nil)
 		post(`{"name":"order.placed","data":{}}`, 422, nil)
 		post(`{"name":"Order Placed!","contact":{"email":"an@example.nl"}}`, 422, nil)
 	})

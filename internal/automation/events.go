@@ -122,8 +122,7 @@ func (r ContactRef) identities(region string) ([]domain.Identity, error) {
 }
 
 // contactFor finds the contact by number or by the first known address,
-// or creates it with every address; addresses the found contact lacks are
-// added to it.
+// or creates it with every address.
 func (e *Engine) contactFor(ctx context.Context, tx *store.Store, ref ContactRef, ids []domain.Identity, create bool) (*domain.Contact, error) {
 	if ref.Number != "" {
 		c, err := tx.ContactByNumber(ctx, ref.Number)
@@ -143,24 +142,26 @@ func (e *Engine) contactFor(ctx context.Context, tx *store.Store, ref ContactRef
 			return nil, err
 		}
 	}
-	if id == 0 {
-		if !create {
-			return nil, domain.Invalid("unknown_contact", "no contact has these addresses, and create_contact is false")
-		}
-		c := &domain.Contact{Name: ref.Name, Language: ref.Language}
-		if err := tx.CreateContact(ctx, c); err != nil {
-			return nil, err
-		}
-		id = c.ID
+	if id != 0 {
+		// The event's other addresses are not linked: nobody confirmed
+		// they belong to this contact.
+		return tx.Contact(ctx, id)
+	}
+	if !create {
+		return nil, domain.Invalid("unknown_contact", "no contact has these addresses, and create_contact is false")
+	}
+	c := &domain.Contact{Name: ref.Name, Language: ref.Language}
+	if err := tx.CreateContact(ctx, c); err != nil {
+		return nil, err
 	}
 	for _, ident := range ids {
-		owner, err := tx.AddIdentity(ctx, id, ident)
+		owner, err := tx.AddIdentity(ctx, c.ID, ident)
 		if err != nil {
 			return nil, err
 		}
-		if owner != id && ident == ids[0] {
+		if owner != c.ID {
 			return nil, errContactRace
 		}
 	}
-	return tx.Contact(ctx, id)
+	return tx.Contact(ctx, c.ID)
 }

@@ -44,6 +44,10 @@ type Action struct {
 	// SendHours limits when a message goes out, as "08:00-21:00" in the
 	// channel's time zone; a message due outside waits for the start.
 	SendHours string `json:"send_hours,omitempty"`
+	// spread delays a message that waits for its sending hours by this
+	// many milliseconds past their start, so a campaign's messages keep
+	// their pace then too.
+	spread int64
 }
 
 // Rule is a rule with its conditions and actions decoded.
@@ -111,8 +115,8 @@ func (r *Rule) Validate() error {
 	if !slices.Contains(Triggers, r.Trigger) {
 		return domain.Invalid("invalid_trigger", fmt.Sprintf("unknown trigger %q; one of %s", r.Trigger, strings.Join(Triggers, ", ")))
 	}
-	if r.Trigger == domain.TriggerEvent && strings.TrimSpace(r.EventName) == "" {
-		return domain.Invalid("invalid_trigger", "an event rule names its event, such as order.placed")
+	if r.Trigger == domain.TriggerEvent && !eventName.MatchString(r.EventName) {
+		return domain.Invalid("invalid_trigger", "an event rule names its event in lower case, such as order.placed")
 	}
 	if err := validCond(r.Conditions, 0); err != nil {
 		return err
@@ -200,7 +204,13 @@ func (a Action) validate() error {
 		}
 		return Check(a.Text)
 	case ActCreateTicket:
-		return need(strings.TrimSpace(a.Subject) != "", "a subject")
+		if err := need(strings.TrimSpace(a.Subject) != "", "a subject"); err != nil {
+			return err
+		}
+		if a.Priority != "" && !domain.Priority(a.Priority).Valid() {
+			return fmt.Errorf("unknown priority %q", a.Priority)
+		}
+		return Check(a.Subject)
 	case ActWebhook:
 		return need(strings.HasPrefix(a.URL, "https://") || strings.HasPrefix(a.URL, "http://"), "an http(s) URL")
 	}

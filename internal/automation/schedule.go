@@ -9,11 +9,11 @@ import (
 	"loket.dev/loket/internal/domain"
 )
 
-// Scheduled rules look at tickets changed within this span, at most
-// scheduleBatch of them per sweep, the most recently changed first.
+// Scheduled rules look at every ticket changed within this span that is
+// not closed, scheduleBatch at a time.
 const (
 	scheduleSpan  = 30 * 24 * time.Hour
-	scheduleBatch = 2000
+	scheduleBatch = 500
 )
 
 // Sweep runs the scheduled rules over recent tickets: reminders when the
@@ -24,8 +24,12 @@ const (
 // it changes the ticket.
 // Run it on one node at a time, every few minutes.
 func (e *Engine) Sweep(ctx context.Context) error {
+	all, err := e.rulesNow(ctx)
+	if err != nil {
+		return err
+	}
 	var rules []*Rule
-	for _, r := range e.enabled() {
+	for _, r := range all {
 		if r.Trigger == domain.TriggerSchedule {
 			rules = append(rules, r)
 		}
@@ -33,31 +37,36 @@ func (e *Engine) Sweep(ctx context.Context) error {
 	if len(rules) == 0 {
 		return nil
 	}
-	ids, err := e.store.ScheduleCandidates(ctx, e.now().Add(-scheduleSpan).UnixMilli(), scheduleBatch)
-	if err != nil {
-		return err
-	}
+	since := e.now().Add(-scheduleSpan).UnixMilli()
 	var failed []error
-	for _, id := range ids {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		s, err := e.load(ctx, domain.Trigger{Type: domain.TriggerSchedule, TicketID: id})
-		if errors.Is(err, domain.ErrNotFound) {
-			continue
-		} else if err != nil {
+	for after := int64(0); ; {
+		ids, err := e.store.ScheduleCandidates(ctx, since, after, scheduleBatch)
+		if err != nil {
 			return err
 		}
-		for _, r := range rules {
-			if !Match(r.Conditions, s.facts) {
-				continue
+		for _, id := range ids {
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
-			t := s.ticket
-			key := fmt.Sprintf("rule:%d:ticket:%d:%s:%d:%d:%d", r.ID, id, t.Status, t.LastCustomerAt, t.LastAgentAt, t.SolvedAt)
-			if err := e.run(ctx, r, domain.Trigger{Type: domain.TriggerSchedule, TicketID: id}, s, key); err != nil {
-				failed = append(failed, err)
+			t, err := e.store.Ticket(ctx, id)
+			if errors.Is(err, domain.ErrNotFound) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			state := fmt.Sprintf("%s:%d:%d:%d", t.Status, t.LastCustomerAt, t.LastAgentAt, t.SolvedAt)
+			for _, r := range rules {
+				trig := domain.Trigger{Type: domain.TriggerSchedule, TicketID: id}
+				if gone, err := e.apply(ctx, r, &trig, fmt.Sprintf("rule:%d:ticket:%d:%s", r.ID, id, state)); gone {
+					break
+				} else if err != nil {
+					failed = append(failed, err)
+				}
 			}
 		}
+		if len(ids) < scheduleBatch {
+			return errors.Join(failed...)
+		}
+		after = ids[len(ids)-1]
 	}
-	return errors.Join(failed...)
 }

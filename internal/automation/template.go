@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"text/template"
+	"text/template/parse"
 	"time"
 )
 
@@ -42,24 +43,61 @@ func funcs(lang string) template.FuncMap {
 	}
 }
 
-func parse(src, lang string) (*template.Template, error) {
+func parseTemplate(src, lang string) (*template.Template, error) {
 	t, err := template.New("t").Funcs(funcs(lang)).Option("missingkey=error").Parse(src)
 	if err != nil {
 		return nil, templateError(err)
 	}
+	if len(t.Templates()) > 1 {
+		return nil, &TemplateError{Message: "define and block are not allowed in message templates"}
+	}
+	if t.Tree != nil {
+		if err := loopless(t.Tree.Root, src); err != nil {
+			return nil, err
+		}
+	}
 	return t, nil
+}
+
+// loopless refuses range and template calls: a message needs neither, and
+// without them filling a template in takes time in proportion to its text,
+// whatever the data.
+func loopless(n parse.Node, src string) error {
+	refuse := func(what string, pos parse.Pos) error {
+		return &TemplateError{Message: fmt.Sprintf("line %d: %s not allowed in message templates", 1+strings.Count(src[:min(int(pos), len(src))], "\n"), what)}
+	}
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return nil
+		}
+		for _, k := range n.Nodes {
+			if err := loopless(k, src); err != nil {
+				return err
+			}
+		}
+	case *parse.RangeNode:
+		return refuse("range is", n.Position())
+	case *parse.TemplateNode:
+		return refuse("template calls are", n.Position())
+	case *parse.IfNode:
+		return errors.Join(loopless(n.List, src), loopless(n.ElseList, src))
+	case *parse.WithNode:
+		return errors.Join(loopless(n.List, src), loopless(n.ElseList, src))
+	}
+	return nil
 }
 
 // Check parses a template without running it.
 func Check(src string) error {
-	_, err := parse(src, "en")
+	_, err := parseTemplate(src, "en")
 	return err
 }
 
 // Render fills a template with the facts; lang (a contact's language)
 // chooses the names of months in dates.
 func Render(src string, f Facts, lang string) (string, error) {
-	t, err := parse(src, lang)
+	t, err := parseTemplate(src, lang)
 	if err != nil {
 		return "", err
 	}

@@ -57,11 +57,22 @@ func TestRender(t *testing.T) {
 	}
 }
 
-func TestRender_CapsTheOutput(t *testing.T) {
-	_, err := Render(`{{range .n}}{{range .n}}{{range .n}}{{.}}{{end}}{{end}}{{end}}`, Facts{"n": make([]any, 100)}, "en")
-	var te *TemplateError
-	if !errors.As(err, &te) {
-		t.Fatalf("err %v, want a TemplateError for an oversized text", err)
+func TestRender_RefusesLoopsAndTemplateCalls(t *testing.T) {
+	for _, src := range []string{
+		"{{range 100000}}{{range 100000}}{{end}}{{end}}x",
+		"Hi\n{{range .n}}{{.}}{{end}}",
+		`{{define "u"}}{{template "u"}}{{end}}{{template "u"}}`,
+		`{{if .n}}{{template "x"}}{{end}}`,
+		`{{with .n}}{{else}}{{range .n}}{{end}}{{end}}`,
+	} {
+		_, err := Render(src, Facts{"n": []any{1.0}}, "en")
+		var te *TemplateError
+		if !errors.As(err, &te) || !strings.Contains(err.Error(), "not allowed") {
+			t.Errorf("%q: %v, want a refusal", src, err)
+		}
+	}
+	if err := Check("Hi\n{{range .n}}{{end}}"); err == nil || !strings.HasPrefix(err.Error(), "line 2:") {
+		t.Errorf("the refusal names the line: %v", err)
 	}
 }
 

@@ -43,6 +43,13 @@ const (
 	// EventSurveyAnswered tells that a customer gave a low score (CSAT 1
 	// or 2, NPS 0 to 6), with the survey in Survey, so rules can follow up.
 	EventSurveyAnswered = "survey.answered"
+	// EventWebhooksChanged, between nodes only: a webhook was added,
+	// changed or removed, so cached subscriptions are stale.
+	EventWebhooksChanged = "webhook.changed"
+	// EventWebhookDisabled tells admins, and only them, that Loket turned
+	// a webhook off after repeated failed deliveries (Webhook says which
+	// and why).
+	EventWebhookDisabled = "webhook.disabled"
 )
 
 // AgentRef names the agent an event is about.
@@ -71,17 +78,23 @@ type Event struct {
 	ChannelID int64 `json:"channel_id,omitempty"`
 	// Survey is the answered survey of survey.answered.
 	Survey *Survey `json:"survey,omitempty"`
+	// Webhook is the webhook of webhook.disabled (never its secret).
+	Webhook *Webhook `json:"webhook,omitempty"`
 }
 
 // Internal reports whether the event only travels between nodes and is
 // never shown to agents.
 func (e *Event) Internal() bool {
 	switch e.Type {
-	case EventRoutingNext, EventRoutingNextDone, EventChannelCreated, EventChannelUpdated, EventSLAChanged:
+	case EventRoutingNext, EventRoutingNextDone, EventChannelCreated, EventChannelUpdated, EventSLAChanged, EventWebhooksChanged:
 		return true
 	}
 	return false
 }
+
+// AdminsOnly reports whether only admins may receive the event, whatever
+// tickets they see: it is about the configuration, not about a ticket.
+func (e *Event) AdminsOnly() bool { return e.Type == EventWebhookDisabled }
 
 // Publisher receives events once their transaction has committed.
 type Publisher interface {

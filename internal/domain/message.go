@@ -40,8 +40,8 @@ type DeliveryStatus string
 // Delivery statuses in the order a message moves through them.
 const (
 	DeliveryNone DeliveryStatus = ""
-	// DeliveryScheduled is a reply waiting for its SendAt; it is queued
-	// then, or cancelled before.
+	// DeliveryScheduled is a reply waiting for its SendAt: it moves on to
+	// sent when it goes out, or is cancelled before.
 	DeliveryScheduled DeliveryStatus = "scheduled"
 	DeliveryCancelled DeliveryStatus = "cancelled"
 	DeliveryQueued    DeliveryStatus = "queued"

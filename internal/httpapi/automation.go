@@ -64,17 +64,27 @@ func (s *Server) saveRule(w http.ResponseWriter, r *http.Request, p *principal) 
 	if err := decode(w, r, 1<<20, &req); err != nil {
 		return err
 	}
+	status := http.StatusCreated
+	var id int64
+	if r.PathValue("id") != "" {
+		var err error
+		if id, err = pathID(r, "id"); err != nil {
+			return err
+		}
+		prev, err := s.store.Rule(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		if req.Enabled == nil {
+			req.Enabled = &prev.Enabled // a save that does not say keeps the rule on or off
+		}
+		status = http.StatusOK
+	}
 	rule, _, err := req.rule()
 	if err != nil {
 		return err
 	}
-	status := http.StatusCreated
-	if r.PathValue("id") != "" {
-		if rule.ID, err = pathID(r, "id"); err != nil {
-			return err
-		}
-		status = http.StatusOK
-	}
+	rule.ID = id
 	rule.UpdatedBy = p.agent.Name
 	if err := s.store.SaveRule(r.Context(), rule); err != nil {
 		return err
@@ -134,6 +144,9 @@ func (s *Server) ruleRuns(w http.ResponseWriter, r *http.Request, p *principal) 
 	}
 	if limit <= 0 || limit > 500 {
 		limit = 50
+	}
+	if _, err := s.store.Rule(r.Context(), id); err != nil {
+		return err
 	}
 	runs, err := s.store.RuleRuns(r.Context(), id, int(limit))
 	if err != nil {
@@ -241,6 +254,9 @@ func (s *Server) saveTemplate(w http.ResponseWriter, r *http.Request, p *princip
 		}
 		return err
 	}
+	if err := s.store.Audit(r.Context(), p.agent.Name, "template.save", t.Name+" ("+t.Language+")", ""); err != nil {
+		return err
+	}
 	writeJSON(w, status, t)
 	return nil
 }
@@ -250,7 +266,14 @@ func (s *Server) deleteTemplate(w http.ResponseWriter, r *http.Request, p *princ
 	if err != nil {
 		return err
 	}
+	t, err := s.store.MessageTemplate(r.Context(), id)
+	if err != nil {
+		return err
+	}
 	if err := s.store.DeleteMessageTemplate(r.Context(), id); err != nil {
+		return err
+	}
+	if err := s.store.Audit(r.Context(), p.agent.Name, "template.delete", t.Name+" ("+t.Language+")", ""); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -284,6 +307,15 @@ func (s *Server) previewTemplate(w http.ResponseWriter, r *http.Request, p *prin
 	}
 	if req.ContactID != 0 {
 		if err := s.mayTouchContact(r, p, req.ContactID); err != nil {
+			return err
+		}
+	}
+	if req.EventID != 0 {
+		ev, err := s.store.ContactEvent(r.Context(), req.EventID)
+		if err != nil {
+			return err
+		}
+		if err := s.mayTouchContact(r, p, ev.ContactID); err != nil {
 			return err
 		}
 	}

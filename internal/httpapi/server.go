@@ -21,6 +21,7 @@ import (
 	"loket.dev/loket/internal/metrics"
 	"loket.dev/loket/internal/realtime"
 	"loket.dev/loket/internal/store"
+	"loket.dev/loket/internal/webhook"
 )
 
 // Config wires a Server.
@@ -61,6 +62,8 @@ type Config struct {
 	// Automation runs rules, takes external events and fills templates;
 	// nil makes one that runs no rules.
 	Automation *automation.Engine
+	// Webhooks keeps the webhooks out; nil answers their changes with 503.
+	Webhooks *webhook.Service
 }
 
 // Server is the HTTP side of Loket.
@@ -88,6 +91,7 @@ type Server struct {
 	metrics         *metrics.Registry
 	requests        *metrics.Histogram
 	automation      *automation.Engine
+	webhooks        *webhook.Service
 }
 
 // New returns a server.
@@ -96,7 +100,7 @@ func New(cfg Config) *Server {
 		desk: cfg.Desk, store: cfg.Store, blobs: cfg.Blobs, hub: cfg.Hub, channels: cfg.Channels, log: cfg.Log,
 		secure: cfg.SecureCookies, ready: cfg.Ready, web: cfg.Web, help: cfg.Help, router: cfg.Router, proxies: cfg.TrustedProxies, widget: cfg.Widget,
 		contacts: cfg.Contacts, baseURL: strings.TrimRight(cfg.BaseURL, "/"), metrics: cfg.Metrics,
-		csrf: http.NewCrossOriginProtection(), automation: cfg.Automation,
+		csrf: http.NewCrossOriginProtection(), automation: cfg.Automation, webhooks: cfg.Webhooks,
 	}
 	if s.automation == nil {
 		// Rules can be edited and tested; none runs, as the desk records
@@ -235,8 +239,6 @@ func (s *Server) routes() []route {
 		// adapters' own public routes are mounted by mountAdapters.
 		{"GET", "/api/v1/channels/{id}/snippet", admin, s.channelSnippet},
 
-		// Surveys: answers for supervisors, and the public page a survey
-		// link opens (HTML; the signed token is the credential).
 		// Automation: rules, message templates, events from other systems,
 		// scheduled replies.
 		{"GET", "/api/v1/rules/schema", admin, s.ruleSchema},
@@ -260,9 +262,20 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/campaigns/{id}", supervisor, s.getCampaign},
 		{"GET", "/api/v1/campaigns/{id}/recipients", supervisor, s.campaignRecipients},
 
+		// Surveys: answers for supervisors, and the public page a survey
+		// link opens (HTML; the signed token is the credential).
 		{"GET", "/api/v1/surveys", supervisor, s.listSurveys},
 		{"GET", "/survey/{token}", public, s.surveyPage},
 		{"POST", "/survey/{token}", public, s.answerSurvey},
+
+		// Webhooks out: subscriptions, their delivery log, redelivery.
+		{"GET", "/api/v1/webhooks", admin, s.listWebhooks},
+		{"POST", "/api/v1/webhooks", admin, s.createWebhook},
+		{"GET", "/api/v1/webhooks/event-types", admin, s.webhookEventTypes},
+		{"PATCH", "/api/v1/webhooks/{id}", admin, s.updateWebhook},
+		{"DELETE", "/api/v1/webhooks/{id}", admin, s.deleteWebhook},
+		{"GET", "/api/v1/webhooks/{id}/deliveries", admin, s.listWebhookDeliveries},
+		{"POST", "/api/v1/webhook-deliveries/{id}/redeliver", admin, s.redeliverWebhookDelivery},
 	}
 }
 

@@ -102,7 +102,7 @@ func (h *Hub) Publish(events ...domain.Event) {
 		}
 		var payload []byte
 		for _, c := range clients {
-			if !c.viewer.CanSee(ev.TeamID, ev.AssigneeID) {
+			if !c.viewer.CanSee(ev.TeamID, ev.AssigneeID) || (ev.AdminsOnly() && c.viewer.Role != domain.RoleAdmin) {
 				continue
 			}
 			if ev.Agent != nil && ev.Agent.ID == c.agent.ID && ev.Type != domain.EventAgentPresence {

@@ -222,8 +222,9 @@ func (s *Store) CountRuleRuns(ctx context.Context, ruleID, ticketID, since int64
 	return n, nil
 }
 
-// AddContactEvent stores an external event unless one with the same
-// idempotency key exists; then it returns that one and false.
+// AddContactEvent stores an external event unless one from the same
+// source, of the same name, with the same idempotency key exists; then it
+// returns that one and false.
 func (s *Store) AddContactEvent(ctx context.Context, e *domain.ContactEvent, key string) (bool, error) {
 	data, err := json.Marshal(e.Data)
 	if err != nil {
@@ -234,10 +235,11 @@ func (s *Store) AddContactEvent(ctx context.Context, e *domain.ContactEvent, key
 	}
 	err = s.q.QueryRowContext(ctx,
 		`INSERT INTO contact_events (name, contact_id, data, idempotency_key, source, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-		 ON CONFLICT (idempotency_key) WHERE idempotency_key <> '' DO NOTHING RETURNING id`,
+		 ON CONFLICT (source, name, idempotency_key) WHERE idempotency_key <> '' DO NOTHING RETURNING id`,
 		e.Name, e.ContactID, string(data), key, e.Source, e.CreatedAt).Scan(&e.ID)
 	if errors.Is(err, sql.ErrNoRows) {
-		prev, err := scanContactEvent(s.q.QueryRowContext(ctx, "SELECT "+contactEventColumns+" FROM contact_events WHERE idempotency_key = $1", key))
+		prev, err := scanContactEvent(s.q.QueryRowContext(ctx,
+			"SELECT "+contactEventColumns+" FROM contact_events WHERE source = $1 AND name = $2 AND idempotency_key = $3", e.Source, e.Name, key))
 		if err != nil {
 			return false, fmt.Errorf("event with key %q: %w", key, err)
 		}
@@ -395,11 +397,11 @@ func (s *Store) LatestInbound(ctx context.Context, ticketID int64) (int64, error
 	return id, nil
 }
 
-// ScheduleCandidates lists tickets scheduled rules look at: not closed,
-// changed since a time, the most recently changed first.
-func (s *Store) ScheduleCandidates(ctx context.Context, since int64, limit int) ([]int64, error) {
+// ScheduleCandidates lists the tickets scheduled rules look at: not
+// closed and changed since a time, by id after afterID.
+func (s *Store) ScheduleCandidates(ctx context.Context, since, afterID int64, limit int) ([]int64, error) {
 	rows, err := s.rq.QueryContext(ctx,
-		"SELECT id FROM tickets WHERE updated_at >= $1 AND status <> 'closed' ORDER BY updated_at DESC LIMIT $2", since, limit)
+		"SELECT id FROM tickets WHERE id > $1 AND updated_at >= $2 AND status <> 'closed' ORDER BY id LIMIT $3", afterID, since, limit)
 	out, err := scanAll(rows, err, func(row interface{ Scan(...any) error }) (int64, error) {
 		var id int64
 		return id, row.Scan(&id)
@@ -408,4 +410,33 @@ func (s *Store) ScheduleCandidates(ctx context.Context, since int64, limit int) 
 		return nil, fmt.Errorf("tickets for scheduled rules: %w", err)
 	}
 	return out, nil
+}
+
+// RuleRunByKey returns the run recorded under key, nil when none is.
+func (s *Store) RuleRunByKey(ctx context.Context, key string) (*RuleRun, error) {
+	r := RuleRun{Key: key}
+	err := s.q.QueryRowContext(ctx, "SELECT id, rule_id, version, created_at, finished_at FROM rule_runs WHERE run_key = $1", key).
+		Scan(&r.ID, &r.RuleID, &r.Version, &r.CreatedAt, &r.FinishedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("run %s: %w", key, err)
+	}
+	return &r, nil
+}
+
+// RuleVersion returns one saved version of a rule.
+func (s *Store) RuleVersion(ctx context.Context, ruleID int64, version int) (*RuleVersion, error) {
+	var v RuleVersion
+	var cond, acts string
+	err := s.rq.QueryRowContext(ctx,
+		`SELECT version, name, description, trigger_type, event_name, enabled, conditions, actions, created_at, created_by
+		 FROM rule_versions WHERE rule_id = $1 AND version = $2`, ruleID, version).
+		Scan(&v.Version, &v.Name, &v.Description, &v.Trigger, &v.EventName, &v.Enabled, &cond, &acts, &v.CreatedAt, &v.CreatedBy)
+	if err != nil {
+		return nil, notFound(fmt.Sprintf("version %d of rule %d", version, ruleID), err)
+	}
+	v.Conditions, v.Actions = json.RawMessage(cond), json.RawMessage(acts)
+	return &v, nil
 }

@@ -95,7 +95,9 @@ CREATE TABLE contact_events (
     source          TEXT NOT NULL DEFAULT '',
     created_at      BIGINT NOT NULL
 );
-CREATE UNIQUE INDEX contact_events_key ON contact_events (idempotency_key) WHERE idempotency_key <> '';
+-- A key is the sender's: one system's keys never meet another's, nor
+-- those of another kind of event.
+CREATE UNIQUE INDEX contact_events_key ON contact_events (source, name, idempotency_key) WHERE idempotency_key <> '';
 CREATE INDEX contact_events_contact ON contact_events (contact_id, id);
 
 -- Message templates per language, filled with a ticket's, contact's or

@@ -4,8 +4,10 @@
 -- row written in the transaction that made it due; workers lease it like
 -- an outbox job, so it runs once across nodes and survives restarts. A
 -- non-empty key makes adding the same task twice a no-op.
+-- AUTOINCREMENT: a task's id names the runs and actions it caused, so an
+-- id must never come back after old tasks are pruned.
 CREATE TABLE tasks (
-    id           INTEGER PRIMARY KEY,
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
     kind         TEXT NOT NULL,
     dedup_key    TEXT NOT NULL DEFAULT '',
     payload      TEXT NOT NULL DEFAULT '{}',
@@ -95,7 +97,9 @@ CREATE TABLE contact_events (
     source          TEXT NOT NULL DEFAULT '',
     created_at      BIGINT NOT NULL
 );
-CREATE UNIQUE INDEX contact_events_key ON contact_events (idempotency_key) WHERE idempotency_key <> '';
+-- A key is the sender's: one system's keys never meet another's, nor
+-- those of another kind of event.
+CREATE UNIQUE INDEX contact_events_key ON contact_events (source, name, idempotency_key) WHERE idempotency_key <> '';
 CREATE INDEX contact_events_contact ON contact_events (contact_id, id);
 
 -- Message templates per language, filled with a ticket's, contact's or
