@@ -1,13 +1,20 @@
 // End-to-end: an admin builds an automation rule in the browser, tries it
 // on an existing ticket, saves it, and the rule acts on the next matching
-// customer message. Run with `npm run e2e` after `npm run build`.
+// customer message; an outgoing webhook is created, its secret shown once,
+// and its deliveries reach a receiver. Run with `npm run e2e` after
+// `npm run build`.
 import assert from 'node:assert/strict'
 import { mkdirSync } from 'node:fs'
+import http from 'node:http'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
 import { inbound, openPage, pageAPI, screenshotDir, signIn, startApp } from './harness.mjs'
 
 let app, loket, page, api
+
+// The webhook receiver of this test listens on 127.0.0.1, which Loket
+// refuses unless told (this file runs in a process of its own).
+process.env.LOKET_WEBHOOK_ALLOW_PRIVATE = '1'
 
 before(async () => {
   app = await startApp()
@@ -15,6 +22,7 @@ before(async () => {
   page = await openPage(app.browser)
   api = pageAPI(page)
   mkdirSync(screenshotDir, { recursive: true })
+  await signIn(page, app)
 })
 
 after(async () => {
@@ -41,7 +49,6 @@ async function eventually(fn, what) {
 }
 
 test('automation rules', async (t) => {
-  await signIn(page, app)
   // The route itself, not the API description, says whether this server has rules.
   const status = await page.evaluate(async () => (await fetch('/api/v1/rules/schema')).status)
   if (status === 404) return t.skip('no rules on this server')
@@ -126,5 +133,53 @@ test('automation rules', async (t) => {
     await page.waitForURL(/\/admin\/rules\?rule=\d+/)
     await page.locator('form.rule-editor input[name="rule-name"]').waitFor()
     assert.equal(await page.locator('form.rule-editor input[name="rule-name"]').inputValue(), 'Refunds get priority')
+  })
+})
+
+test('outgoing webhooks', async (t) => {
+  const status = await page.evaluate(async () => (await fetch('/api/v1/webhooks')).status)
+  if (status === 404) return t.skip('no webhooks on this server')
+  const received = []
+  const receiver = http.createServer((req, res) => {
+    let body = ''
+    req.on('data', (d) => (body += d))
+    req.on('end', () => {
+      received.push({ headers: req.headers, body })
+      res.writeHead(200, { 'Content-Type': 'text/plain' })
+      res.end('ok')
+    })
+  })
+  await new Promise((r) => receiver.listen(0, '127.0.0.1', r))
+  t.after(() => new Promise((r) => receiver.close(r)))
+  const url = `http://127.0.0.1:${receiver.address().port}/hooks/loket`
+
+  await t.test('the secret of a new webhook is shown once', async () => {
+    await page.goto(app.base + '/admin/webhooks')
+    await page.getByRole('heading', { name: 'Webhooks' }).waitFor()
+    await page.getByRole('button', { name: 'New webhook' }).click()
+    await page.locator('input[name="webhook-url"]').fill(url)
+    await page.locator('input[name="webhook-events"][value="ticket.created"]').check()
+    await page.getByRole('button', { name: 'Create', exact: true }).click()
+    const secret = page.getByTestId('webhook-secret')
+    await secret.waitFor()
+    assert.match(await secret.innerText(), /it will not be shown again/)
+    assert.ok((await secret.getByTestId('secret-value').innerText()).trim().length >= 16)
+    await secret.getByRole('button', { name: 'I have stored it' }).click()
+    await secret.waitFor({ state: 'detached' })
+    await page.reload()
+    await page.locator('tr[data-webhook]', { hasText: url }).waitFor()
+    assert.equal(await page.getByTestId('webhook-secret').count(), 0)
+  })
+
+  await t.test('a new ticket is delivered to the receiver and listed as delivered', async () => {
+    await inbound(loket, { external_id: 'e2e-hook-1', from: { email: 'piet@example.nl', name: 'Piet' }, subject: 'Hello', text: 'A question about my order.' })
+    await eventually(() => received.length > 0, 'the webhook delivery')
+    assert.match(received[0].body, /ticket\.created/)
+    const row = page.locator('tr[data-webhook]', { hasText: url })
+    await row.getByRole('button', { name: 'Deliveries' }).click()
+    const delivery = page.locator('tr[data-delivery]').first()
+    await delivery.waitFor()
+    assert.match(await delivery.innerText(), /ticket\.created/)
+    assert.match(await delivery.innerText(), /Delivered/)
   })
 })

@@ -534,7 +534,12 @@ export interface Webhook {
 
 export interface WebhookDelivery {
   id: number
+  webhook_id?: number
+  /** The delivery an admin sent again; a redelivery is a delivery of its own. */
+  redelivery_of?: number
   event_type: string
+  /** What was posted (JSON). */
+  payload?: unknown
   state: WebhookDeliveryState
   attempts: number
   response_status: number

@@ -119,10 +119,10 @@ describe('webhooks', () => {
       if (url === '/api/v1/webhooks/event-types') return json(['ticket.created'])
       if (url === '/api/v1/webhooks') return json([{ ...broken, active: true, disabled_reason: '', failures: 1 }])
       if (url === '/api/v1/webhooks/1/deliveries?limit=50') {
-        return json([{ id: 7, event_type: 'ticket.created', state: 'failed', attempts: 5, response_status: 502, response_body: 'Bad Gateway', error: '', created_at: 1 }])
+        return json({ deliveries: [{ id: 7, event_type: 'ticket.created', payload: { type: 'ticket.created', ticket: { number: 10004 } }, state: 'failed', attempts: 5, response_status: 502, response_body: 'Bad Gateway', error: '', created_at: 1 }] })
       }
       if (url === '/api/v1/webhook-deliveries/7/redeliver' && method === 'POST') {
-        return json({ id: 7, event_type: 'ticket.created', state: 'pending', attempts: 5, response_status: 502, response_body: 'Bad Gateway', error: '', created_at: 1 })
+        return json({ id: 8, redelivery_of: 7, event_type: 'ticket.created', state: 'pending', attempts: 0, response_status: 0, response_body: '', error: '', created_at: 2 })
       }
       return json({ error: { code: 'not_found', message: 'no' } }, 404)
     })
@@ -133,8 +133,15 @@ describe('webhooks', () => {
     const row = el.querySelector('tr[data-delivery="7"]')!
     expect(row.textContent).toContain('Failed')
     expect(row.textContent).toContain('502 Bad Gateway')
+    expect(row.querySelector('pre.payload')!.textContent).toContain('"number": 10004')
     ;(row.querySelector('button') as HTMLButtonElement).click()
-    await vi.waitFor(() => expect(el.querySelector('tr[data-delivery="7"]')!.textContent).toContain('Pending'))
+    // sent again as a new delivery, listed first; the failed one stays as it was
+    await vi.waitFor(() => expect(el.querySelectorAll('tr[data-delivery]').length).toBe(2))
+    const [again, first] = [...el.querySelectorAll('tr[data-delivery]')]
+    expect(again.getAttribute('data-delivery')).toBe('8')
+    expect(again.textContent).toContain('Pending')
+    expect(again.textContent).toContain('sent again from #7')
+    expect(first.textContent).toContain('Failed')
   })
 
   it('says so when the server has no webhooks', async () => {

@@ -783,6 +783,7 @@ const de: Dictionary = {
   'tpl.previewEvent': 'oder mit Ereignis-ID (seine Daten, etwa order.number)',
   'rules.position': 'Reihenfolge',
   'rules.runAt': 'Ausgeführt',
+  'wh.redeliveryOf': 'erneut gesendet von #{id}',
 }
 
 export default de

@@ -784,6 +784,7 @@ export const en = {
   'tpl.previewEvent': 'or with event ID (its data, such as order.number)',
   'rules.position': 'Order',
   'rules.runAt': 'Ran at',
+  'wh.redeliveryOf': 'sent again from #{id}',
 } as const
 
 export type MessageKey = keyof typeof en

@@ -783,6 +783,7 @@ const nl: Dictionary = {
   'tpl.previewEvent': 'of met event-ID (de gegevens ervan, zoals order.number)',
   'rules.position': 'Volgorde',
   'rules.runAt': 'Uitgevoerd',
+  'wh.redeliveryOf': 'opnieuw gestuurd van #{id}',
 }
 
 export default nl
