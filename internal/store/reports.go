@@ -1,8 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 )
 
@@ -191,4 +194,114 @@ func (s *Store) RecordSLABreach(ctx context.Context, ticketID, bits int64) error
 		return fmt.Errorf("record sla breach of ticket %d: %w", ticketID, err)
 	}
 	return nil
+}
+
+// HourMs is the width of the rows of the hourly rollup (report_hours).
+const HourMs int64 = 3600 * 1000
+
+// HourCounts returns the volume per hour, channel and team from the hourly
+// rollup, with the deltas not yet folded, for f's period, which must start
+// and end on whole hours (UTC). It narrows by ChannelID and TeamID only:
+// the rollup has no assignee or tag.
+func (s *Store) HourCounts(ctx context.Context, f ReportFilter) ([]VolumeCount, error) {
+	if f.From%HourMs != 0 || f.To%HourMs != 0 || f.AgentID != 0 || f.Tag != "" {
+		return nil, fmt.Errorf("hour counts: the period must be whole hours and only channel and team narrow it")
+	}
+	cond, args := "", []any{f.From, f.To}
+	if f.ChannelID != 0 {
+		args = append(args, f.ChannelID)
+		cond += " AND channel_id = $" + strconv.Itoa(len(args))
+	}
+	if f.TeamID != 0 {
+		args = append(args, f.TeamID)
+		cond += " AND team_id = $" + strconv.Itoa(len(args))
+	}
+	cols := "hour, channel_id, team_id, tickets, messages_in, messages_out"
+	q := `SELECT hour, channel_id, team_id, SUM(tickets), SUM(messages_in), SUM(messages_out) FROM (
+		SELECT ` + cols + ` FROM report_hours WHERE hour >= $1 AND hour < $2` + cond + `
+		UNION ALL SELECT ` + cols + ` FROM report_hour_deltas WHERE hour >= $1 AND hour < $2` + cond + `
+	) x GROUP BY hour, channel_id, team_id HAVING SUM(tickets) <> 0 OR SUM(messages_in) <> 0 OR SUM(messages_out) <> 0`
+	rows, err := s.rq.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("hour counts: %w", err)
+	}
+	defer rows.Close()
+	var out []VolumeCount
+	for rows.Next() {
+		var c VolumeCount
+		if err := rows.Scan(&c.At, &c.ChannelID, &c.TeamID, &c.Tickets, &c.In, &c.Out); err != nil {
+			return nil, fmt.Errorf("hour counts: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// foldBatch bounds the deltas one fold transaction takes.
+const foldBatch = 20000
+
+// FoldReportHours adds the deltas the triggers appended into the hourly
+// rollup and removes them, in transactions of at most foldBatch deltas,
+// and returns how many it folded. A delta is removed by the transaction
+// that adds it, so none is counted twice or lost, even when two nodes fold
+// at once; counters are updated in key order, so two folds never deadlock.
+func (s *Store) FoldReportHours(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := s.foldReportHours(ctx)
+		total += n
+		if err != nil || n < foldBatch {
+			return total, err
+		}
+	}
+}
+
+func (s *Store) foldReportHours(ctx context.Context) (int, error) {
+	type key struct{ hour, channel, team int64 }
+	n := 0
+	err := s.Tx(ctx, func(tx *Store) error {
+		rows, err := tx.q.QueryContext(ctx, `DELETE FROM report_hour_deltas WHERE id IN
+			(SELECT id FROM report_hour_deltas ORDER BY id LIMIT $1)
+			RETURNING hour, channel_id, team_id, tickets, messages_in, messages_out`, foldBatch)
+		if err != nil {
+			return err
+		}
+		sums := map[key]*VolumeCount{}
+		for rows.Next() {
+			var c VolumeCount
+			if err := rows.Scan(&c.At, &c.ChannelID, &c.TeamID, &c.Tickets, &c.In, &c.Out); err != nil {
+				rows.Close()
+				return err
+			}
+			n++
+			k := key{c.At, c.ChannelID, c.TeamID}
+			if sum := sums[k]; sum != nil {
+				sum.Tickets, sum.In, sum.Out = sum.Tickets+c.Tickets, sum.In+c.In, sum.Out+c.Out
+			} else {
+				sums[k] = &c
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		keys := slices.SortedFunc(maps.Keys(sums), func(a, b key) int {
+			return cmp.Or(cmp.Compare(a.hour, b.hour), cmp.Compare(a.channel, b.channel), cmp.Compare(a.team, b.team))
+		})
+		for _, k := range keys {
+			c := sums[k]
+			if _, err := tx.q.ExecContext(ctx, `INSERT INTO report_hours (hour, channel_id, team_id, tickets, messages_in, messages_out)
+				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (hour, channel_id, team_id) DO UPDATE SET
+				tickets = report_hours.tickets + excluded.tickets, messages_in = report_hours.messages_in + excluded.messages_in,
+				messages_out = report_hours.messages_out + excluded.messages_out`,
+				c.At, c.ChannelID, c.TeamID, c.Tickets, c.In, c.Out); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("fold report hours: %w", err)
+	}
+	return n, nil
 }

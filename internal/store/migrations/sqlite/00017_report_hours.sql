@@ -1,0 +1,80 @@
+-- +goose Up
+-- The volume report's counts per hour, channel and team, so that a year is
+-- a few thousand rows instead of every message. Triggers append each change
+-- to report_hour_deltas in the writing transaction (an insert, so writers
+-- never wait on one another's counters); the leader folds the deltas into
+-- report_hours (Store.FoldReportHours), and a report reads both. Tickets
+-- count under their own channel, messages under theirs, both under the
+-- ticket's current team: a ticket moved to another team takes its counts
+-- along.
+CREATE TABLE report_hours (
+    hour         INTEGER NOT NULL, -- Unix ms of the hour's start
+    channel_id   INTEGER NOT NULL, -- 0: none
+    team_id      INTEGER NOT NULL, -- 0: none
+    tickets      INTEGER NOT NULL DEFAULT 0,
+    messages_in  INTEGER NOT NULL DEFAULT 0,
+    messages_out INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (hour, channel_id, team_id)
+) WITHOUT ROWID;
+CREATE INDEX report_hours_team ON report_hours (team_id, hour);
+CREATE TABLE report_hour_deltas (
+    id           INTEGER PRIMARY KEY,
+    hour         INTEGER NOT NULL,
+    channel_id   INTEGER NOT NULL,
+    team_id      INTEGER NOT NULL,
+    tickets      INTEGER NOT NULL DEFAULT 0,
+    messages_in  INTEGER NOT NULL DEFAULT 0,
+    messages_out INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO report_hours (hour, channel_id, team_id, tickets, messages_in, messages_out)
+SELECT hour, channel_id, team_id, SUM(tickets), SUM(messages_in), SUM(messages_out) FROM (
+    SELECT created_at / 3600000 * 3600000 AS hour, COALESCE(channel_id, 0) AS channel_id, COALESCE(team_id, 0) AS team_id,
+        1 AS tickets, 0 AS messages_in, 0 AS messages_out
+    FROM tickets
+    UNION ALL
+    SELECT m.created_at / 3600000 * 3600000, COALESCE(m.channel_id, 0), COALESCE(t.team_id, 0),
+        0, m.direction = 'in', m.direction = 'out'
+    FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.kind = 'message' AND m.direction IN ('in', 'out')
+) GROUP BY hour, channel_id, team_id;
+-- +goose StatementBegin
+CREATE TRIGGER report_hours_ticket AFTER INSERT ON tickets BEGIN
+    INSERT INTO report_hour_deltas (hour, channel_id, team_id, tickets)
+    VALUES (new.created_at / 3600000 * 3600000, COALESCE(new.channel_id, 0), COALESCE(new.team_id, 0), 1);
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER report_hours_message AFTER INSERT ON messages
+WHEN new.kind = 'message' AND new.direction IN ('in', 'out') BEGIN
+    INSERT INTO report_hour_deltas (hour, channel_id, team_id, messages_in, messages_out)
+    SELECT new.created_at / 3600000 * 3600000, COALESCE(new.channel_id, 0), COALESCE(t.team_id, 0),
+        new.direction = 'in', new.direction = 'out'
+    FROM tickets t WHERE t.id = new.ticket_id;
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER report_hours_team AFTER UPDATE OF team_id ON tickets
+WHEN old.team_id IS NOT new.team_id BEGIN
+    INSERT INTO report_hour_deltas (hour, channel_id, team_id, tickets, messages_in, messages_out)
+    SELECT new.created_at / 3600000 * 3600000, COALESCE(new.channel_id, 0), COALESCE(old.team_id, 0), -1, 0, 0
+    UNION ALL
+    SELECT new.created_at / 3600000 * 3600000, COALESCE(new.channel_id, 0), COALESCE(new.team_id, 0), 1, 0, 0
+    UNION ALL
+    SELECT m.created_at / 3600000 * 3600000, COALESCE(m.channel_id, 0), COALESCE(old.team_id, 0),
+        0, -SUM(m.direction = 'in'), -SUM(m.direction = 'out')
+    FROM messages m WHERE m.ticket_id = new.id AND m.kind = 'message' AND m.direction IN ('in', 'out') GROUP BY 1, 2
+    UNION ALL
+    SELECT m.created_at / 3600000 * 3600000, COALESCE(m.channel_id, 0), COALESCE(new.team_id, 0),
+        0, SUM(m.direction = 'in'), SUM(m.direction = 'out')
+    FROM messages m WHERE m.ticket_id = new.id AND m.kind = 'message' AND m.direction IN ('in', 'out') GROUP BY 1, 2;
+END;
+-- +goose StatementEnd
+-- Speed, SLA and outcome read the tickets of one team by creation.
+CREATE INDEX tickets_team_created ON tickets (team_id, created_at);
+
+-- +goose Down
+DROP INDEX tickets_team_created;
+DROP TRIGGER report_hours_team;
+DROP TRIGGER report_hours_message;
+DROP TRIGGER report_hours_ticket;
+DROP TABLE report_hour_deltas;
+DROP TABLE report_hours;
