@@ -36,8 +36,16 @@ type VolumeCount struct {
 }
 
 // where is the condition on tickets t (and channelColumn) for f, with its arguments
-// numbered from $1; the caller adds the time range.
-func (f ReportFilter) where(channelColumn string) (string, []any) {
+// numbered from $1; the caller adds the time range. With byTime the
+// ticket's team is compared as an expression (unary plus), so that the
+// planner walks the period's rows by time instead of all of a team's
+// tickets through its index: the hourly rollup leaves the message query
+// only part hours, which this makes take microseconds instead of a second.
+func (f ReportFilter) where(channelColumn string, byTime bool) (string, []any) {
+	team := "t.team_id"
+	if byTime {
+		team = "+t.team_id"
+	}
 	var cond string
 	var args []any
 	add := func(c string, v any) {
@@ -48,7 +56,7 @@ func (f ReportFilter) where(channelColumn string) (string, []any) {
 		add(channelColumn, f.ChannelID)
 	}
 	if f.TeamID != 0 {
-		add("t.team_id", f.TeamID)
+		add(team, f.TeamID)
 	}
 	if f.AgentID != 0 {
 		add("t.assignee_id", f.AgentID)
@@ -75,7 +83,7 @@ func (s *Store) VolumeCounts(ctx context.Context, f ReportFilter) ([]VolumeCount
 		byKey[k] = c
 		return c
 	}
-	cond, args := f.where("t.channel_id")
+	cond, args := f.where("t.channel_id", false)
 	n := len(args)
 	q := fmt.Sprintf(`SELECT t.created_at / %d, COALESCE(t.channel_id, 0), COALESCE(t.team_id, 0), COUNT(*)
 		FROM tickets t WHERE t.created_at >= $%d AND t.created_at < $%d%s GROUP BY 1, 2, 3`, VolumeBucketMs, n+1, n+2, cond)
@@ -95,7 +103,7 @@ func (s *Store) VolumeCounts(ctx context.Context, f ReportFilter) ([]VolumeCount
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("ticket volume: %w", err)
 	}
-	cond, args = f.where("m.channel_id")
+	cond, args = f.where("m.channel_id", true)
 	n = len(args)
 	q = fmt.Sprintf(`SELECT m.created_at / %d, COALESCE(m.channel_id, 0), COALESCE(t.team_id, 0), m.direction, COUNT(*)
 		FROM messages m JOIN tickets t ON t.id = m.ticket_id
@@ -154,7 +162,7 @@ type TicketFact struct {
 // TicketFacts returns the facts of the tickets created in the filter's
 // period (found by tickets_created), oldest first.
 func (s *Store) TicketFacts(ctx context.Context, f ReportFilter) ([]TicketFact, error) {
-	cond, args := f.where("t.channel_id")
+	cond, args := f.where("t.channel_id", false)
 	n := len(args)
 	q := fmt.Sprintf(`SELECT t.id, t.number, COALESCE(t.channel_id, 0), COALESCE(t.team_id, 0), COALESCE(t.assignee_id, 0), t.status,
 		t.created_at, t.first_customer_at, t.first_response_at, t.solved_at, t.sla_policy, t.sla_breaches, t.sla_breached,
