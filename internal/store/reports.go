@@ -313,3 +313,24 @@ func (s *Store) foldReportHours(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// moveReportCounts moves a ticket's counts in the hourly rollup, as
+// deltas, from team from to team to (0: none): the ticket under its own
+// channel and creation hour, its customer messages under theirs. This is
+// done here rather than by a trigger because SQLite would compile the
+// trigger's program into every ticket update, doubling its cost.
+func (s *Store) moveReportCounts(ctx context.Context, ticketID, from, to int64) error {
+	_, err := s.q.ExecContext(ctx, `INSERT INTO report_hour_deltas (hour, channel_id, team_id, tickets, messages_in, messages_out)
+		SELECT t.created_at / 3600000 * 3600000, COALESCE(t.channel_id, 0), x.team, x.sign, 0, 0
+		FROM tickets t, (SELECT CAST($2 AS BIGINT) AS team, -1 AS sign UNION ALL SELECT CAST($3 AS BIGINT), 1) x WHERE t.id = $1
+		UNION ALL
+		SELECT m.created_at / 3600000 * 3600000, COALESCE(m.channel_id, 0), x.team, 0,
+			x.sign * SUM(CASE WHEN m.direction = 'in' THEN 1 ELSE 0 END), x.sign * SUM(CASE WHEN m.direction = 'out' THEN 1 ELSE 0 END)
+		FROM messages m, (SELECT CAST($2 AS BIGINT) AS team, -1 AS sign UNION ALL SELECT CAST($3 AS BIGINT), 1) x
+		WHERE m.ticket_id = $1 AND m.kind = 'message' AND m.direction IN ('in', 'out')
+		GROUP BY 1, 2, x.team, x.sign`, ticketID, from, to)
+	if err != nil {
+		return fmt.Errorf("move report counts of ticket %d: %w", ticketID, err)
+	}
+	return nil
+}

@@ -6,7 +6,7 @@
 -- report_hours (Store.FoldReportHours), and a report reads both. Tickets
 -- count under their own channel, messages under theirs, both under the
 -- ticket's current team: a ticket moved to another team takes its counts
--- along.
+-- along (Store.UpdateTicket appends the deltas of the move).
 CREATE TABLE report_hours (
     hour         BIGINT NOT NULL, -- Unix ms of the hour's start
     channel_id   BIGINT NOT NULL, -- 0: none
@@ -57,35 +57,13 @@ END $$;
 -- +goose StatementEnd
 CREATE TRIGGER report_hours_message AFTER INSERT ON messages FOR EACH ROW
     WHEN (NEW.kind = 'message' AND NEW.direction IN ('in', 'out')) EXECUTE FUNCTION report_hours_message();
--- +goose StatementBegin
-CREATE FUNCTION report_hours_team() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO report_hour_deltas (hour, channel_id, team_id, tickets, messages_in, messages_out)
-    SELECT NEW.created_at / 3600000 * 3600000, COALESCE(NEW.channel_id, 0), COALESCE(OLD.team_id, 0), -1, 0, 0
-    UNION ALL
-    SELECT NEW.created_at / 3600000 * 3600000, COALESCE(NEW.channel_id, 0), COALESCE(NEW.team_id, 0), 1, 0, 0
-    UNION ALL
-    SELECT m.created_at / 3600000 * 3600000, COALESCE(m.channel_id, 0), COALESCE(OLD.team_id, 0),
-        0, -COUNT(*) FILTER (WHERE m.direction = 'in'), -COUNT(*) FILTER (WHERE m.direction = 'out')
-    FROM messages m WHERE m.ticket_id = NEW.id AND m.kind = 'message' AND m.direction IN ('in', 'out') GROUP BY 1, 2
-    UNION ALL
-    SELECT m.created_at / 3600000 * 3600000, COALESCE(m.channel_id, 0), COALESCE(NEW.team_id, 0),
-        0, COUNT(*) FILTER (WHERE m.direction = 'in'), COUNT(*) FILTER (WHERE m.direction = 'out')
-    FROM messages m WHERE m.ticket_id = NEW.id AND m.kind = 'message' AND m.direction IN ('in', 'out') GROUP BY 1, 2;
-    RETURN NULL;
-END $$;
--- +goose StatementEnd
-CREATE TRIGGER report_hours_team AFTER UPDATE OF team_id ON tickets FOR EACH ROW
-    WHEN (OLD.team_id IS DISTINCT FROM NEW.team_id) EXECUTE FUNCTION report_hours_team();
 -- Speed, SLA and outcome read the tickets of one team by creation.
 CREATE INDEX tickets_team_created ON tickets (team_id, created_at);
 
 -- +goose Down
 DROP INDEX tickets_team_created;
-DROP TRIGGER report_hours_team ON tickets;
 DROP TRIGGER report_hours_message ON messages;
 DROP TRIGGER report_hours_ticket ON tickets;
-DROP FUNCTION report_hours_team();
 DROP FUNCTION report_hours_message();
 DROP FUNCTION report_hours_ticket();
 DROP TABLE report_hour_deltas;

@@ -6,7 +6,7 @@
 -- report_hours (Store.FoldReportHours), and a report reads both. Tickets
 -- count under their own channel, messages under theirs, both under the
 -- ticket's current team: a ticket moved to another team takes its counts
--- along.
+-- along (Store.UpdateTicket appends the deltas of the move).
 CREATE TABLE report_hours (
     hour         INTEGER NOT NULL, -- Unix ms of the hour's start
     channel_id   INTEGER NOT NULL, -- 0: none
@@ -51,29 +51,11 @@ WHEN new.kind = 'message' AND new.direction IN ('in', 'out') BEGIN
     FROM tickets t WHERE t.id = new.ticket_id;
 END;
 -- +goose StatementEnd
--- +goose StatementBegin
-CREATE TRIGGER report_hours_team AFTER UPDATE OF team_id ON tickets
-WHEN old.team_id IS NOT new.team_id BEGIN
-    INSERT INTO report_hour_deltas (hour, channel_id, team_id, tickets, messages_in, messages_out)
-    SELECT new.created_at / 3600000 * 3600000, COALESCE(new.channel_id, 0), COALESCE(old.team_id, 0), -1, 0, 0
-    UNION ALL
-    SELECT new.created_at / 3600000 * 3600000, COALESCE(new.channel_id, 0), COALESCE(new.team_id, 0), 1, 0, 0
-    UNION ALL
-    SELECT m.created_at / 3600000 * 3600000, COALESCE(m.channel_id, 0), COALESCE(old.team_id, 0),
-        0, -SUM(m.direction = 'in'), -SUM(m.direction = 'out')
-    FROM messages m WHERE m.ticket_id = new.id AND m.kind = 'message' AND m.direction IN ('in', 'out') GROUP BY 1, 2
-    UNION ALL
-    SELECT m.created_at / 3600000 * 3600000, COALESCE(m.channel_id, 0), COALESCE(new.team_id, 0),
-        0, SUM(m.direction = 'in'), SUM(m.direction = 'out')
-    FROM messages m WHERE m.ticket_id = new.id AND m.kind = 'message' AND m.direction IN ('in', 'out') GROUP BY 1, 2;
-END;
--- +goose StatementEnd
 -- Speed, SLA and outcome read the tickets of one team by creation.
 CREATE INDEX tickets_team_created ON tickets (team_id, created_at);
 
 -- +goose Down
 DROP INDEX tickets_team_created;
-DROP TRIGGER report_hours_team;
 DROP TRIGGER report_hours_message;
 DROP TRIGGER report_hours_ticket;
 DROP TABLE report_hour_deltas;
