@@ -334,3 +334,43 @@ func (s *Store) moveReportCounts(ctx context.Context, ticketID, from, to int64) 
 	}
 	return nil
 }
+
+// NextResponse is one agent reply, after the first, to a customer who
+// wrote since the last one: from the customer's latest message to it.
+type NextResponse struct {
+	TicketID   int64
+	CustomerAt int64
+	AgentAt    int64
+}
+
+// RecordNextResponse keeps a next response of a ticket.
+func (s *Store) RecordNextResponse(ctx context.Context, r NextResponse) error {
+	if _, err := s.q.ExecContext(ctx, "INSERT INTO next_responses (ticket_id, customer_at, agent_at) VALUES ($1, $2, $3)",
+		r.TicketID, r.CustomerAt, r.AgentAt); err != nil {
+		return fmt.Errorf("record next response of ticket %d: %w", r.TicketID, err)
+	}
+	return nil
+}
+
+// NextResponses returns the next responses of the tickets created in the
+// filter's period (found by tickets_created, or tickets_team_created).
+func (s *Store) NextResponses(ctx context.Context, f ReportFilter) ([]NextResponse, error) {
+	cond, args := f.where("t.channel_id", false)
+	n := len(args)
+	q := fmt.Sprintf(`SELECT r.ticket_id, r.customer_at, r.agent_at FROM tickets t JOIN next_responses r ON r.ticket_id = t.id
+		WHERE t.created_at >= $%d AND t.created_at < $%d%s`, n+1, n+2, cond)
+	rows, err := s.rq.QueryContext(ctx, q, append(args, f.From, f.To)...)
+	if err != nil {
+		return nil, fmt.Errorf("next responses: %w", err)
+	}
+	defer rows.Close()
+	var out []NextResponse
+	for rows.Next() {
+		var r NextResponse
+		if err := rows.Scan(&r.TicketID, &r.CustomerAt, &r.AgentAt); err != nil {
+			return nil, fmt.Errorf("next responses: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -51,11 +51,31 @@ WHEN new.kind = 'message' AND new.direction IN ('in', 'out') BEGIN
     FROM tickets t WHERE t.id = new.ticket_id;
 END;
 -- +goose StatementEnd
+-- Next responses: each agent reply, after the first, to a customer who
+-- wrote since the agent side last replied, measured as the SLA measures it
+-- (from the customer's latest message). Recorded by the desk as it sends;
+-- older ones are taken from the messages. The speed report reads them by
+-- the tickets created in its period.
+CREATE TABLE next_responses (
+    ticket_id   INTEGER NOT NULL REFERENCES tickets (id),
+    customer_at INTEGER NOT NULL,
+    agent_at    INTEGER NOT NULL
+);
+CREATE INDEX next_responses_ticket ON next_responses (ticket_id);
+INSERT INTO next_responses (ticket_id, customer_at, agent_at)
+SELECT ticket_id, last_customer, created_at FROM (
+    SELECT ticket_id, created_at, direction, author_type,
+        MAX(CASE WHEN direction = 'in' THEN created_at END) OVER w AS last_customer,
+        MAX(CASE WHEN direction = 'out' AND author_type = 'agent' THEN created_at END) OVER w AS last_agent
+    FROM messages WHERE kind = 'message' AND direction IN ('in', 'out')
+    WINDOW w AS (PARTITION BY ticket_id ORDER BY created_at, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+) x WHERE direction = 'out' AND author_type = 'agent' AND last_agent IS NOT NULL AND last_customer > last_agent;
 -- Speed, SLA and outcome read the tickets of one team by creation.
 CREATE INDEX tickets_team_created ON tickets (team_id, created_at);
 
 -- +goose Down
 DROP INDEX tickets_team_created;
+DROP TABLE next_responses;
 DROP TRIGGER report_hours_message;
 DROP TRIGGER report_hours_ticket;
 DROP TABLE report_hour_deltas;

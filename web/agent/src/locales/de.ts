@@ -568,6 +568,7 @@ const de: Dictionary = {
   'rep.days': 'Mo,Di,Mi,Do,Fr,Sa,So',
   'rep.speed': 'Geschwindigkeit',
   'rep.firstResponse': 'Erste Antwort',
+  'rep.nextResponse': 'Nächste Antwort',
   'rep.resolution': 'Lösung',
   'rep.business': 'Geschäftszeiten',
   'rep.calendar': 'Kalenderzeit',

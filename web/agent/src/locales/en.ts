@@ -569,6 +569,7 @@ export const en = {
   'rep.days': 'Mon,Tue,Wed,Thu,Fri,Sat,Sun',
   'rep.speed': 'Speed',
   'rep.firstResponse': 'First response',
+  'rep.nextResponse': 'Next response',
   'rep.resolution': 'Resolution',
   'rep.business': 'Business hours',
   'rep.calendar': 'Calendar time',

@@ -568,6 +568,7 @@ const nl: Dictionary = {
   'rep.days': 'ma,di,wo,do,vr,za,zo',
   'rep.speed': 'Snelheid',
   'rep.firstResponse': 'Eerste reactie',
+  'rep.nextResponse': 'Volgende reactie',
   'rep.resolution': 'Oplossing',
   'rep.business': 'Openingstijden',
   'rep.calendar': 'Kalendertijd',
