@@ -175,6 +175,14 @@ func serve(ctx context.Context, args []string) error {
 		sweep(ctx, time.Hour, router.Leading, log, "prune the webhook delivery log", hooks.Prune)
 	})
 	bg.Go(runner.Worker().Run)
+	// The volume report's hourly counts: what writes appended since the
+	// last round is added up, so that reports read few rows.
+	bg.Go(func(ctx context.Context) {
+		sweep(ctx, 30*time.Second, router.Leading, log, "fold report hours", func(ctx context.Context) error {
+			_, err := st.FoldReportHours(ctx)
+			return err
+		})
+	})
 	bg.Go(router.Run)
 	bg.Go(func(ctx context.Context) { faq.Run(ctx, bot.Env{Desk: d, Waits: router, Sweeps: router.Leading}) })
 	bg.Go(worker.Run)
@@ -414,7 +422,7 @@ func routingQueues(router *dispatch.Dispatcher) func(ctx context.Context) ([]met
 
 // sweep runs fn every period on the node that leads routing, for work
 // that one node at a time must do: retrying dead letters, sending due
-// surveys. An error is logged and the next round tries again.
+// surveys, folding report counts. An error is logged and the next round tries again.
 func sweep(ctx context.Context, period time.Duration, leading func() bool, log *slog.Logger, what string, fn func(context.Context) error) {
 	tick := time.NewTicker(period)
 	defer tick.Stop()

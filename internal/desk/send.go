@@ -115,6 +115,10 @@ func (d *Desk) Send(ctx context.Context, out *Outgoing) (*domain.Message, error)
 			if out.AuthorType == domain.AuthorAgent && out.SendAt == 0 {
 				if t.FirstResponseAt == 0 {
 					t.FirstResponseAt = now
+				} else if t.LastCustomerAt > t.LastAgentAt {
+					if err := tx.RecordNextResponse(ctx, store.NextResponse{TicketID: t.ID, CustomerAt: t.LastCustomerAt, AgentAt: now}); err != nil {
+						return err
+					}
 				}
 				if t.Status == domain.StatusNew {
 					t.Status = domain.StatusOpen

@@ -49,3 +49,20 @@ func serveReport[T report.Table](s *Server, w http.ResponseWriter, r *http.Reque
 		rep.From.Format("20060102"), rep.To.Add(-1).Format("20060102")))
 	return rep.WriteCSV(w)
 }
+
+// todayReport is the wallboard's figures: the local day so far (tz,
+// channel_id, team_id; the period parameters are ignored).
+func (s *Server) todayReport(w http.ResponseWriter, r *http.Request, _ *principal) error {
+	now := s.limits.now()
+	q, err := report.ParseQuery(r.URL.Query(), now)
+	if err != nil {
+		return err
+	}
+	rep := &report.Reports{Store: s.store, Hours: s.desk.Hours()}
+	today, err := rep.Today(r.Context(), q, now)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, today)
+	return nil
+}

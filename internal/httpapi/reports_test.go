@@ -62,6 +62,23 @@ func TestReports_SupervisorsOnlyWithPreviousPeriodAndCSV(t *testing.T) {
 		if vol.Current.Total.Tickets != 2 || outcome.Current.Total.Tickets != 2 || vol.Previous.Total.Tickets != 0 {
 			t.Fatalf("volume %+v, outcome %+v; want 2 tickets now and none before", vol, outcome)
 		}
+		// Today's figures count what the outcome report counts from the
+		// day's start to the answer's time, whichever day the test runs in.
+		var today struct {
+			From   time.Time `json:"from"`
+			At     time.Time `json:"at"`
+			Volume struct {
+				Tickets    int `json:"tickets"`
+				MessagesIn int `json:"messages_in"`
+			} `json:"volume"`
+		}
+		e.do("GET", "/api/v1/reports/today?tz=Europe/Amsterdam", e.agentToken(), "", 403, nil)
+		e.do("GET", "/api/v1/reports/today?tz=Europe/Amsterdam", supervisor, "", 200, &today)
+		e.do("GET", fmt.Sprintf("/api/v1/reports/outcome?from=%d&to=%d", today.From.UnixMilli(), today.At.UnixMilli()+1), supervisor, "", 200, &outcome)
+		if today.Volume.Tickets != outcome.Current.Total.Tickets || today.Volume.MessagesIn != today.Volume.Tickets {
+			t.Fatalf("today %+v, outcome from its start %+v", today, outcome)
+		}
+		e.do("GET", "/api/v1/reports/today?tz=Mars/Olympus", supervisor, "", 422, nil)
 		e.do("GET", fmt.Sprintf("/api/v1/reports/outcome?%s&channel_id=%d", period, e.channel+1), e.token, "", 200, &outcome)
 		if outcome.Current.Total.Tickets != 0 {
 			t.Fatalf("another channel's outcome counts %d tickets", outcome.Current.Total.Tickets)

@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"encoding/csv"
 	"errors"
 	"html/template"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,14 +16,25 @@ import (
 	"loket.dev/loket/internal/survey"
 )
 
+// maxSurveyExport bounds the answers one CSV export holds.
+const maxSurveyExport = 100_000
+
 // listSurveys lists answered surveys with their comments, newest first:
 // GET /api/v1/surveys?kind=&from=&to=&channel_id=&team_id=, where from and
-// to are RFC 3339 times or Unix milliseconds.
+// to are RFC 3339 times or Unix milliseconds. With format=csv it is a CSV
+// download of up to maxSurveyExport answers instead of 500.
 func (s *Server) listSurveys(w http.ResponseWriter, r *http.Request, _ *principal) error {
 	q := r.URL.Query()
 	f := store.SurveyFilter{Kind: domain.SurveyKind(q.Get("kind"))}
 	if f.Kind != "" && !f.Kind.Valid() {
 		return errorf(http.StatusBadRequest, "invalid_query", "kind must be csat or nps")
+	}
+	format := q.Get("format")
+	if format != "" && format != "json" && format != "csv" {
+		return errorf(http.StatusBadRequest, "invalid_format", "format is json or csv")
+	}
+	if format == "csv" {
+		f.Limit = maxSurveyExport
 	}
 	var err error
 	if f.From, err = queryTime(r, "from"); err != nil {
@@ -40,8 +53,42 @@ func (s *Server) listSurveys(w http.ResponseWriter, r *http.Request, _ *principa
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"surveys": list})
-	return nil
+	if format != "csv" {
+		writeJSON(w, http.StatusOK, map[string]any{"surveys": list})
+		return nil
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="loket-surveys.csv"`)
+	return writeSurveysCSV(w, list)
+}
+
+// writeSurveysCSV writes one row per answer, times in UTC (RFC 3339).
+// Comments are the customers' own text: one that a spreadsheet would take
+// for a formula is led by an apostrophe.
+func writeSurveysCSV(w io.Writer, list []*domain.Survey) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"id", "kind", "score", "comment", "answered_at", "commented_at", "ticket_id", "contact_id", "channel_id", "team_id", "language"})
+	at := func(ms int64) string {
+		if ms == 0 {
+			return ""
+		}
+		return time.UnixMilli(ms).UTC().Format(time.RFC3339)
+	}
+	id := func(n int64) string { return strconv.FormatInt(n, 10) }
+	for _, v := range list {
+		cw.Write([]string{id(v.ID), string(v.Kind), strconv.Itoa(v.Score), spreadsheetSafe(v.Comment), at(v.AnsweredAt), at(v.CommentedAt),
+			id(v.TicketID), id(v.ContactID), id(v.ChannelID), id(v.TeamID), v.Language})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// spreadsheetSafe leads text that starts like a formula with an apostrophe.
+func spreadsheetSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // queryTime reads a time parameter given as RFC 3339 or Unix milliseconds.

@@ -1,7 +1,9 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"log/slog"
@@ -103,6 +105,20 @@ func TestSurveyPage_LinkClickRecordsChangesForSevenDaysThenCloses(t *testing.T) 
 		if len(list.Surveys) != 1 || list.Surveys[0].Score != 4 || list.Surveys[0].Comment != "Schnell, danke" {
 			t.Fatalf("answers listed: %+v", list.Surveys)
 		}
+		req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/surveys?format=csv&kind=csat", nil)
+		req.Header.Set("Authorization", "Bearer "+e.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		rows, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
+		if err != nil || resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" || len(rows) != 2 ||
+			rows[1][1] != "csat" || rows[1][2] != "4" || rows[1][3] != "Schnell, danke" || rows[1][4] != "2026-03-08T09:00:00Z" {
+			t.Fatalf("CSV export %d %v: %q (%v)", resp.StatusCode, resp.Header, rows, err)
+		}
+		e.do("GET", "/api/v1/surveys?format=xml", e.token, "", 400, nil)
 		e.do("GET", "/api/v1/surveys?kind=ces", e.token, "", 400, nil)
 		e.do("GET", "/api/v1/surveys?from=2026-04-01T00:00:00Z", e.token, "", 200, &list)
 		if len(list.Surveys) != 0 {

@@ -233,11 +233,15 @@ func TestReports_HandComputedWeekAcrossDST(t *testing.T) {
 		}
 		// First responses: T1 17 h (1 business hour), T2 1 h (0: Sunday),
 		// T3 1.5 h (1.5), T5 20 min (20 min).
+		// Next responses: T2's second answer, 10 min after the customer
+		// wrote again (0 in business hours: Sunday).
 		// Resolutions: T1 17.5 h (1.5 business hours), T2 1 h 50 (0), T4 5 min (5 min),
 		// T5 1 h (1 h).
 		wantTotal := report.SpeedGroup{
 			FirstResponse:         report.Stats{Count: 4, MedianMs: hour, P90Ms: 17 * hour, MeanMs: (17*hour + hour + 90*minute + 20*minute) / 4},
 			FirstResponseBusiness: report.Stats{Count: 4, MedianMs: 20 * minute, P90Ms: 90 * minute, MeanMs: (hour + 90*minute + 20*minute) / 4},
+			NextResponse:          report.Stats{Count: 1, MedianMs: 10 * minute, P90Ms: 10 * minute, MeanMs: 10 * minute},
+			NextResponseBusiness:  report.Stats{Count: 1},
 			Resolution:            report.Stats{Count: 4, MedianMs: hour, P90Ms: 17*hour + 30*minute, MeanMs: (17*hour + 30*minute + 110*minute + 5*minute + hour) / 4},
 			ResolutionBusiness:    report.Stats{Count: 4, MedianMs: 5 * minute, P90Ms: 90 * minute, MeanMs: (90*minute + 5*minute + hour) / 4},
 		}

@@ -10,10 +10,14 @@ import (
 
 // SpeedGroup is how fast the tickets of one channel, team or agent (ID 0:
 // none) were answered and solved, in calendar time and in business time.
+// NextResponse counts every reply after the first to a customer who wrote
+// again, so a ticket can give several.
 type SpeedGroup struct {
 	ID                    int64 `json:"id"`
 	FirstResponse         Stats `json:"first_response"`
 	FirstResponseBusiness Stats `json:"first_response_business"`
+	NextResponse          Stats `json:"next_response"`
+	NextResponseBusiness  Stats `json:"next_response_business"`
 	Resolution            Stats `json:"resolution"`
 	ResolutionBusiness    Stats `json:"resolution_business"`
 }
@@ -38,7 +42,11 @@ func (r *Reports) Speed(ctx context.Context, q Query) (*Report[*Speed], error) {
 		if err != nil {
 			return nil, err
 		}
-		return ComputeSpeed(facts, calendars), nil
+		next, err := r.Store.NextResponses(ctx, q.ReportFilter)
+		if err != nil {
+			return nil, err
+		}
+		return ComputeSpeed(facts, next, calendars), nil
 	})
 }
 
@@ -57,27 +65,38 @@ func (r *Reports) calendars(ctx context.Context) (map[string]*sla.Calendar, erro
 }
 
 // samples are the durations of one group, in ms.
-type samples struct{ first, firstBiz, res, resBiz []int64 }
+type samples struct{ first, firstBiz, next, nextBiz, res, resBiz []int64 }
 
 func (s *samples) group(id int64) SpeedGroup {
 	return SpeedGroup{ID: id, FirstResponse: Summarize(s.first), FirstResponseBusiness: Summarize(s.firstBiz),
+		NextResponse: Summarize(s.next), NextResponseBusiness: Summarize(s.nextBiz),
 		Resolution: Summarize(s.res), ResolutionBusiness: Summarize(s.resBiz)}
 }
 
 // ComputeSpeed measures, per ticket, the first response time (from the
-// customer's first message to the first agent reply) and the resolution
-// time (from creation to the last solve), in calendar time and in the
-// business hours of the calendar of the ticket's SLA policy (around the
-// clock without one), and summarises them per group.
-func ComputeSpeed(facts []store.TicketFact, calendars map[string]*sla.Calendar) *Speed {
+// customer's first message to the first agent reply), the next response
+// times of next (those of facts' tickets) and the resolution time (from
+// creation to the last solve), in calendar time and in the business hours
+// of the calendar of the ticket's SLA policy (around the clock without
+// one), and summarises them per group.
+func ComputeSpeed(facts []store.TicketFact, next []store.NextResponse, calendars map[string]*sla.Calendar) *Speed {
 	var total samples
 	groups := make([]map[int64]*samples, len(dims))
 	for i := range groups {
 		groups[i] = map[int64]*samples{}
 	}
+	nexts := map[int64][]store.NextResponse{}
+	for _, n := range next {
+		nexts[n.TicketID] = append(nexts[n.TicketID], n)
+	}
 	for i := range facts {
 		t := &facts[i]
 		cal := calendars[t.SLAPolicy]
+		var nextMs, nextBiz []int64
+		for _, n := range nexts[t.ID] {
+			nextMs = append(nextMs, n.AgentAt-n.CustomerAt)
+			nextBiz = append(nextBiz, cal.Between(time.UnixMilli(n.CustomerAt), time.UnixMilli(n.AgentAt)).Milliseconds())
+		}
 		var first, firstBiz, res, resBiz int64 = -1, -1, -1, -1
 		if t.FirstCustomerAt > 0 && t.FirstResponseAt >= t.FirstCustomerAt {
 			first = t.FirstResponseAt - t.FirstCustomerAt
@@ -99,6 +118,7 @@ func ComputeSpeed(facts []store.TicketFact, calendars map[string]*sla.Calendar) 
 			if first >= 0 {
 				s.first, s.firstBiz = append(s.first, first), append(s.firstBiz, firstBiz)
 			}
+			s.next, s.nextBiz = append(s.next, nextMs...), append(s.nextBiz, nextBiz...)
 			if res >= 0 {
 				s.res, s.resBiz = append(s.res, res), append(s.resBiz, resBiz)
 			}
@@ -118,7 +138,7 @@ func ComputeSpeed(facts []store.TicketFact, calendars map[string]*sla.Calendar) 
 // Header implements Table.
 func (s *Speed) Header() []string {
 	h := []string{"dimension", "id"}
-	for _, m := range []string{"first_response", "first_response_business", "resolution", "resolution_business"} {
+	for _, m := range []string{"first_response", "first_response_business", "next_response", "next_response_business", "resolution", "resolution_business"} {
 		h = append(h, m+"_count", m+"_median_ms", m+"_p90_ms", m+"_mean_ms")
 	}
 	return h
@@ -128,7 +148,7 @@ func (s *Speed) Header() []string {
 func (s *Speed) Rows() [][]string {
 	row := func(dim string, g SpeedGroup) []string {
 		r := []string{dim, itoa(g.ID)}
-		for _, st := range []Stats{g.FirstResponse, g.FirstResponseBusiness, g.Resolution, g.ResolutionBusiness} {
+		for _, st := range []Stats{g.FirstResponse, g.FirstResponseBusiness, g.NextResponse, g.NextResponseBusiness, g.Resolution, g.ResolutionBusiness} {
 			r = append(r, itoa(int64(st.Count)), itoa(st.MedianMs), itoa(st.P90Ms), itoa(st.MeanMs))
 		}
 		return r

@@ -58,11 +58,18 @@ func (s *Store) CancelJob(ctx context.Context, messageID int64) (bool, error) {
 // Claim takes up to limit due jobs for lease milliseconds. A job whose
 // worker dies is claimed again when its lease runs out.
 func (s *Store) Claim(ctx context.Context, limit int, lease int64) ([]Job, error) {
+	return s.claim(ctx, "outbox", "message_id, channel_id", limit, lease, func(j *Job) []any { return []any{&j.MessageID, &j.ChannelID} })
+}
+
+// claim takes up to limit due rows of a leased table (the outbox, tasks)
+// for lease milliseconds; fields says where the columns besides id,
+// attempts and max_attempts go.
+func (s *Store) claim(ctx context.Context, table, columns string, limit int, lease int64, fields func(*Job) []any) ([]Job, error) {
 	now := Now()
 	var jobs []Job
 	err := s.Tx(ctx, func(tx *Store) error {
 		rows, err := tx.q.QueryContext(ctx,
-			`SELECT id, message_id, channel_id, attempts, max_attempts FROM outbox
+			`SELECT id, attempts, max_attempts, `+columns+` FROM `+table+`
 			 WHERE state = 'pending' AND run_at <= $1 AND locked_until <= $1
 			 ORDER BY run_at, id LIMIT $2`+tx.skipLocked(), now, limit)
 		if err != nil {
@@ -70,7 +77,7 @@ func (s *Store) Claim(ctx context.Context, limit int, lease int64) ([]Job, error
 		}
 		for rows.Next() {
 			var j Job
-			if err := rows.Scan(&j.ID, &j.MessageID, &j.ChannelID, &j.Attempts, &j.MaxAttempts); err != nil {
+			if err := rows.Scan(append([]any{&j.ID, &j.Attempts, &j.MaxAttempts}, fields(&j)...)...); err != nil {
 				rows.Close()
 				return err
 			}
@@ -81,10 +88,10 @@ func (s *Store) Claim(ctx context.Context, limit int, lease int64) ([]Job, error
 		if err := rows.Err(); err != nil || len(jobs) == 0 {
 			return err
 		}
-		return tx.lease(ctx, "outbox", jobs, now+lease)
+		return tx.lease(ctx, table, jobs, now+lease)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("claim outbox jobs: %w", err)
+		return nil, fmt.Errorf("claim %s jobs: %w", table, err)
 	}
 	return jobs, nil
 }

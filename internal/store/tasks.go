@@ -54,37 +54,7 @@ type TaskQueue struct{ s *Store }
 
 // Claim takes up to limit due tasks for lease milliseconds.
 func (q TaskQueue) Claim(ctx context.Context, limit int, lease int64) ([]Job, error) {
-	now := Now()
-	var jobs []Job
-	err := q.s.Tx(ctx, func(tx *Store) error {
-		rows, err := tx.q.QueryContext(ctx,
-			`SELECT id, kind, payload, attempts, max_attempts FROM tasks
-			 WHERE state = 'pending' AND run_at <= $1 AND locked_until <= $1
-			 ORDER BY run_at, id LIMIT $2`+tx.skipLocked(), now, limit)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var j Job
-			var payload string
-			if err := rows.Scan(&j.ID, &j.Kind, &payload, &j.Attempts, &j.MaxAttempts); err != nil {
-				rows.Close()
-				return err
-			}
-			j.Payload = []byte(payload)
-			j.Attempts++
-			jobs = append(jobs, j)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil || len(jobs) == 0 {
-			return err
-		}
-		return tx.lease(ctx, "tasks", jobs, now+lease)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("claim tasks: %w", err)
-	}
-	return jobs, nil
+	return q.s.claim(ctx, "tasks", "kind, payload", limit, lease, func(j *Job) []any { return []any{&j.Kind, &j.Payload} })
 }
 
 // RenewJobs extends the leases of tasks still running.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -77,11 +78,32 @@ func (s *Store) CreateTicket(ctx context.Context, t *domain.Ticket) error {
 }
 
 // UpdateTicket saves every mutable field of t except its tags (SetTags)
-// and its rating.
+// and its rating. A ticket moved to another team takes its counts in the
+// hourly report rollup along, in the same transaction.
 func (s *Store) UpdateTicket(ctx context.Context, t *domain.Ticket) error {
 	if t.UpdatedAt == 0 {
 		t.UpdatedAt = Now()
 	}
+	return s.Tx(ctx, func(tx *Store) error {
+		q := "SELECT team_id FROM tickets WHERE id = $1"
+		if tx.dialect == Postgres {
+			q += " FOR UPDATE"
+		}
+		var team sql.NullInt64
+		if err := tx.q.QueryRowContext(ctx, q, t.ID).Scan(&team); err != nil {
+			return notFound(fmt.Sprintf("ticket %d", t.ID), err)
+		}
+		if err := tx.updateTicket(ctx, t); err != nil {
+			return err
+		}
+		if team.Int64 != t.TeamID {
+			return tx.moveReportCounts(ctx, t.ID, team.Int64, t.TeamID)
+		}
+		return nil
+	})
+}
+
+func (s *Store) updateTicket(ctx context.Context, t *domain.Ticket) error {
 	res, err := s.q.ExecContext(ctx,
 		`UPDATE tickets SET contact_id = $2, subject = $3, status = $4, priority = $5, team_id = $6, assignee_id = $7,
 		 first_customer_at = $8, first_response_at = $9, last_customer_at = $10, solved_at = $11, updated_at = $12,

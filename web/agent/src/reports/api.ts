@@ -16,6 +16,8 @@ export interface SpeedGroup {
   id: number
   first_response: Stats
   first_response_business: Stats
+  next_response: Stats
+  next_response_business: Stats
   resolution: Stats
   resolution_business: Stats
 }
