@@ -285,7 +285,7 @@ export interface SearchResult {
 export type StreamEventType =
   | 'hello' | 'ticket.created' | 'ticket.updated' | 'message.created' | 'message.updated'
   | 'sla.warning' | 'sla.breached' | 'ticket.viewing' | 'ticket.typing' | 'ticket.left' | 'ticket.contact_typing'
-  | 'agent.mentioned' | 'agent.presence' | 'agent.updated' | 'team.updated'
+  | 'agent.mentioned' | 'agent.presence' | 'agent.updated' | 'team.updated' | 'webhook.disabled'
 
 export interface StreamEvent {
   type: StreamEventType
@@ -298,6 +298,8 @@ export interface StreamEvent {
   ticket?: Ticket
   message?: Message
   presence?: Presence
+  /** webhook.disabled (to admins only): the webhook Loket turned off after repeated failures. */
+  webhook?: Pick<Webhook, 'id' | 'url' | 'disabled_reason'>
 }
 
 export interface TicketPatch {

@@ -3,6 +3,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createApp, h, nextTick } from 'vue'
 import AdminTemplates from '../components/admin/AdminTemplates.vue'
 import AdminWebhooks from '../components/admin/AdminWebhooks.vue'
+import { useDesk } from '../stores/desk'
+import { toasts } from '../stores/toasts'
 import type { Webhook } from '../types'
 import { json } from './automation-fixtures'
 
@@ -142,6 +144,13 @@ describe('webhooks', () => {
     expect(again.textContent).toContain('Pending')
     expect(again.textContent).toContain('sent again from #7')
     expect(first.textContent).toContain('Failed')
+  })
+
+  it('tells a signed-in admin at once when Loket turns a webhook off', () => {
+    const desk = useDesk()
+    desk.applyEvent({ type: 'webhook.disabled', webhook: { id: 1, url: 'https://shop.example/hooks/loket', disabled_reason: '10 failed' } })
+    const last = toasts.at(-1)!
+    expect(last).toMatchObject({ kind: 'error', to: '/admin/webhooks', text: 'The webhook to https://shop.example/hooks/loket was turned off after repeated failures.' })
   })
 
   it('says so when the server has no webhooks', async () => {

@@ -805,6 +805,7 @@ const de: Dictionary = {
   'rules.position': 'Reihenfolge',
   'rules.runAt': 'Ausgeführt',
   'wh.redeliveryOf': 'erneut gesendet von #{id}',
+  'wh.disabledToast': 'Der Webhook an {url} wurde nach wiederholten Fehlern abgeschaltet.',
 }
 
 export default de

@@ -806,6 +806,7 @@ export const en = {
   'rules.position': 'Order',
   'rules.runAt': 'Ran at',
   'wh.redeliveryOf': 'sent again from #{id}',
+  'wh.disabledToast': 'The webhook to {url} was turned off after repeated failures.',
 } as const
 
 export type MessageKey = keyof typeof en

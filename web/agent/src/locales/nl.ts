@@ -805,6 +805,7 @@ const nl: Dictionary = {
   'rules.position': 'Volgorde',
   'rules.runAt': 'Uitgevoerd',
   'wh.redeliveryOf': 'opnieuw gestuurd van #{id}',
+  'wh.disabledToast': 'De webhook naar {url} is uitgeschakeld na herhaalde fouten.',
 }
 
 export default nl

@@ -288,6 +288,9 @@ export const useDesk = defineStore('desk', () => {
       case 'agent.mentioned':
         void noticeMention(ev)
         break
+      case 'webhook.disabled':
+        if (ev.webhook) toast(t('wh.disabledToast', { url: ev.webhook.url }), { kind: 'error', to: '/admin/webhooks', ms: 30_000 })
+        break
       case 'agent.presence':
         if (ev.assignee_id && ev.presence) {
           agents.value = agents.value.map((a) => (a.id === ev.assignee_id ? { ...a, presence: ev.presence } : a))
