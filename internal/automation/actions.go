@@ -116,6 +116,9 @@ func (e *Engine) do(ctx context.Context, key string, a Action, s *subject, dry b
 		p := Planned{Description: "internal note", Preview: text}
 		if a.Type == ActReply {
 			p.Description = "reply on the ticket's channel"
+			if a.Approval {
+				p.Description += ", held for approval"
+			}
 		}
 		if err != nil || s.ticket == nil {
 			if err == nil {
@@ -126,7 +129,8 @@ func (e *Engine) do(ctx context.Context, key string, a Action, s *subject, dry b
 		if dry {
 			return p, nil
 		}
-		_, err = e.desk.Send(ctx, &desk.Outgoing{TicketID: s.ticket.ID, Note: a.Type == ActNote, Text: text, AuthorType: domain.AuthorSystem})
+		_, err = e.desk.Send(ctx, &desk.Outgoing{TicketID: s.ticket.ID, Note: a.Type == ActNote, Text: text, AuthorType: domain.AuthorSystem,
+			Approval: a.Approval && a.Type == ActReply})
 		return p, err
 	case ActEmail:
 		return e.email(ctx, a, s, lang, dry)
@@ -197,7 +201,7 @@ func (e *Engine) email(ctx context.Context, a Action, s *subject, lang string, d
 		return p, err
 	}
 	_, err = e.desk.Send(ctx, &desk.Outgoing{TicketID: s.ticket.ID, ChannelID: ch.ID, Text: text, AuthorType: domain.AuthorSystem,
-		To: &domain.Identity{Kind: domain.IdentityEmail, Value: addr}})
+		To: &domain.Identity{Kind: domain.IdentityEmail, Value: addr}, Approval: a.Approval})
 	return p, err
 }
 
@@ -289,7 +293,8 @@ func (e *Engine) sendTemplate(ctx context.Context, key string, a Action, s *subj
 		if err != nil {
 			return p, err
 		}
-		m, err := e.desk.Send(ctx, &desk.Outgoing{TicketID: ticketID, ChannelID: ch.ID, Text: text, AuthorType: domain.AuthorSystem, SendAt: at})
+		m, err := e.desk.Send(ctx, &desk.Outgoing{TicketID: ticketID, ChannelID: ch.ID, Text: text, AuthorType: domain.AuthorSystem, SendAt: at,
+			Approval: a.Approval})
 		if err == nil {
 			p.MessageID = m.ID
 		}

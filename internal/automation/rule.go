@@ -44,6 +44,9 @@ type Action struct {
 	// SendHours limits when a message goes out, as "08:00-21:00" in the
 	// channel's time zone; a message due outside waits for the start.
 	SendHours string `json:"send_hours,omitempty"`
+	// Approval holds a message the action sends (reply, send_template,
+	// email) until a supervisor approves it.
+	Approval bool `json:"approval,omitempty"`
 	// spread delays a message that waits for its sending hours by this
 	// many milliseconds past their start, so a campaign's messages keep
 	// their pace then too.
