@@ -119,7 +119,7 @@ func Schema() SchemaDoc {
 			{ActRemoveTags, []Param{{Name: "tags", Type: "tags"}}},
 			{ActNote, []Param{{Name: "text", Type: "text"}}},
 			{ActReply, []Param{{Name: "text", Type: "text"}, {Name: "approval", Type: "bool"}}},
-			{ActSendTemplate, []Param{{Name: "template", Type: "template"}, {Name: "channel_ids", Type: "channels"}, {Name: "send_hours", Type: "hours"}, {Name: "approval", Type: "bool"}}},
+			{ActSendTemplate, []Param{{Name: "template", Type: "template"}, {Name: "channel_ids", Type: "channels"}, {Name: "send_hours", Type: "hours"}, {Name: "provider_template", Type: "provider_template"}, {Name: "approval", Type: "bool"}}},
 			{ActEmail, []Param{{Name: "to", Type: "email"}, {Name: "text", Type: "text"}, {Name: "channel_ids", Type: "channels"}, {Name: "approval", Type: "bool"}}},
 			{ActCreateTicket, []Param{{Name: "subject", Type: "text"}, {Name: "team_id", Type: "team"}, {Name: "priority", Type: "enum", Values: priorities}}},
 			{ActWebhook, []Param{{Name: "url", Type: "url"}}},
