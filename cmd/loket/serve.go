@@ -330,16 +330,19 @@ func bootstrap(ctx context.Context, st *store.Store, c *config) (string, error) 
 		if _, err := tx.SetPresence(ctx, a.ID, domain.PresenceOnline, false, time.Now().UnixMilli()); err != nil {
 			return err
 		}
+		// The demo team first, so that it keeps id 1 as on earlier desks.
+		team := &domain.Team{Name: "Support", Mode: domain.ModeMostFree}
+		if !c.NoDemo {
+			if err := tx.CreateTeam(ctx, team); err != nil {
+				return err
+			}
+		}
 		complaints, err := automation.Seed(ctx, tx, "Loket")
 		if err != nil {
 			return err
 		}
 		if c.NoDemo {
 			return nil
-		}
-		team := &domain.Team{Name: "Support", Mode: domain.ModeMostFree}
-		if err := tx.CreateTeam(ctx, team); err != nil {
-			return err
 		}
 		if err := tx.SetAgentTeams(ctx, a.ID, []int64{team.ID, complaints.ID}); err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/store"
@@ -116,6 +117,9 @@ func (e *Engine) do(ctx context.Context, key string, a Action, s *subject, dry b
 		p := Planned{Description: "internal note", Preview: text}
 		if a.Type == ActReply {
 			p.Description = "reply on the ticket's channel"
+			if a.Approval {
+				p.Description += ", held for approval"
+			}
 		}
 		if err != nil || s.ticket == nil {
 			if err == nil {
@@ -126,7 +130,8 @@ func (e *Engine) do(ctx context.Context, key string, a Action, s *subject, dry b
 		if dry {
 			return p, nil
 		}
-		_, err = e.desk.Send(ctx, &desk.Outgoing{TicketID: s.ticket.ID, Note: a.Type == ActNote, Text: text, AuthorType: domain.AuthorSystem})
+		_, err = e.desk.Send(ctx, &desk.Outgoing{TicketID: s.ticket.ID, Note: a.Type == ActNote, Text: text, AuthorType: domain.AuthorSystem,
+			Approval: a.Approval && a.Type == ActReply})
 		return p, err
 	case ActEmail:
 		return e.email(ctx, a, s, lang, dry)
@@ -197,7 +202,7 @@ func (e *Engine) email(ctx context.Context, a Action, s *subject, lang string, d
 		return p, err
 	}
 	_, err = e.desk.Send(ctx, &desk.Outgoing{TicketID: s.ticket.ID, ChannelID: ch.ID, Text: text, AuthorType: domain.AuthorSystem,
-		To: &domain.Identity{Kind: domain.IdentityEmail, Value: addr}})
+		To: &domain.Identity{Kind: domain.IdentityEmail, Value: addr}, Approval: a.Approval})
 	return p, err
 }
 
@@ -266,7 +271,10 @@ func (e *Engine) sendTemplate(ctx context.Context, key string, a Action, s *subj
 		} else if err != nil {
 			return p, err
 		}
-		why := e.unreachable(ctx, ch, s.contact)
+		why, err := e.unreachable(ctx, ch, s.contact)
+		if err != nil {
+			return p, err
+		}
 		if why != "" {
 			refused = append(refused, ch.Name+": "+why)
 			continue
@@ -289,7 +297,11 @@ func (e *Engine) sendTemplate(ctx context.Context, key string, a Action, s *subj
 		if err != nil {
 			return p, err
 		}
-		m, err := e.desk.Send(ctx, &desk.Outgoing{TicketID: ticketID, ChannelID: ch.ID, Text: text, AuthorType: domain.AuthorSystem, SendAt: at})
+		out := &desk.Outgoing{TicketID: ticketID, ChannelID: ch.ID, Text: text, AuthorType: domain.AuthorSystem, SendAt: at, Approval: a.Approval}
+		if out.Template, err = e.providerTemplate(a, ch, s.facts, tpl.Language); err != nil {
+			return p, err
+		}
+		m, err := e.desk.Send(ctx, out)
 		if err == nil {
 			p.MessageID = m.ID
 		}
@@ -326,25 +338,54 @@ func (e *Engine) candidates(ctx context.Context, s *subject) ([]int64, error) {
 	return ids, nil
 }
 
+// providerTemplate fills in the action's provider template for a channel
+// that sends such templates, nil for others.
+func (e *Engine) providerTemplate(a Action, ch *domain.Channel, f Facts, lang string) (*channel.TemplateRef, error) {
+	if a.ProviderTemplate == nil || !e.channels.Capabilities(ch.Kind).Templates {
+		return nil, nil
+	}
+	ref := *a.ProviderTemplate
+	ref.Params = make([]string, len(a.ProviderTemplate.Params))
+	for i, p := range a.ProviderTemplate.Params {
+		v, err := Render(p, f, lang)
+		if err != nil {
+			return nil, err
+		}
+		ref.Params[i] = v
+	}
+	return &ref, nil
+}
+
 // unreachable says why a channel cannot reach a contact, "" when it can
-// as far as the contact's addresses and opt-outs tell.
-func (e *Engine) unreachable(ctx context.Context, ch *domain.Channel, c *domain.Contact) string {
+// as far as the contact's addresses, opt-outs and opt-ins tell.
+func (e *Engine) unreachable(ctx context.Context, ch *domain.Channel, c *domain.Contact) (string, error) {
 	if !ch.Enabled {
-		return "disabled"
+		return "disabled", nil
 	}
 	if slices.Contains(c.OptOuts, ch.Kind) {
-		return "the customer opted out"
+		return "the customer opted out", nil
 	}
-	kinds := e.channels.Capabilities(ch.Kind).Identities
-	if len(kinds) == 0 {
-		return ""
-	}
-	for _, id := range c.Identities {
-		if slices.Contains(kinds, id.Kind) {
-			return ""
+	caps := e.channels.Capabilities(ch.Kind)
+	if caps.SendWindowSeconds > 0 {
+		// Such channels (WhatsApp) allow messages a business starts only
+		// to customers who opted in: here, who wrote on the channel before.
+		last, err := e.store.LastInboundAt(ctx, c.ID, ch.ID)
+		if err != nil {
+			return "", err
+		}
+		if last == 0 {
+			return "the customer has not written on this channel, so has not opted in to it", nil
 		}
 	}
-	return "the customer has no address it reaches"
+	if len(caps.Identities) == 0 {
+		return "", nil
+	}
+	for _, id := range c.Identities {
+		if slices.Contains(caps.Identities, id.Kind) {
+			return "", nil
+		}
+	}
+	return "the customer has no address it reaches", nil
 }
 
 // template picks a template's text in the language, else in English,

@@ -395,3 +395,59 @@ func TestScheduledRule_RemindsOnce(t *testing.T) {
 		}
 	})
 }
+
+// A reply held for approval goes out only once a supervisor approves it,
+// with their corrections; one sent back never goes out.
+func TestApproval_HoldsARuleReplyUntilApproved(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		s := startShop(t, st)
+		s.Do("POST", "/api/v1/rules", `{"name":"Answer reviews","trigger":"message.received",
+			"conditions":{"all":[{"field":"message.text","op":"contains_word","value":"review"}]},
+			"actions":[{"type":"reply","text":"Thanks for your review, {{.contact.email}}!","approval":true}]}`, 201, nil)
+		s.inbound("m1", "fan@example.nl", "Here is my review: great")
+		var held []domain.Message
+		s.Wait("the rule's reply to wait for approval", func() bool {
+			s.Do("GET", "/api/v1/approvals", "", 200, &held)
+			return len(held) == 1
+		})
+		if held[0].DeliveryStatus != domain.DeliveryAwaitingApproval || held[0].Text != "Thanks for your review, fan@example.nl!" {
+			t.Fatalf("held reply %+v", held[0])
+		}
+		s.idle()
+		if n := len(s.deliveries()); n != 0 {
+			t.Fatalf("%d deliveries before approval", n)
+		}
+		s.Do("POST", fmt.Sprintf("/api/v1/messages/%d/return", held[0].ID), `{"comment":""}`, 422, nil)
+		var approved domain.Message
+		s.Do("POST", fmt.Sprintf("/api/v1/messages/%d/approve", held[0].ID), `{"text":"Thank you for your kind review!"}`, 200, &approved)
+		if approved.DeliveryStatus != domain.DeliveryQueued {
+			t.Errorf("approved reply is %s", approved.DeliveryStatus)
+		}
+		s.Wait("the approved reply to go out", func() bool { return len(s.deliveries()) == 1 })
+		if got := s.deliveries()[0].Message.Text; got != "Thank you for your kind review!" {
+			t.Errorf("delivered %q, want the reviewer's text", got)
+		}
+		s.Do("POST", fmt.Sprintf("/api/v1/messages/%d/approve", held[0].ID), `{}`, 422, nil)
+
+		// An agent's reply sent back stays unsent, with the comment on the timeline.
+		tk := s.Tickets()[0]
+		m := s.Reply(tk.ID, `{"text":"We are sorry!!!","approval":true}`, 201)
+		var back domain.Message
+		s.Do("POST", fmt.Sprintf("/api/v1/messages/%d/return", m.ID), `{"comment":"One exclamation mark is enough."}`, 200, &back)
+		if back.DeliveryStatus != domain.DeliveryReturned {
+			t.Errorf("sent-back reply is %s", back.DeliveryStatus)
+		}
+		var approvedEv, returnedEv bool
+		for _, msg := range s.Messages(tk.ID) {
+			approvedEv = approvedEv || strings.Contains(string(msg.Meta), `"event":"reply.approved"`) && strings.Contains(string(msg.Meta), `"edited":true`)
+			returnedEv = returnedEv || strings.Contains(msg.Text, "One exclamation mark is enough.")
+		}
+		if !approvedEv || !returnedEv {
+			t.Errorf("timeline: approved with edit %v, sent back with comment %v", approvedEv, returnedEv)
+		}
+		s.idle()
+		if n := len(s.deliveries()); n != 1 {
+			t.Errorf("%d deliveries, want only the approved one", n)
+		}
+	})
+}

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
 )
 
@@ -44,6 +45,14 @@ type Action struct {
 	// SendHours limits when a message goes out, as "08:00-21:00" in the
 	// channel's time zone; a message due outside waits for the start.
 	SendHours string `json:"send_hours,omitempty"`
+	// ProviderTemplate is a channel's own approved template (a WhatsApp
+	// template), which send_template sends on channels that have such
+	// templates, as they demand outside their send window. Its parameters
+	// are templates over the facts, such as {{.order.number}}.
+	ProviderTemplate *channel.TemplateRef `json:"provider_template,omitempty"`
+	// Approval holds a message the action sends (reply, send_template,
+	// email) until a supervisor approves it.
+	Approval bool `json:"approval,omitempty"`
 	// spread delays a message that waits for its sending hours by this
 	// many milliseconds past their start, so a campaign's messages keep
 	// their pace then too.
@@ -192,6 +201,16 @@ func (a Action) validate() error {
 		if a.SendHours != "" {
 			if _, err := parseHours(a.SendHours); err != nil {
 				return err
+			}
+		}
+		if pt := a.ProviderTemplate; pt != nil {
+			if pt.Name == "" || pt.Language == "" {
+				return fmt.Errorf("provider_template needs a name and a language")
+			}
+			for _, p := range pt.Params {
+				if err := Check(p); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -42,6 +42,9 @@ type Outgoing struct {
 	// SendAt schedules a reply for a later time (Unix ms); zero or a time
 	// already past sends it now.
 	SendAt int64
+	// Approval holds the reply until a supervisor approves it (see
+	// Approve): a second pair of eyes before it goes out.
+	Approval bool
 }
 
 // MaxSchedule is how far ahead a reply can be scheduled.
@@ -106,7 +109,7 @@ func (d *Desk) Send(ctx context.Context, out *Outgoing) (*domain.Message, error)
 		if _, err := tx.InsertMessage(ctx, m); err != nil {
 			return err
 		}
-		if !out.Note {
+		if !out.Note && !out.Approval {
 			if err := tx.EnqueueAt(ctx, m.ID, m.ChannelID, MaxAttempts, max(now, out.SendAt)); err != nil {
 				return err
 			}
@@ -149,7 +152,7 @@ func (d *Desk) Send(ctx context.Context, out *Outgoing) (*domain.Message, error)
 		return nil, fmt.Errorf("send on ticket %d: %w", out.TicketID, err)
 	}
 	d.publish(ctx, events)
-	if !out.Note {
+	if !out.Note && !out.Approval {
 		d.wake()
 	}
 	return m, nil
@@ -177,6 +180,9 @@ func (d *Desk) addressReply(ctx context.Context, tx *store.Store, t *domain.Tick
 	m.Kind, m.Direction, m.ChannelID, m.DeliveryStatus = domain.KindMessage, domain.DirectionOut, ch.ID, domain.DeliveryQueued
 	if out.SendAt > 0 {
 		m.DeliveryStatus, m.SendAt = domain.DeliveryScheduled, out.SendAt
+	}
+	if out.Approval {
+		m.DeliveryStatus = domain.DeliveryAwaitingApproval
 	}
 	caps := d.channels.Capabilities(ch.Kind)
 	c, err := tx.Contact(ctx, t.ContactID)

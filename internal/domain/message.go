@@ -44,11 +44,15 @@ const (
 	// sent when it goes out, or is cancelled before.
 	DeliveryScheduled DeliveryStatus = "scheduled"
 	DeliveryCancelled DeliveryStatus = "cancelled"
-	DeliveryQueued    DeliveryStatus = "queued"
-	DeliverySent      DeliveryStatus = "sent"
-	DeliveryDelivered DeliveryStatus = "delivered"
-	DeliveryRead      DeliveryStatus = "read"
-	DeliveryFailed    DeliveryStatus = "failed"
+	// DeliveryAwaitingApproval is a reply held until a second person
+	// approves it (then it is queued) or sends it back (DeliveryReturned).
+	DeliveryAwaitingApproval DeliveryStatus = "awaiting_approval"
+	DeliveryReturned         DeliveryStatus = "returned"
+	DeliveryQueued           DeliveryStatus = "queued"
+	DeliverySent             DeliveryStatus = "sent"
+	DeliveryDelivered        DeliveryStatus = "delivered"
+	DeliveryRead             DeliveryStatus = "read"
+	DeliveryFailed           DeliveryStatus = "failed"
 )
 
 func (s DeliveryStatus) rank() int {

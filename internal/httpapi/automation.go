@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"loket.dev/loket/internal/automation"
+	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/store"
 )
@@ -455,5 +456,52 @@ func (s *Server) campaignRecipients(w http.ResponseWriter, r *http.Request, p *p
 		rs = []*store.Recipient{}
 	}
 	writeJSON(w, http.StatusOK, rs)
+	return nil
+}
+
+type reviewRequest struct {
+	Text    *string `json:"text"`
+	Comment string  `json:"comment"`
+}
+
+// approveReply sends a reply awaiting approval, with the reviewer's
+// corrections when the body carries a text.
+func (s *Server) approveReply(w http.ResponseWriter, r *http.Request, p *principal) error {
+	return s.review(w, r, p, true)
+}
+
+// returnReply sends a reply awaiting approval back to its writer with a
+// comment.
+func (s *Server) returnReply(w http.ResponseWriter, r *http.Request, p *principal) error {
+	return s.review(w, r, p, false)
+}
+
+func (s *Server) review(w http.ResponseWriter, r *http.Request, p *principal, approve bool) error {
+	var req reviewRequest
+	if err := decode(w, r, MaxInboundBytes, &req); err != nil {
+		return err
+	}
+	m, err := s.visibleMessage(r, p)
+	if err != nil {
+		return err
+	}
+	if m, err = s.desk.ReviewReply(r.Context(), desk.Review{MessageID: m.ID, ReviewerID: p.agent.ID, Reviewer: p.agent.Name,
+		Approve: approve, Text: req.Text, Comment: req.Comment}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, m)
+	return nil
+}
+
+// listApprovals lists the replies waiting for a second person.
+func (s *Server) listApprovals(w http.ResponseWriter, r *http.Request, p *principal) error {
+	ms, err := s.store.AwaitingApproval(r.Context(), 200)
+	if err != nil {
+		return err
+	}
+	if ms == nil {
+		ms = []*domain.Message{}
+	}
+	writeJSON(w, http.StatusOK, ms)
 	return nil
 }

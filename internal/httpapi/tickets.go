@@ -215,6 +215,8 @@ type messageRequest struct {
 	Template *channel.TemplateRef `json:"template"`
 	// SendAt schedules the reply (Unix ms).
 	SendAt int64 `json:"send_at"`
+	// Approval holds the reply until a supervisor approves it.
+	Approval bool `json:"approval"`
 }
 
 type attachmentRequest struct {
@@ -236,7 +238,8 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, p *principa
 		return err
 	}
 	out := &desk.Outgoing{TicketID: id, ChannelID: req.ChannelID, Note: req.Note, Text: req.Text, HTML: sanitize.HTML(req.HTML),
-		Cc: req.Cc, AuthorType: domain.AuthorAgent, AuthorID: p.agent.ID, Template: req.Template, SendAt: req.SendAt}
+		Cc: req.Cc, AuthorType: domain.AuthorAgent, AuthorID: p.agent.ID, Template: req.Template, SendAt: req.SendAt,
+		Approval: req.Approval}
 	if req.To != nil {
 		to, err := domain.NewIdentity(req.To.Kind, req.To.Value, s.desk.Region())
 		if err != nil {

@@ -358,3 +358,24 @@ func (s *Store) CheckTextIndex(ctx context.Context) error {
 	}
 	return nil
 }
+
+// SetMessageText replaces a message's text, such as when a reviewer
+// corrects a reply before approving it; the HTML version is dropped.
+func (s *Store) SetMessageText(ctx context.Context, id int64, text string) error {
+	res, err := s.q.ExecContext(ctx, `UPDATE messages SET body_text = $2, body_html = '', updated_at = $3 WHERE id = $1`, id, text, Now())
+	if err != nil {
+		return fmt.Errorf("set text of message %d: %w", id, err)
+	}
+	return mustAffect(res, fmt.Sprintf("message %d", id))
+}
+
+// AwaitingApproval lists the replies waiting for a second person, oldest
+// first, with the tickets' teams for the caller to filter.
+func (s *Store) AwaitingApproval(ctx context.Context, limit int) ([]*domain.Message, error) {
+	rows, err := s.rq.QueryContext(ctx, "SELECT "+messageColumns+" FROM messages WHERE delivery_status = 'awaiting_approval' ORDER BY id LIMIT $1", limit)
+	out, err := scanAll(rows, err, scanMessage)
+	if err != nil {
+		return nil, fmt.Errorf("replies awaiting approval: %w", err)
+	}
+	return out, nil
+}

@@ -114,7 +114,7 @@ func TestFanout_ACustomerMessageReachesItsSubscribersOnceWithTicketMessageAndCon
 		}
 		created, msg := got["ticket.created"], got["message.received"]
 		if created.Data.Ticket == nil || created.Data.Ticket.Number != rcv.Ticket.Number || created.Data.Contact == nil ||
-			created.Data.Contact.ID != rcv.Contact.ID || created.Data.Message != nil || created.CreatedAt == 0 {
+			created.Data.Contact.ID != rcv.Contact.ID || created.Data.Message == nil || created.Data.Message.ID != rcv.Message.ID || created.CreatedAt == 0 {
 			t.Errorf("ticket.created %+v", created)
 		}
 		if msg.Data.Message == nil || msg.Data.Message.Text != "Where is my order?" || msg.Data.Ticket == nil ||

@@ -142,12 +142,15 @@ CREATE TABLE campaign_recipients (
 
 -- A reply can wait for its time: its outbox job is due at send_at.
 ALTER TABLE messages ADD COLUMN send_at BIGINT NOT NULL DEFAULT 0;
+-- Replies held for a second person's approval, for the reviewers' list.
+CREATE INDEX messages_awaiting_approval ON messages (id) WHERE delivery_status = 'awaiting_approval';
 
 -- An API token may be limited to one use, such as posting events.
 ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT '';
 
 -- +goose Down
 ALTER TABLE api_tokens DROP COLUMN scope;
+DROP INDEX messages_awaiting_approval;
 ALTER TABLE messages DROP COLUMN send_at;
 DROP TABLE campaign_recipients;
 DROP TABLE campaigns;
