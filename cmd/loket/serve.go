@@ -167,7 +167,12 @@ func serve(ctx context.Context, args []string) error {
 	})
 	bg.Go(func(ctx context.Context) {
 		sweep(ctx, time.Hour, router.Leading, log, "prune finished tasks", func(ctx context.Context) error {
-			_, err := st.Tasks().Prune(ctx, time.Now().Add(-7*24*time.Hour).UnixMilli())
+			if _, err := st.Tasks().Prune(ctx, time.Now().Add(-7*24*time.Hour).UnixMilli()); err != nil {
+				return err
+			}
+			// A task is retried for a day at most; its actions' keys are
+			// kept for a month.
+			_, err := st.PruneActionKeys(ctx, time.Now().Add(-30*24*time.Hour).UnixMilli())
 			return err
 		})
 	})

@@ -440,3 +440,13 @@ func (s *Store) RuleVersion(ctx context.Context, ruleID int64, version int) (*Ru
 	v.Conditions, v.Actions = json.RawMessage(cond), json.RawMessage(acts)
 	return &v, nil
 }
+
+// PruneActionKeys deletes the keys of changes made before a time (Unix
+// ms); keep them well past the longest a task is retried.
+func (s *Store) PruneActionKeys(ctx context.Context, before int64) (int64, error) {
+	res, err := s.q.ExecContext(ctx, "DELETE FROM action_keys WHERE created_at < $1", before)
+	if err != nil {
+		return 0, fmt.Errorf("prune action keys: %w", err)
+	}
+	return res.RowsAffected()
+}
