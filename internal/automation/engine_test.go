@@ -449,5 +449,20 @@ func TestApproval_HoldsARuleReplyUntilApproved(t *testing.T) {
 		if n := len(s.deliveries()); n != 1 {
 			t.Errorf("%d deliveries, want only the approved one", n)
 		}
+		var before domain.Ticket
+		s.Do("GET", fmt.Sprintf("/api/v1/tickets/%d", tk.ID), "", 200, &before)
+		if before.FirstResponseAt != 0 {
+			t.Fatalf("answered at %d before any agent's reply went out", before.FirstResponseAt)
+		}
+		// An agent's reply held for approval answers the customer, for the
+		// SLA, when it goes out.
+		held2 := s.Reply(tk.ID, `{"text":"We are sorry.","approval":true}`, 201)
+		s.Do("POST", fmt.Sprintf("/api/v1/messages/%d/approve", held2.ID), `{}`, 200, nil)
+		s.Wait("the reply to go out", func() bool { return s.Message(held2.ID).DeliveryStatus == domain.DeliveryDelivered })
+		var after domain.Ticket
+		s.Do("GET", fmt.Sprintf("/api/v1/tickets/%d", tk.ID), "", 200, &after)
+		if after.FirstResponseAt == 0 || after.LastAgentAt < held2.CreatedAt {
+			t.Errorf("after the approved reply went out: first response %d, last agent %d", after.FirstResponseAt, after.LastAgentAt)
+		}
 	})
 }

@@ -48,6 +48,9 @@ func (d *Desk) Deliver(ctx context.Context, job store.Job) {
 			if terr := tx.FinishJob(ctx, job.ID); terr != nil {
 				return terr
 			}
+			if terr := d.answered(ctx, tx, m, &events); terr != nil {
+				return terr
+			}
 			return d.setDelivery(ctx, tx, m, m.DeliveryStatus.Merge(status), "", sent.ExternalID, &events)
 		case channel.IsPermanent(err) || job.Attempts >= job.MaxAttempts:
 			if terr := tx.FailJob(ctx, job.ID, err.Error()); terr != nil {
@@ -108,4 +111,35 @@ func (d *Desk) attachmentBytes(ctx context.Context, a domain.Attachment) ([]byte
 	}
 	defer f.Close()
 	return io.ReadAll(f)
+}
+
+// answered counts a person's reply that went out later than it was
+// written, scheduled or held for approval, as the team's answer for the
+// SLA once it is sent: Send counts the others when they are queued.
+func (d *Desk) answered(ctx context.Context, tx *store.Store, m *domain.Message, events *[]domain.Event) error {
+	if m.AuthorType != domain.AuthorAgent {
+		return nil
+	}
+	t, err := tx.Ticket(ctx, m.TicketID)
+	if err != nil || t.LastAgentAt >= m.CreatedAt {
+		return err
+	}
+	now := d.now()
+	if t.FirstResponseAt == 0 {
+		t.FirstResponseAt = now
+	}
+	if t.Status == domain.StatusNew {
+		t.Status = domain.StatusOpen
+	}
+	t.LastAgentAt, t.UpdatedAt = now, now
+	slaEvents, err := d.applySLA(ctx, tx, t, now)
+	if err != nil {
+		return err
+	}
+	if err := tx.UpdateTicket(ctx, t); err != nil {
+		return err
+	}
+	*events = append(*events, slaEvents...)
+	*events = append(*events, with(domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}, domain.EventTicketUpdated, t, nil))
+	return nil
 }
