@@ -466,3 +466,23 @@ func TestApproval_HoldsARuleReplyUntilApproved(t *testing.T) {
 		}
 	})
 }
+
+func TestAuditLog_ListsRuleChangesNewestFirst(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		s := startShop(t, st)
+		var r ruleOut
+		s.Do("POST", "/api/v1/rules", `{"name":"A","trigger":"ticket.created","actions":[{"type":"add_tags","tags":["a"]}]}`, 201, &r)
+		s.Do("DELETE", fmt.Sprintf("/api/v1/rules/%d", r.ID), "", 204, nil)
+		var page struct {
+			Entries []store.AuditEntry `json:"entries"`
+		}
+		s.Do("GET", "/api/v1/audit?action=rule.", "", 200, &page)
+		if len(page.Entries) != 2 || page.Entries[0].Action != "rule.delete" || page.Entries[1].Action != "rule.save" || page.Entries[0].Actor != "token tests" {
+			t.Fatalf("audit %+v", page.Entries)
+		}
+		s.Do("GET", fmt.Sprintf("/api/v1/audit?action=rule.&before=%d", page.Entries[0].ID), "", 200, &page)
+		if len(page.Entries) != 1 || page.Entries[0].Action != "rule.save" {
+			t.Errorf("second page %+v", page.Entries)
+		}
+	})
+}

@@ -205,6 +205,7 @@ func (s *Server) routes() []route {
 
 		{"GET", "/api/v1/dead-letters", admin, s.listDeadLetters},
 		{"POST", "/api/v1/dead-letters/{id}/retry", admin, s.retryDeadLetter},
+		{"GET", "/api/v1/audit", admin, s.listAudit},
 
 		{"GET", "/api/v1/stream", anyAgent, s.stream},
 

@@ -414,3 +414,28 @@ func (s *Server) rawMessage(w http.ResponseWriter, r *http.Request, p *principal
 	http.ServeContent(w, r, "", timeOf(m.CreatedAt), f)
 	return nil
 }
+
+// listAudit pages through the audit log of admin actions, newest first:
+// ?before= an entry's id, ?action= a prefix such as "rule.", ?limit=.
+func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, _ *principal) error {
+	before, err := queryInt(r, "before")
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(r, "limit")
+	if err != nil {
+		return err
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	es, err := s.store.AuditLog(r.Context(), before, r.URL.Query().Get("action"), int(limit))
+	if err != nil {
+		return err
+	}
+	if es == nil {
+		es = []*store.AuditEntry{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entries": es})
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 
 	"loket.dev/loket/internal/domain"
 )
@@ -188,4 +189,33 @@ func (s *Store) Audit(ctx context.Context, actor, action, target, detail string)
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
 	return nil
+}
+
+// AuditEntry is one recorded admin action.
+type AuditEntry struct {
+	ID        int64  `json:"id"`
+	Actor     string `json:"actor"`
+	Action    string `json:"action"`
+	Target    string `json:"target"`
+	Detail    string `json:"detail"`
+	CreatedAt int64  `json:"created_at"`
+}
+
+// AuditLog lists recorded admin actions, newest first, before an id (0:
+// from the newest), whose action starts with prefix.
+func (s *Store) AuditLog(ctx context.Context, before int64, prefix string, limit int) ([]*AuditEntry, error) {
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	rows, err := s.rq.QueryContext(ctx,
+		`SELECT id, actor, action, target, detail, created_at FROM audit_log
+		 WHERE id < $1 AND substr(action, 1, length($2)) = $2 ORDER BY id DESC LIMIT $3`, before, prefix, limit)
+	out, err := scanAll(rows, err, func(row interface{ Scan(...any) error }) (*AuditEntry, error) {
+		var e AuditEntry
+		return &e, row.Scan(&e.ID, &e.Actor, &e.Action, &e.Target, &e.Detail, &e.CreatedAt)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the audit log: %w", err)
+	}
+	return out, nil
 }
