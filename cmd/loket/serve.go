@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"loket.dev/loket/internal/automation"
+	"loket.dev/loket/internal/handling"
 	"loket.dev/loket/internal/tasks"
 	"net"
 	"net/http"
@@ -140,6 +141,8 @@ func serve(ctx context.Context, args []string) error {
 	hub.Listen(router)
 	hub.Listen(counted)
 	hub.Listen(rules)
+	handled := handling.New(st, log)
+	hub.SetHandler(handled)
 	hub.Listen(hooks)
 	for _, a := range channels.Adapters() {
 		if l, ok := a.(domain.Publisher); ok {
@@ -180,6 +183,7 @@ func serve(ctx context.Context, args []string) error {
 		sweep(ctx, time.Hour, router.Leading, log, "prune the webhook delivery log", hooks.Prune)
 	})
 	bg.Go(runner.Worker().Run)
+	bg.Go(handled.Run)
 	// The volume report's hourly counts: what writes appended since the
 	// last round is added up, so that reports read few rows.
 	bg.Go(func(ctx context.Context) {

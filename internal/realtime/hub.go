@@ -29,7 +29,8 @@ type Hub struct {
 	load Loader
 	log  *slog.Logger
 
-	pub domain.Publisher
+	pub     domain.Publisher
+	handler Handler
 
 	mu        sync.RWMutex
 	clients   map[*client]struct{}
@@ -184,6 +185,16 @@ func (h *Hub) Lost() {
 	}
 }
 
+// Handler hears which tickets agents have open, for handling time.
+type Handler interface {
+	Seen(agentID, ticketID int64, at time.Time)
+	Left(agentID, ticketID int64, at time.Time)
+}
+
+// SetHandler makes the hub tell h of the tickets agents have open and
+// close; set it before serving.
+func (h *Hub) SetHandler(x Handler) { h.handler = x }
+
 // SetPublisher makes presence frames from clients travel through p (the
 // cross-node bus on PostgreSQL); by default they go to this hub only.
 func (h *Hub) SetPublisher(p domain.Publisher) { h.pub = p }
@@ -279,6 +290,13 @@ func (h *Hub) presence(ctx context.Context, c *client, data []byte) {
 	t, err := h.load.Ticket(ctx, p.TicketID)
 	if err != nil || !c.viewer.CanSee(t.TeamID, t.AssigneeID) {
 		return
+	}
+	if h.handler != nil {
+		if typ == domain.EventTicketLeft {
+			h.handler.Left(c.agent.ID, t.ID, time.Now())
+		} else {
+			h.handler.Seen(c.agent.ID, t.ID, time.Now())
+		}
 	}
 	agent := c.agent
 	ev := domain.Event{Type: typ, TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID, Agent: &agent}

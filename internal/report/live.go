@@ -37,7 +37,7 @@ func (r *Reports) Today(ctx context.Context, q Query, now time.Time) (*Today, er
 		return nil, err
 	}
 	out := &Today{From: msTime(q.From, q.Loc), At: local, TZ: q.Loc.String(),
-		FirstResponse: ComputeSpeed(facts, nil, calendars).Total.FirstResponse, SLA: ComputeSLA(facts).Total}
+		FirstResponse: ComputeSpeed(facts, nil, nil, calendars).Total.FirstResponse, SLA: ComputeSLA(facts).Total}
 	for _, c := range counts {
 		out.Volume.add(c)
 	}

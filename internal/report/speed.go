@@ -11,7 +11,8 @@ import (
 // SpeedGroup is how fast the tickets of one channel, team or agent (ID 0:
 // none) were answered and solved, in calendar time and in business time.
 // NextResponse counts every reply after the first to a customer who wrote
-// again, so a ticket can give several.
+// again, so a ticket can give several. Handling time is active time, the
+// same in both.
 type SpeedGroup struct {
 	ID                    int64 `json:"id"`
 	FirstResponse         Stats `json:"first_response"`
@@ -20,6 +21,9 @@ type SpeedGroup struct {
 	NextResponseBusiness  Stats `json:"next_response_business"`
 	Resolution            Stats `json:"resolution"`
 	ResolutionBusiness    Stats `json:"resolution_business"`
+	// Handling is how long agents had a ticket open in the agent app, all
+	// together, for the tickets they opened.
+	Handling Stats `json:"handling"`
 }
 
 // Speed is the speed report's figures for one period.
@@ -46,7 +50,11 @@ func (r *Reports) Speed(ctx context.Context, q Query) (*Report[*Speed], error) {
 		if err != nil {
 			return nil, err
 		}
-		return ComputeSpeed(facts, next, calendars), nil
+		handling, err := r.Store.HandlingTimes(ctx, q.ReportFilter)
+		if err != nil {
+			return nil, err
+		}
+		return ComputeSpeed(facts, next, handling, calendars), nil
 	})
 }
 
@@ -65,12 +73,12 @@ func (r *Reports) calendars(ctx context.Context) (map[string]*sla.Calendar, erro
 }
 
 // samples are the durations of one group, in ms.
-type samples struct{ first, firstBiz, next, nextBiz, res, resBiz []int64 }
+type samples struct{ first, firstBiz, next, nextBiz, res, resBiz, handle []int64 }
 
 func (s *samples) group(id int64) SpeedGroup {
 	return SpeedGroup{ID: id, FirstResponse: Summarize(s.first), FirstResponseBusiness: Summarize(s.firstBiz),
 		NextResponse: Summarize(s.next), NextResponseBusiness: Summarize(s.nextBiz),
-		Resolution: Summarize(s.res), ResolutionBusiness: Summarize(s.resBiz)}
+		Resolution: Summarize(s.res), ResolutionBusiness: Summarize(s.resBiz), Handling: Summarize(s.handle)}
 }
 
 // ComputeSpeed measures, per ticket, the first response time (from the
@@ -78,8 +86,9 @@ func (s *samples) group(id int64) SpeedGroup {
 // times of next (those of facts' tickets) and the resolution time (from
 // creation to the last solve), in calendar time and in the business hours
 // of the calendar of the ticket's SLA policy (around the clock without
-// one), and summarises them per group.
-func ComputeSpeed(facts []store.TicketFact, next []store.NextResponse, calendars map[string]*sla.Calendar) *Speed {
+// one), and summarises them per group with the tickets' handling times
+// (ms by ticket id).
+func ComputeSpeed(facts []store.TicketFact, next []store.NextResponse, handling map[int64]int64, calendars map[string]*sla.Calendar) *Speed {
 	var total samples
 	groups := make([]map[int64]*samples, len(dims))
 	for i := range groups {
@@ -122,6 +131,9 @@ func ComputeSpeed(facts []store.TicketFact, next []store.NextResponse, calendars
 			if res >= 0 {
 				s.res, s.resBiz = append(s.res, res), append(s.resBiz, resBiz)
 			}
+			if h := handling[t.ID]; h > 0 {
+				s.handle = append(s.handle, h)
+			}
 		}
 	}
 	sp := &Speed{Total: total.group(0)}
@@ -138,7 +150,7 @@ func ComputeSpeed(facts []store.TicketFact, next []store.NextResponse, calendars
 // Header implements Table.
 func (s *Speed) Header() []string {
 	h := []string{"dimension", "id"}
-	for _, m := range []string{"first_response", "first_response_business", "next_response", "next_response_business", "resolution", "resolution_business"} {
+	for _, m := range []string{"first_response", "first_response_business", "next_response", "next_response_business", "resolution", "resolution_business", "handling"} {
 		h = append(h, m+"_count", m+"_median_ms", m+"_p90_ms", m+"_mean_ms")
 	}
 	return h
@@ -148,7 +160,7 @@ func (s *Speed) Header() []string {
 func (s *Speed) Rows() [][]string {
 	row := func(dim string, g SpeedGroup) []string {
 		r := []string{dim, itoa(g.ID)}
-		for _, st := range []Stats{g.FirstResponse, g.FirstResponseBusiness, g.NextResponse, g.NextResponseBusiness, g.Resolution, g.ResolutionBusiness} {
+		for _, st := range []Stats{g.FirstResponse, g.FirstResponseBusiness, g.NextResponse, g.NextResponseBusiness, g.Resolution, g.ResolutionBusiness, g.Handling} {
 			r = append(r, itoa(int64(st.Count)), itoa(st.MedianMs), itoa(st.P90Ms), itoa(st.MeanMs))
 		}
 		return r

@@ -374,3 +374,47 @@ func (s *Store) NextResponses(ctx context.Context, f ReportFilter) ([]NextRespon
 	}
 	return out, rows.Err()
 }
+
+// HandlingSpan is a span an agent had a ticket open.
+type HandlingSpan struct {
+	TicketID  int64
+	AgentID   int64
+	StartedAt int64
+	Ms        int64
+}
+
+// AddHandling stores spans of handling time, in one transaction.
+func (s *Store) AddHandling(ctx context.Context, spans []HandlingSpan) error {
+	return s.Tx(ctx, func(tx *Store) error {
+		for _, h := range spans {
+			if _, err := tx.q.ExecContext(ctx, "INSERT INTO handling (ticket_id, agent_id, started_at, ms) VALUES ($1, $2, $3, $4)",
+				h.TicketID, h.AgentID, h.StartedAt, h.Ms); err != nil {
+				return fmt.Errorf("handling of ticket %d: %w", h.TicketID, err)
+			}
+		}
+		return nil
+	})
+}
+
+// HandlingTimes returns, for the tickets created in the filter's period,
+// each ticket's handling time in ms: its spans added up.
+func (s *Store) HandlingTimes(ctx context.Context, f ReportFilter) (map[int64]int64, error) {
+	cond, args := f.where("t.channel_id", false)
+	n := len(args)
+	q := fmt.Sprintf(`SELECT h.ticket_id, SUM(h.ms) FROM tickets t JOIN handling h ON h.ticket_id = t.id
+		WHERE t.created_at >= $%d AND t.created_at < $%d%s GROUP BY h.ticket_id`, n+1, n+2, cond)
+	rows, err := s.rq.QueryContext(ctx, q, append(args, f.From, f.To)...)
+	if err != nil {
+		return nil, fmt.Errorf("handling times: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]int64{}
+	for rows.Next() {
+		var id, ms int64
+		if err := rows.Scan(&id, &ms); err != nil {
+			return nil, fmt.Errorf("handling times: %w", err)
+		}
+		out[id] = ms
+	}
+	return out, rows.Err()
+}

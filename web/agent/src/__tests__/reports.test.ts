@@ -84,7 +84,7 @@ describe('report figures', () => {
 
 const counts = (tickets: number, messages_in = 0, messages_out = 0) => ({ tickets, messages_in, messages_out })
 const stats = (median_ms: number, count = 1) => ({ count, median_ms, p90_ms: median_ms * 2, mean_ms: median_ms })
-const speed = (ms: number) => ({ id: 1, first_response: stats(ms), first_response_business: stats(ms / 2), next_response: stats(ms * 2), next_response_business: stats(ms), resolution: stats(ms * 10), resolution_business: stats(ms * 5) })
+const speed = (ms: number) => ({ id: 1, first_response: stats(ms), first_response_business: stats(ms / 2), next_response: stats(ms * 2), next_response_business: stats(ms), resolution: stats(ms * 10), resolution_business: stats(ms * 5), handling: stats(ms * 3) })
 const outcome = (tickets: number) => ({
   id: 1, tickets, solved: 1, one_touch: 1, one_touch_pct: 50, reopened: 0, reopen_pct: 0, bot_handled: 0, bot_resolved: 0,
   bot_handed_over: 0, bot_resolution_pct: null, bot_hand_off_pct: null, csat_count: 1, csat_average: 4, csat_distribution: [0, 0, 0, 1, 0],
@@ -167,6 +167,7 @@ describe('ReportsView', () => {
     const speedDelta = el.querySelector('[data-report="speed"] .figures .delta')!
     expect(speedDelta.classList.contains('down') && speedDelta.classList.contains('good')).toBe(true)
     expect([...el.querySelectorAll('[data-report="speed"] .figures dt')].map((x) => x.textContent?.trim())).toContain('Next response: Median')
+    expect([...el.querySelectorAll('[data-report="speed"] .figures dt')].map((x) => x.textContent?.trim())).toContain('Handling time: Median')
     expect(el.querySelector('[data-report="volume"] a.button')!.getAttribute('href')).toMatch(/^\/api\/v1\/reports\/volume\?.*&format=csv$/)
     expect(el.querySelector('.heat-map tbody')!.querySelectorAll('tr').length).toBe(7)
     expect(el.querySelector('.heat-map figcaption')!.textContent).toContain('Tue 14:00 with 3 tickets')

@@ -569,6 +569,7 @@ const de: Dictionary = {
   'rep.speed': 'Geschwindigkeit',
   'rep.firstResponse': 'Erste Antwort',
   'rep.nextResponse': 'Nächste Antwort',
+  'rep.handling': 'Bearbeitungszeit',
   'rep.resolution': 'Lösung',
   'rep.business': 'Geschäftszeiten',
   'rep.calendar': 'Kalenderzeit',

@@ -570,6 +570,7 @@ export const en = {
   'rep.speed': 'Speed',
   'rep.firstResponse': 'First response',
   'rep.nextResponse': 'Next response',
+  'rep.handling': 'Handling time',
   'rep.resolution': 'Resolution',
   'rep.business': 'Business hours',
   'rep.calendar': 'Calendar time',

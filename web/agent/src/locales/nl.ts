@@ -569,6 +569,7 @@ const nl: Dictionary = {
   'rep.speed': 'Snelheid',
   'rep.firstResponse': 'Eerste reactie',
   'rep.nextResponse': 'Volgende reactie',
+  'rep.handling': 'Behandeltijd',
   'rep.resolution': 'Oplossing',
   'rep.business': 'Openingstijden',
   'rep.calendar': 'Kalendertijd',

@@ -20,6 +20,8 @@ export interface SpeedGroup {
   next_response_business: Stats
   resolution: Stats
   resolution_business: Stats
+  /** How long agents had the ticket open, all together; the same in business and calendar time. */
+  handling: Stats
 }
 export interface SpeedFigures { total: SpeedGroup; by_channel: SpeedGroup[] | null; by_team: SpeedGroup[] | null; by_agent: SpeedGroup[] | null }
 export interface SLAGroup {
