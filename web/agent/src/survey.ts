@@ -2,13 +2,35 @@
 // and the figures over a list of answers (NPS and the CSAT average).
 import { request } from './api'
 
-/** SurveyForm is what the channel forms edit; the texts stay as stored. */
+/** SurveyTexts are a survey's messages in one language; empty ones take Loket's default. */
+export interface SurveyTexts {
+  csat: string
+  nps: string
+  /** The CSAT question with a link: {{link}} is the address. */
+  link: string
+  thanks: string
+}
+
+export const SURVEY_TEXT_KEYS = ['csat', 'nps', 'link', 'thanks'] as const
+
+/** SurveyForm is what the channel forms edit. */
 export interface SurveyForm {
   csat: boolean
   nps: boolean
   /** Wait after the solve, in minutes. */
   delay_minutes: number
   nps_interval_days: number
+  /** The channel's own texts by language code; absent: the stored ones stay. */
+  texts?: Record<string, SurveyTexts>
+}
+
+const emptyTexts = (): SurveyTexts => ({ csat: '', nps: '', link: '', thanks: '' })
+
+/** surveyTextProblem says what is wrong with a language's texts, '' when nothing. */
+export function surveyTextProblem(code: string, texts: SurveyTexts): '' | 'code' | 'link' {
+  if (!/^[a-z]{2,8}$/.test(code)) return 'code'
+  if (texts.link.trim() && !texts.link.includes('{{link}}')) return 'link'
+  return ''
 }
 
 export const DEFAULT_DELAY_SECONDS = 3600
@@ -19,7 +41,22 @@ export function surveyForm(raw: unknown): SurveyForm {
   const s = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>
   const delay = typeof s.delay_seconds === 'number' && s.delay_seconds >= 0 ? s.delay_seconds : DEFAULT_DELAY_SECONDS
   const days = typeof s.nps_interval_days === 'number' && s.nps_interval_days > 0 ? s.nps_interval_days : DEFAULT_NPS_INTERVAL_DAYS
-  return { csat: s.csat === true, nps: s.nps === true, delay_minutes: Math.round(delay / 60), nps_interval_days: days }
+  const texts: Record<string, SurveyTexts> = {}
+  if (s.texts && typeof s.texts === 'object') {
+    for (const [code, v] of Object.entries(s.texts as Record<string, Record<string, unknown>>)) {
+      const tx = emptyTexts()
+      for (const k of SURVEY_TEXT_KEYS) if (typeof v?.[k] === 'string') tx[k] = v[k] as string
+      texts[code] = tx
+    }
+  }
+  return { csat: s.csat === true, nps: s.nps === true, delay_minutes: Math.round(delay / 60), nps_interval_days: days, texts }
+}
+
+/** addSurveyLanguage adds a language with empty texts (the defaults) to the form, once. */
+export function addSurveyLanguage(f: SurveyForm, code: string): void {
+  const c = code.trim().toLowerCase()
+  f.texts ??= {}
+  if (c && !f.texts[c]) f.texts[c] = emptyTexts()
 }
 
 /**
@@ -36,6 +73,16 @@ export function surveySettings(f: SurveyForm, previous: unknown): Record<string,
   out.delay_seconds = prevDelay !== undefined && Math.round(prevDelay / 60) === minutes ? prevDelay : minutes * 60
   const days = Number.isFinite(f.nps_interval_days) && f.nps_interval_days > 0 ? Math.round(f.nps_interval_days) : DEFAULT_NPS_INTERVAL_DAYS
   out.nps_interval_days = days
+  if (f.texts) {
+    const texts: Record<string, Partial<SurveyTexts>> = {}
+    for (const [code, tx] of Object.entries(f.texts)) {
+      const kept: Partial<SurveyTexts> = {}
+      for (const k of SURVEY_TEXT_KEYS) if (tx[k].trim()) kept[k] = tx[k].trim()
+      if (Object.keys(kept).length) texts[code] = kept
+    }
+    if (Object.keys(texts).length) out.texts = texts
+    else delete out.texts
+  }
   return out
 }
 

@@ -6,7 +6,7 @@ import ApiChannelForm from '../components/admin/ApiChannelForm.vue'
 import SurveySection from '../components/reports/SurveySection.vue'
 import { useDesk } from '../stores/desk'
 import { toasts } from '../stores/toasts'
-import { csatAverage, npsScore, surveyForm, surveyQuery, surveySettings, withSurvey } from '../survey'
+import { addSurveyLanguage, csatAverage, npsScore, surveyForm, surveyQuery, surveySettings, surveyTextProblem, withSurvey } from '../survey'
 import type { Channel } from '../types'
 
 const nps = (...scores: number[]) => scores.map((score) => ({ kind: 'nps' as const, score }))
@@ -36,12 +36,12 @@ describe('survey figures', () => {
 
 describe('survey settings and the form', () => {
   it('reads defaults when a channel has no survey', () => {
-    expect(surveyForm(undefined)).toEqual({ csat: false, nps: false, delay_minutes: 60, nps_interval_days: 90 })
-    expect(surveyForm('x')).toEqual({ csat: false, nps: false, delay_minutes: 60, nps_interval_days: 90 })
+    expect(surveyForm(undefined)).toEqual({ csat: false, nps: false, delay_minutes: 60, nps_interval_days: 90, texts: {} })
+    expect(surveyForm('x')).toEqual({ csat: false, nps: false, delay_minutes: 60, nps_interval_days: 90, texts: {} })
   })
   it('reads stored settings', () => {
-    expect(surveyForm({ csat: true, delay_seconds: 0, nps: true, nps_interval_days: 30 })).toEqual({ csat: true, nps: true, delay_minutes: 0, nps_interval_days: 30 })
-    expect(surveyForm({ csat: true, delay_seconds: 1800 })).toEqual({ csat: true, nps: false, delay_minutes: 30, nps_interval_days: 90 })
+    expect(surveyForm({ csat: true, delay_seconds: 0, nps: true, nps_interval_days: 30 })).toEqual({ csat: true, nps: true, delay_minutes: 0, nps_interval_days: 30, texts: {} })
+    expect(surveyForm({ csat: true, delay_seconds: 1800 })).toEqual({ csat: true, nps: false, delay_minutes: 30, nps_interval_days: 90, texts: {} })
   })
   it('saves nothing for a channel without surveys that stay off', () => {
     expect(surveySettings(surveyForm(undefined), undefined)).toBeUndefined()
@@ -53,6 +53,22 @@ describe('survey settings and the form', () => {
     expect(surveySettings({ csat: false, nps: true, delay_minutes: 0, nps_interval_days: 30 }, { csat: true, texts })).toEqual({ csat: false, nps: true, delay_seconds: 0, nps_interval_days: 30, texts })
     // switching both off keeps the stored survey, off
     expect(surveySettings({ csat: false, nps: false, delay_minutes: 60, nps_interval_days: 90 }, { csat: true, texts })).toMatchObject({ csat: false, nps: false, texts })
+  })
+  it('edits the texts per language, dropping empty ones, and checks them', () => {
+    const stored = { csat: true, texts: { nl: { csat: 'Hoe hebben we u geholpen?', link: 'Geef een cijfer: {{link}}' } } }
+    const f = surveyForm(stored)
+    expect(f.texts?.nl).toEqual({ csat: 'Hoe hebben we u geholpen?', nps: '', link: 'Geef een cijfer: {{link}}', thanks: '' })
+    addSurveyLanguage(f, ' DE ')
+    addSurveyLanguage(f, 'nl')
+    f.texts!.de.thanks = '  Danke!  '
+    f.texts!.nl.csat = ''
+    expect(surveySettings(f, stored)).toMatchObject({ texts: { nl: { link: 'Geef een cijfer: {{link}}' }, de: { thanks: 'Danke!' } } })
+    delete f.texts!.nl
+    delete f.texts!.de
+    expect(surveySettings(f, stored)).not.toHaveProperty('texts')
+    expect(surveyTextProblem('nl', { csat: '', nps: '', link: 'A score please', thanks: '' })).toBe('link')
+    expect(surveyTextProblem('n1', { csat: '', nps: '', link: '', thanks: '' })).toBe('code')
+    expect(surveyTextProblem('de', { csat: 'x', nps: '', link: 'y {{link}}', thanks: '' })).toBe('')
   })
   it('keeps a stored delay the minutes do not change, and round-trips', () => {
     const stored = { csat: true, nps: true, delay_seconds: 90, nps_interval_days: 45 }
