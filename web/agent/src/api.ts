@@ -115,8 +115,15 @@ export const api = {
     }
     if (opts.attachments?.length) body.attachments = opts.attachments
     if (opts.send_at && !opts.note) body.send_at = opts.send_at
+    if (opts.approval && !opts.note) body.approval = true
     return request<Message>('POST', `/api/v1/tickets/${id}/messages`, body)
   },
+  /** approveReply sends a reply awaiting approval, with the reviewer's text when they corrected it. */
+  approveReply: (id: number, text?: string) => request<Message>('POST', `/api/v1/messages/${id}/approve`, text === undefined ? {} : { text }),
+  /** returnReply sends a reply awaiting approval back to its writer. */
+  returnReply: (id: number, comment: string) => request<Message>('POST', `/api/v1/messages/${id}/return`, { comment }),
+  /** approvals are the replies waiting for a second person, oldest first. */
+  approvals: async () => listOf<Message>(await request<unknown>('GET', '/api/v1/approvals'), 'messages'),
   retryMessage: (id: number) => request<Message>('POST', `/api/v1/messages/${id}/retry`),
   /** cancelSchedule stops a scheduled reply; the answer is the message (cancelled) or nothing (deleted). */
   cancelSchedule: (id: number) => request<Message | undefined>('DELETE', `/api/v1/messages/${id}/schedule`),

@@ -4,7 +4,7 @@ export type Role = 'admin' | 'supervisor' | 'agent'
 export type Lang = 'en' | 'nl' | 'de'
 export type TicketStatus = 'new' | 'open' | 'pending' | 'on_hold' | 'solved' | 'closed'
 export type Priority = 'low' | 'normal' | 'high' | 'urgent'
-export type DeliveryStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'scheduled' | 'cancelled'
+export type DeliveryStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'scheduled' | 'cancelled' | 'awaiting_approval' | 'returned'
 export type MessageKind = 'message' | 'note' | 'call' | 'letter' | 'visit' | 'event'
 
 export const STATUSES: TicketStatus[] = ['new', 'open', 'pending', 'on_hold', 'solved', 'closed']
@@ -383,6 +383,8 @@ export interface MessageOptions {
   template?: TemplateRef
   /** Send the reply later, at this instant (Unix ms). */
   send_at?: number
+  /** Hold the reply until a supervisor approves it. */
+  approval?: boolean
 }
 
 // Automation: rules, message templates, outgoing webhooks, external events.
