@@ -829,6 +829,15 @@ const de: Dictionary = {
   'approvals.hint': 'Älteste zuerst. Geben Sie eine Antwort unverändert frei, korrigieren und geben Sie sie frei, oder schicken Sie sie mit einem Kommentar an den Verfasser zurück.',
   'approvals.empty': 'Keine Antworten warten auf Freigabe.',
   'approvals.open': 'Ticket öffnen',
+  'action.start_bot': 'Ticket an den Bot übergeben',
+  'param.approval': 'Einen Supervisor um Freigabe bitten',
+  'param.provider_template': 'Freigegebene Vorlage des Kanals (WhatsApp)',
+  'rules.providerTemplateHint': 'Wo der Kanal nur eigene freigegebene Vorlagen erlaubt, wird stattdessen diese gesendet. Leer lassen für keine.',
+  'rules.providerTemplateName': 'Name',
+  'rules.providerTemplateLanguage': 'Sprache',
+  'rules.providerTemplateParam': 'Parameter {n}',
+  'rules.providerTemplateAddParam': 'Parameter hinzufügen',
+  'rules.providerTemplateRemoveParam': 'Parameter {n} entfernen',
 }
 
 export default de

@@ -830,6 +830,15 @@ export const en = {
   'approvals.hint': 'Oldest first. Approve a reply as written, correct it and approve it, or send it back to its writer with a comment.',
   'approvals.empty': 'No replies are waiting for approval.',
   'approvals.open': 'Open ticket',
+  'action.start_bot': 'Hand the ticket to the bot',
+  'param.approval': 'Ask a supervisor to approve',
+  'param.provider_template': 'Approved template of the channel (WhatsApp)',
+  'rules.providerTemplateHint': 'Where the channel only allows its own approved templates, this one is sent instead. Leave empty for none.',
+  'rules.providerTemplateName': 'Name',
+  'rules.providerTemplateLanguage': 'Language',
+  'rules.providerTemplateParam': 'Parameter {n}',
+  'rules.providerTemplateAddParam': 'Add parameter',
+  'rules.providerTemplateRemoveParam': 'Remove parameter {n}',
 } as const
 
 export type MessageKey = keyof typeof en

@@ -829,6 +829,15 @@ const nl: Dictionary = {
   'approvals.hint': 'Oudste eerst. Keur een antwoord goed zoals het is, verbeter en keur het goed, of stuur het met een opmerking terug naar de schrijver.',
   'approvals.empty': 'Er wachten geen antwoorden op goedkeuring.',
   'approvals.open': 'Ticket openen',
+  'action.start_bot': 'Geef het ticket aan de bot',
+  'param.approval': 'Vraag een supervisor om goedkeuring',
+  'param.provider_template': 'Goedgekeurd sjabloon van het kanaal (WhatsApp)',
+  'rules.providerTemplateHint': 'Waar het kanaal alleen eigen goedgekeurde sjablonen toestaat, gaat dit sjabloon in plaats daarvan. Leeg laten voor geen.',
+  'rules.providerTemplateName': 'Naam',
+  'rules.providerTemplateLanguage': 'Taal',
+  'rules.providerTemplateParam': 'Parameter {n}',
+  'rules.providerTemplateAddParam': 'Parameter toevoegen',
+  'rules.providerTemplateRemoveParam': 'Parameter {n} verwijderen',
 }
 
 export default nl
