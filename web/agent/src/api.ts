@@ -1,7 +1,7 @@
 // A small fetch wrapper for the Loket API. Requests are same-origin and
 // authenticated by the session cookie.
 import type {
-  Agent, Calendar, CannedResponse, Capacity, Channel, ConnectionCheck, Contact, ContactDetail, Identity, KbArticle, KbCategory,
+  Agent, Calendar, Campaign, CampaignInput, CampaignRecipient, CannedResponse, Capacity, Channel, ConnectionCheck, Contact, ContactDetail, Identity, KbArticle, KbCategory,
   ExternalEvent, KbHit, Lang, Message, MessageOptions, MessageTemplate, Presence, QueueView, RoutingMode, Rule, RuleInput, RuleRun, RuleSchema,
   RuleTestResult, RuleVersion, SearchResult, SignInFailures, SLAPolicy, Team, Template, TemplatePreviewInput, Ticket, TicketDetail, TicketPage,
   TicketPatch, Webhook, WebhookDelivery,
@@ -215,6 +215,13 @@ export const api = {
   webhookDeliveries: async (id: number, limit = 50) =>
     listOf<WebhookDelivery>(await request<unknown>('GET', `/api/v1/webhooks/${id}/deliveries?limit=${limit}`), 'deliveries'),
   redeliver: (id: number) => request<WebhookDelivery>('POST', `/api/v1/webhook-deliveries/${id}/redeliver`),
+
+  campaigns: async () => listOf<Campaign>(await request<unknown>('GET', '/api/v1/campaigns'), 'campaigns'),
+  campaign: (id: number) => request<Campaign>('GET', `/api/v1/campaigns/${id}`),
+  startCampaign: (c: CampaignInput) => request<Campaign>('POST', '/api/v1/campaigns', c),
+  /** campaignRecipients pages by contact id: the next page starts after the last one's contact_id. */
+  campaignRecipients: async (id: number, after = 0, limit = 100) =>
+    listOf<CampaignRecipient>(await request<unknown>('GET', `/api/v1/campaigns/${id}/recipients?after=${after}&limit=${limit}`), 'recipients'),
 
   events: async (contactId: number) => listOf<ExternalEvent>(await request<unknown>('GET', `/api/v1/events?contact_id=${contactId}`), 'events'),
 }

@@ -562,3 +562,41 @@ export interface ExternalEvent {
   source: string
   created_at: number
 }
+
+// Campaigns: one message template sent to the contacts a filter chooses.
+
+export interface CampaignFilter {
+  statuses?: string[]
+  tags?: string[]
+  team_id?: number
+  contact_ids?: number[]
+}
+
+export interface CampaignInput {
+  name: string
+  /** a message template's name */
+  template: string
+  channel_ids: number[]
+  /** "08:00-21:00", or empty for any time */
+  send_hours: string
+  filter: CampaignFilter
+  rate_per_minute: number
+}
+
+export interface Campaign extends CampaignInput {
+  id: number
+  recipients: number
+  /** recipients by state: pending, sent, skipped, failed */
+  counts?: Partial<Record<'pending' | 'sent' | 'skipped' | 'failed', number>>
+  created_by: string
+  created_at: number
+}
+
+export interface CampaignRecipient {
+  contact_id: number
+  ticket_id?: number
+  state: string
+  message_id?: number
+  detail?: string
+  updated_at: number
+}
