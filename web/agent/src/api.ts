@@ -1,7 +1,7 @@
 // A small fetch wrapper for the Loket API. Requests are same-origin and
 // authenticated by the session cookie.
 import type {
-  Agent, Calendar, CannedResponse, Capacity, Channel, ConnectionCheck, Contact, ContactDetail, Identity, KbArticle, KbCategory,
+  Agent, Calendar, Campaign, CampaignInput, CampaignRecipient, CannedResponse, Capacity, Channel, ConnectionCheck, Contact, ContactDetail, Identity, KbArticle, KbCategory,
   ExternalEvent, KbHit, Lang, Message, MessageOptions, MessageTemplate, Presence, QueueView, RoutingMode, Rule, RuleInput, RuleRun, RuleSchema,
   RuleTestResult, RuleVersion, SearchResult, SignInFailures, SLAPolicy, Team, Template, TemplatePreviewInput, Ticket, TicketDetail, TicketPage,
   TicketPatch, Webhook, WebhookDelivery,
@@ -115,8 +115,15 @@ export const api = {
     }
     if (opts.attachments?.length) body.attachments = opts.attachments
     if (opts.send_at && !opts.note) body.send_at = opts.send_at
+    if (opts.approval && !opts.note) body.approval = true
     return request<Message>('POST', `/api/v1/tickets/${id}/messages`, body)
   },
+  /** approveReply sends a reply awaiting approval, with the reviewer's text when they corrected it. */
+  approveReply: (id: number, text?: string) => request<Message>('POST', `/api/v1/messages/${id}/approve`, text === undefined ? {} : { text }),
+  /** returnReply sends a reply awaiting approval back to its writer. */
+  returnReply: (id: number, comment: string) => request<Message>('POST', `/api/v1/messages/${id}/return`, { comment }),
+  /** approvals are the replies waiting for a second person, oldest first. */
+  approvals: async () => listOf<Message>(await request<unknown>('GET', '/api/v1/approvals'), 'messages'),
   retryMessage: (id: number) => request<Message>('POST', `/api/v1/messages/${id}/retry`),
   /** cancelSchedule stops a scheduled reply; the answer is the message (cancelled) or nothing (deleted). */
   cancelSchedule: (id: number) => request<Message | undefined>('DELETE', `/api/v1/messages/${id}/schedule`),
@@ -208,6 +215,13 @@ export const api = {
   webhookDeliveries: async (id: number, limit = 50) =>
     listOf<WebhookDelivery>(await request<unknown>('GET', `/api/v1/webhooks/${id}/deliveries?limit=${limit}`), 'deliveries'),
   redeliver: (id: number) => request<WebhookDelivery>('POST', `/api/v1/webhook-deliveries/${id}/redeliver`),
+
+  campaigns: async () => listOf<Campaign>(await request<unknown>('GET', '/api/v1/campaigns'), 'campaigns'),
+  campaign: (id: number) => request<Campaign>('GET', `/api/v1/campaigns/${id}`),
+  startCampaign: (c: CampaignInput) => request<Campaign>('POST', '/api/v1/campaigns', c),
+  /** campaignRecipients pages by contact id: the next page starts after the last one's contact_id. */
+  campaignRecipients: async (id: number, after = 0, limit = 100) =>
+    listOf<CampaignRecipient>(await request<unknown>('GET', `/api/v1/campaigns/${id}/recipients?after=${after}&limit=${limit}`), 'recipients'),
 
   events: async (contactId: number) => listOf<ExternalEvent>(await request<unknown>('GET', `/api/v1/events?contact_id=${contactId}`), 'events'),
 }

@@ -239,7 +239,30 @@ const LIST_PARAMS = new Set(['channels', 'tags', 'teams', 'agents', 'list'])
  * Parameter types that may stay empty: no send hours (any time), no
  * channels (the ticket's own), team or agent 0 (no team, nobody).
  */
-const OPTIONAL_PARAMS = new Set(['hours', 'channels', 'team', 'agent', 'bool', 'boolean', 'number'])
+const OPTIONAL_PARAMS = new Set(['hours', 'channels', 'team', 'agent', 'bool', 'boolean', 'number', 'provider_template'])
+
+/**
+ * ProviderTemplate is a template the channel's provider approved (WhatsApp):
+ * its name, language and positional parameters, each a text template.
+ */
+export interface ProviderTemplate {
+  name: string
+  language: string
+  params: string[]
+}
+
+/** providerTemplate reads a stored or edited provider template; null when none is chosen. */
+export function providerTemplate(v: unknown): ProviderTemplate | null {
+  if (!v || typeof v !== 'object') return null
+  const x = v as { name?: unknown; language?: unknown; params?: unknown }
+  const name = typeof x.name === 'string' ? x.name.trim() : ''
+  const language = typeof x.language === 'string' ? x.language.trim() : ''
+  // Parameters are positional ({{1}}, {{2}}): an empty one in the middle keeps its place, empty ones at the end go.
+  const params = Array.isArray(x.params) ? x.params.map((p) => (typeof p === 'string' ? p.trim() : '')) : []
+  while (params.length && !params[params.length - 1]) params.pop()
+  if (!name && !language && !params.length) return null
+  return { name, language, params }
+}
 
 /** paramDefault is what a new action starts with for one parameter. */
 export function paramDefault(p: SchemaParam): unknown {
@@ -247,6 +270,7 @@ export function paramDefault(p: SchemaParam): unknown {
   if (p.type === 'enum') return p.values?.[0] ?? ''
   if (p.type === 'number' || p.type === 'team' || p.type === 'agent' || p.type === 'channel') return 0
   if (p.type === 'bool' || p.type === 'boolean') return false
+  if (p.type === 'provider_template') return null
   return ''
 }
 
@@ -299,6 +323,7 @@ function paramValue(v: unknown, p: SchemaParam): unknown {
   }
   if (p.type === 'number' || p.type === 'team' || p.type === 'agent' || p.type === 'channel') return Number(v) || 0
   if (p.type === 'bool' || p.type === 'boolean') return !!v
+  if (p.type === 'provider_template') return providerTemplate(v)
   return typeof v === 'string' ? v.trim() : (v ?? '')
 }
 
@@ -312,6 +337,12 @@ export function actionProblems(items: ActionItem[], schema: RuleSchema): string[
       continue
     }
     for (const p of def.params ?? []) {
+      if (p.type === 'provider_template') {
+        // none is fine; a chosen one needs both its name and its language
+        const pt = providerTemplate(a.params[p.name])
+        if (pt && (!pt.name || !pt.language)) out.push(`${a.type}.${p.name}`)
+        continue
+      }
       if (p.optional || OPTIONAL_PARAMS.has(p.type)) continue
       const v = paramValue(a.params[p.name], p)
       if (v === '' || v === 0 || (Array.isArray(v) && !v.length)) out.push(`${a.type}.${p.name}`)

@@ -18,10 +18,11 @@ export const router = createRouter({
         { path: 'queues', name: 'queues', component: () => import('./views/QueuesView.vue'), meta: { supervisor: true } },
         { path: 'reports', name: 'reports', component: () => import('./views/ReportsView.vue'), meta: { supervisor: true } },
         { path: 'wallboard', name: 'wallboard', component: () => import('./views/WallboardView.vue'), meta: { supervisor: true } },
+        { path: 'approvals', name: 'approvals', component: () => import('./views/ApprovalsView.vue'), meta: { supervisor: true } },
         { path: 'kb', name: 'kb', component: () => import('./views/KbView.vue'), meta: { supervisor: true } },
         { path: 'kb/articles/:id(\\d+|new)', name: 'kb-article', component: () => import('./views/KbView.vue'), meta: { supervisor: true } },
         {
-          path: 'admin/:section(agents|teams|channels|calendars|sla|canned|rules|templates|webhooks)',
+          path: 'admin/:section(agents|teams|channels|calendars|sla|canned|rules|templates|webhooks|campaigns)',
           name: 'admin',
           component: () => import('./views/AdminView.vue'),
           meta: { admin: true },
@@ -33,7 +34,7 @@ export const router = createRouter({
 })
 
 /** Admin sections a supervisor may open too. */
-export const SUPERVISOR_SECTIONS = ['canned', 'templates']
+export const SUPERVISOR_SECTIONS = ['canned', 'templates', 'campaigns']
 
 router.beforeEach(async (to) => {
   const session = useSession()

@@ -63,6 +63,10 @@ export function eventText(m: Pick<Message, 'meta'>, teamName: (id: number) => st
     }
     case 'contacts.merged':
       return t('ev.merged', { from: str(meta.from), into: str(meta.into) })
+    case 'reply.approved':
+      return t(meta.edited ? 'ev.replyApprovedEdited' : 'ev.replyApproved', { name: str(meta.reviewer) })
+    case 'reply.returned':
+      return t('ev.replyReturned', { name: str(meta.reviewer), comment: str(meta.comment) })
     case 'rule.ran': {
       const rule = str(meta.rule) || `#${str(meta.rule_id)}`
       if (str(meta.error)) return t('ev.ruleFailed', { rule, error: str(meta.error) })

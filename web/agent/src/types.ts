@@ -4,7 +4,7 @@ export type Role = 'admin' | 'supervisor' | 'agent'
 export type Lang = 'en' | 'nl' | 'de'
 export type TicketStatus = 'new' | 'open' | 'pending' | 'on_hold' | 'solved' | 'closed'
 export type Priority = 'low' | 'normal' | 'high' | 'urgent'
-export type DeliveryStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'scheduled' | 'cancelled'
+export type DeliveryStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'scheduled' | 'cancelled' | 'awaiting_approval' | 'returned'
 export type MessageKind = 'message' | 'note' | 'call' | 'letter' | 'visit' | 'event'
 
 export const STATUSES: TicketStatus[] = ['new', 'open', 'pending', 'on_hold', 'solved', 'closed']
@@ -383,6 +383,8 @@ export interface MessageOptions {
   template?: TemplateRef
   /** Send the reply later, at this instant (Unix ms). */
   send_at?: number
+  /** Hold the reply until a supervisor approves it. */
+  approval?: boolean
 }
 
 // Automation: rules, message templates, outgoing webhooks, external events.
@@ -559,4 +561,42 @@ export interface ExternalEvent {
   data: Record<string, unknown> | null
   source: string
   created_at: number
+}
+
+// Campaigns: one message template sent to the contacts a filter chooses.
+
+export interface CampaignFilter {
+  statuses?: string[]
+  tags?: string[]
+  team_id?: number
+  contact_ids?: number[]
+}
+
+export interface CampaignInput {
+  name: string
+  /** a message template's name */
+  template: string
+  channel_ids: number[]
+  /** "08:00-21:00", or empty for any time */
+  send_hours: string
+  filter: CampaignFilter
+  rate_per_minute: number
+}
+
+export interface Campaign extends CampaignInput {
+  id: number
+  recipients: number
+  /** recipients by state: pending, sent, skipped, failed */
+  counts?: Partial<Record<'pending' | 'sent' | 'skipped' | 'failed', number>>
+  created_by: string
+  created_at: number
+}
+
+export interface CampaignRecipient {
+  contact_id: number
+  ticket_id?: number
+  state: string
+  message_id?: number
+  detail?: string
+  updated_at: number
 }

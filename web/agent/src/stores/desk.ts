@@ -420,6 +420,6 @@ export const useDesk = defineStore('desk', () => {
     meId, agents, teams, channels, view, filters, query, list, next, loading, cursor, current, seen, counts, live,
     presence, customerTyping, canned, cannedAvailable, myPresence, setPresence, onEvent, getNext, connect, sendPresence, resendPresence, loadCanned,
     init, loadDirectory, afterFirstList, agentName, teamName, channelName, channelKind, loadList, loadMore, setView, openTicket, refreshCurrent,
-    see, unread, loadCounts, applyEvent, catchUp, patchTicket, bulkPatch, postMessage, retry, cancelSchedule,
+    see, unread, loadCounts, applyEvent, catchUp, patchTicket, bulkPatch, postMessage, retry, cancelSchedule, upsertMessage,
   }
 })
