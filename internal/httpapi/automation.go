@@ -139,17 +139,14 @@ func (s *Server) ruleRuns(w http.ResponseWriter, r *http.Request, p *principal) 
 	if err != nil {
 		return err
 	}
-	limit, err := queryInt(r, "limit")
+	limit, err := queryLimit(r, 50, 500)
 	if err != nil {
 		return err
-	}
-	if limit <= 0 || limit > 500 {
-		limit = 50
 	}
 	if _, err := s.store.Rule(r.Context(), id); err != nil {
 		return err
 	}
-	runs, err := s.store.RuleRuns(r.Context(), id, int(limit))
+	runs, err := s.store.RuleRuns(r.Context(), id, limit)
 	if err != nil {
 		return err
 	}
@@ -438,17 +435,14 @@ func (s *Server) campaignRecipients(w http.ResponseWriter, r *http.Request, p *p
 	if err != nil {
 		return err
 	}
-	limit, err := queryInt(r, "limit")
+	limit, err := queryLimit(r, 100, 1000)
 	if err != nil {
 		return err
-	}
-	if limit <= 0 || limit > 1000 {
-		limit = 100
 	}
 	if _, err := s.store.Campaign(r.Context(), id); err != nil {
 		return err
 	}
-	rs, err := s.store.CampaignRecipients(r.Context(), id, after, int(limit))
+	rs, err := s.store.CampaignRecipients(r.Context(), id, after, limit)
 	if err != nil {
 		return err
 	}

@@ -129,6 +129,18 @@ func pathID(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
+// queryLimit reads ?limit=, def when absent or out of 1..most.
+func queryLimit(r *http.Request, def, most int) (int, error) {
+	n, err := queryInt(r, "limit")
+	if err != nil {
+		return 0, err
+	}
+	if n <= 0 || n > int64(most) {
+		return def, nil
+	}
+	return int(n), nil
+}
+
 func queryInt(r *http.Request, name string) (int64, error) {
 	v := r.URL.Query().Get(name)
 	if v == "" {

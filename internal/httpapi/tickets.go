@@ -422,14 +422,11 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, _ *principal)
 	if err != nil {
 		return err
 	}
-	limit, err := queryInt(r, "limit")
+	limit, err := queryLimit(r, 100, 500)
 	if err != nil {
 		return err
 	}
-	if limit <= 0 || limit > 500 {
-		limit = 100
-	}
-	es, err := s.store.AuditLog(r.Context(), before, r.URL.Query().Get("action"), int(limit))
+	es, err := s.store.AuditLog(r.Context(), before, r.URL.Query().Get("action"), limit)
 	if err != nil {
 		return err
 	}
