@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"loket.dev/loket/internal/eventually"
 	"loket.dev/loket/internal/store"
 	"loket.dev/loket/internal/store/storetest"
 )
@@ -150,16 +151,6 @@ func createToken(t *testing.T, env []string, args ...string) string {
 		t.Fatalf("loket token create %v printed no token:\n%s", args, out)
 	}
 	return tok
-}
-
-// waitFor polls cond until it holds or a minute has passed.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-	}
 }
 
 type ruleRun struct {
@@ -339,9 +330,9 @@ func TestAutomation_OrderPlacedSendsOneSMSAcrossACrash(t *testing.T) {
 				runsURL := first.url + "/api/v1/rules/" + strconv.FormatInt(ruleID, 10) + "/runs"
 				switch mode.at {
 				case afterRefusedSend:
-					waitFor(t, "the provider refused a send", func() bool { _, refused := fake.counts(); return refused > 0 })
+					eventually.True(t, "the provider refused a send", func() bool { _, refused := fake.counts(); return refused > 0 })
 				case afterSent:
-					waitFor(t, "the SMS is marked sent", func() bool {
+					eventually.True(t, "the SMS is marked sent", func() bool {
 						var runs []ruleRun
 						if apiCall(t, "GET", runsURL, admin, nil, &runs) != http.StatusOK || len(runs) == 0 {
 							return false
@@ -369,9 +360,9 @@ func TestAutomation_OrderPlacedSendsOneSMSAcrossACrash(t *testing.T) {
 					t.Fatalf("POST order.placed again: %d %+v, want 200, duplicate, event %d", code, again, posted.Event.ID)
 				}
 
-				waitFor(t, "the provider has an SMS", func() bool { sent, _ := fake.counts(); return sent > 0 })
+				eventually.True(t, "the provider has an SMS", func() bool { sent, _ := fake.counts(); return sent > 0 })
 				var runs []ruleRun
-				waitFor(t, "the rule's run is finished", func() bool {
+				eventually.True(t, "the rule's run is finished", func() bool {
 					runs = nil
 					return apiCall(t, "GET", runsURL, admin, nil, &runs) == http.StatusOK && len(runs) > 0 && runs[0].FinishedAt != 0
 				})
@@ -380,7 +371,7 @@ func TestAutomation_OrderPlacedSendsOneSMSAcrossACrash(t *testing.T) {
 				}
 				// The SMS shows once on the contact's one ticket, sent.
 				var out []outbound
-				waitFor(t, "the SMS is marked sent", func() bool {
+				eventually.True(t, "the SMS is marked sent", func() bool {
 					out = outboundMessages(t, second.url, admin, runs[0].ContactID)
 					return len(out) > 0 && out[0].DeliveryStatus == "sent"
 				})

@@ -153,13 +153,10 @@ func TestWorker_StopsADeliveryWhoseLeaseIsLost(t *testing.T) {
 		run(t, w)
 		<-started
 		own.Close()
-		select {
-		case err := <-stopped:
-			if !errors.Is(err, context.Canceled) {
-				t.Errorf("delivery stopped with %v, want it cancelled", err)
-			}
-		case <-time.After(time.Minute):
-			t.Fatal("the delivery went on after its lease was lost")
+		// A delivery left running would end at its own time limit, with
+		// context.DeadlineExceeded instead.
+		if err := <-stopped; !errors.Is(err, context.Canceled) {
+			t.Errorf("delivery stopped with %v, want it cancelled when its lease was lost", err)
 		}
 	})
 }
