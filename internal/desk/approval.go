@@ -94,13 +94,11 @@ func (d *Desk) ReviewReply(ctx context.Context, r Review) (*domain.Message, erro
 		if r.Approve {
 			name = EventReplyApproved
 		}
-		ev := &domain.Message{TicketID: t.ID, Kind: domain.KindEvent, AuthorType: domain.AuthorAgent, AuthorID: r.ReviewerID,
-			Text: text, Meta: eventMeta(name, values), CreatedAt: now}
-		if _, err := tx.InsertMessage(ctx, ev); err != nil {
+		entry, err := timelineEvent(ctx, tx, t, r.ReviewerID, text, name, values, now)
+		if err != nil {
 			return err
 		}
-		owner := domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}
-		events = []domain.Event{with(owner, domain.EventMessageUpdated, nil, m), with(owner, domain.EventMessageCreated, nil, ev)}
+		events = []domain.Event{with(domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}, domain.EventMessageUpdated, nil, m), entry}
 		return d.record(ctx, tx, events, nil)
 	})
 	if err != nil {

@@ -50,7 +50,7 @@ func (d *Desk) Route(ctx context.Context, r Routing) (*domain.Ticket, error) {
 		}
 		before := *t
 		text := "Returned to the queue: " + r.Reason
-		meta := eventMeta(EventRoutingReturned, map[string]any{"reason": r.Reason})
+		name, values := EventRoutingReturned, map[string]any{"reason": r.Reason}
 		if r.To != 0 {
 			a, err := tx.Agent(ctx, r.To)
 			if errors.Is(err, domain.ErrNotFound) {
@@ -62,22 +62,22 @@ func (d *Desk) Route(ctx context.Context, r Routing) (*domain.Ticket, error) {
 				return ErrStaleDecision
 			}
 			text = "Assigned to " + a.Name + " by routing: " + r.Reason
-			meta = eventMeta(EventRoutingAssigned, map[string]any{"agent": a.Name, "agent_id": a.ID, "waited_ms": r.Waited.Milliseconds(), "reason": r.Reason})
+			name, values = EventRoutingAssigned, map[string]any{"agent": a.Name, "agent_id": a.ID, "waited_ms": r.Waited.Milliseconds(), "reason": r.Reason}
 		}
 		now := d.now()
 		t.AssigneeID, t.UpdatedAt = r.To, now
 		if err := tx.UpdateTicket(ctx, t); err != nil {
 			return err
 		}
-		ev := &domain.Message{TicketID: t.ID, Kind: domain.KindEvent, AuthorType: domain.AuthorSystem, Text: text, Meta: meta, CreatedAt: now}
-		if _, err := tx.InsertMessage(ctx, ev); err != nil {
+		entry, err := timelineEvent(ctx, tx, t, 0, text, name, values, now)
+		if err != nil {
 			return err
 		}
 		for _, owner := range []domain.Ticket{before, *t} {
 			e := domain.Event{TicketID: t.ID, TeamID: owner.TeamID, AssigneeID: owner.AssigneeID}
 			events = append(events, with(e, domain.EventTicketUpdated, t, nil))
 		}
-		events = append(events, with(domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}, domain.EventMessageCreated, nil, ev))
+		events = append(events, entry)
 		return d.record(ctx, tx, events, nil)
 	})
 	if err != nil {

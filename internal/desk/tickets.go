@@ -148,12 +148,8 @@ func (d *Desk) UpdateTicket(ctx context.Context, ticketID, actorID int64, ch Tic
 				return err
 			}
 		}
-		ev := &domain.Message{TicketID: t.ID, Kind: domain.KindEvent, AuthorType: domain.AuthorAgent, AuthorID: actorID,
-			Text: strings.Join(notes, "; "), Meta: eventMeta(EventTicketChanged, map[string]any{"changes": changes}), CreatedAt: now}
-		if actorID == 0 {
-			ev.AuthorType = domain.AuthorSystem
-		}
-		if _, err := tx.InsertMessage(ctx, ev); err != nil {
+		entry, err := timelineEvent(ctx, tx, t, actorID, strings.Join(notes, "; "), EventTicketChanged, map[string]any{"changes": changes}, now)
+		if err != nil {
 			return err
 		}
 		// Agents who could see the ticket before the change must hear of it
@@ -165,7 +161,7 @@ func (d *Desk) UpdateTicket(ctx context.Context, ticketID, actorID int64, ch Tic
 				break
 			}
 		}
-		events = append(events, with(domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}, domain.EventMessageCreated, nil, ev))
+		events = append(events, entry)
 		return d.record(ctx, tx, events, nil)
 	})
 	if err != nil {
@@ -295,13 +291,11 @@ func (d *Desk) OpenTicket(ctx context.Context, nt NewTicket) (*domain.Ticket, er
 		if err := tx.CreateTicket(ctx, t); err != nil {
 			return err
 		}
-		ev := &domain.Message{TicketID: t.ID, Kind: domain.KindEvent, AuthorType: domain.AuthorSystem, Text: nt.Reason,
-			Meta: eventMeta(EventTicketOpened, map[string]any{"reason": nt.Reason}), CreatedAt: now}
-		if _, err := tx.InsertMessage(ctx, ev); err != nil {
+		entry, err := timelineEvent(ctx, tx, t, 0, nt.Reason, EventTicketOpened, map[string]any{"reason": nt.Reason}, now)
+		if err != nil {
 			return err
 		}
-		e := domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}
-		events = []domain.Event{with(e, domain.EventTicketCreated, t, nil), with(e, domain.EventMessageCreated, nil, ev)}
+		events = []domain.Event{with(domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}, domain.EventTicketCreated, t, nil), entry}
 		return d.record(ctx, tx, events, nil)
 	})
 	if err != nil {
@@ -320,12 +314,11 @@ func (d *Desk) AddTimelineEvent(ctx context.Context, ticketID int64, text, name 
 		if err != nil {
 			return err
 		}
-		ev := &domain.Message{TicketID: t.ID, Kind: domain.KindEvent, AuthorType: domain.AuthorSystem, Text: text,
-			Meta: eventMeta(name, values), CreatedAt: d.now()}
-		if _, err := tx.InsertMessage(ctx, ev); err != nil {
+		entry, err := timelineEvent(ctx, tx, t, 0, text, name, values, d.now())
+		if err != nil {
 			return err
 		}
-		events = []domain.Event{with(domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}, domain.EventMessageCreated, nil, ev)}
+		events = []domain.Event{entry}
 		return d.record(ctx, tx, events, nil)
 	})
 	if err != nil {

@@ -1,8 +1,12 @@
 package desk
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+
+	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/store"
 )
 
 // Timeline events carry, beside their English text for API users, a meta
@@ -40,4 +44,19 @@ func eventMeta(event string, values map[string]any) json.RawMessage {
 		panic(fmt.Sprintf("encode timeline event %s: %v", event, err)) // only plain values go in
 	}
 	return b
+}
+
+// timelineEvent stores an event entry on t's timeline, by the agent
+// actorID (0: by Loket itself), with name and values as its meta, and
+// returns the event that announces it.
+func timelineEvent(ctx context.Context, tx *store.Store, t *domain.Ticket, actorID int64, text, name string, values map[string]any, at int64) (domain.Event, error) {
+	m := &domain.Message{TicketID: t.ID, Kind: domain.KindEvent, AuthorType: domain.AuthorSystem, Text: text,
+		Meta: eventMeta(name, values), CreatedAt: at}
+	if actorID != 0 {
+		m.AuthorType, m.AuthorID = domain.AuthorAgent, actorID
+	}
+	if _, err := tx.InsertMessage(ctx, m); err != nil {
+		return domain.Event{}, err
+	}
+	return with(domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}, domain.EventMessageCreated, nil, m), nil
 }
