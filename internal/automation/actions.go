@@ -153,14 +153,8 @@ func (e *Engine) do(ctx context.Context, key string, a Action, s *subject, dry b
 		if s.channel != nil {
 			chID = s.channel.ID
 		}
-		t, err := e.desk.OpenTicket(ctx, desk.NewTicket{ContactID: s.contact.ID, ChannelID: chID, TeamID: a.TeamID,
+		t, err := e.openOnce(ctx, key, desk.NewTicket{ContactID: s.contact.ID, ChannelID: chID, TeamID: a.TeamID,
 			Subject: subject, Priority: domain.Priority(a.Priority), Reason: "Opened by a rule"})
-		if errors.Is(err, desk.ErrDone) {
-			var id int64
-			if id, err = e.store.ActionKeyRef(ctx, key); err == nil {
-				t, err = e.store.Ticket(ctx, id)
-			}
-		}
 		if err == nil {
 			p.Description = fmt.Sprintf("new ticket #%d: %s", t.Number, subject)
 			s.setTicket(t)
@@ -417,21 +411,27 @@ func (e *Engine) ticketFor(ctx context.Context, key string, s *subject, ch *doma
 	if subject == "" && s.event != nil {
 		subject = s.event.Name
 	}
-	t, err := e.desk.OpenTicket(desk.Once(ctx, key+":ticket"), desk.NewTicket{ContactID: s.contact.ID, ChannelID: ch.ID,
+	t, err := e.openOnce(ctx, key+":ticket", desk.NewTicket{ContactID: s.contact.ID, ChannelID: ch.ID,
 		Subject: subject, Status: domain.StatusSolved, Reason: "Opened for a proactive message"})
-	if errors.Is(err, desk.ErrDone) {
-		id, err := e.store.ActionKeyRef(ctx, key+":ticket")
-		if err != nil {
-			return 0, err
-		}
-		if t, err = e.store.Ticket(ctx, id); err != nil {
-			return 0, err
-		}
-	} else if err != nil {
+	if err != nil {
 		return 0, err
 	}
 	s.setTicket(t)
 	return t.ID, nil
+}
+
+// openOnce opens a ticket at most once under key: run again, it returns
+// the ticket the first run opened.
+func (e *Engine) openOnce(ctx context.Context, key string, nt desk.NewTicket) (*domain.Ticket, error) {
+	t, err := e.desk.OpenTicket(desk.Once(ctx, key), nt)
+	if !errors.Is(err, desk.ErrDone) {
+		return t, err
+	}
+	id, err := e.store.ActionKeyRef(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return e.store.Ticket(ctx, id)
 }
 
 // sendTime is when a message may go out on ch within hours ("08:00-21:00"

@@ -120,18 +120,20 @@ type RuleVersion struct {
 	CreatedBy   string          `json:"created_by"`
 }
 
+const ruleVersionColumns = "version, name, description, trigger_type, event_name, enabled, conditions, actions, created_at, created_by"
+
+func scanRuleVersion(row interface{ Scan(...any) error }) (*RuleVersion, error) {
+	var v RuleVersion
+	var cond, acts string
+	err := row.Scan(&v.Version, &v.Name, &v.Description, &v.Trigger, &v.EventName, &v.Enabled, &cond, &acts, &v.CreatedAt, &v.CreatedBy)
+	v.Conditions, v.Actions = json.RawMessage(cond), json.RawMessage(acts)
+	return &v, err
+}
+
 // RuleVersions lists a rule's versions, newest first.
 func (s *Store) RuleVersions(ctx context.Context, ruleID int64) ([]*RuleVersion, error) {
-	rows, err := s.rq.QueryContext(ctx,
-		`SELECT version, name, description, trigger_type, event_name, enabled, conditions, actions, created_at, created_by
-		 FROM rule_versions WHERE rule_id = $1 ORDER BY version DESC`, ruleID)
-	out, err := scanAll(rows, err, func(row interface{ Scan(...any) error }) (*RuleVersion, error) {
-		var v RuleVersion
-		var cond, acts string
-		err := row.Scan(&v.Version, &v.Name, &v.Description, &v.Trigger, &v.EventName, &v.Enabled, &cond, &acts, &v.CreatedAt, &v.CreatedBy)
-		v.Conditions, v.Actions = json.RawMessage(cond), json.RawMessage(acts)
-		return &v, err
-	})
+	rows, err := s.rq.QueryContext(ctx, "SELECT "+ruleVersionColumns+" FROM rule_versions WHERE rule_id = $1 ORDER BY version DESC", ruleID)
+	out, err := scanAll(rows, err, scanRuleVersion)
 	if err != nil {
 		return nil, fmt.Errorf("versions of rule %d: %w", ruleID, err)
 	}
@@ -428,17 +430,11 @@ func (s *Store) RuleRunByKey(ctx context.Context, key string) (*RuleRun, error) 
 
 // RuleVersion returns one saved version of a rule.
 func (s *Store) RuleVersion(ctx context.Context, ruleID int64, version int) (*RuleVersion, error) {
-	var v RuleVersion
-	var cond, acts string
-	err := s.rq.QueryRowContext(ctx,
-		`SELECT version, name, description, trigger_type, event_name, enabled, conditions, actions, created_at, created_by
-		 FROM rule_versions WHERE rule_id = $1 AND version = $2`, ruleID, version).
-		Scan(&v.Version, &v.Name, &v.Description, &v.Trigger, &v.EventName, &v.Enabled, &cond, &acts, &v.CreatedAt, &v.CreatedBy)
+	v, err := scanRuleVersion(s.rq.QueryRowContext(ctx, "SELECT "+ruleVersionColumns+" FROM rule_versions WHERE rule_id = $1 AND version = $2", ruleID, version))
 	if err != nil {
 		return nil, notFound(fmt.Sprintf("version %d of rule %d", version, ruleID), err)
 	}
-	v.Conditions, v.Actions = json.RawMessage(cond), json.RawMessage(acts)
-	return &v, nil
+	return v, nil
 }
 
 // PruneActionKeys deletes the keys of changes made before a time (Unix
