@@ -36,6 +36,7 @@ func TestMetrics_AdminsScrapeTheNodesFigures(t *testing.T) {
 			`loket_messages_total{channel="1",direction="in"} 1`,
 			`loket_http_request_duration_seconds_count{route="POST /api/v1/channels/{id}/inbound",method="POST",code="201"} 1`,
 			"loket_outbox_pending 0",
+			"loket_tasks_pending 0",
 			"loket_dead_letters 0",
 			`loket_channel_healthy{channel="1",kind="api"} 1`,
 			"loket_sla_breached_open_tickets 0",

@@ -52,6 +52,10 @@ func RegisterLoket(r *Registry, f Facts) domain.Publisher {
 		}
 		return []Sample{{Value: age}}, err
 	}))
+	r.NewGaugeFunc("loket_tasks_pending", "Background tasks (rule triggers, webhook deliveries, campaign sends) not yet done.", nil, read(func(ctx context.Context) ([]Sample, error) {
+		n, err := f.Store.Tasks().Pending(ctx)
+		return []Sample{{Value: float64(n)}}, err
+	}))
 	r.NewGaugeFunc("loket_dead_letters", "Inbound payloads kept as dead letters, not yet processed.", nil, read(func(ctx context.Context) ([]Sample, error) {
 		n, err := f.Store.DeadLetterCount(ctx)
 		return []Sample{{Value: float64(n)}}, err
