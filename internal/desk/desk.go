@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"loket.dev/loket/internal/blob"
 	"loket.dev/loket/internal/channel"
@@ -73,6 +74,7 @@ type Desk struct {
 	baseURL    string
 	watcher    Watcher
 	tasksAdded func()
+	triggered  atomic.Bool // a trigger was recorded since the last publish
 }
 
 // New starts a Desk. Call Close to flush pending receives and stop.
@@ -151,13 +153,10 @@ func (d *Desk) publish(ctx context.Context, events []domain.Event) {
 		return
 	}
 	d.events.Publish(events...)
-	if d.tasksAdded != nil && d.watcher != nil {
-		for _, e := range events {
-			if t, ok := triggerOf(e); ok && d.watcher.Wants(t, Known{}) {
-				d.tasksAdded()
-				break
-			}
-		}
+	// Only a change that recorded a trigger wakes the task worker, so that
+	// ingest batches nothing reacts to cost it no claim.
+	if d.tasksAdded != nil && d.triggered.Swap(false) {
+		d.tasksAdded()
 	}
 }
 

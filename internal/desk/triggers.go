@@ -171,8 +171,8 @@ func (d *Desk) record(ctx context.Context, tx *store.Store, events []domain.Even
 	return nil
 }
 
-// AddTrigger records t as a task in tx; the task runner is woken after
-// the transaction by TriggersAdded.
+// AddTrigger records t as a task in tx; the task worker is woken (see
+// Config.TasksAdded) when the change is published.
 func (d *Desk) AddTrigger(ctx context.Context, tx *store.Store, t domain.Trigger) error {
 	payload, err := json.Marshal(t)
 	if err != nil {
@@ -181,5 +181,6 @@ func (d *Desk) AddTrigger(ctx context.Context, tx *store.Store, t domain.Trigger
 	if _, _, err := tx.AddTask(ctx, store.Task{Kind: TaskTrigger, Payload: payload}); err != nil {
 		return fmt.Errorf("record %s trigger: %w", t.Type, err)
 	}
+	d.triggered.Store(true)
 	return nil
 }
