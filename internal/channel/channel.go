@@ -22,6 +22,9 @@
 //   - Describer: Capabilities (buttons, templates, a send window, read
 //     receipts, typing, public replies, a maximum length, attachments,
 //     the kind of address it reaches), which the bot and the composer use.
+//   - Dialer: telephone adapters place calls for agents; their Parser
+//     reports calls as CallEvents, which the core keeps as one call entry
+//     per call on the timeline.
 //   - Checker, Documenter, Embedder: a connection test, the OpenAPI
 //     fragment of its routes, the snippet a website pastes.
 //
@@ -288,11 +291,12 @@ type Batch struct {
 	Statuses []Status
 	Changes  []Change
 	Signals  []Signal
+	Calls    []CallEvent
 }
 
 // Empty reports whether b carries nothing.
 func (b *Batch) Empty() bool {
-	return b == nil || len(b.Messages)+len(b.Statuses)+len(b.Changes)+len(b.Signals) == 0
+	return b == nil || len(b.Messages)+len(b.Statuses)+len(b.Changes)+len(b.Signals)+len(b.Calls) == 0
 }
 
 // Status is what became of a message we sent, keyed by the id the provider

@@ -86,6 +86,9 @@ type Request struct {
 	// may then acknowledge it; a *domain.Error when the payload is refused
 	// for its content; any other error when the provider should retry.
 	Ingest func(contentType string, body []byte) error
+	// Switchboard answers a telephone system's questions while a call is
+	// on (who calls, which agents can take it).
+	Switchboard Switchboard
 }
 
 // HTTPError is an error a route answers with its own status and

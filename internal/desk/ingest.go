@@ -21,6 +21,7 @@ type Ingested struct {
 	// the others are ignored (a report about mail we never sent).
 	Statuses   int
 	Changes    int
+	Calls      int // call events applied
 	DeadLetter int64
 }
 
@@ -162,6 +163,12 @@ func (d *Desk) apply(ctx context.Context, ch *domain.Channel, b *channel.Batch) 
 	if len(b.Statuses)+len(b.Changes) > 0 {
 		var err error
 		if res.Statuses, res.Changes, err = d.applyUpdates(ctx, ch, b.Statuses, b.Changes); err != nil {
+			return res, err
+		}
+	}
+	if len(b.Calls) > 0 {
+		var err error
+		if res.Calls, err = d.calls(ctx, ch, b.Calls); err != nil {
 			return res, err
 		}
 	}

@@ -50,6 +50,10 @@ const (
 	// a webhook off after repeated failed deliveries (Webhook says which
 	// and why).
 	EventWebhookDisabled = "webhook.disabled"
+	// EventCallUpdated tells that a call started ringing, was answered or
+	// ended (Call); the agents whose phones ring get it even when the
+	// ticket is not theirs (To), so their app pops up the caller.
+	EventCallUpdated = "call.updated"
 )
 
 // AgentRef names the agent an event is about.
@@ -80,6 +84,11 @@ type Event struct {
 	Survey *Survey `json:"survey,omitempty"`
 	// Webhook is the webhook of webhook.disabled (never its secret).
 	Webhook *Webhook `json:"webhook,omitempty"`
+	// Call is the call of call.updated.
+	Call *Call `json:"call,omitempty"`
+	// To are agents who get the event besides those who may see the
+	// ticket.
+	To []int64 `json:"to,omitempty"`
 }
 
 // Internal reports whether the event only travels between nodes and is

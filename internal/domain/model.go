@@ -14,6 +14,9 @@ type Agent struct {
 	Disabled  bool    `json:"disabled"`
 	TeamIDs   []int64 `json:"team_ids"`
 	CreatedAt int64   `json:"created_at"`
+	// Phone is the extension or number the telephone system rings the
+	// agent at and names them by.
+	Phone string `json:"phone"`
 	Routing
 }
 

@@ -72,6 +72,7 @@ func (s *Server) adapterRoute(kind string, rt channel.Route) http.Handler {
 						_, err := s.desk.Ingest(context.WithoutCancel(r.Context()), ch, contentType, body)
 						return err
 					},
+					Switchboard: s.desk,
 				})
 				s.noteRefused(r, ch, err)
 			}

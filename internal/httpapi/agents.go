@@ -19,6 +19,7 @@ type agentRequest struct {
 	Disabled *bool        `json:"disabled"`
 	TeamIDs  *[]int64     `json:"team_ids"`
 	Skills   *[]string    `json:"skills"`
+	Phone    *string      `json:"phone"`
 	// Capacity is absent to keep, null to use the team's, or an object.
 	Capacity optional[domain.Capacity] `json:"capacity"`
 }
@@ -40,6 +41,11 @@ func (req *agentRequest) apply(a *domain.Agent) (passwordHash string, err error)
 	}
 	if req.Skills != nil {
 		if a.Skills, err = domain.NormalizeSkills(*req.Skills); err != nil {
+			return "", err
+		}
+	}
+	if req.Phone != nil {
+		if a.Phone, err = domain.NormalizeAgentPhone(*req.Phone); err != nil {
 			return "", err
 		}
 	}

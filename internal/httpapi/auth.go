@@ -174,9 +174,11 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, p *principal) er
 type profileRequest struct {
 	Name     *string `json:"name"`
 	Language *string `json:"language"`
+	Phone    *string `json:"phone"`
 }
 
-// updateProfile lets agents change their own name and interface language;
+// updateProfile lets agents change their own name, interface language and
+// phone;
 // everything else about an agent is an admin's to change.
 func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, p *principal) error {
 	if p.agent.ID == 0 {
@@ -195,7 +197,7 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, p *princi
 		if a, err = tx.Agent(r.Context(), p.agent.ID); err != nil {
 			return err
 		}
-		change := agentRequest{Name: req.Name, Language: req.Language}
+		change := agentRequest{Name: req.Name, Language: req.Language, Phone: req.Phone}
 		if _, err := change.apply(a); err != nil {
 			return err
 		}

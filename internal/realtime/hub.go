@@ -103,7 +103,7 @@ func (h *Hub) Publish(events ...domain.Event) {
 		}
 		var payload []byte
 		for _, c := range clients {
-			if !c.viewer.CanSee(ev.TeamID, ev.AssigneeID) || (ev.AdminsOnly() && c.viewer.Role != domain.RoleAdmin) {
+			if !(c.viewer.CanSee(ev.TeamID, ev.AssigneeID) || slices.Contains(ev.To, c.agent.ID)) || (ev.AdminsOnly() && c.viewer.Role != domain.RoleAdmin) {
 				continue
 			}
 			if ev.Agent != nil && ev.Agent.ID == c.agent.ID && ev.Type != domain.EventAgentPresence {

@@ -10,13 +10,13 @@ import (
 	"loket.dev/loket/internal/domain"
 )
 
-const agentColumns = "id, email, name, role, language, disabled, created_at, presence, presence_at, skills, capacity, presence_auto"
+const agentColumns = "id, email, name, role, language, disabled, created_at, presence, presence_at, skills, capacity, presence_auto, phone"
 
 func scanAgent(row interface{ Scan(...any) error }, extra ...any) (*domain.Agent, error) {
 	var a domain.Agent
 	var skills, capacity string
 	dest := append([]any{&a.ID, &a.Email, &a.Name, &a.Role, &a.Language, &a.Disabled, &a.CreatedAt,
-		&a.Presence, &a.PresenceAt, &skills, &capacity, &a.PresenceAuto}, extra...)
+		&a.Presence, &a.PresenceAt, &skills, &capacity, &a.PresenceAuto, &a.Phone}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -59,9 +59,9 @@ func (s *Store) CreateAgent(ctx context.Context, a *domain.Agent, passwordHash s
 	}
 	a.Presence = domain.PresenceOffline
 	err := s.q.QueryRowContext(ctx,
-		`INSERT INTO agents (email, name, role, password_hash, language, disabled, skills, capacity, created_at, updated_at)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
-		a.Email, a.Name, a.Role, passwordHash, a.Language, a.Disabled, encodeStrings(a.Skills), encodeCapacity(a.Capacity), now).Scan(&a.ID)
+		`INSERT INTO agents (email, name, role, password_hash, language, disabled, skills, capacity, phone, created_at, updated_at)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $9, $9) RETURNING id`,
+		a.Email, a.Name, a.Role, passwordHash, a.Language, a.Disabled, encodeStrings(a.Skills), encodeCapacity(a.Capacity), now, a.Phone).Scan(&a.ID)
 	if err != nil {
 		if isUnique(err) {
 			return domain.Invalid("email_taken", fmt.Sprintf("an agent with e-mail %s already exists", a.Email))
@@ -134,13 +134,13 @@ func (s *Store) CountAgents(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// UpdateAgent saves name, role, language, disabled, skills and capacity;
+// UpdateAgent saves name, role, language, disabled, skills, capacity and phone;
 // passwordHash is changed only when not empty. Presence has SetPresence.
 func (s *Store) UpdateAgent(ctx context.Context, a *domain.Agent, passwordHash string) error {
 	res, err := s.q.ExecContext(ctx,
 		`UPDATE agents SET name = $2, role = $3, language = $4, disabled = $5,
-		 password_hash = CASE WHEN $6 = '' THEN password_hash ELSE $6 END, updated_at = $7, skills = $8, capacity = $9 WHERE id = $1`,
-		a.ID, a.Name, a.Role, a.Language, a.Disabled, passwordHash, Now(), encodeStrings(a.Skills), encodeCapacity(a.Capacity))
+		 password_hash = CASE WHEN $6 = '' THEN password_hash ELSE $6 END, updated_at = $7, skills = $8, capacity = $9, phone = $10 WHERE id = $1`,
+		a.ID, a.Name, a.Role, a.Language, a.Disabled, passwordHash, Now(), encodeStrings(a.Skills), encodeCapacity(a.Capacity), a.Phone)
 	if err != nil {
 		return fmt.Errorf("update agent %d: %w", a.ID, err)
 	}
