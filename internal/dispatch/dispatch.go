@@ -121,6 +121,10 @@ func (d *Dispatcher) Publish(events ...domain.Event) {
 			continue
 		case domain.EventTicketCreated, domain.EventTicketUpdated, domain.EventAgentPresence,
 			domain.EventAgentUpdated, domain.EventTeamUpdated, domain.EventRoutingNext:
+		case domain.EventCallUpdated:
+			if ev.Call == nil || ev.Call.AgentID == 0 {
+				continue
+			}
 		default:
 			continue
 		}
@@ -366,6 +370,17 @@ func (d *Dispatcher) load(ctx context.Context) (*routing.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	busy, err := d.desk.BusyAgents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range busy {
+		dec, err := eng.SetBusy(b.AgentID, busyUntil(b.Until, now), now)
+		if err != nil && !errors.Is(err, routing.ErrUnknownAgent) {
+			return nil, err
+		}
+		decisions = append(decisions, dec...)
+	}
 	for _, it := range waiting {
 		decisions = append(decisions, eng.Enqueue(it, now)...)
 	}
@@ -381,9 +396,12 @@ func (d *Dispatcher) load(ctx context.Context) (*routing.Engine, error) {
 // once however often it changed.
 func (d *Dispatcher) handle(ctx context.Context, eng *routing.Engine, batch []domain.Event) {
 	tickets, agents, teams := map[int64]bool{}, map[int64]bool{}, map[int64]bool{}
+	calls := map[int64]*domain.Call{} // each agent's latest call
 	var order []int64
 	for _, ev := range batch {
 		switch ev.Type {
+		case domain.EventCallUpdated:
+			calls[ev.Call.AgentID] = ev.Call
 		case domain.EventTicketCreated, domain.EventTicketUpdated:
 			if !tickets[ev.TicketID] {
 				tickets[ev.TicketID] = true
@@ -401,6 +419,9 @@ func (d *Dispatcher) handle(ctx context.Context, eng *routing.Engine, batch []do
 	for _, id := range slices.Sorted(maps.Keys(agents)) {
 		d.syncAgent(ctx, eng, id)
 	}
+	for _, id := range slices.Sorted(maps.Keys(calls)) {
+		d.syncCall(ctx, eng, calls[id])
+	}
 	if len(order) > 0 {
 		d.syncTickets(ctx, eng, order)
 	}
@@ -409,6 +430,36 @@ func (d *Dispatcher) handle(ctx context.Context, eng *routing.Engine, batch []do
 			d.getNext(ctx, eng, ev)
 		}
 	}
+}
+
+// syncCall keeps an agent taken by a call busy for routing: while it lasts,
+// then through its wrap-up.
+func (d *Dispatcher) syncCall(ctx context.Context, eng *routing.Engine, c *domain.Call) {
+	now := d.now()
+	var until time.Time
+	switch c.State {
+	case domain.CallAnswered:
+		until = busyUntil(0, now)
+	case domain.CallEnded:
+		until = time.UnixMilli(c.BusyUntil)
+	default:
+		return
+	}
+	dec, err := eng.SetBusy(c.AgentID, until, now)
+	if err != nil {
+		return // an agent routing does not know (disabled)
+	}
+	d.apply(ctx, eng, dec)
+}
+
+// busyUntil is when an agent's call frees them: the end of its wrap-up, or
+// for a call still on (until zero) a time far enough ahead that only the
+// hang-up ends it.
+func busyUntil(until int64, now time.Time) time.Time {
+	if until == 0 {
+		return now.Add(24 * time.Hour)
+	}
+	return time.UnixMilli(until)
 }
 
 // getNext serves an agent's pull and answers the node that asked. When

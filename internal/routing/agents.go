@@ -21,6 +21,9 @@ type agent struct {
 	lastSeq  uint64  // engine.seq at the last assignment: least recently assigned first
 	reserved *bucket // the bucket it drains for, or nil
 	mems     []*membership
+	// busyUntil: the agent is on a call or in its wrap-up until then and
+	// gets nothing pushed; zero when free.
+	busyUntil time.Time
 }
 
 func (a *agent) free() int { return a.cap.Budget - a.load }
@@ -56,7 +59,9 @@ func (a *agent) canEverServe(b *bucket) bool {
 }
 
 // pushable reports whether a may be offered new items at all.
-func (a *agent) pushable() bool { return a.presence == PresenceOnline && a.reserved == nil }
+func (a *agent) pushable() bool {
+	return a.presence == PresenceOnline && a.reserved == nil && a.busyUntil.IsZero()
+}
 
 // membership places an agent in one team's free-capacity index.
 type membership struct {

@@ -38,6 +38,7 @@ type Engine struct {
 	agents     map[int64]*agent
 	items      map[int64]*entry
 	absent     map[*agent]struct{} // agents not online
+	busy       map[*agent]struct{} // agents on a call or in its wrap-up
 	seq        uint64              // counts assignments, for least-recently-assigned
 
 	// state of the running operation
@@ -98,6 +99,7 @@ func New(cfg Config) (*Engine, error) {
 		agents:     map[int64]*agent{},
 		items:      map[int64]*entry{},
 		absent:     map[*agent]struct{}{},
+		busy:       map[*agent]struct{}{},
 	}
 	for _, k := range live {
 		e.live[k] = true
@@ -315,6 +317,7 @@ func (e *Engine) RemoveAgent(agentID int64, now time.Time) []Decision {
 	e.leaveTeams(a)
 	delete(e.agents, agentID)
 	delete(e.absent, a)
+	delete(e.busy, a)
 	a.presence = PresenceOffline
 	for _, id := range slices.Sorted(maps.Keys(a.held)) {
 		e.requeue(a.held[id], fmt.Sprintf("returned to the queue: agent %d was removed", a.id))
@@ -422,6 +425,44 @@ func (e *Engine) prior(kind string) time.Duration {
 	return e.otherPrior
 }
 
+// SetBusy marks an agent as taken by a telephone call until until: the
+// call lasts, or its wrap-up time runs. Nothing is pushed to the agent
+// meanwhile, and an item it was making room for goes to another agent;
+// Tick frees it once until has passed. An until not after now frees it at
+// once. The agent can still pull work (GetNext).
+func (e *Engine) SetBusy(agentID int64, until, now time.Time) ([]Decision, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a := e.agents[agentID]
+	if a == nil {
+		return nil, ErrUnknownAgent
+	}
+	e.begin(now)
+	if !until.After(now) {
+		e.unbusy(a)
+		return e.finish(), nil
+	}
+	a.busyUntil = until
+	e.busy[a] = struct{}{}
+	if b := a.reserved; b != nil {
+		e.unreserve(a)
+		e.offer(b, fmt.Sprintf("pushed as agent %d who was making room for it took a call", a.id))
+	}
+	a.reindex()
+	return e.finish(), nil
+}
+
+// unbusy frees an agent from its call and pushes work to it.
+func (e *Engine) unbusy(a *agent) {
+	if a.busyUntil.IsZero() {
+		return
+	}
+	a.busyUntil = time.Time{}
+	delete(e.busy, a)
+	a.reindex()
+	e.dispatch(a, "pushed as the agent's call and wrap-up ended")
+}
+
 // GetNext lets an online agent pull the best waiting item of any of its
 // teams, manual ones included, that it has the skills and free capacity
 // for. The pulled item, if any, is the first decision; any further ones
@@ -443,14 +484,20 @@ func (e *Engine) GetNext(agentID int64, now time.Time) []Decision {
 	return e.finish()
 }
 
-// Tick returns to the queue the items held by agents who have been away or
-// offline for longer than the item's team allows (Team.ReassignAfter), and
-// pushes them on. Call it every few seconds.
+// Tick frees agents whose call wrap-up has passed and returns to the queue
+// the items held by agents who have been away or offline for longer than
+// the item's team allows (Team.ReassignAfter), and pushes them on. Call it
+// every few seconds.
 func (e *Engine) Tick(now time.Time) []Decision {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.begin(now)
-	absent := slices.SortedFunc(maps.Keys(e.absent), func(x, y *agent) int { return cmp.Compare(x.id, y.id) })
+	for _, a := range slices.SortedFunc(maps.Keys(e.busy), byID) {
+		if !a.busyUntil.After(now) {
+			e.unbusy(a)
+		}
+	}
+	absent := slices.SortedFunc(maps.Keys(e.absent), byID)
 	for _, a := range absent {
 		gone := now.Sub(a.leftAt)
 		for _, id := range slices.Sorted(maps.Keys(a.held)) {
@@ -463,6 +510,8 @@ func (e *Engine) Tick(now time.Time) []Decision {
 	}
 	return e.finish()
 }
+
+func byID(x, y *agent) int { return cmp.Compare(x.id, y.id) }
 
 // hold gives en to a.
 func (e *Engine) hold(a *agent, en *entry) {
@@ -557,7 +606,7 @@ func (e *Engine) unreserve(a *agent) {
 // first; when the best item it could serve does not fit yet, a reserves it
 // and stops taking other work.
 func (e *Engine) dispatch(a *agent, why string) {
-	for a.presence == PresenceOnline {
+	for a.presence == PresenceOnline && a.busyUntil.IsZero() {
 		if b := a.reserved; b != nil {
 			if !a.fits(b) {
 				return

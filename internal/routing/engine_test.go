@@ -470,3 +470,48 @@ func TestDecision_NamesTheQueueAndHolderItWasMadeFor(t *testing.T) {
 		t.Fatalf("estimated wait %v, want 1m45s (handling time measured from the first assignment)", wait)
 	}
 }
+
+func TestBusy_AnAgentOnACallGetsNothingPushedUntilItsWrapUpEnds(t *testing.T) {
+	clk := newClock()
+	e := setup(t, clk, Team{ID: 1, Mode: ModeMostFree}, Agent{ID: 7}, Agent{ID: 8})
+	onCall := func(agent int64, until time.Time) []Decision {
+		t.Helper()
+		ds, err := e.SetBusy(agent, until, clk.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ds
+	}
+	want(t, "7 answers a call", onCall(7, clk.now.Add(4*time.Hour)))
+	want(t, "a chat goes to the free agent", e.Enqueue(item(1, KindChat), clk.advance(time.Second)), "1>8")
+	want(t, "8 answers a call too", onCall(8, clk.now.Add(4*time.Hour)))
+	want(t, "nobody free", e.Enqueue(item(2, KindChat), clk.advance(time.Second)))
+	want(t, "7 hangs up: a minute of wrap-up", onCall(7, clk.advance(time.Minute).Add(time.Minute)))
+	want(t, "still wrapping up", e.Tick(clk.advance(30*time.Second)))
+	want(t, "wrap-up over", e.Tick(clk.advance(30*time.Second)), "2>7")
+	want(t, "e-mail goes to the agent off the phone", e.Enqueue(item(3, KindEmail), clk.advance(time.Second)), "3>7")
+	want(t, "a call that ends without wrap-up frees at once", onCall(8, clk.now))
+	if _, err := e.SetBusy(99, clk.now, clk.now); err == nil {
+		t.Error("an unknown agent was marked busy")
+	}
+}
+
+func TestBusy_AnAgentMakingRoomHandsTheItemOnWhenACallComes(t *testing.T) {
+	clk := newClock()
+	e := setup(t, clk, Team{ID: 1, Mode: ModeMostFree}, Agent{ID: 7})
+	want(t, "work", slices.Concat(
+		e.Enqueue(item(1, KindChat), clk.advance(time.Second)),
+		e.Enqueue(item(2, KindCall), clk.advance(time.Second)),
+	), "1>7")
+	if s := e.Snapshot(clk.now); !s.Agents[0].Reserving {
+		t.Fatalf("agents %+v: want 7 reserving for the callback", s.Agents)
+	}
+	if _, err := e.SetBusy(7, clk.now.Add(time.Hour), clk.advance(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if s := e.Snapshot(clk.now); s.Agents[0].Reserving {
+		t.Fatalf("agents %+v: an agent on a call still makes room", s.Agents)
+	}
+	want(t, "chat ends during the call", e.Release(7, 1, clk.advance(time.Minute)))
+	want(t, "call and wrap-up over", e.Tick(clk.advance(time.Hour)), "2>7")
+}
