@@ -486,3 +486,48 @@ func TestAuditLog_ListsRuleChangesNewestFirst(t *testing.T) {
 		}
 	})
 }
+
+func TestRule_AMissedCallSetsOffItsRuleOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		phone := &channeltest.Phone{}
+		env := channeltest.Start(t, st, channeltest.Options{}, func(*desk.Desk) []channel.Adapter { return []channel.Adapter{api.New(), phone} })
+		s := &shop{Env: env}
+		var ch struct {
+			ID int64 `json:"id"`
+		}
+		s.Do("POST", "/api/v1/channels", fmt.Sprintf(`{"kind":"phone","name":"Switchboard","team_id":%d,"settings":{}}`, s.Team), 201, &ch)
+		var r ruleOut
+		s.Do("POST", "/api/v1/rules", `{"name":"Missed calls","trigger":"call.missed",
+			"conditions":{"all":[{"field":"call.customer","op":"starts_with","value":"+31"}]},
+			"actions":[{"type":"add_tags","tags":["callback"]},{"type":"note","text":"Call {{.call.customer}} back"}]}`, 201, &r)
+		channelOf, err := st.Channel(context.Background(), ch.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ring := channel.CallEvent{CallID: "c1", Direction: domain.DirectionIn, Customer: "+31612345678", State: domain.CallRinging}
+		missed := ring
+		missed.State, missed.Cause = domain.CallEnded, domain.CauseNoAnswer
+		late := missed
+		late.VoicemailURL = "https://pbx.example/vm/c1.wav"
+		for _, p := range [][]channel.CallEvent{{ring}, {missed}, {late}} {
+			if _, err := s.Desk.Ingest(context.Background(), channelOf, "application/json", channeltest.Payload(p...)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.Wait("the rule to run", func() bool { return len(s.runs(r.ID)) == 1 })
+		s.idle()
+		if runs := s.runs(r.ID); len(runs) != 1 || runs[0].Error != "" {
+			t.Fatalf("runs %+v: want one, for the call that was missed (not again for its voicemail)", runs)
+		}
+		tk := s.Tickets()[0]
+		var note bool
+		for _, m := range s.Messages(tk.ID) {
+			note = note || (m.Kind == domain.KindNote && m.Text == "Call +31612345678 back")
+		}
+		var got domain.Ticket
+		s.Do("GET", fmt.Sprintf("/api/v1/tickets/%d", tk.ID), "", 200, &got)
+		if !note || len(got.Tags) != 1 || got.Tags[0] != "callback" {
+			t.Errorf("note %v, tags %v", note, got.Tags)
+		}
+	})
+}

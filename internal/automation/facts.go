@@ -101,6 +101,9 @@ func (e *Engine) load(ctx context.Context, t domain.Trigger) (*subject, error) {
 	if s.channel != nil {
 		f["channel"] = map[string]any{"id": s.channel.ID, "kind": s.channel.Kind, "name": s.channel.Name}
 	}
+	if s.message != nil && s.message.Kind == domain.KindCall && len(s.message.Meta) > 0 {
+		put("call", s.message.Meta) // the call an entry records (domain.Call)
+	}
 	if survey != nil {
 		put("survey", survey)
 	}

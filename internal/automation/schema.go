@@ -68,6 +68,7 @@ func Schema() SchemaDoc {
 			{domain.TriggerSurveyAnswered, "Survey answered (low score)"},
 			{domain.TriggerEvent, "External event"},
 			{domain.TriggerSchedule, "Schedule (checked every minute)"},
+			{domain.TriggerCallMissed, "Missed call"},
 		},
 		Fields: []Field{
 			{Name: "ticket.status", Type: "enum", Values: statuses},
@@ -96,6 +97,9 @@ func Schema() SchemaDoc {
 			{Name: "contact.attributes.vip", Type: "bool"},
 			{Name: "channel.kind", Type: "text"},
 			{Name: "channel.name", Type: "text"},
+			{Name: "call.customer", Type: "text"},
+			{Name: "call.line", Type: "text"},
+			{Name: "call.voicemail_url", Type: "text"},
 			{Name: "survey.kind", Type: "enum", Values: []string{"csat", "nps"}},
 			{Name: "survey.score", Type: "number"},
 			{Name: "survey.comment", Type: "text"},

@@ -164,6 +164,14 @@ func (d *Desk) callEvent(ctx context.Context, tx *store.Store, ch *domain.Channe
 	if err := d.record(ctx, tx, events, contact); err != nil {
 		return nil, err
 	}
+	if c.Missed && !before.Missed && d.watcher != nil {
+		missed := domain.Trigger{Type: domain.TriggerCallMissed, TicketID: t.ID, MessageID: m.ID, ContactID: t.ContactID, At: now}
+		if d.watcher.Wants(missed, Known{Ticket: t, Message: m, Contact: contact}) {
+			if err := d.AddTrigger(ctx, tx, missed); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return events, nil
 }
 

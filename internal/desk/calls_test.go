@@ -7,51 +7,23 @@ import (
 	"io"
 	"log/slog"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"loket.dev/loket/internal/blob"
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/channel/api"
+	"loket.dev/loket/internal/channel/channeltest"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/store"
 	"loket.dev/loket/internal/store/storetest"
 )
 
-// phone is a telephone adapter for the core's tests: its payload is a JSON
-// list of call events, and it records the calls it is asked to place.
-type pbx struct {
-	mu     sync.Mutex
-	dialed []channel.DialRequest
-	callID string // what Dial answers
-	fail   error
-}
-
-func (*pbx) Kind() string                                      { return "phone" }
-func (*pbx) Secrets() []string                                 { return nil }
-func (*pbx) Validate(json.RawMessage, map[string]string) error { return nil }
-func (*pbx) Send(context.Context, *channel.Outbound) (channel.Sent, error) {
-	return channel.Sent{}, channel.Permanent(errors.New("calls are not messages"))
-}
-
-func (*pbx) Parse(_ *domain.Channel, _ string, body []byte, _ string) (*channel.Batch, error) {
-	var b channel.Batch
-	return &b, json.Unmarshal(body, &b.Calls)
-}
-
-func (p *pbx) Dial(_ context.Context, _ *domain.Channel, d channel.DialRequest) (string, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.dialed = append(p.dialed, d)
-	return p.callID, p.fail
-}
-
 type callFixture struct {
 	st     *store.Store
 	desk   *desk.Desk
-	phone  *pbx
+	phone  *channeltest.Phone
 	ch     *domain.Channel
 	team   *domain.Team
 	events *recorder
@@ -66,7 +38,7 @@ func newCallFixture(t *testing.T, st *store.Store) *callFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &callFixture{st: st, phone: &pbx{}, team: &domain.Team{Name: "Support"}, events: &recorder{},
+	f := &callFixture{st: st, phone: &channeltest.Phone{}, team: &domain.Team{Name: "Support"}, events: &recorder{},
 		now: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC).UnixMilli()}
 	if err := st.CreateTeam(ctx, f.team); err != nil {
 		t.Fatal(err)
@@ -91,10 +63,7 @@ func newCallFixture(t *testing.T, st *store.Store) *callFixture {
 // post hands the telephone system's events to the core as one payload.
 func (f *callFixture) post(t *testing.T, evs ...channel.CallEvent) {
 	t.Helper()
-	body, err := json.Marshal(evs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	body := channeltest.Payload(evs...)
 	if _, err := f.desk.Ingest(context.Background(), f.ch, "application/json", body); err != nil {
 		t.Fatalf("ingest %s: %v", body, err)
 	}
@@ -249,8 +218,8 @@ func TestCalls_ClickToCallFromAnEmailTicketIsLoggedOnIt(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(f.phone.dialed) != 1 || f.phone.dialed[0].AgentPhone != "201" || f.phone.dialed[0].Customer != "+31612345678" {
-			t.Fatalf("dial requests %+v", f.phone.dialed)
+		if d := f.phone.Dialed(); len(d) != 1 || d[0].AgentPhone != "201" || d[0].Customer != "+31612345678" {
+			t.Fatalf("dial requests %+v", f.phone.Dialed())
 		}
 		if c.State != domain.CallDialing || c.TicketID != r.Ticket.ID {
 			t.Fatalf("call %+v: want it dialing on the e-mail ticket", c)
@@ -292,7 +261,7 @@ func TestCalls_ACallbackRequestIsAnsweredByCallingFromTheTicket(t *testing.T) {
 		if _, err := f.desk.RequestCallback(context.Background(), f.ch.ID, channel.CallbackRequest{Number: "not a number"}); !invalid(err) {
 			t.Errorf("a request without a number: %v", err)
 		}
-		f.phone.callID = "twilio-CA1"
+		f.phone.CallID = "twilio-CA1"
 		c, err := f.desk.Dial(context.Background(), req.TicketID, f.agent, f.ch.ID, "+31612345678")
 		if err != nil || c.CallID != "twilio-CA1" {
 			t.Fatalf("dial: %+v, %v: want the system's call id", c, err)
@@ -301,7 +270,7 @@ func TestCalls_ACallbackRequestIsAnsweredByCallingFromTheTicket(t *testing.T) {
 		if err != nil || done.State != domain.CallEnded || done.Cause != domain.CauseCalledBack {
 			t.Errorf("request after the call: %+v, %v: want it called back", done, err)
 		}
-		f.phone.fail = errors.New("trunk down")
+		f.phone.Fail = errors.New("trunk down")
 		if _, err := f.desk.Dial(context.Background(), req.TicketID, f.agent, f.ch.ID, "+31612345678"); !invalid(err) {
 			t.Errorf("a refused dial: %v, want a clear error", err)
 		}

@@ -9,15 +9,16 @@ const (
 	TriggerSLAWarning      = "sla.warning"
 	TriggerSLABreached     = "sla.breached"
 	TriggerSurveyAnswered  = "survey.answered"
-	TriggerEvent           = "event"    // an external event, such as order.placed (Name)
-	TriggerSchedule        = "schedule" // rules checked over tickets every few minutes
+	TriggerEvent           = "event"       // an external event, such as order.placed (Name)
+	TriggerSchedule        = "schedule"    // rules checked over tickets every few minutes
+	TriggerCallMissed      = "call.missed" // an inbound call ended without an answer
 )
 
 // TriggerTypes lists the trigger types a change can record, in the order
 // they are shown.
 var TriggerTypes = []string{
 	TriggerTicketCreated, TriggerTicketUpdated, TriggerMessageReceived, TriggerMessageSent,
-	TriggerSLAWarning, TriggerSLABreached, TriggerSurveyAnswered, TriggerEvent,
+	TriggerSLAWarning, TriggerSLABreached, TriggerSurveyAnswered, TriggerEvent, TriggerCallMissed,
 }
 
 // Trigger is a change that automation reacts to. It is recorded as a task
