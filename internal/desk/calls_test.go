@@ -148,6 +148,10 @@ func TestCalls_AnAnsweredCallIsOneEntryThatGoesToTheAgentWhoTookIt(t *testing.T)
 		if err != nil || len(busy) != 1 || busy[0].AgentID != f.agent.ID || busy[0].Until != c.BusyUntil {
 			t.Errorf("busy agents %+v (%v): want Anna until the wrap-up ends", busy, err)
 		}
+		facts, err := st.CallFacts(context.Background(), store.ReportFilter{From: f.now, To: f.now + 1, TeamID: f.team.ID, AgentID: f.agent.ID})
+		if err != nil || len(facts) != 1 || facts[0].AnsweredAt-facts[0].StartedAt != 8000 || facts[0].EndedAt-facts[0].AnsweredAt != 240_000 {
+			t.Errorf("call facts %+v (%v): want the call, 8 s ringing and 4 min talking", facts, err)
+		}
 	})
 }
 

@@ -22,6 +22,10 @@ func (s *Server) slaReport(w http.ResponseWriter, r *http.Request, _ *principal)
 	return serveReport(s, w, r, "sla", (*report.Reports).SLA)
 }
 
+func (s *Server) callsReport(w http.ResponseWriter, r *http.Request, _ *principal) error {
+	return serveReport(s, w, r, "calls", (*report.Reports).Calls)
+}
+
 func (s *Server) outcomeReport(w http.ResponseWriter, r *http.Request, _ *principal) error {
 	return serveReport(s, w, r, "outcome", (*report.Reports).Outcome)
 }

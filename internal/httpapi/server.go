@@ -238,6 +238,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/reports/speed", supervisor, s.speedReport},
 		{"GET", "/api/v1/reports/sla", supervisor, s.slaReport},
 		{"GET", "/api/v1/reports/outcome", supervisor, s.outcomeReport},
+		{"GET", "/api/v1/reports/calls", supervisor, s.callsReport},
 		{"GET", "/api/v1/reports/today", supervisor, s.todayReport},
 
 		// Channels a website embeds (the chat widget's snippet). The

@@ -246,3 +246,45 @@ func (s *Store) OpenTicketTags(ctx context.Context, contactID int64) ([]string, 
 	}
 	return out, rows.Err()
 }
+
+// CallFact is what the calls report needs of one call.
+type CallFact struct {
+	ChannelID, TeamID, AgentID     int64
+	Direction                      domain.Direction
+	State                          domain.CallState
+	Cause                          domain.CallCause
+	Missed                         bool
+	StartedAt, AnsweredAt, EndedAt int64
+}
+
+// CallFacts returns the calls and callback requests started in the
+// filter's period; the agent filter is who answered or placed the call.
+func (s *Store) CallFacts(ctx context.Context, f ReportFilter) ([]CallFact, error) {
+	agent := f.AgentID
+	f.AgentID = 0
+	cond, args := f.where("c.channel_id", false)
+	if agent != 0 {
+		args = append(args, agent)
+		cond += fmt.Sprintf(" AND c.agent_id = $%d", len(args))
+	}
+	n := len(args)
+	q := fmt.Sprintf(`SELECT c.channel_id, COALESCE(t.team_id, 0), c.agent_id, c.direction, c.state, c.cause, c.missed,
+		c.started_at, c.answered_at, c.ended_at
+		FROM calls c JOIN tickets t ON t.id = c.ticket_id
+		WHERE c.started_at >= $%d AND c.started_at < $%d%s`, n+1, n+2, cond)
+	rows, err := s.rq.QueryContext(ctx, q, append(args, f.From, f.To)...)
+	if err != nil {
+		return nil, fmt.Errorf("call facts: %w", err)
+	}
+	defer rows.Close()
+	var out []CallFact
+	for rows.Next() {
+		var c CallFact
+		if err := rows.Scan(&c.ChannelID, &c.TeamID, &c.AgentID, &c.Direction, &c.State, &c.Cause, &c.Missed,
+			&c.StartedAt, &c.AnsweredAt, &c.EndedAt); err != nil {
+			return nil, fmt.Errorf("call facts: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
