@@ -15,6 +15,7 @@ import (
 	"loket.dev/loket/internal/blob"
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/channel/api"
+	"loket.dev/loket/internal/channel/channeltest"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/dispatch"
 	"loket.dev/loket/internal/domain"
@@ -67,7 +68,7 @@ func prepareCluster(t *testing.T, st *store.Store, team domain.Team) *cluster {
 		}
 	}
 	hub := realtime.NewHub(st, log)
-	c.desk = desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channel.NewRegistry(api.New()), Events: hub, Region: "NL", Log: log,
+	c.desk = desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channel.NewRegistry(api.New(), &channeltest.Phone{}), Events: hub, Region: "NL", Log: log,
 		BotActive: func(ch *domain.Channel, _ int64) bool { return strings.Contains(ch.Name, "bot") }})
 	c.router = dispatch.New(dispatch.Config{Store: st, Desk: c.desk, Events: hub, Log: log, Tick: 50 * time.Millisecond})
 	hub.Listen(c.router)
@@ -706,5 +707,38 @@ func TestDispatch_MissedEventsMakeTheLeaderReload(t *testing.T) {
 		}
 		c.router.Lost()
 		eventually.True(t, "the reloaded leader pushes the ticket", func() bool { return c.assignee(t, tk.ID) == anna.ID })
+	})
+}
+
+func TestDispatch_AnAgentOnACallGetsNoChatUntilTheCallEnds(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		c := newCluster(t, st, domain.Team{Name: "Support", Mode: domain.ModeMostFree})
+		anna := c.agent(t, "Anna", domain.PresenceOnline)
+		anna.Phone = "201"
+		if err := st.UpdateAgent(ctx, anna, ""); err != nil {
+			t.Fatal(err)
+		}
+		phone := &domain.Channel{Kind: "phone", Name: "Switchboard", TeamID: c.team.ID, Enabled: true}
+		if err := st.CreateChannel(ctx, phone, "hash-phone"); err != nil {
+			t.Fatal(err)
+		}
+		call := func(state domain.CallState) {
+			t.Helper()
+			ev := channel.CallEvent{CallID: "c1", Direction: domain.DirectionIn, Customer: "+31612345678", State: state, Agents: []string{"201"}}
+			if _, err := c.desk.Ingest(ctx, phone, "application/json", channeltest.Payload(ev)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		call(domain.CallRinging)
+		call(domain.CallAnswered)
+		c.settle(t)
+		chat := c.receive(t, c.chat, "is anyone there?")
+		c.settle(t)
+		if c.assignee(t, chat.ID) != 0 {
+			t.Fatal("a chat was pushed to an agent on a call")
+		}
+		call(domain.CallEnded) // no wrap-up time: free at once
+		eventually.True(t, "Anna gets the chat once the call ends", func() bool { return c.assignee(t, chat.ID) == anna.ID })
 	})
 }
