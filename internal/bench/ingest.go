@@ -204,6 +204,9 @@ func (r *ingestRun) report(ctx context.Context) [][]string {
 		}
 		fmt.Printf("  stream       dropped %d times by the server%s; last: %s\n", res.drops, gaveUp, res.drop)
 	}
+	if res.resyncs > 0 {
+		fmt.Printf("  stream       told %d times to resync: the server skipped events for this client\n", res.resyncs)
+	}
 	return append(rows,
 		append([]string{"2xx answer → message.created event"}, summarize(res.afterAnswer).cells()...),
 		append([]string{"POST sent → message.created event"}, summarize(res.endToEnd).cells()...))

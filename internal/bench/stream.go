@@ -46,6 +46,7 @@ type streamResults struct {
 	early       int             // events that came before their POST answer
 	drops       int             // times the server dropped the stream
 	drop        string          // why it was last dropped
+	resyncs     int             // times the server said events were skipped
 }
 
 // openEventStream connects to the target's stream with its API token,
@@ -126,7 +127,15 @@ func (s *eventStream) read(ctx context.Context, conn *websocket.Conn) {
 				ExternalID string `json:"external_id"`
 			} `json:"message"`
 		}
-		if json.Unmarshal(data, &ev) == nil && ev.Type == domain.EventMessageCreated && ev.Message.ExternalID != "" {
+		if json.Unmarshal(data, &ev) != nil {
+			continue
+		}
+		switch {
+		case ev.Type == "resync":
+			s.mu.Lock()
+			s.res.resyncs++
+			s.mu.Unlock()
+		case ev.Type == domain.EventMessageCreated && ev.Message.ExternalID != "":
 			s.event(ev.Message.ExternalID, at)
 		}
 	}

@@ -40,12 +40,73 @@ type Hub struct {
 type client struct {
 	viewer domain.Viewer
 	agent  domain.AgentRef
-	send   chan []byte
+	wake   chan struct{} // a frame is queued; capacity 1
 	gone   chan struct{}
 	once   sync.Once
+
+	mu     sync.Mutex
+	queue  [][]byte // frames waiting for the writer
+	bytes  int      // their size
+	behind bool     // frames were dropped: the client is told to resync
 }
 
+// maxQueued is how many bytes of frames may wait for one client. A burst
+// of a few thousand events fits; a client further behind gets a resync
+// marker instead of the frames, and catches up through the API while
+// staying connected.
+const maxQueued = 8 << 20
+
+// resyncFrame tells a client that it missed events and must reload what it
+// shows, as after a reconnect.
+var resyncFrame = []byte(`{"type":"resync"}`)
+
 func (c *client) drop() { c.once.Do(func() { close(c.gone) }) }
+
+// push queues a frame for the writer, or marks the client behind when the
+// queue is full.
+func (c *client) push(frame []byte) {
+	c.mu.Lock()
+	if !c.behind {
+		if c.bytes+len(frame) > maxQueued {
+			c.resyncLocked()
+		} else {
+			c.queue = append(c.queue, frame)
+			c.bytes += len(frame)
+		}
+	}
+	c.mu.Unlock()
+	c.signal()
+}
+
+// resync drops what is queued and tells the client to reload instead.
+func (c *client) resync() {
+	c.mu.Lock()
+	c.resyncLocked()
+	c.mu.Unlock()
+	c.signal()
+}
+
+func (c *client) resyncLocked() { c.queue, c.bytes, c.behind = nil, 0, true }
+
+func (c *client) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// take hands the writer what is queued: a resync marker first when frames
+// were dropped.
+func (c *client) take() [][]byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	frames := c.queue
+	if c.behind {
+		frames = [][]byte{resyncFrame}
+	}
+	c.queue, c.bytes, c.behind = nil, 0, false
+	return frames
+}
 
 // NewHub returns an empty hub.
 func NewHub(load Loader, log *slog.Logger) *Hub {
@@ -76,8 +137,9 @@ func (h *Hub) Agents() []int64 {
 }
 
 // Publish implements domain.Publisher: it sends each event to every client
-// that may see the ticket. A client too slow to keep up is disconnected; it
-// reconnects and catches up through the API.
+// that may see the ticket. Publish never waits for a client: frames queue
+// per client, and a client too far behind is told to resync (see
+// maxQueued) rather than disconnected.
 func (h *Hub) Publish(events ...domain.Event) {
 	h.mu.RLock()
 	listeners := h.listeners
@@ -114,11 +176,7 @@ func (h *Hub) Publish(events ...domain.Event) {
 					break
 				}
 			}
-			select {
-			case c.send <- payload:
-			default:
-				c.drop()
-			}
+			c.push(payload)
 		}
 	}
 }
@@ -169,13 +227,13 @@ func (h *Hub) Listen(l domain.Publisher) {
 // Lost tells the hub's listeners that events may have been missed (the
 // bus dropped some or was disconnected), so that those that keep state
 // from events reload it; a listener hears of it by having a Lost method.
-// Every client is disconnected: it reconnects and catches up through the
-// API, instead of showing an inbox with holes.
+// Every client is told to resync: it catches up through the API, instead
+// of showing an inbox with holes.
 func (h *Hub) Lost() {
 	h.mu.RLock()
 	listeners := h.listeners
 	for c := range h.clients {
-		c.drop()
+		c.resync()
 	}
 	h.mu.RUnlock()
 	for _, l := range listeners {
@@ -221,9 +279,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, viewer domain.Viewer
 		return // Accept has answered the request
 	}
 	conn.SetReadLimit(1024)
-	// A burst of a thousand events may wait for a slow client; beyond
-	// that the client is dropped and catches up after reconnecting.
-	c := &client{viewer: viewer, agent: agent, send: make(chan []byte, 1024), gone: make(chan struct{})}
+	c := &client{viewer: viewer, agent: agent, wake: make(chan struct{}, 1), gone: make(chan struct{})}
 	h.mu.Lock()
 	h.clients[c] = struct{}{}
 	h.mu.Unlock()
@@ -252,12 +308,14 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, viewer domain.Viewer
 	defer ping.Stop()
 	for {
 		select {
-		case msg := <-c.send:
-			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			err := conn.Write(wctx, websocket.MessageText, msg)
-			cancel()
-			if err != nil {
-				return
+		case <-c.wake:
+			for _, msg := range c.take() {
+				wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				err := conn.Write(wctx, websocket.MessageText, msg)
+				cancel()
+				if err != nil {
+					return
+				}
 			}
 		case <-ping.C:
 			pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -267,7 +325,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, viewer domain.Viewer
 				return
 			}
 		case <-c.gone:
-			conn.Close(websocket.StatusPolicyViolation, "too slow; reconnect and catch up")
+			conn.Close(websocket.StatusPolicyViolation, "reconnect and catch up")
 			return
 		case <-ctx.Done():
 			conn.Close(websocket.StatusNormalClosure, "")

@@ -81,6 +81,12 @@ export class Stream {
         this.h.onConnected(re)
         return
       }
+      if (ev.type === 'resync') {
+        // The server dropped events for this client: catch up as after a
+        // reconnect, still connected.
+        this.h.onConnected(true)
+        return
+      }
       this.h.onEvent(ev)
     }
     ws.onclose = () => {

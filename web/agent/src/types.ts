@@ -283,7 +283,7 @@ export interface SearchResult {
 }
 
 export type StreamEventType =
-  | 'hello' | 'ticket.created' | 'ticket.updated' | 'message.created' | 'message.updated'
+  | 'hello' | 'resync' | 'ticket.created' | 'ticket.updated' | 'message.created' | 'message.updated'
   | 'sla.warning' | 'sla.breached' | 'ticket.viewing' | 'ticket.typing' | 'ticket.left' | 'ticket.contact_typing'
   | 'agent.mentioned' | 'agent.presence' | 'agent.updated' | 'team.updated' | 'webhook.disabled'
 

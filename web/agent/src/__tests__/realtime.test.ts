@@ -57,4 +57,27 @@ describe('Stream', () => {
     expect(sockets.length).toBe(3)
     vi.useRealTimers()
   })
+
+  it('catches up on a resync marker without reconnecting', () => {
+    const sockets: FakeSocket[] = []
+    const connected: boolean[] = []
+    const events: StreamEvent[] = []
+    const s = new Stream('ws://x/api/v1/stream', {
+      onEvent: (e) => events.push(e),
+      onConnected: (re) => connected.push(re),
+      onDisconnected: () => {},
+    }, () => {
+      const f = new FakeSocket()
+      sockets.push(f)
+      return f as unknown as WebSocket
+    })
+    s.start()
+    sockets[0].send({ type: 'hello', time: 1 })
+    sockets[0].send({ type: 'resync' })
+    sockets[0].send({ type: 'ticket.updated', ticket_id: 9 })
+    expect(connected).toEqual([false, true])
+    expect(events.map((e) => e.ticket_id)).toEqual([9])
+    expect(sockets.length).toBe(1)
+    s.stop()
+  })
 })
