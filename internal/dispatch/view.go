@@ -41,6 +41,9 @@ type AgentView struct {
 	Budget    int    `json:"budget"`
 	Items     int    `json:"items"`
 	Reserving bool   `json:"reserving"`
+	// OnCallUntil: the agent is on a call or in its wrap-up until then
+	// (Unix ms; absent: not); while the call lasts it is a day ahead.
+	OnCallUntil int64 `json:"on_call_until,omitempty"`
 }
 
 // Estimate is the expected wait of a new item of a kind in a team's queue;
@@ -75,6 +78,9 @@ func (d *Dispatcher) makeView(eng *routing.Engine) *View {
 		av := AgentView{AgentID: a.AgentID, Presence: string(a.Presence), Load: a.Load, Budget: a.Budget, Items: a.Items, Reserving: a.Reserving}
 		if !a.Since.IsZero() {
 			av.Since = a.Since.UnixMilli()
+		}
+		if !a.BusyUntil.IsZero() {
+			av.OnCallUntil = a.BusyUntil.UnixMilli()
 		}
 		v.Agents = append(v.Agents, av)
 	}

@@ -106,6 +106,7 @@ func (e *Engine) Snapshot(now time.Time) Snapshot {
 		s.Agents = append(s.Agents, AgentStat{
 			AgentID: id, Presence: a.presence, Since: a.since,
 			Load: a.load, Budget: a.cap.Budget, Items: len(a.held), Reserving: a.reserved != nil,
+			BusyUntil: a.busyUntil,
 		})
 	}
 	return s

@@ -241,4 +241,7 @@ type AgentStat struct {
 	// for a waiting item that needs more units than are free; it gets no
 	// other pushed work meanwhile.
 	Reserving bool
+	// BusyUntil: the agent is on a telephone call or in its wrap-up until
+	// then (zero: not), and gets no pushed work.
+	BusyUntil time.Time
 }

@@ -70,6 +70,8 @@ export interface AgentLoad {
   budget: number
   items: number
   reserving: boolean
+  /** On a call or in its wrap-up until then (ms); a day ahead while the call lasts. */
+  on_call_until?: number
 }
 
 export interface QueueView {

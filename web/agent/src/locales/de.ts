@@ -339,6 +339,7 @@ const de: Dictionary = {
   'queues.units': '{load} von {budget} Einheiten',
   'queues.items': 'Tickets',
   'queues.reserving': 'macht Platz für einen wartenden Anruf',
+  'queues.onCall': 'im Gespräch oder in der Nachbearbeitung',
   'nav.wallboard': 'Wallboard',
   'wall.title': 'Wallboard',
   'wall.queues': 'Warteschlangen',

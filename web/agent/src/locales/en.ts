@@ -340,6 +340,7 @@ export const en = {
   'queues.units': '{load} of {budget} units',
   'queues.items': 'Tickets',
   'queues.reserving': 'making room for a waiting call',
+  'queues.onCall': 'on a call or wrapping up',
   'nav.wallboard': 'Wallboard',
   'wall.title': 'Wallboard',
   'wall.queues': 'Queues',

@@ -339,6 +339,7 @@ const nl: Dictionary = {
   'queues.units': '{load} van {budget} eenheden',
   'queues.items': 'Tickets',
   'queues.reserving': 'maakt ruimte voor een wachtend gesprek',
+  'queues.onCall': 'in gesprek of bezig met nawerk',
   'nav.wallboard': 'Wandbord',
   'wall.title': 'Wandbord',
   'wall.queues': 'Wachtrijen',
