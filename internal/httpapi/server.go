@@ -179,6 +179,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/contacts/{id}", anyAgent, s.getContact},
 		{"PATCH", "/api/v1/contacts/{id}", anyAgent, s.updateContact},
 		{"POST", "/api/v1/contacts/{id}/merge", supervisor, s.mergeContact},
+		{"GET", "/api/v1/privacy/contacts/{id}/export", admin, s.exportContact},
 
 		{"GET", "/api/v1/tickets", anyAgent, s.listTickets},
 		{"GET", "/api/v1/tickets/by-number/{number}", anyAgent, s.ticketByNumber},

@@ -305,3 +305,9 @@ func (s *Store) MergeContacts(ctx context.Context, survivor, merged, agentID int
 	}
 	return nil
 }
+
+// ContactTicketIDs returns the ids of every ticket of a contact, oldest
+// first.
+func (s *Store) ContactTicketIDs(ctx context.Context, contactID int64) ([]int64, error) {
+	return s.int64s(ctx, "SELECT id FROM tickets WHERE contact_id = $1 ORDER BY id", contactID)
+}
