@@ -21,6 +21,9 @@ type Store interface {
 	Put(ctx context.Context, data []byte) (string, error)
 	// Open returns the blob with that hash.
 	Open(ctx context.Context, sha string) (io.ReadSeekCloser, error)
+	// Delete removes the blob with that hash; a blob that is not there
+	// is no error.
+	Delete(ctx context.Context, sha string) error
 }
 
 // Dir stores blobs as files under a directory, fanned out by hash prefix.
@@ -84,6 +87,18 @@ func (d *Dir) Put(_ context.Context, data []byte) (string, error) {
 		dh.Close()
 	}
 	return sha, nil
+}
+
+// Delete removes a stored blob.
+func (d *Dir) Delete(_ context.Context, sha string) error {
+	path, err := d.path(sha)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("delete blob %s: %w", sha, err)
+	}
+	return nil
 }
 
 // Open opens a stored blob.

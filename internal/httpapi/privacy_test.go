@@ -3,7 +3,9 @@ package httpapi_test
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"loket.dev/loket/internal/blob"
 	"loket.dev/loket/internal/privacy"
 	"loket.dev/loket/internal/store"
 	"loket.dev/loket/internal/store/storetest"
@@ -90,6 +93,65 @@ func TestPrivacy_AnAdminExportsEverythingAboutAContact(t *testing.T) {
 		json.Unmarshal(page.Entries, &audit)
 		if len(audit) != 1 || audit[0].Target != a.Contact.Number {
 			t.Errorf("audit %s: want the export noted", page.Entries)
+		}
+		searchHits := func(q string) int {
+			var res struct {
+				Tickets  []json.RawMessage `json:"tickets"`
+				Contacts []json.RawMessage `json:"contacts"`
+			}
+			e.do("GET", "/api/v1/search?q="+q, e.token, "", 200, &res)
+			return len(res.Tickets) + len(res.Contacts)
+		}
+		if searchHits("damage") == 0 {
+			t.Fatal("the mail's text is not found before the erasure")
+		}
+		erase := fmt.Sprintf("/api/v1/privacy/contacts/%d/erase", a.Contact.ID)
+		e.do("POST", erase, e.token, `{"confirm":"C-999999"}`, 422, nil)
+		e.do("POST", erase, e.agentToken(), fmt.Sprintf(`{"confirm":%q}`, a.Contact.Number), 403, nil)
+		e.do("POST", erase, e.token, fmt.Sprintf(`{"confirm":%q}`, a.Contact.Number), 200, nil)
+		var detail struct {
+			Subject string `json:"subject"`
+			Status  string `json:"status"`
+			Contact struct {
+				Name       string            `json:"name"`
+				Identities []json.RawMessage `json:"identities"`
+			} `json:"contact"`
+			Messages []struct {
+				Kind        string            `json:"kind"`
+				Text        string            `json:"text"`
+				HTML        string            `json:"html"`
+				HasRaw      bool              `json:"has_raw"`
+				Attachments []json.RawMessage `json:"attachments"`
+			} `json:"messages"`
+		}
+		e.do("GET", fmt.Sprintf("/api/v1/tickets/%d", a.Ticket.ID), e.token, "", 200, &detail)
+		if detail.Contact.Name != "Erased contact" || len(detail.Contact.Identities) != 0 || detail.Subject != "" || detail.Status == "" {
+			t.Fatalf("after the erasure: %+v", detail)
+		}
+		if len(detail.Messages) < 2 {
+			t.Fatalf("timeline %+v: want the entries kept, without their text", detail.Messages)
+		}
+		for _, m := range detail.Messages {
+			if m.Text != "" || m.HTML != "" || m.HasRaw || len(m.Attachments) != 0 {
+				t.Errorf("entry %+v still holds what was written", m)
+			}
+		}
+		e.do("GET", fmt.Sprintf("/api/v1/messages/%d/raw", a.Message.ID), e.token, "", 404, nil)
+		for _, f := range arch.Files {
+			if r, err := e.blobs.Open(context.Background(), f.SHA256); !errors.Is(err, blob.ErrNotFound) {
+				if r != nil {
+					r.Close()
+				}
+				t.Errorf("file %s is still kept (%v)", f.Path, err)
+			}
+		}
+		if n := searchHits("damage"); n != 0 {
+			t.Errorf("search still finds the erased text (%d hits)", n)
+		}
+		e.do("GET", "/api/v1/audit?action=contact.erase", e.token, "", 200, &page)
+		json.Unmarshal(page.Entries, &audit)
+		if len(audit) != 1 {
+			t.Errorf("audit %s: want the erasure noted", page.Entries)
 		}
 	})
 }

@@ -180,6 +180,7 @@ func (s *Server) routes() []route {
 		{"PATCH", "/api/v1/contacts/{id}", anyAgent, s.updateContact},
 		{"POST", "/api/v1/contacts/{id}/merge", supervisor, s.mergeContact},
 		{"GET", "/api/v1/privacy/contacts/{id}/export", admin, s.exportContact},
+		{"POST", "/api/v1/privacy/contacts/{id}/erase", admin, s.eraseContact},
 
 		{"GET", "/api/v1/tickets", anyAgent, s.listTickets},
 		{"GET", "/api/v1/tickets/by-number/{number}", anyAgent, s.ticketByNumber},
