@@ -182,6 +182,20 @@ func serve(ctx context.Context, args []string) error {
 	bg.Go(func(ctx context.Context) {
 		sweep(ctx, time.Hour, router.Leading, log, "prune the webhook delivery log", hooks.Prune)
 	})
+	// Retention: channels that keep solved tickets for a number of days
+	// have older ones erased, hourly, with a note in the audit log.
+	bg.Go(func(ctx context.Context) {
+		sweep(ctx, time.Hour, router.Leading, log, "apply retention", func(ctx context.Context) error {
+			done, err := d.ApplyRetention(ctx)
+			for ch, n := range done {
+				log.Info("retention: erased solved tickets", "channel", ch, "tickets", n)
+				if aerr := st.Audit(ctx, "retention", "retention.erase", fmt.Sprintf("channel %d", ch), fmt.Sprintf("%d tickets", n)); aerr != nil {
+					return aerr
+				}
+			}
+			return err
+		})
+	})
 	bg.Go(runner.Worker().Run)
 	bg.Go(handled.Run)
 	// The volume report's hourly counts: what writes appended since the

@@ -30,7 +30,7 @@ func (d *Desk) EraseContact(ctx context.Context, contactID int64) (*domain.Conta
 		if ids, err = tx.ContactTicketIDs(ctx, contactID); err != nil {
 			return err
 		}
-		if blobs, err = tx.EraseContact(ctx, contactID); err != nil {
+		if blobs, err = tx.EraseContact(ctx, contactID, d.now()); err != nil {
 			return err
 		}
 		c, err = tx.Contact(ctx, contactID)
@@ -39,11 +39,7 @@ func (d *Desk) EraseContact(ctx context.Context, contactID int64) (*domain.Conta
 	if err != nil {
 		return nil, fmt.Errorf("erase contact %d: %w", contactID, err)
 	}
-	for _, sha := range blobs {
-		if err := d.blobs.Delete(ctx, sha); err != nil {
-			d.log.Warn("erase: a file was not deleted", "contact", contactID, "sha256", sha, "err", err)
-		}
-	}
+	d.deleteBlobs(ctx, blobs)
 	var events []domain.Event
 	for _, id := range ids {
 		t, err := d.store.Ticket(ctx, id)
@@ -54,4 +50,57 @@ func (d *Desk) EraseContact(ctx context.Context, contactID int64) (*domain.Conta
 	}
 	d.publish(ctx, events)
 	return c, nil
+}
+
+// retentionBatch is how many tickets one transaction of ApplyRetention
+// erases.
+const retentionBatch = 100
+
+// ApplyRetention erases the content of tickets solved longer ago than
+// their channel's retention (domain.Channel.RetentionDays), as EraseContact
+// does for one contact's tickets but keeping the contact. It reports how
+// many tickets each channel had erased, which the caller logs and audits.
+func (d *Desk) ApplyRetention(ctx context.Context) (map[int64]int, error) {
+	chs, err := d.store.Channels(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	done := map[int64]int{}
+	for _, ch := range chs {
+		if ch.RetentionDays <= 0 {
+			continue
+		}
+		before := d.now() - int64(ch.RetentionDays)*24*60*60*1000
+		for {
+			ids, err := d.store.Retained(ctx, ch.ID, before, retentionBatch)
+			if err != nil || len(ids) == 0 {
+				if err != nil {
+					return done, fmt.Errorf("retention of channel %d: %w", ch.ID, err)
+				}
+				break
+			}
+			var blobs []string
+			err = d.store.Tx(ctx, func(tx *store.Store) error {
+				var err error
+				blobs, err = tx.EraseTickets(ctx, ids, d.now())
+				return err
+			})
+			if err != nil {
+				return done, fmt.Errorf("retention of channel %d: %w", ch.ID, err)
+			}
+			d.deleteBlobs(ctx, blobs)
+			done[ch.ID] += len(ids)
+		}
+	}
+	return done, nil
+}
+
+// deleteBlobs removes files no message refers to any more; one that cannot
+// be removed is logged and left.
+func (d *Desk) deleteBlobs(ctx context.Context, blobs []string) {
+	for _, sha := range blobs {
+		if err := d.blobs.Delete(ctx, sha); err != nil {
+			d.log.Warn("erase: a file was not deleted", "sha256", sha, "err", err)
+		}
+	}
 }

@@ -74,6 +74,9 @@ type Channel struct {
 	// LastInboundAt is when the channel last received a customer's
 	// message; zero when never.
 	LastInboundAt int64 `json:"last_inbound_at"`
+	// RetentionDays is how long the channel's solved tickets keep their
+	// content; zero keeps it for ever.
+	RetentionDays int   `json:"retention_days"`
 	CreatedAt     int64 `json:"created_at"`
 	UpdatedAt     int64 `json:"updated_at"`
 	// Secrets holds decrypted secret settings; never serialised.

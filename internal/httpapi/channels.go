@@ -22,6 +22,9 @@ type channelRequest struct {
 	Settings map[string]json.RawMessage `json:"settings"`
 	TeamID   *int64                     `json:"team_id"`
 	Enabled  *bool                      `json:"enabled"`
+	// RetentionDays: solved tickets keep their content this long; 0 for
+	// ever.
+	RetentionDays *int `json:"retention_days"`
 }
 
 // channelView is a channel as the API shows it: public settings, and only
@@ -94,6 +97,12 @@ func (s *Server) applySettings(c *domain.Channel, req *channelRequest) error {
 	}
 	if req.Enabled != nil {
 		c.Enabled = *req.Enabled
+	}
+	if req.RetentionDays != nil {
+		if d := *req.RetentionDays; d != 0 && (d < 30 || d > 36500) {
+			return domain.Invalid("invalid_retention", "retention_days is 0 (keep for ever) or 30 to 36500 days")
+		}
+		c.RetentionDays = *req.RetentionDays
 	}
 	if req.Settings != nil {
 		public := req.Settings

@@ -9,13 +9,13 @@ import (
 	"loket.dev/loket/internal/domain"
 )
 
-const channelColumns = "id, kind, name, settings, secrets, team_id, enabled, status, status_at, last_inbound_at, created_at, updated_at"
+const channelColumns = "id, kind, name, settings, secrets, team_id, enabled, status, status_at, last_inbound_at, created_at, updated_at, retention_days"
 
 func (s *Store) scanChannel(row interface{ Scan(...any) error }) (*domain.Channel, error) {
 	var c domain.Channel
 	var settings, sealed string
 	var team nullInt
-	if err := row.Scan(&c.ID, &c.Kind, &c.Name, &settings, &sealed, &team, &c.Enabled, &c.Status, &c.StatusAt, &c.LastInboundAt, &c.CreatedAt, &c.UpdatedAt); err != nil {
+	if err := row.Scan(&c.ID, &c.Kind, &c.Name, &settings, &sealed, &team, &c.Enabled, &c.Status, &c.StatusAt, &c.LastInboundAt, &c.CreatedAt, &c.UpdatedAt, &c.RetentionDays); err != nil {
 		return nil, err
 	}
 	c.Settings = json.RawMessage(settings)
@@ -62,9 +62,9 @@ func (s *Store) CreateChannel(ctx context.Context, c *domain.Channel, inboundTok
 	}
 	now := Now()
 	err = s.q.QueryRowContext(ctx,
-		`INSERT INTO channels (kind, name, settings, secrets, inbound_token_hash, team_id, enabled, created_at, updated_at)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`,
-		c.Kind, c.Name, string(c.Settings), sealed, inboundTokenHash, nullID(c.TeamID), c.Enabled, now).Scan(&c.ID)
+		`INSERT INTO channels (kind, name, settings, secrets, inbound_token_hash, team_id, enabled, retention_days, created_at, updated_at)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $8, $8) RETURNING id`,
+		c.Kind, c.Name, string(c.Settings), sealed, inboundTokenHash, nullID(c.TeamID), c.Enabled, now, c.RetentionDays).Scan(&c.ID)
 	if err != nil {
 		if isForeignKey(err) {
 			return domain.Invalid("unknown_team", fmt.Sprintf("team %d does not exist", c.TeamID))
@@ -83,8 +83,8 @@ func (s *Store) UpdateChannel(ctx context.Context, c *domain.Channel) error {
 	}
 	c.UpdatedAt = Now()
 	res, err := s.q.ExecContext(ctx,
-		`UPDATE channels SET name = $2, settings = $3, secrets = $4, team_id = $5, enabled = $6, updated_at = $7 WHERE id = $1`,
-		c.ID, c.Name, string(c.Settings), sealed, nullID(c.TeamID), c.Enabled, c.UpdatedAt)
+		`UPDATE channels SET name = $2, settings = $3, secrets = $4, team_id = $5, enabled = $6, updated_at = $7, retention_days = $8 WHERE id = $1`,
+		c.ID, c.Name, string(c.Settings), sealed, nullID(c.TeamID), c.Enabled, c.UpdatedAt, c.RetentionDays)
 	if err != nil {
 		if isForeignKey(err) {
 			return domain.Invalid("unknown_team", fmt.Sprintf("team %d does not exist", c.TeamID))
