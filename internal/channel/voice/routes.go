@@ -19,7 +19,7 @@ const maxWebhookBody = 64 << 10
 // Callback requests allowed per client address an hour and per number a
 // day: the route is public.
 const (
-	callbacksPerIP     = 5
+	callbacksPerIP     = 10
 	callbacksPerNumber = 3
 )
 
