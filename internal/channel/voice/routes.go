@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
@@ -54,7 +55,7 @@ func (a *Adapter) Parse(ch *domain.Channel, contentType string, body []byte, reg
 		if err != nil {
 			return nil, err
 		}
-		return &channel.Batch{Calls: call.events}, nil
+		return batchOf(call.events)
 	case ProviderTwilio:
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
@@ -64,9 +65,22 @@ func (a *Adapter) Parse(ch *domain.Channel, contentType string, body []byte, reg
 		if err != nil {
 			return nil, err
 		}
-		return &channel.Batch{Calls: call.events}, nil
+		return batchOf(call.events)
 	}
 	return nil, domain.Invalid("invalid_settings", fmt.Sprintf("voice channel %d has no provider %q", ch.ID, s.Provider))
+}
+
+// batchOf returns the call events as a batch, refusing text a database
+// cannot store (invalid UTF-8, NUL).
+func batchOf(events []channel.CallEvent) (*channel.Batch, error) {
+	for _, ev := range events {
+		for _, s := range append([]string{ev.CallID, ev.Line, ev.Name, ev.VoicemailURL}, ev.Agents...) {
+			if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+				return nil, domain.Invalid("invalid_payload", fmt.Sprintf("call %q: text must be UTF-8 without NUL characters", ev.CallID))
+			}
+		}
+	}
+	return &channel.Batch{Calls: events}, nil
 }
 
 // callbackRequest is what the website chat, the bot or the help center

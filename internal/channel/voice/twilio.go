@@ -51,6 +51,16 @@ var twilioEnded = map[string]domain.CallCause{
 	"failed":    domain.CauseFailed,
 }
 
+// maxName caps a caller-ID name, which is a few words.
+const maxName = 200
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
+
 // unanswered are the dial statuses after which the caller is offered
 // voicemail.
 var unanswered = map[string]bool{"no-answer": true, "busy": true, "failed": true}
@@ -63,7 +73,7 @@ func (s *Settings) twilioCalls(f url.Values) (*twilioCall, error) {
 		return nil, domain.Invalid("invalid_call_id", "CallSid is required")
 	}
 	out := &twilioCall{}
-	ev := channel.CallEvent{CallID: sid, Direction: domain.DirectionIn, Name: strings.TrimSpace(f.Get("CallerName"))}
+	ev := channel.CallEvent{CallID: sid, Direction: domain.DirectionIn, Name: truncate(strings.TrimSpace(f.Get("CallerName")), maxName)}
 	customerRaw, line := f.Get("From"), f.Get("To")
 	if strings.HasPrefix(f.Get("Direction"), "outbound") && f.Get("ParentCallSid") == "" {
 		// A call Loket asked Twilio to place: it rings the agent's phone
