@@ -110,6 +110,9 @@ func (a *Adapter) callback(w http.ResponseWriter, r *http.Request, req *channel.
 	if !s.Callbacks {
 		return channel.Errorf(http.StatusNotFound, "not_found", "this channel takes no callback requests")
 	}
+	// Any site may show a callback form; the request carries no
+	// credentials, so every origin may read the answer.
+	w.Header().Set("Access-Control-Allow-Origin", "*")
 	if !req.Allow("voice-callback-ip:"+req.ClientIP, callbacksPerIP, time.Hour) {
 		return channel.Errorf(http.StatusTooManyRequests, "rate_limited", "too many callback requests from this address; try again later")
 	}
@@ -120,6 +123,9 @@ func (a *Adapter) callback(w http.ResponseWriter, r *http.Request, req *channel.
 	n, err := readNumber(body.Number, s.Region)
 	if err != nil || n.E164 == "" {
 		return channel.Errorf(http.StatusBadRequest, "invalid_number", "number %q is not a phone number we can call", body.Number)
+	}
+	if len(body.Language) > 8 {
+		return channel.Errorf(http.StatusBadRequest, "invalid_language", "language must be a language code such as nl or en")
 	}
 	var at time.Time
 	if body.At != "" {
@@ -134,7 +140,7 @@ func (a *Adapter) callback(w http.ResponseWriter, r *http.Request, req *channel.
 		Number: n.E164, Name: strings.TrimSpace(body.Name), Language: body.Language, At: at, Note: body.Note,
 	})
 	if err != nil {
-		return badRequest(err)
+		return err
 	}
 	lang := body.Language
 	if _, ok := callbackThanks[lang]; !ok {
