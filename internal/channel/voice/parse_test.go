@@ -1,6 +1,7 @@
 package voice
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -242,5 +243,15 @@ func TestValidate_RefusesWhatTheAdminMustChange(t *testing.T) {
 		case tt.code != "" && (!errors.As(err, &de) || de.Code != tt.code):
 			t.Errorf("%s: %v, want %s", tt.name, err, tt.code)
 		}
+	}
+}
+
+func TestSend_RefusesForGoodBecauseCallsAreNotMessages(t *testing.T) {
+	_, err := New(Config{}).Send(context.Background(), &channel.Outbound{Message: &domain.Message{ID: 9}})
+	if !channel.IsPermanent(err) {
+		t.Errorf("Send: %v, want a permanent error", err)
+	}
+	if c := New(Config{}).Capabilities(); !c.CallsOnly {
+		t.Errorf("capabilities %+v, want calls only", c)
 	}
 }

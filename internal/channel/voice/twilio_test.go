@@ -301,3 +301,28 @@ func TestCallback_RequestIsQueuedAndLimited(t *testing.T) {
 		}
 	})
 }
+
+func TestCheck_SignsInToTwilioAndNeedsNothingForCTI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		v := startVoice(t, st, channeltest.Options{})
+		for _, ch := range []channeltest.Channel{v.twilioChannel(""), v.ctiChannel("")} {
+			var res struct {
+				OK     bool `json:"ok"`
+				Checks []struct {
+					Name   string `json:"name"`
+					Detail string `json:"detail"`
+				} `json:"checks"`
+			}
+			v.Do("POST", fmt.Sprintf("/api/v1/channels/%d/test", ch.ID), "", 200, &res)
+			if !res.OK || len(res.Checks) != 1 {
+				t.Errorf("channel %d test: %+v", ch.ID, res)
+			}
+		}
+		wrong := v.CreateChannel(Kind, fmt.Sprintf(`{"provider":"twilio","number":"+31201234567","account_sid":%q,"api_base_url":%q,"auth_token":"wrong"}`,
+			testAccountSID, v.twilio.URL))
+		body := v.Do("POST", fmt.Sprintf("/api/v1/channels/%d/test", wrong.ID), "", 200, nil)
+		if !strings.Contains(string(body), `"ok":false`) || !strings.Contains(string(body), "Authentication Error") {
+			t.Errorf("a wrong auth token tested %s", body)
+		}
+	})
+}
