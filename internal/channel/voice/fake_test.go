@@ -22,6 +22,9 @@ type fakeTwilio struct {
 	*httptest.Server
 	mu    sync.Mutex
 	calls []url.Values
+	// placing, when set, runs with each call's form and sid before Twilio
+	// answers, as Twilio's first status callbacks may.
+	placing func(form url.Values, sid string)
 }
 
 func newFakeTwilio(t testing.TB) *fakeTwilio {
@@ -34,11 +37,15 @@ func newFakeTwilio(t testing.TB) *fakeTwilio {
 			return
 		}
 		f.mu.Lock()
-		defer f.mu.Unlock()
 		f.calls = append(f.calls, r.PostForm)
+		sid, placing := fmt.Sprintf("CA%032d", len(f.calls)), f.placing
+		f.mu.Unlock()
+		if placing != nil {
+			placing(r.PostForm, sid)
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusCreated)
-		fmt.Fprintf(w, `{"sid":"CA%032d","status":"queued","to":%q,"from":%q}`, len(f.calls), r.PostForm.Get("To"), r.PostForm.Get("From"))
+		fmt.Fprintf(w, `{"sid":%q,"status":"queued","to":%q,"from":%q}`, sid, r.PostForm.Get("To"), r.PostForm.Get("From"))
 	})
 	mux.HandleFunc("GET "+account+".json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
@@ -41,6 +42,11 @@ func checkBatch(t *testing.T, b *channel.Batch, err error) {
 			t.Fatalf("customer %q is not E.164", ev.Customer)
 		case len(ev.Line) > 64 || len(ev.Agents) > 50 || len(ev.VoicemailURL) > 2048 || len(ev.Name) > maxName || ev.TeamID < 0:
 			t.Fatalf("event out of bounds: %+v", ev)
+		}
+		for _, s := range append([]string{ev.CallID, ev.Line, ev.Name, ev.VoicemailURL}, ev.Agents...) {
+			if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+				t.Fatalf("text a database cannot store in %+v", ev)
+			}
 		}
 	}
 }

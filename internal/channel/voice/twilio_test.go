@@ -326,3 +326,29 @@ func TestCheck_SignsInToTwilioAndNeedsNothingForCTI(t *testing.T) {
 		}
 	})
 }
+
+func TestTwilio_AClickToCallReportedBeforeTwilioAnsweredIsTheSameCall(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		v := startVoice(t, st, channeltest.Options{})
+		ch := v.twilioChannel("")
+		anna := v.agent("Anna de Vries", "+31611111111", v.Team)
+		tk := v.writtenTicket(`{"email":"jan@example.com","phone":"+31612345678"}`)
+		// Twilio reports the agent's phone ringing before it answers the
+		// request to place the call.
+		v.twilio.placing = func(form url.Values, sid string) {
+			v.twiml(ch, "status", url.Values{"CallSid": {sid}, "CallStatus": {"ringing"}, "Direction": {"outbound-api"},
+				"From": {form.Get("From")}, "To": {form.Get("To")}})
+		}
+		dialed, err := v.Desk.Dial(context.Background(), tk.ID, anna, ch.ID, "+31612345678")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := v.call(ch.ID, dialed.CallID)
+		if c.TicketID != tk.ID || c.State != domain.CallRinging || c.Customer != "+31612345678" || c.AgentID != anna.ID {
+			t.Errorf("call %+v, want the dialed call ringing on the ticket", c)
+		}
+		if got := v.Tickets(); len(got) != 1 {
+			t.Errorf("%d tickets, want 1", len(got))
+		}
+	})
+}
