@@ -216,7 +216,7 @@ func errText(err error) string {
 	return err.Error()
 }
 
-// ctiAnswer is the CTI route's answer to newCall: nothing, a rejection,
+// ctiAnswerBody is the CTI route's answer to newCall: nothing, a rejection,
 // or the number to dial for a click-to-call.
 type ctiAnswerBody struct {
 	Action   string `json:"action,omitempty"`
