@@ -388,3 +388,32 @@ func TestCTI_CallerIDRoutingSendsTheCallToATeam(t *testing.T) {
 		}
 	})
 }
+
+func TestCampaign_PassesOverAVoiceChannelForTheNextThatCarriesMessages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		v := startVoice(t, st, channeltest.Options{})
+		phone := v.ctiChannel("")
+		tk := v.writtenTicket(`{"email":"jan@example.com","phone":"+31612345678"}`)
+		v.Do("PATCH", fmt.Sprintf("/api/v1/tickets/%d", tk.ID), `{"tags":["order"]}`, 200, nil)
+		v.Do("POST", "/api/v1/templates", `{"name":"delay","language":"en","body":"Your order is late."}`, 201, nil)
+		var c store.Campaign
+		v.Do("POST", "/api/v1/campaigns", fmt.Sprintf(`{"name":"Delay","template":"delay","channel_ids":[%d,%d],"filter":{"tags":["order"]},"rate_per_minute":6000}`,
+			phone.ID, tk.ChannelID), 201, &c)
+		v.Wait("the campaign's result", func() bool {
+			v.Do("GET", fmt.Sprintf("/api/v1/campaigns/%d", c.ID), "", 200, &c)
+			return c.Counts["pending"] == 0
+		})
+		if c.Counts["sent"] != 1 {
+			t.Fatalf("counts %v, want the message sent", c.Counts)
+		}
+		var sent []domain.Message
+		for _, m := range v.Messages(tk.ID) {
+			if m.Direction == domain.DirectionOut && m.Text == "Your order is late." {
+				sent = append(sent, m)
+			}
+		}
+		if len(sent) != 1 || sent[0].ChannelID != tk.ChannelID {
+			t.Errorf("sent %+v, want one message by the written channel", sent)
+		}
+	})
+}
