@@ -25,6 +25,7 @@ import (
 	"loket.dev/loket/internal/channel/meta"
 	"loket.dev/loket/internal/channel/sms"
 	"loket.dev/loket/internal/channel/telegram"
+	"loket.dev/loket/internal/channel/voice"
 	"loket.dev/loket/internal/channel/webchat"
 	"loket.dev/loket/internal/channel/whatsapp"
 	"loket.dev/loket/internal/desk"
@@ -110,6 +111,7 @@ func serve(ctx context.Context, args []string) error {
 		BaseURL: c.publicURL(), Log: log, Hours: hrs}))
 	channels.Register(whatsapp.New(whatsapp.Config{}))
 	channels.Register(sms.New(sms.Config{BaseURL: c.publicURL}))
+	channels.Register(voice.New(voice.Config{BaseURL: c.publicURL, Region: c.Region}))
 	channels.Register(meta.Messenger(meta.Config{Log: log}))
 	channels.Register(meta.Instagram(meta.Config{Log: log}))
 	channels.Register(telegram.New(telegram.Config{BaseURL: c.publicURL(), Report: d.ReportProvider, Channels: st, Locks: st.Locker(), Log: log, Ingest: d.IngestPayload}))

@@ -5,13 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"loket.dev/loket/internal/channel/metahook"
 	"net/http"
 	"net/url"
 	"slices"
 	"time"
 
-	"loket.dev/loket/internal/channel/sms"
+	"loket.dev/loket/internal/channel/metahook"
+	"loket.dev/loket/internal/channel/twiliohook"
 )
 
 // A webhook is how one messaging provider posts a customer's message to
@@ -90,7 +90,7 @@ var webhooks = []webhook{
 			form := url.Values{"MessageSid": {id}, "AccountSid": {"ACbench"}, "From": {fmt.Sprintf("+3161%07d", c)},
 				"To": {"+3197010203040"}, "Body": {text}, "NumMedia": {"0"}}
 			req := newPost(endpoint, "application/x-www-form-urlencoded", []byte(form.Encode()))
-			req.Header.Set("X-Twilio-Signature", sms.TwilioSignature(benchSecret, endpoint, form))
+			req.Header.Set("X-Twilio-Signature", twiliohook.Sign(benchSecret, endpoint, form))
 			return req, id
 		},
 	},

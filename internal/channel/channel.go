@@ -387,6 +387,9 @@ type Capabilities struct {
 	// at (domain.IdentityEmail, domain.IdentityPhone, ...); replies go only
 	// to contacts who have one. Empty: any.
 	Identities []domain.IdentityKind `json:"identities"`
+	// CallsOnly: the channel carries telephone calls, not messages, so no
+	// reply goes by it (the composer offers the contact's other channels).
+	CallsOnly bool `json:"calls_only"`
 }
 
 // Describer is implemented by adapters that say what their channels can

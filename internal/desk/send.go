@@ -185,6 +185,9 @@ func (d *Desk) addressReply(ctx context.Context, tx *store.Store, t *domain.Tick
 		m.DeliveryStatus = domain.DeliveryAwaitingApproval
 	}
 	caps := d.channels.Capabilities(ch.Kind)
+	if caps.CallsOnly {
+		return domain.Invalid("calls_only", fmt.Sprintf("channel %q carries calls, not messages; answer by another channel (channel_id)", ch.Name))
+	}
 	c, err := tx.Contact(ctx, t.ContactID)
 	if err != nil {
 		return err

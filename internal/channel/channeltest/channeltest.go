@@ -54,6 +54,9 @@ type Options struct {
 	Now func() int64
 	// Region is the default phone region; "NL" when empty.
 	Region string
+	// Events, when set, also hears every event the desk publishes, such
+	// as a benchmark waiting for one.
+	Events domain.Publisher
 }
 
 // Start runs Loket on st with the adapters registered, until the test
@@ -74,7 +77,11 @@ func Start(t testing.TB, st *store.Store, opts Options, build func(d *desk.Desk)
 	channels := channel.NewRegistry()
 	runner := tasks.NewRunner(st, log)
 	e.Rules = automation.New(automation.Config{Store: st, Channels: channels, Log: log, TasksAdded: runner.Wake})
-	d := desk.New(desk.Config{Store: st, Blobs: dir, Channels: channels, Events: domain.Publishers{e.Hub, e.Events},
+	publishers := domain.Publishers{e.Hub, e.Events}
+	if opts.Events != nil {
+		publishers = append(publishers, opts.Events)
+	}
+	d := desk.New(desk.Config{Store: st, Blobs: dir, Channels: channels, Events: publishers,
 		Region: opts.Region, Log: log, Now: opts.Now, Watcher: e.Rules, TasksAdded: runner.Wake})
 	t.Cleanup(d.Close)
 	e.Desk = d

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"loket.dev/loket/internal/channel/twiliohook"
 	"loket.dev/loket/internal/store"
 	"loket.dev/loket/internal/store/storetest"
 )
@@ -28,7 +29,7 @@ func BenchmarkWebhook(b *testing.B) {
 			form := incoming(fmt.Sprintf("SM%032d", i), fmt.Sprintf("+316100%05d", i%500), fmt.Sprintf("Waar blijft bestelling %d?", i))
 			req, _ := http.NewRequest("POST", hook, bytes.NewReader([]byte(form.Encode())))
 			req.Header.Set("Content-Type", contentTypeForm)
-			req.Header.Set("X-Twilio-Signature", TwilioSignature(testAuthToken, hook, url.Values(form)))
+			req.Header.Set("X-Twilio-Signature", twiliohook.Sign(testAuthToken, hook, url.Values(form)))
 			resp, err := client.Do(req)
 			if err != nil {
 				b.Error(err)

@@ -12,6 +12,7 @@ import (
 
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/channel/channeltest"
+	"loket.dev/loket/internal/channel/twiliohook"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/store"
@@ -49,7 +50,7 @@ func startSMS(t testing.TB, st *store.Store) *smsEnv {
 func (s *smsEnv) twilioPost(path string, form url.Values, signature string) (int, []byte) {
 	s.T.Helper()
 	if signature == "" {
-		signature = TwilioSignature(testAuthToken, fmt.Sprintf("%s/api/v1/sms/%d/%s", s.URL, s.twilioCh.ID, path), form)
+		signature = twiliohook.Sign(testAuthToken, fmt.Sprintf("%s/api/v1/sms/%d/%s", s.URL, s.twilioCh.ID, path), form)
 	}
 	return s.Post(Kind, s.twilioCh.ID, path, contentTypeForm, []byte(form.Encode()), http.Header{"X-Twilio-Signature": {signature}})
 }
@@ -115,7 +116,7 @@ func TestTwilioWebhook_ForgedSignatureIsRefusedAndNothingStored(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		s := startSMS(t, st)
 		form := incoming("SM1", "+31612345678", "Send my money to this account")
-		forged := TwilioSignature("not-the-token", fmt.Sprintf("%s/api/v1/sms/%d/webhook", s.URL, s.twilioCh.ID), form)
+		forged := twiliohook.Sign("not-the-token", fmt.Sprintf("%s/api/v1/sms/%d/webhook", s.URL, s.twilioCh.ID), form)
 		for name, sig := range map[string]string{"forged": forged, "missing": "-"} {
 			status, body := s.twilioPost("webhook", form, sig)
 			if status != 401 || !bytes.Contains(body, []byte("invalid_signature")) {
@@ -123,7 +124,7 @@ func TestTwilioWebhook_ForgedSignatureIsRefusedAndNothingStored(t *testing.T) {
 			}
 		}
 		// Signed for another address (a replay to another channel).
-		other := TwilioSignature(testAuthToken, fmt.Sprintf("%s/api/v1/sms/%d/webhook", s.URL, s.cmCh.ID), form)
+		other := twiliohook.Sign(testAuthToken, fmt.Sprintf("%s/api/v1/sms/%d/webhook", s.URL, s.cmCh.ID), form)
 		if status, _ := s.twilioPost("webhook", form, other); status != 401 {
 			t.Errorf("a signature for another URL answered %d, want 401", status)
 		}

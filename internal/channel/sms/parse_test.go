@@ -2,7 +2,6 @@ package sms
 
 import (
 	"errors"
-	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,33 +10,6 @@ import (
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
 )
-
-// Twilio's documented example of a signed request.
-func TestTwilioSignature_MatchesTheDocumentedVector(t *testing.T) {
-	params := url.Values{
-		"CallSid": {"CA1234567890ABCDE"}, "Caller": {"+12349013030"}, "Digits": {"1234"},
-		"From": {"+12349013030"}, "To": {"+18005551212"},
-	}
-	got := TwilioSignature("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", params)
-	if want := "0/KCTR6DLpKmkAf8muzZqo1nDgQ="; got != want {
-		t.Fatalf("signature %s, want %s", got, want)
-	}
-	body := []byte(params.Encode())
-	if err := verifyTwilio("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", got, body); err != nil {
-		t.Errorf("the documented signature is refused: %v", err)
-	}
-	for name, c := range map[string]struct{ token, url, sig string }{
-		"wrong token":   {"54321", "https://mycompany.com/myapp.php?foo=1&bar=2", got},
-		"other URL":     {"12345", "https://mycompany.com/myapp.php?foo=1&bar=3", got},
-		"no signature":  {"12345", "https://mycompany.com/myapp.php?foo=1&bar=2", ""},
-		"no auth token": {"", "https://mycompany.com/myapp.php?foo=1&bar=2", got},
-	} {
-		var he *channel.HTTPError
-		if err := verifyTwilio(c.token, c.url, c.sig, body); !errors.As(err, &he) || he.Status != 401 || he.Code != "invalid_signature" {
-			t.Errorf("%s: error %v, want 401 invalid_signature", name, err)
-		}
-	}
-}
 
 func readFixture(t testing.TB, name string) []byte {
 	t.Helper()

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"loket.dev/loket/internal/channel"
+	"loket.dev/loket/internal/channel/twiliohook"
 )
 
 // maxWebhookBody caps a provider's webhook body; an SMS webhook is a few
@@ -54,7 +55,7 @@ func (a *Adapter) twilioWebhook(w http.ResponseWriter, r *http.Request, req *cha
 	if err != nil {
 		return err
 	}
-	if err := verifyTwilio(req.Channel.Secrets[SecretAuthToken], req.URL, r.Header.Get("X-Twilio-Signature"), body); err != nil {
+	if _, err := twiliohook.Verify(req.Channel.Secrets[SecretAuthToken], req.URL, r.Header.Get(twiliohook.SignatureHeader), body); err != nil {
 		return err
 	}
 	if err := req.Ingest(contentTypeForm, body); err != nil {

@@ -2,16 +2,12 @@ package sms
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -24,39 +20,6 @@ type twilio struct {
 	a  *Adapter
 	ch *domain.Channel
 	s  *Settings
-}
-
-// TwilioSignature is X-Twilio-Signature for a form POST to fullURL:
-// base64(HMAC-SHA1(auth token, the URL followed by each parameter's name
-// and value, in the parameters' sorted order)).
-func TwilioSignature(authToken, fullURL string, params url.Values) string {
-	mac := hmac.New(sha1.New, []byte(authToken))
-	io.WriteString(mac, fullURL)
-	names := make([]string, 0, len(params))
-	for name := range params {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		values := append([]string(nil), params[name]...)
-		sort.Strings(values)
-		for _, v := range values {
-			io.WriteString(mac, name)
-			io.WriteString(mac, v)
-		}
-	}
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
-}
-
-// verifyTwilio checks a webhook's X-Twilio-Signature over the URL Twilio
-// called and the raw form body, in constant time.
-func verifyTwilio(authToken, fullURL, signature string, body []byte) error {
-	params, err := url.ParseQuery(string(body))
-	if err != nil || authToken == "" || signature == "" ||
-		!hmac.Equal([]byte(signature), []byte(TwilioSignature(authToken, fullURL, params))) {
-		return channel.Errorf(http.StatusUnauthorized, "invalid_signature", "the X-Twilio-Signature header does not match this request; check the channel's auth token and that Loket's public URL (LOKET_BASE_URL) is the address Twilio calls")
-	}
-	return nil
 }
 
 // twilioError is Twilio's error answer.

@@ -175,6 +175,8 @@ export interface Capabilities {
   segments?: boolean
   /** Kinds of address the channel reaches; empty or missing: any. */
   identities?: string[] | null
+  /** The channel carries telephone calls, not messages: never a reply channel. */
+  calls_only?: boolean
 }
 
 export interface Identity {

@@ -21,6 +21,12 @@ describe('reply channels and addresses', () => {
     expect(replyChannels(channels, jan).map((c) => c.id)).toEqual([3, 1, 2])
   })
 
+  it('never offers a telephone channel, even on a ticket a call opened', () => {
+    const phone = { ...ch(5, 'voice'), capabilities: { calls_only: true } } as Channel
+    const caller = { channel_id: 5, contact: contact([{ kind: 'phone', value: '+31612345678' }, { kind: 'email', value: 'jan@example.nl' }]) }
+    expect(replyChannels([...channels, phone], caller).map((c) => c.id)).toEqual([1, 3])
+  })
+
   it('answers a visitor on the website chat with a readable address', () => {
     const t = { contact: contact([{ kind: 'web', value: 'srcQHu0aZ' }]), messages: [] } as unknown as TicketDetail
     const to = defaultRecipient(t, ch(2, 'webchat'))!
