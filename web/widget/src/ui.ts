@@ -123,8 +123,8 @@ export class Widget {
   private closedText!: HTMLParagraphElement
   private composer!: HTMLFormElement
   private callbackBar!: HTMLDivElement
-  private callbackForm!: HTMLFormElement
-  private asking = false // the callback form is open
+  /** callbackForm is in the window only while open, so a fresh one starts empty each time. */
+  private callbackForm: HTMLFormElement | null = null
   private input!: HTMLTextAreaElement
   private file!: HTMLInputElement
   private error!: HTMLParagraphElement
@@ -178,7 +178,6 @@ export class Widget {
       h('button', { type: 'submit', class: 'icon', 'aria-label': t('send') }, icon(sendIcon)),
     )
     this.error = h('p', { class: 'error', role: 'alert' })
-    this.callbackForm = this.buildCallback()
     this.callbackBar = h(
       'div',
       { class: 'actions', hidden: true },
@@ -195,7 +194,6 @@ export class Widget {
       this.prechat,
       this.rating,
       this.closed,
-      this.callbackForm,
       this.callbackBar,
       this.composer,
     )
@@ -317,7 +315,6 @@ export class Widget {
       'form',
       {
         class: 'callback',
-        hidden: true,
         novalidate: true,
         'aria-labelledby': 'lk-cb-title',
         on: {
@@ -343,8 +340,6 @@ export class Widget {
             try {
               const r = await this.client.callback({ number: number.value.trim(), name: name.value.trim(), at, note: note.value.trim() })
               this.note(confirmation(t, r.number, r.at, lang))
-              form.reset()
-              pick()
               this.askCallback(false)
             } catch (e) {
               if (e instanceof ApiError && e.code === 'invalid_phone') {
@@ -357,10 +352,6 @@ export class Widget {
                 err.textContent = e instanceof ApiError ? e.message : t('failed')
               }
             }
-          },
-          reset: () => {
-            err.textContent = ''
-            number.removeAttribute('aria-invalid')
           },
         },
       },
@@ -389,15 +380,16 @@ export class Widget {
 
   /** askCallback opens or closes the callback form. */
   askCallback(open: boolean) {
-    this.asking = open
-    this.render()
+    this.callbackForm?.remove()
+    this.callbackForm = null
     if (open) {
-      const name = this.callbackForm.querySelector<HTMLInputElement>('input[name=name]')!
-      if (!name.value) name.value = this.session?.visitor.name ?? ''
-      this.callbackForm.querySelector<HTMLInputElement>('input[name=number]')!.focus()
-    } else {
-      this.input.focus()
+      this.callbackForm = this.buildCallback()
+      this.callbackBar.before(this.callbackForm)
+      this.callbackForm.querySelector<HTMLInputElement>('input[name=name]')!.value = this.session?.visitor.name ?? ''
     }
+    this.render()
+    if (open) this.callbackForm!.querySelector<HTMLInputElement>('input[name=number]')!.focus()
+    else this.input.focus()
   }
 
   /** note adds the widget's own line to the log, after the newest message. */
@@ -652,9 +644,12 @@ export class Widget {
     this.closed.hidden = !done
     this.closedText.textContent = conv?.rated ? `${t('rateThanks')} ${t('solved')}` : t('solved')
     const callbacks = !!this.session.channel.callbacks && !needPrechat
-    this.callbackForm.hidden = !(callbacks && this.asking)
-    this.callbackBar.hidden = !callbacks || this.asking
-    this.composer.hidden = needPrechat || done || (callbacks && this.asking)
+    if (!callbacks && this.callbackForm) {
+      this.callbackForm.remove()
+      this.callbackForm = null
+    }
+    this.callbackBar.hidden = !callbacks || !!this.callbackForm
+    this.composer.hidden = needPrechat || done || !!this.callbackForm
     this.renderMessages(atBottom || this.stick)
     this.stick = false
     if (this.visible()) this.receipt('read')

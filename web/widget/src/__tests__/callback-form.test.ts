@@ -51,6 +51,7 @@ describe('Call me back', () => {
   it('is offered only when the chat takes callbacks', async () => {
     const { root } = await mount(false)
     expect((root.querySelector('.actions') as HTMLElement).hidden).toBe(true)
+    expect(root.querySelector('form.callback')).toBeNull()
   })
 
   it('asks for a number, name (prefilled) and time, and confirms in the chat', async () => {
@@ -79,10 +80,10 @@ describe('Call me back', () => {
     const at = new Date(2026, 11, 9, 14, 30).toISOString().replace('.000Z', 'Z')
     answer = () => new Response(JSON.stringify({ id: 'callback-1', number: '+31612345678', at }), { status: 201 })
     form.requestSubmit()
-    await vi.waitFor(() => expect(form.hidden).toBe(true))
+    await vi.waitFor(() => expect(form.isConnected).toBe(false))
     expect(calls[1].url).toBe('https://loket.test/api/v1/webchat/3/callback')
     expect(calls[1].body).toEqual({ token: 'wcv_new', number: '06 1234 5678', name: 'Jan', at, note: '' })
-    expect(form.hidden).toBe(true)
+    expect((root.querySelector('form.composer') as HTMLElement).hidden).toBe(false)
     const note = root.querySelector('.log .note')!
     expect(note.getAttribute('role')).toBe('status')
     expect(note.textContent).toMatch(/^Thank you! We will call you on \+31612345678 on Wednesday, December 9 .*2:30/)
@@ -104,7 +105,7 @@ describe('Call me back', () => {
     form.requestSubmit()
     await vi.waitFor(() => expect(calls).toHaveLength(2))
     expect(calls[1].body.at).toBe('')
-    expect(form.hidden).toBe(false)
+    expect(form.isConnected).toBe(true)
     await vi.waitFor(() => expect(form.querySelector('[role=alert]')!.textContent).toBe('You have asked to be called back already; we will call you.'))
   })
 })
