@@ -71,7 +71,7 @@ form.callback input[aria-invalid="true"] { border-color: #b3261e; }
 form.callback fieldset { border: 0; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 2px; }
 form.callback legend { font-size: 13px; padding: 0; margin-bottom: 2px; }
 form.callback .when { display: flex; gap: 8px; flex-wrap: wrap; }
-form.callback .when label { flex: 1 1 140px; }
+form.callback .when > span { flex: 1 1 140px; display: flex; flex-direction: column; gap: 3px; font-size: 13px; }
 form.callback .error { margin: 0; }
 form.callback .buttons { display: flex; gap: 8px; flex-wrap: wrap; }
 .secondary { background: #fff; border: 1px solid #8a8f98; border-radius: 8px; padding: 8px 14px; }

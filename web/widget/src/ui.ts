@@ -289,9 +289,16 @@ export class Widget {
     const name = h('input', { name: 'name', autocomplete: 'name', maxlength: '100' })
     const asap = h('input', { type: 'radio', name: 'when', value: 'asap', checked: true })
     const later = h('input', { type: 'radio', name: 'when', value: 'later' })
-    const day = h('select', { name: 'day' })
-    const time = h('select', { name: 'time' })
-    const choose = h('div', { class: 'when', hidden: true }, h('label', {}, t('callbackDay'), day), h('label', {}, t('callbackTime'), time))
+    const day = h('select', { name: 'day', id: 'lk-cb-day' })
+    const time = h('select', { name: 'time', id: 'lk-cb-time' })
+    // Labels beside, not around, the lists: a list inside its label would
+    // lend the label its options' text.
+    const choose = h(
+      'div',
+      { class: 'when', hidden: true },
+      h('span', {}, h('label', { for: 'lk-cb-day' }, t('callbackDay')), day),
+      h('span', {}, h('label', { for: 'lk-cb-time' }, t('callbackTime')), time),
+    )
     const note = h('textarea', { name: 'note', rows: '2', maxlength: '2000' })
     const fillTimes = () => {
       const keep = time.value

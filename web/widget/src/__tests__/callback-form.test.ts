@@ -65,7 +65,8 @@ describe('Call me back', () => {
     expect(field<HTMLInputElement>(root, 'input[name=name]').value).toBe('Jan')
     expect(root.activeElement).toBe(field(root, 'input[name=number]'))
     // Every field has a visible label; the times sit in a fieldset with a legend.
-    for (const el of form.querySelectorAll('input:not([type=radio]), select, textarea')) expect(el.closest('label')).not.toBeNull()
+    for (const el of form.querySelectorAll('input:not([type=radio]), textarea')) expect(el.closest('label')).not.toBeNull()
+    for (const el of form.querySelectorAll('select')) expect(form.querySelector(`label[for=${el.id}]`)).not.toBeNull()
     expect(form.querySelector('fieldset legend')!.textContent).toBe('When shall we call?')
 
     field<HTMLInputElement>(root, 'input[name=number]').value = '06 1234 5678'
