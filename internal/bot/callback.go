@@ -22,13 +22,13 @@ var callbackTimes = []struct {
 	hour int // 0: as soon as possible
 }{{"asap", 0}, {"morning", 9}, {"afternoon", 13}}
 
-// callbackChannel is the telephone channel that takes the channel's
-// callback requests (its callback_channel_id setting), or 0.
-func (c *conversation) callbackChannel() int64 {
+// callbackChannel is the telephone channel that takes ch's callback
+// requests (its callback_channel_id setting), or 0.
+func callbackChannel(ch *domain.Channel) int64 {
 	var s struct {
 		CallbackChannelID int64 `json:"callback_channel_id"`
 	}
-	if json.Unmarshal(c.ch.Settings, &s) != nil {
+	if json.Unmarshal(ch.Settings, &s) != nil {
 		return 0
 	}
 	return s.CallbackChannelID
@@ -39,7 +39,7 @@ func (c *conversation) callbackChannel() int64 {
 // handover, or answer the bot's question for the number or the time,
 // and no agent has written since. Everything else is the team's.
 func (c *conversation) callingBack(pending []*domain.Message) bool {
-	if c.agent || c.callbackChannel() == 0 {
+	if c.agent {
 		return false
 	}
 	last := pending[len(pending)-1]
@@ -80,7 +80,7 @@ func (c *conversation) callback(ctx context.Context, m *domain.Message) error {
 	if m.Address != nil {
 		r.Also = []domain.Identity{*m.Address}
 	}
-	call, err := c.d.RequestCallback(ctx, c.callbackChannel(), r)
+	call, err := c.d.RequestCallback(ctx, callbackChannel(c.ch), r)
 	var invalid *domain.Error
 	if errors.As(err, &invalid) && invalid.Code == "invalid_phone" {
 		c.st.Step, c.st.Number = stepCallbackNumber, ""

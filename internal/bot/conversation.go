@@ -100,21 +100,25 @@ func (b *Bot) handle(ctx context.Context, env Env, m *domain.Message) error {
 	if t.BotState != domain.BotActive && t.BotState != domain.BotHandedOver {
 		return nil
 	}
-	history, _, err := b.store.LastMessages(ctx, t.ID, historySize)
-	if err != nil {
-		return err
-	}
-	c := &conversation{b: b, d: env.Desk, waits: env.Waits, t: t, history: history}
-	pending := c.resume()
-	if !slices.ContainsFunc(pending, func(p *domain.Message) bool { return p.ID == m.ID }) {
-		return nil
-	}
 	chID := m.ChannelID
 	if chID == 0 {
 		chID = t.ChannelID
 	}
-	if c.ch, err = b.store.Channel(ctx, chID); err != nil {
+	ch, err := b.store.Channel(ctx, chID)
+	if err != nil {
 		return err
+	}
+	if t.BotState == domain.BotHandedOver && callbackChannel(ch) == 0 {
+		return nil // handed over for good: nothing more for the bot to take
+	}
+	history, _, err := b.store.LastMessages(ctx, t.ID, historySize)
+	if err != nil {
+		return err
+	}
+	c := &conversation{b: b, d: env.Desk, waits: env.Waits, t: t, ch: ch, history: history}
+	pending := c.resume()
+	if !slices.ContainsFunc(pending, func(p *domain.Message) bool { return p.ID == m.ID }) {
+		return nil
 	}
 	if t.BotState == domain.BotHandedOver {
 		if !c.callingBack(pending) {
@@ -408,7 +412,7 @@ func (c *conversation) handover(ctx context.Context, reason string) error {
 	}
 	c.st.Step = stepHandover
 	var replies []QuickReply
-	if c.callbackChannel() != 0 {
+	if callbackChannel(c.ch) != 0 {
 		replies = []QuickReply{{ID: replyCallback, Label: c.say("callback")}}
 	}
 	return c.sendOnly(ctx, c.say("handover")+" "+c.waitText(), replies)
