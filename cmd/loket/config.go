@@ -31,6 +31,9 @@ type config struct {
 	AwayAfter   string
 	Contacts    string
 	Nodes       int
+	// HelpCallbackChannel is the voice channel the help center's
+	// "call me back" form records requests on; 0: no form.
+	HelpCallbackChannel int64
 	// WebhookAllowPrivate lets webhooks call addresses on Loket's own
 	// network.
 	WebhookAllowPrivate bool
@@ -70,6 +73,9 @@ func (c *config) bindServe(fs *flag.FlagSet) {
 	fs.StringVar(&c.Proxies, "trusted-proxies", env("LOKET_TRUSTED_PROXIES", ""), "reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client (LOKET_TRUSTED_PROXIES)")
 	fs.StringVar(&c.SMTPAddr, "smtp-addr", env("LOKET_SMTP_ADDR", ""), "address for the built-in SMTP receiver, such as :2525; empty disables it (LOKET_SMTP_ADDR)")
 	fs.StringVar(&c.Contacts, "contacts", env("LOKET_CONTACTS", "shared"), "which customers agents see: shared (all) or team (those of their teams' tickets) (LOKET_CONTACTS)")
+	helpCallback, _ := strconv.ParseInt(env("LOKET_HELP_CALLBACK_CHANNEL", "0"), 10, 64)
+	fs.Int64Var(&c.HelpCallbackChannel, "help-callback-channel", helpCallback,
+		"id of the voice channel that takes the help center's \"call me back\" requests; 0 shows no form (LOKET_HELP_CALLBACK_CHANNEL)")
 	fs.BoolVar(&c.NoDemo, "no-demo", env("LOKET_NO_DEMO", "") != "", "do not create the demo team and channel on first start (LOKET_NO_DEMO)")
 	allowPrivate, _ := strconv.ParseBool(env("LOKET_WEBHOOK_ALLOW_PRIVATE", "false"))
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", allowPrivate,

@@ -31,7 +31,6 @@ import (
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/dispatch"
 	"loket.dev/loket/internal/domain"
-	"loket.dev/loket/internal/helpcenter"
 	"loket.dev/loket/internal/hours"
 	"loket.dev/loket/internal/httpapi"
 	"loket.dev/loket/internal/metrics"
@@ -128,7 +127,7 @@ func serve(ctx context.Context, args []string) error {
 		SecureCookies:  strings.HasPrefix(c.BaseURL, "https://"),
 		Web:            web.Handler(),
 		Widget:         widget.Handler(),
-		Help:           helpcenter.New(helpcenter.Config{Store: st, BaseURL: c.publicURL(), Log: log}),
+		Help:           helpCenter(c, st, d, log),
 		Router:         router,
 		TrustedProxies: c.proxies,
 		Contacts:       c.contacts,

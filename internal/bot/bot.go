@@ -3,9 +3,12 @@
 // (search first, then guided browsing through the category tree), asks
 // whether an answer helped, and hands the conversation to the team's queue
 // with a summary when the customer asks for a person, when its answers do
-// not help twice, or when it has no good answer. It acts only through the
-// desk (Send, UpdateTicket), like an agent would, on any channel; it never
-// pretends to be a person and always offers one.
+// not help twice, or when it has no good answer. Where the channel names a
+// telephone channel for callbacks (callback_channel_id), its handover also
+// offers to have the customer called back, and it takes the number and a
+// preferred time. It acts only through the desk (Send, UpdateTicket,
+// RequestCallback), like an agent would, on any channel; it never pretends
+// to be a person and always offers one.
 //
 // The conversation's state lives in the bot's own messages (their meta),
 // so the bot keeps nothing in memory between messages and any node can
@@ -28,10 +31,12 @@ import (
 
 // Desk is what the bot does to tickets: send messages and notes (with
 // author type bot and the meta that carries the quick replies and the
-// conversation's state) and change the ticket. *desk.Desk is one.
+// conversation's state), change the ticket and record a customer's
+// request to be called back. *desk.Desk is one.
 type Desk interface {
 	Send(ctx context.Context, out *desk.Outgoing) (*domain.Message, error)
 	UpdateTicket(ctx context.Context, ticketID, actorID int64, ch desk.TicketChange) (*domain.Ticket, error)
+	RequestCallback(ctx context.Context, channelID int64, r channel.CallbackRequest) (*domain.Call, error)
 }
 
 // Waits estimates how long a handed-over conversation waits for a person;
@@ -249,6 +254,7 @@ type state struct {
 	Shown     []int64 `json:"shown,omitempty"`    // articles shown so far
 	Offered   []int64 `json:"offered,omitempty"`  // articles offered so far
 	NotHelped int     `json:"not_helped,omitempty"`
+	Number    string  `json:"number,omitempty"` // the number to call back (step callback_time)
 }
 
 type botMeta struct {

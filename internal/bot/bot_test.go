@@ -36,6 +36,7 @@ type harness struct {
 	waits Waits
 	kb    *kbtest.Fixture
 	ch    *domain.Channel
+	phone *domain.Channel // the telephone channel that takes callbacks
 	n     int
 }
 
@@ -59,7 +60,12 @@ func newHarness(t *testing.T, st *store.Store, kind, settings string, waits Wait
 	if err := st.CreateTeam(ctx, team); err != nil {
 		t.Fatal(err)
 	}
+	phone := &domain.Channel{Kind: "voice", Name: "Phone", TeamID: team.ID, Enabled: true, Settings: json.RawMessage(`{}`)}
+	if err := st.CreateChannel(ctx, phone, "voice-"+t.Name()); err != nil {
+		t.Fatal(err)
+	}
 	settings = strings.ReplaceAll(settings, "CAL", fmt.Sprint(cal.ID))
+	settings = strings.ReplaceAll(settings, "VOICE", fmt.Sprint(phone.ID))
 	ch := &domain.Channel{Kind: kind, Name: "Shop", TeamID: team.ID, Enabled: true, Settings: json.RawMessage(settings)}
 	if err := st.CreateChannel(ctx, ch, "hash-"+t.Name()); err != nil {
 		t.Fatal(err)
@@ -69,11 +75,11 @@ func newHarness(t *testing.T, st *store.Store, kind, settings string, waits Wait
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	channels := channel.NewRegistry(api.New(), kiosk{})
+	channels := channel.NewRegistry(api.New(), kiosk{}, voice{})
 	b := New(Config{Store: st, BaseURL: "https://help.example", Log: log, Now: func() time.Time { return saturday }, Channels: channels})
 	d := desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channels, Region: "NL", Log: log, BotActive: b.Active})
 	t.Cleanup(d.Close)
-	return &harness{t: t, st: st, bot: b, desk: d, waits: waits, kb: f, ch: ch}
+	return &harness{t: t, st: st, bot: b, desk: d, waits: waits, kb: f, ch: ch, phone: phone}
 }
 
 // kiosk is a channel kind of these tests only, whose capabilities show
@@ -180,6 +186,7 @@ type step struct {
 
 func TestConversation(t *testing.T) {
 	const buttons = `{"bot":{"enabled":true,"hours":"always","calendar_id":CAL}}`
+	const callbacks = `{"bot":{"enabled":true,"hours":"always","calendar_id":CAL},"callback_channel_id":VOICE}`
 	cases := []struct {
 		name, kind, settings string
 		waits                Waits
@@ -223,6 +230,26 @@ func TestConversation(t *testing.T) {
 			{say: "hallo", reply: []string{"Wat is je vraag?"}, replies: "browse person"},
 			{say: "hallo??", reply: []string{"Ik geef je vraag"}, botState: domain.BotHandedOver, note: []string{"no good answer", "hallo"}},
 		}},
+		{name: "a handover offers a callback, which takes a number and a time", kind: "kiosk", settings: callbacks, steps: []step{
+			{say: "I want to talk to a person", reply: []string{"passing your question"}, replies: "callback", botState: domain.BotHandedOver},
+			{say: "@callback", reply: []string{"What number shall we call?"}, replies: "", botState: domain.BotHandedOver},
+			{say: "06 1234 5678", reply: []string{"When suits you best?"}, replies: "callback:asap callback:morning callback:afternoon"},
+			{say: "@callback:morning", reply: []string{"We will call you on +31612345678. Preferred time: Tomorrow morning."}, botState: domain.BotHandedOver,
+				status: domain.StatusOpen, note: []string{"asked to be called back on +31612345678; preferred time: Tomorrow morning"}},
+			{say: "thanks!", silent: true},
+		}},
+		{name: "a callback without a number asks again", kind: "api", settings: callbacks, steps: []step{
+			{say: "xylophone quantum entanglement", reply: []string{"passing your question", "1. Call me back"}, replies: "callback"},
+			{say: "1", reply: []string{"What number shall we call?"}},
+			{say: "call me maybe", reply: []string{"doesn't look like a phone number", "1. Call me back"}, replies: "callback"},
+			{say: "1", reply: []string{"What number shall we call?"}},
+			{say: "+31 20 123 4567", reply: []string{"1. As soon as possible", "3. Tomorrow afternoon"}},
+			{say: "1", reply: []string{"We will call you on +31201234567. Preferred time: As soon as possible."}},
+		}},
+		{name: "a handover without a callback channel offers none", kind: "kiosk", settings: buttons, steps: []step{
+			{say: "I want to talk to a person", reply: []string{"passing your question"}, replies: "", botState: domain.BotHandedOver},
+			{say: "Call me back", silent: true},
+		}},
 		{name: "the bot stays out when switched off", kind: "kiosk", settings: `{"bot":{"enabled":false}}`, steps: []step{
 			{say: "How can I send back my shoes?", silent: true},
 		}},
@@ -253,7 +280,8 @@ func TestConversation(t *testing.T) {
 					if got := h.ids(meta.QuickReplies); !strings.HasPrefix(got, s.replies) {
 						t.Errorf("%q: quick replies %q, want them to start with %q", s.say, got, s.replies)
 					}
-					if len(meta.QuickReplies) > 0 && meta.QuickReplies[len(meta.QuickReplies)-1].ID != replyPerson {
+					// Once handed over, a person is on the way; until then one is always offered.
+					if tk.BotState == domain.BotActive && len(meta.QuickReplies) > 0 && meta.QuickReplies[len(meta.QuickReplies)-1].ID != replyPerson {
 						t.Errorf("%q: the last choice is %q, not a person", s.say, meta.QuickReplies[len(meta.QuickReplies)-1].ID)
 					}
 					if s.botState != "" && tk.BotState != s.botState {

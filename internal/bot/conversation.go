@@ -34,6 +34,9 @@ const (
 	replyBrowse = "browse"
 	replyYes    = "yes"
 	replyNo     = "no"
+	// replyCallback asks to be called back; "callback:" plus a
+	// callbackTimes key picks the time.
+	replyCallback = "callback"
 )
 
 // Steps: what a bot message did, kept in its state.
@@ -44,6 +47,10 @@ const (
 	stepBrowse   = "browse"
 	stepResolved = "resolved"
 	stepHandover = "handover"
+	// After a handover, while the customer asks to be called back.
+	stepCallbackNumber = "callback_number"
+	stepCallbackTime   = "callback_time"
+	stepCallbackDone   = "callback_done"
 )
 
 // Handover reasons, for the agent's summary.
@@ -65,15 +72,17 @@ type conversation struct {
 	st      state // from the bot's latest message; the next one carries it on
 	replies []QuickReply
 	started bool // the bot has spoken before
+	agent   bool // an agent wrote since the bot's latest message
 }
 
 // historySize is how much of a ticket's timeline the bot reads: its own
 // latest state and what the customer wrote since.
 const historySize = 200
 
-// Handle answers the customer message m when the bot holds its ticket.
-// Messages on tickets the bot does not hold are left alone, and so are
-// messages it has answered already. Customer messages that arrived
+// Handle answers the customer message m when the bot holds its ticket, or
+// when it handed the ticket over and the customer is asking to be called
+// back. Other messages on tickets the bot does not hold are left alone, and
+// so are messages it has answered already. Customer messages that arrived
 // together (typed in quick succession, or waiting since a restart) get
 // one answer together.
 func (b *Bot) Handle(ctx context.Context, env Env, m *domain.Message) error {
@@ -88,24 +97,34 @@ func (b *Bot) handle(ctx context.Context, env Env, m *domain.Message) error {
 	if err != nil {
 		return err
 	}
-	if t.BotState != domain.BotActive {
-		return nil
-	}
-	history, _, err := b.store.LastMessages(ctx, t.ID, historySize)
-	if err != nil {
-		return err
-	}
-	c := &conversation{b: b, d: env.Desk, waits: env.Waits, t: t, history: history}
-	pending := c.resume()
-	if !slices.ContainsFunc(pending, func(p *domain.Message) bool { return p.ID == m.ID }) {
+	if t.BotState != domain.BotActive && t.BotState != domain.BotHandedOver {
 		return nil
 	}
 	chID := m.ChannelID
 	if chID == 0 {
 		chID = t.ChannelID
 	}
-	if c.ch, err = b.store.Channel(ctx, chID); err != nil {
+	ch, err := b.store.Channel(ctx, chID)
+	if err != nil {
 		return err
+	}
+	if t.BotState == domain.BotHandedOver && callbackChannel(ch) == 0 {
+		return nil // handed over for good: nothing more for the bot to take
+	}
+	history, _, err := b.store.LastMessages(ctx, t.ID, historySize)
+	if err != nil {
+		return err
+	}
+	c := &conversation{b: b, d: env.Desk, waits: env.Waits, t: t, ch: ch, history: history}
+	pending := c.resume()
+	if !slices.ContainsFunc(pending, func(p *domain.Message) bool { return p.ID == m.ID }) {
+		return nil
+	}
+	if t.BotState == domain.BotHandedOver {
+		if !c.callingBack(pending) {
+			return nil
+		}
+		return c.callback(ctx, pending[len(pending)-1])
 	}
 	if err := c.language(ctx, pending); err != nil {
 		return err
@@ -125,6 +144,7 @@ func (c *conversation) resume() []*domain.Message {
 				break
 			}
 		}
+		c.agent = c.agent || (h.AuthorType == domain.AuthorAgent && h.Kind == domain.KindMessage && h.Direction == domain.DirectionOut)
 		if h.Kind == domain.KindMessage && h.Direction == domain.DirectionIn && h.AuthorType == domain.AuthorContact {
 			pending = append(pending, h)
 		}
@@ -391,7 +411,11 @@ func (c *conversation) handover(ctx context.Context, reason string) error {
 		return err
 	}
 	c.st.Step = stepHandover
-	return c.sendOnly(ctx, c.say("handover")+" "+c.waitText(), nil)
+	var replies []QuickReply
+	if callbackChannel(c.ch) != 0 {
+		replies = []QuickReply{{ID: replyCallback, Label: c.say("callback")}}
+	}
+	return c.sendOnly(ctx, c.say("handover")+" "+c.waitText(), replies)
 }
 
 // summary is one line for the agent: why the bot handed over, what the
@@ -503,8 +527,11 @@ func (c *conversation) sendHTML(ctx context.Context, text, htmlBody string, repl
 }
 
 // say returns the bot's words for key in the conversation's language.
-func (c *conversation) say(key string) string {
-	if s, ok := messages[c.lang][key]; ok {
+func (c *conversation) say(key string) string { return sayIn(c.lang, key) }
+
+// sayIn returns the bot's words for key in lang, or else in English.
+func sayIn(lang, key string) string {
+	if s, ok := messages[lang][key]; ok {
 		return s
 	}
 	return messages["en"][key]

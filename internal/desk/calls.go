@@ -564,12 +564,19 @@ func randomHex(n int) string {
 // RequestCallback implements channel.Switchboard: the request is a call
 // entry waiting on the contact's ticket on the telephone channel, which
 // counts as the customer waiting, so it is in the team's queue with the
-// channel's SLA until an agent calls from the ticket.
+// channel's SLA until an agent calls from the ticket. The channel must be
+// an enabled telephone channel (one that places calls); zero takes the
+// first one.
 func (d *Desk) RequestCallback(ctx context.Context, channelID int64, r channel.CallbackRequest) (*domain.Call, error) {
 	number, err := domain.NormalizePhone(r.Number, d.region)
 	if err != nil {
 		return nil, err
 	}
+	ch, _, err := d.dialer(ctx, channelID)
+	if err != nil {
+		return nil, err
+	}
+	channelID = ch.ID
 	if len(r.Note) > MaxCallbackNote || len(r.Name) > 200 {
 		return nil, domain.Invalid("too_large", fmt.Sprintf("a callback note is at most %d bytes and a name 200", MaxCallbackNote))
 	}

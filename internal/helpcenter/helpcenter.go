@@ -2,7 +2,8 @@
 // published knowledge-base articles per language, their category tree and
 // a search, as plain server-rendered HTML that loads fast and that search
 // engines index (titles, descriptions, canonical and hreflang links). It
-// only reads the store and never shows drafts.
+// only reads the store and never shows drafts; the one thing it writes is
+// a customer's request to be called back, through the desk.
 package helpcenter
 
 import (
@@ -38,6 +39,19 @@ type Config struct {
 	// canonical links; empty makes links relative to the host.
 	BaseURL string
 	Log     *slog.Logger
+	// CallbackChannelID is the telephone (voice) channel that takes the
+	// "call me back" form's requests; zero shows no form.
+	CallbackChannelID int64
+	// Callbacks records the requests; required with CallbackChannelID.
+	Callbacks Callbacks
+	// ClientIP is the address a request is counted against (behind a
+	// proxy, the client's); nil takes the connection's peer.
+	ClientIP func(*http.Request) string
+	// Location is the time zone of the times the form offers; nil is
+	// the server's.
+	Location *time.Location
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
 }
 
 // Handler serves /help and everything below it.
@@ -47,15 +61,37 @@ type Handler struct {
 	log   *slog.Logger
 	pages map[string]*template.Template
 	mux   *http.ServeMux
+
+	callbackChannel int64
+	callbacks       Callbacks
+	clientIP        func(*http.Request) string
+	loc             *time.Location
+	now             func() time.Time
+	csrf            *http.CrossOriginProtection
+	limits          limiter
 }
 
 // New returns the help center's handler.
 func New(cfg Config) *Handler {
-	h := &Handler{store: cfg.Store, base: strings.TrimRight(cfg.BaseURL, "/"), log: cfg.Log, pages: map[string]*template.Template{}}
+	h := &Handler{store: cfg.Store, base: strings.TrimRight(cfg.BaseURL, "/"), log: cfg.Log, pages: map[string]*template.Template{},
+		callbackChannel: cfg.CallbackChannelID, callbacks: cfg.Callbacks, clientIP: cfg.ClientIP, loc: cfg.Location, now: cfg.Now,
+		csrf: http.NewCrossOriginProtection()}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
-	for _, page := range []string{"home", "category", "article", "search", "notfound"} {
+	if h.callbacks == nil {
+		h.callbackChannel = 0
+	}
+	if h.clientIP == nil {
+		h.clientIP = remoteIP
+	}
+	if h.loc == nil {
+		h.loc = time.Local
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	for _, page := range []string{"home", "category", "article", "search", "notfound", "callback", "thanks"} {
 		h.pages[page] = template.Must(template.ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html"))
 	}
 	mux := http.NewServeMux()
@@ -67,6 +103,9 @@ func New(cfg Config) *Handler {
 	mux.HandleFunc("GET /help/{lang}/categories/{ref}", h.category)
 	mux.HandleFunc("GET /help/{lang}/articles/{ref}", h.article)
 	mux.HandleFunc("GET /help/{lang}/search", h.search)
+	mux.HandleFunc("GET /help/{lang}/callback", h.callbackPage)
+	mux.HandleFunc("POST /help/{lang}/callback", h.requestCallback)
+	mux.HandleFunc("GET /help/{lang}/callback/thanks", h.callbackThanks)
 	mux.HandleFunc("/help/", func(w http.ResponseWriter, r *http.Request) {
 		lang, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/help/"), "/")
 		h.notFound(w, r, lang)
@@ -87,6 +126,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type page struct {
 	Lang, Base, Title, Description, Canonical, Query string
 	NoIndex                                          bool
+	Private                                          bool // not to be cached
+	Callbacks                                        bool // link to the callback form
+	Callback                                         *callbackForm
 	T                                                texts
 	Languages                                        []string
 	Alternates                                       []link
@@ -114,7 +156,8 @@ type node struct {
 
 // newPage starts a page in lang whose canonical address is path.
 func (h *Handler) newPage(lang, title, path string) *page {
-	return &page{Lang: lang, Base: h.base, Title: title, Canonical: h.base + path, T: uiTexts[lang], Languages: domain.KBLanguages}
+	return &page{Lang: lang, Base: h.base, Title: title, Canonical: h.base + path, T: uiTexts[lang], Languages: domain.KBLanguages,
+		Callbacks: h.callbackChannel != 0}
 }
 
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
@@ -125,7 +168,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if status == http.StatusOK {
+	if p.Private {
+		w.Header().Set("Cache-Control", "no-store")
+	} else if status == http.StatusOK {
 		w.Header().Set("Cache-Control", "public, max-age=60")
 	}
 	w.WriteHeader(status)
@@ -426,19 +471,58 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 // texts are the help center's own words in one language.
 type texts struct {
 	Site, Description, Welcome, Search, SearchHint, ResultsFor, NoResults, Home, More, Empty, Related, Updated, NotFound, Failed string
+
+	Callback, CallbackPrompt, CallbackIntro, CallbackNumber, CallbackNumberHint, CallbackName, CallbackWhen, CallbackASAP,
+	CallbackMorning, CallbackAfternoon, CallbackNote, CallbackSend, CallbackThanks, CallbackThanksText, CallbackBadNumber,
+	CallbackBadTime, CallbackTooLong, CallbackTooMany, CallbackRefused string
+	Weekdays [7]string
+	Months   [12]string
 }
 
 var uiTexts = map[string]texts{
 	"en": {Site: "Help center", Description: "Answers to common questions: orders, delivery, returns, your account and more.",
 		Welcome: "How can we help?", Search: "Search", SearchHint: "Search the help center", ResultsFor: "Results for",
 		NoResults: "No articles found. Try other words.", Home: "Help center", More: "More articles", Empty: "No articles here yet.",
-		Related: "Related articles", Updated: "Updated", NotFound: "Page not found", Failed: "Something went wrong; please try again."},
+		Related: "Related articles", Updated: "Updated", NotFound: "Page not found", Failed: "Something went wrong; please try again.",
+		Callback: "Call me back", CallbackPrompt: "Rather talk to a person?", CallbackIntro: "Leave your number and we will call you.",
+		CallbackNumber: "Phone number", CallbackNumberHint: "Such as 06 12345678 or +31 6 12345678", CallbackName: "Name (optional)",
+		CallbackWhen: "When shall we call?", CallbackASAP: "As soon as possible", CallbackMorning: "morning (9:00–12:00)",
+		CallbackAfternoon: "afternoon (13:00–17:00)", CallbackNote: "What is it about? (optional)", CallbackSend: "Request a call",
+		CallbackThanks: "Thank you!", CallbackThanksText: "We have your request and will call you as soon as we can, or at the time you chose.",
+		CallbackBadNumber: "Enter a phone number we can call, such as 06 12345678 or +31 6 12345678.",
+		CallbackBadTime:   "That time is no longer available; choose another.", CallbackTooLong: "The note is too long; keep it under 2000 characters.",
+		CallbackTooMany: "You have asked to be called back several times already; we will call you.",
+		CallbackRefused: "The form could not be sent from this page; open the help center and try again.",
+		Weekdays:        [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
+		Months:          [12]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}},
 	"nl": {Site: "Klantenservice", Description: "Antwoorden op veelgestelde vragen: bestellen, bezorging, retourneren, je account en meer.",
 		Welcome: "Waarmee kunnen we helpen?", Search: "Zoeken", SearchHint: "Zoek in de klantenservice", ResultsFor: "Resultaten voor",
 		NoResults: "Geen artikelen gevonden. Probeer andere woorden.", Home: "Klantenservice", More: "Meer artikelen", Empty: "Hier staan nog geen artikelen.",
-		Related: "Gerelateerde artikelen", Updated: "Bijgewerkt", NotFound: "Pagina niet gevonden", Failed: "Er ging iets mis; probeer het opnieuw."},
+		Related: "Gerelateerde artikelen", Updated: "Bijgewerkt", NotFound: "Pagina niet gevonden", Failed: "Er ging iets mis; probeer het opnieuw.",
+		Callback: "Bel mij terug", CallbackPrompt: "Liever iemand spreken?", CallbackIntro: "Laat je nummer achter, dan bellen wij je.",
+		CallbackNumber: "Telefoonnummer", CallbackNumberHint: "Zoals 06 12345678 of +31 6 12345678", CallbackName: "Naam (optioneel)",
+		CallbackWhen: "Wanneer mogen we bellen?", CallbackASAP: "Zo snel mogelijk", CallbackMorning: "ochtend (9:00–12:00)",
+		CallbackAfternoon: "middag (13:00–17:00)", CallbackNote: "Waar gaat het over? (optioneel)", CallbackSend: "Terugbelverzoek versturen",
+		CallbackThanks: "Bedankt!", CallbackThanksText: "We hebben je verzoek ontvangen en bellen je zo snel mogelijk, of op het moment dat je koos.",
+		CallbackBadNumber: "Vul een telefoonnummer in dat we kunnen bellen, zoals 06 12345678 of +31 6 12345678.",
+		CallbackBadTime:   "Dat moment is niet meer beschikbaar; kies een ander.", CallbackTooLong: "De toelichting is te lang; houd het onder 2000 tekens.",
+		CallbackTooMany: "Je hebt al een paar keer gevraagd om teruggebeld te worden; we bellen je.",
+		CallbackRefused: "Het formulier kon niet vanaf deze pagina worden verstuurd; open de klantenservice en probeer het opnieuw.",
+		Weekdays:        [7]string{"zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"},
+		Months:          [12]string{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"}},
 	"de": {Site: "Hilfe-Center", Description: "Antworten auf häufige Fragen: Bestellung, Lieferung, Rücksendung, Ihr Konto und mehr.",
 		Welcome: "Wie können wir helfen?", Search: "Suchen", SearchHint: "Im Hilfe-Center suchen", ResultsFor: "Ergebnisse für",
 		NoResults: "Keine Artikel gefunden. Versuchen Sie andere Wörter.", Home: "Hilfe-Center", More: "Weitere Artikel", Empty: "Hier gibt es noch keine Artikel.",
-		Related: "Ähnliche Artikel", Updated: "Aktualisiert", NotFound: "Seite nicht gefunden", Failed: "Etwas ist schiefgelaufen; bitte versuchen Sie es erneut."},
+		Related: "Ähnliche Artikel", Updated: "Aktualisiert", NotFound: "Seite nicht gefunden", Failed: "Etwas ist schiefgelaufen; bitte versuchen Sie es erneut.",
+		Callback: "Rückruf anfordern", CallbackPrompt: "Lieber mit einem Menschen sprechen?", CallbackIntro: "Hinterlassen Sie Ihre Nummer, wir rufen Sie an.",
+		CallbackNumber: "Telefonnummer", CallbackNumberHint: "Etwa 030 1234567 oder +49 30 1234567", CallbackName: "Name (optional)",
+		CallbackWhen: "Wann dürfen wir anrufen?", CallbackASAP: "So bald wie möglich", CallbackMorning: "vormittags (9:00–12:00)",
+		CallbackAfternoon: "nachmittags (13:00–17:00)", CallbackNote: "Worum geht es? (optional)", CallbackSend: "Rückruf anfordern",
+		CallbackThanks: "Vielen Dank!", CallbackThanksText: "Wir haben Ihre Anfrage erhalten und rufen Sie so bald wie möglich oder zur gewählten Zeit an.",
+		CallbackBadNumber: "Geben Sie eine Telefonnummer ein, unter der wir Sie erreichen, etwa 030 1234567 oder +49 30 1234567.",
+		CallbackBadTime:   "Diese Zeit ist nicht mehr frei; bitte wählen Sie eine andere.", CallbackTooLong: "Die Notiz ist zu lang; bitte unter 2000 Zeichen.",
+		CallbackTooMany: "Sie haben bereits mehrmals um einen Rückruf gebeten; wir rufen Sie an.",
+		CallbackRefused: "Das Formular konnte von dieser Seite nicht gesendet werden; öffnen Sie das Hilfe-Center und versuchen Sie es erneut.",
+		Weekdays:        [7]string{"Sonntag", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"},
+		Months:          [12]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"}},
 }

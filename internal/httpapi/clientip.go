@@ -31,6 +31,13 @@ func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
+// ClientIP returns the function that tells a request's client address
+// the way the API does behind proxies, for handlers served beside it
+// (the help center) that count requests per address.
+func ClientIP(proxies []netip.Prefix) func(*http.Request) string {
+	return (&Server{proxies: proxies}).clientIP
+}
+
 // clientIP is the address rate limits count a request against: the
 // connection's peer, or, when that peer is a trusted proxy, the nearest
 // address in X-Forwarded-For that is not one (the rightmost entries are

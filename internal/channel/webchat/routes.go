@@ -39,6 +39,7 @@ func (a *Adapter) Routes() []channel.Route {
 		{Method: "POST", Path: "history", MaxBody: 4 << 10, Handle: a.visitorRoute(a.serveHistory)},
 		{Method: "POST", Path: "attachments/{id}", MaxBody: 4 << 10, Handle: a.visitorRoute(a.serveAttachment)},
 		{Method: "POST", Path: "rating", MaxBody: 8 << 10, Handle: a.visitorRoute(a.serveRate)},
+		{Method: "POST", Path: "callback", MaxBody: 16 << 10, Handle: a.visitorRoute(a.serveCallback)},
 		{Method: "GET", Path: "socket", Handle: a.visitorRoute(a.serveSocket)},
 	}
 }

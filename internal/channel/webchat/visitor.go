@@ -94,6 +94,9 @@ type ChannelView struct {
 	Greeting  map[string]string `json:"greeting"`
 	AvatarURL string            `json:"avatar_url,omitempty"`
 	Prechat   bool              `json:"prechat"`
+	// Callbacks offers visitors to be called back (the channel names a
+	// voice channel for it).
+	Callbacks bool `json:"callbacks"`
 }
 
 // Start authenticates a visitor by token, or makes a new one. A site user
@@ -153,7 +156,8 @@ func (a *Adapter) Start(ctx context.Context, ch *domain.Channel, s *Settings, re
 		return nil, err
 	}
 	sess.Visitor = VisitorView{Name: v.Name, Email: v.Email, Verified: v.UserID != "", Language: v.Language}
-	sess.Channel = ChannelView{ID: ch.ID, Title: s.Title, Color: s.Color, Greeting: s.Greeting, AvatarURL: s.AvatarURL, Prechat: s.Prechat}
+	sess.Channel = ChannelView{ID: ch.ID, Title: s.Title, Color: s.Color, Greeting: s.Greeting, AvatarURL: s.AvatarURL, Prechat: s.Prechat,
+		Callbacks: s.CallbackChannelID != 0}
 	if sess.Channel.Title == "" {
 		sess.Channel.Title = ch.Name
 	}

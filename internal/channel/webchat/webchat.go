@@ -54,6 +54,9 @@ type Settings struct {
 	// Bot holds the FAQ bot's settings, which every channel kind shares;
 	// the core checks them (see internal/bot).
 	Bot json.RawMessage `json:"bot,omitempty"`
+	// CallbackChannelID is the telephone (voice) channel that takes the
+	// visitors' requests to be called back; zero offers no callbacks.
+	CallbackChannelID int64 `json:"callback_channel_id,omitempty"`
 }
 
 // WaitEstimator tells how long a new conversation for a team is expected
@@ -182,6 +185,9 @@ func (*Adapter) Validate(raw json.RawMessage, secrets map[string]string) error {
 			return bad("allowed_origins: %q is not an origin; write the scheme and host only, such as https://shop.example", o)
 		}
 	}
+	if s.CallbackChannelID < 0 {
+		return bad("callback_channel_id must be the id of a voice channel, or 0 for no callbacks")
+	}
 	if v := secrets[SecretIdentity]; v != "" && len(v) < 16 {
 		return bad("identity_secret must be at least 16 characters")
 	}
@@ -192,7 +198,7 @@ func parseSettings(raw json.RawMessage) (*Settings, error) {
 	var s Settings
 	if err := channel.DecodeSettings(raw, &s); err != nil {
 		return nil, domain.Invalid("invalid_settings", "webchat channel settings: "+err.Error()+
-			"; allowed: color, title, greeting, avatar_url, allowed_origins, prechat, bot, identity_secret")
+			"; allowed: color, title, greeting, avatar_url, allowed_origins, prechat, bot, callback_channel_id (a number), identity_secret")
 	}
 	return &s, nil
 }

@@ -32,6 +32,9 @@ func TestValidate_ChecksEverySettingAndTheIdentitySecret(t *testing.T) {
 		{"javascript avatar", `{"avatar_url":"javascript:alert(1)"}`, "", false},
 		{"bot settings are the core's", `{"bot":{"enabled":true,"calendar_id":2}}`, "", true},
 		{"short secret", `{}`, "short", false},
+		{"callback channel", `{"callback_channel_id":7}`, "", true},
+		{"callback channel by name", `{"callback_channel_id":"phone"}`, "", false},
+		{"negative callback channel", `{"callback_channel_id":-1}`, "", false},
 	}
 	for _, tt := range tests {
 		err := (&Adapter{}).Validate(json.RawMessage(tt.settings), map[string]string{SecretIdentity: tt.secret})

@@ -14,6 +14,8 @@ export interface WebchatForm {
   bot: boolean
   bot_hours: 'always' | 'outside_business_hours'
   identity_secret: string
+  /** callback_channel_id is the voice channel that takes "call me back" requests; 0 or absent: none. */
+  callback_channel_id?: number
 }
 
 /** parseOrigins reads one origin per line (or comma separated): scheme://host[:port], or "*". */
@@ -45,5 +47,6 @@ export function webchatSettings(f: WebchatForm): Record<string, unknown> {
     bot: { enabled: f.bot, hours: f.bot_hours },
   }
   if (f.identity_secret) s.identity_secret = f.identity_secret
+  if (f.callback_channel_id) s.callback_channel_id = f.callback_channel_id
   return s
 }

@@ -20,6 +20,14 @@ export class ApiError extends Error {
   }
 }
 
+/** Callback is a recorded callback request. */
+export interface Callback {
+  id: string
+  /** number is the number we will call, in E.164 form. */
+  number: string
+  at?: string
+}
+
 export interface Sent {
   message: Message
   conversation: Conversation
@@ -77,6 +85,11 @@ export class Client {
 
   rate(conversationId: number, score: number, comment: string): Promise<{ conversation: Conversation }> {
     return this.post('rating', { token: this.token, conversation_id: conversationId, score, comment })
+  }
+
+  /** callback asks to be called back; at is RFC 3339, or '' for as soon as possible. */
+  callback(r: { number: string; name: string; at: string; note: string }): Promise<Callback> {
+    return this.post('callback', { token: this.token, ...r })
   }
 
   async attachment(id: number): Promise<Blob> {

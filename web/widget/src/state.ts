@@ -56,6 +56,8 @@ export interface Channel {
   greeting: Record<string, string>
   avatar_url?: string
   prechat: boolean
+  /** callbacks: the chat offers to call the visitor back. */
+  callbacks?: boolean
 }
 
 export interface Visitor {

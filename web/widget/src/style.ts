@@ -7,7 +7,7 @@ export const css = `
 .lk *, .lk *::before, .lk *::after { box-sizing: border-box; }
 [hidden] { display: none !important; }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
-button, input, textarea { font: inherit; color: inherit; }
+button, input, textarea, select { font: inherit; color: inherit; }
 button { cursor: pointer; }
 :focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }
 .launcher { position: fixed; right: 20px; bottom: 20px; width: 60px; height: 60px; border-radius: 50%; border: 0;
@@ -62,6 +62,24 @@ form.prechat input, form.rating textarea { border: 1px solid #8a8f98; border-rad
 .stars { display: flex; gap: 4px; }
 .stars button { border: 0; background: transparent; font-size: 28px; line-height: 1; color: #b5bac2; padding: 2px; }
 .stars button[aria-pressed="true"], .stars button.lit { color: #f5a623; }
+form.callback { padding: 12px 14px; border-top: 1px solid #e4e7ec; display: flex; flex-direction: column; gap: 8px; overflow-y: auto; max-height: 70%; }
+form.callback .title { margin: 0; font-weight: 600; }
+form.callback label { font-size: 13px; display: flex; flex-direction: column; gap: 3px; }
+form.callback label.choice { flex-direction: row; align-items: center; gap: 8px; font-size: 14px; min-height: 32px; }
+form.callback input:not([type=radio]), form.callback select, form.callback textarea { border: 1px solid #8a8f98; border-radius: 6px; padding: 7px 8px; background: #fff; font: inherit; min-height: 36px; }
+form.callback input[aria-invalid="true"] { border-color: #b3261e; }
+form.callback fieldset { border: 0; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 2px; }
+form.callback legend { font-size: 13px; padding: 0; margin-bottom: 2px; }
+form.callback .when { display: flex; gap: 8px; flex-wrap: wrap; }
+form.callback .when > span { flex: 1 1 140px; display: flex; flex-direction: column; gap: 3px; font-size: 13px; }
+form.callback .error { margin: 0; }
+form.callback .buttons { display: flex; gap: 8px; flex-wrap: wrap; }
+.secondary { background: #fff; border: 1px solid #8a8f98; border-radius: 8px; padding: 8px 14px; }
+.actions { padding: 6px 10px 0; border-top: 1px solid #e4e7ec; }
+.actions button { display: inline-flex; align-items: center; gap: 6px; background: transparent; border: 0; padding: 6px 4px; color: #1d3fb8; text-decoration: underline; }
+.actions + form.composer { border-top: 0; }
+.actions svg { width: 16px; height: 16px; fill: currentColor; }
+.note { align-self: center; max-width: 90%; margin: 0; background: #e8f5e9; border: 1px solid #b7dfb9; border-radius: 10px; padding: 6px 10px; font-size: 13px; text-align: center; }
 .error { color: #b3261e; font-size: 13px; margin: 0 14px 6px; }
 .error:empty { display: none; }
 @media (max-width: 480px) {

@@ -3,6 +3,7 @@
 // server or the visitor goes in with textContent; the one exception is a
 // bot answer's HTML, which the server sanitised (bluemonday).
 import { ApiError, Client, LiveSocket, type SiteUser } from './api'
+import { callbackAt, confirmation, dayOptions, plausibleNumber, timeOptions } from './callback'
 import { translator, type Lang, type T } from './i18n'
 import {
   answeredConversation,
@@ -59,6 +60,8 @@ function icon(path: string): SVGSVGElement {
 const chatIcon = 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z'
 const clipIcon = 'M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5H9v9a3 3 0 0 0 6 0V5a4.5 4.5 0 0 0-9 0v11.5a6 6 0 0 0 12 0v-10z'
 const sendIcon = 'M2 21l21-9L2 3v7l15 2-15 2z'
+const phoneIcon =
+  'M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z'
 
 /** readableOn picks black or white text for a background colour. */
 export function readableOn(hex: string): string {
@@ -98,6 +101,8 @@ export class Widget {
   private lastTyping = 0
   private typingTimer: ReturnType<typeof setTimeout> | undefined
   private readonly nodes = new Map<number, HTMLElement>()
+  /** notes are the widget's own lines in the log, each after a message id (0: the greeting). */
+  private readonly notes: { after: number; el: HTMLElement }[] = []
   private readonly key: string
 
   // Elements.
@@ -117,6 +122,9 @@ export class Widget {
   private closed!: HTMLDivElement
   private closedText!: HTMLParagraphElement
   private composer!: HTMLFormElement
+  private callbackBar!: HTMLDivElement
+  /** callbackForm is in the window only while open, so a fresh one starts empty each time. */
+  private callbackForm: HTMLFormElement | null = null
   private input!: HTMLTextAreaElement
   private file!: HTMLInputElement
   private error!: HTMLParagraphElement
@@ -170,6 +178,11 @@ export class Widget {
       h('button', { type: 'submit', class: 'icon', 'aria-label': t('send') }, icon(sendIcon)),
     )
     this.error = h('p', { class: 'error', role: 'alert' })
+    this.callbackBar = h(
+      'div',
+      { class: 'actions', hidden: true },
+      h('button', { type: 'button', 'aria-haspopup': 'true', on: { click: () => this.askCallback(true) } }, icon(phoneIcon), t('callback')),
+    )
     this.panel = h(
       'section',
       { class: 'panel', id: 'lk-panel', role: 'dialog', 'aria-labelledby': 'lk-title', 'aria-describedby': 'lk-sub', hidden: true, on: { keydown: (e) => this.onPanelKey(e as KeyboardEvent) } },
@@ -181,6 +194,7 @@ export class Widget {
       this.prechat,
       this.rating,
       this.closed,
+      this.callbackBar,
       this.composer,
     )
     return h('div', { class: 'lk' }, this.panel, this.launcher)
@@ -265,6 +279,131 @@ export class Widget {
       h('label', {}, t('rateComment'), comment),
       h('button', { type: 'submit', class: 'primary' }, t('rateSend')),
     )
+  }
+
+  private buildCallback(): HTMLFormElement {
+    const t = this.t
+    const lang = this.opts.lang
+    const err = h('p', { class: 'error', role: 'alert', id: 'lk-cb-error' })
+    const number = h('input', { name: 'number', type: 'tel', autocomplete: 'tel', inputmode: 'tel', maxlength: '40', required: true, 'aria-describedby': 'lk-cb-error' })
+    const name = h('input', { name: 'name', autocomplete: 'name', maxlength: '100' })
+    const asap = h('input', { type: 'radio', name: 'when', value: 'asap', checked: true })
+    const later = h('input', { type: 'radio', name: 'when', value: 'later' })
+    const day = h('select', { name: 'day', id: 'lk-cb-day' })
+    const time = h('select', { name: 'time', id: 'lk-cb-time' })
+    // Labels beside, not around, the lists: a list inside its label would
+    // lend the label its options' text.
+    const choose = h(
+      'div',
+      { class: 'when', hidden: true },
+      h('span', {}, h('label', { for: 'lk-cb-day' }, t('callbackDay')), day),
+      h('span', {}, h('label', { for: 'lk-cb-time' }, t('callbackTime')), time),
+    )
+    const note = h('textarea', { name: 'note', rows: '2', maxlength: '2000' })
+    const fillTimes = () => {
+      const keep = time.value
+      time.replaceChildren(...timeOptions(day.value, Date.now()).map((v) => h('option', { value: v }, v)))
+      if ([...time.options].some((o) => o.value === keep)) time.value = keep
+    }
+    const fillDays = () => {
+      const keep = day.value
+      day.replaceChildren(...dayOptions(Date.now(), lang).map((o) => h('option', { value: o.value }, o.label)))
+      if ([...day.options].some((o) => o.value === keep)) day.value = keep
+      fillTimes()
+    }
+    const pick = () => {
+      choose.hidden = !later.checked
+      if (later.checked) fillDays()
+    }
+    asap.addEventListener('change', pick)
+    later.addEventListener('change', pick)
+    day.addEventListener('change', fillTimes)
+    const form = h(
+      'form',
+      {
+        class: 'callback',
+        novalidate: true,
+        'aria-labelledby': 'lk-cb-title',
+        on: {
+          submit: async (e) => {
+            e.preventDefault()
+            err.textContent = ''
+            number.removeAttribute('aria-invalid')
+            if (!plausibleNumber(number.value)) {
+              err.textContent = t('callbackBadNumber')
+              number.setAttribute('aria-invalid', 'true')
+              number.focus()
+              return
+            }
+            let at = ''
+            if (later.checked) {
+              at = callbackAt(day.value, time.value, Date.now())
+              if (!at) {
+                fillDays() // the chosen time has passed meanwhile
+                time.focus()
+                return
+              }
+            }
+            try {
+              const r = await this.client.callback({ number: number.value.trim(), name: name.value.trim(), at, note: note.value.trim() })
+              this.note(confirmation(t, r.number, r.at, lang))
+              this.askCallback(false)
+            } catch (e) {
+              if (e instanceof ApiError && e.code === 'invalid_phone') {
+                err.textContent = t('callbackBadNumber')
+                number.setAttribute('aria-invalid', 'true')
+                number.focus()
+              } else if (e instanceof ApiError && e.code === 'rate_limited') {
+                err.textContent = t('callbackTooMany')
+              } else {
+                err.textContent = e instanceof ApiError ? e.message : t('failed')
+              }
+            }
+          },
+        },
+      },
+      h('p', { id: 'lk-cb-title', class: 'title' }, t('callbackIntro')),
+      h('label', {}, t('callbackNumber'), number),
+      h('label', {}, t('callbackName'), name),
+      h(
+        'fieldset',
+        {},
+        h('legend', {}, t('callbackWhen')),
+        h('label', { class: 'choice' }, asap, t('callbackAsap')),
+        h('label', { class: 'choice' }, later, t('callbackLater')),
+        choose,
+      ),
+      h('label', {}, t('callbackNote'), note),
+      err,
+      h(
+        'div',
+        { class: 'buttons' },
+        h('button', { type: 'submit', class: 'primary' }, t('callbackSend')),
+        h('button', { type: 'button', class: 'secondary', on: { click: () => this.askCallback(false) } }, t('callbackCancel')),
+      ),
+    )
+    return form
+  }
+
+  /** askCallback opens or closes the callback form. */
+  askCallback(open: boolean) {
+    this.callbackForm?.remove()
+    this.callbackForm = null
+    if (open) {
+      this.callbackForm = this.buildCallback()
+      this.callbackBar.before(this.callbackForm)
+      this.callbackForm.querySelector<HTMLInputElement>('input[name=name]')!.value = this.session?.visitor.name ?? ''
+    }
+    this.render()
+    if (open) this.callbackForm!.querySelector<HTMLInputElement>('input[name=number]')!.focus()
+    else this.input.focus()
+  }
+
+  /** note adds the widget's own line to the log, after the newest message. */
+  private note(text: string) {
+    this.notes.push({ after: lastId(this.messages), el: h('p', { class: 'note', role: 'status' }, text) })
+    this.stick = true
+    this.render()
   }
 
   /** start opens the session and the socket. */
@@ -511,7 +650,13 @@ export class Widget {
     const done = !!conv && conv.rated && (conv.status === 'solved' || conv.status === 'closed') && !this.fresh
     this.closed.hidden = !done
     this.closedText.textContent = conv?.rated ? `${t('rateThanks')} ${t('solved')}` : t('solved')
-    this.composer.hidden = needPrechat || done
+    const callbacks = !!this.session.channel.callbacks && !needPrechat
+    if (!callbacks && this.callbackForm) {
+      this.callbackForm.remove()
+      this.callbackForm = null
+    }
+    this.callbackBar.hidden = !callbacks || !!this.callbackForm
+    this.composer.hidden = needPrechat || done || !!this.callbackForm
     this.renderMessages(atBottom || this.stick)
     this.stick = false
     if (this.visible()) this.receipt('read')
@@ -553,6 +698,10 @@ export class Widget {
     const lastMsg = this.messages[this.messages.length - 1]
     let prevConv = 0
     let anchor: Node = this.greet
+    const notesAfter = (id: number) => {
+      for (const n of this.notes) if (n.after === id) anchor = place(this.log, n.el, anchor)
+    }
+    notesAfter(0)
     for (const m of this.messages) {
       if (prevConv && m.conversation_id !== prevConv) {
         const sepId = -m.id
@@ -574,6 +723,7 @@ export class Widget {
       const quick = el.querySelector('.quick') as HTMLElement | null
       if (quick) quick.hidden = m !== lastMsg
       anchor = place(this.log, el, anchor)
+      notesAfter(m.id)
     }
     if (atBottom) this.log.scrollTop = this.log.scrollHeight
   }

@@ -23,5 +23,6 @@ describe('profile and website chat forms', () => {
       allowed_origins: ['https://shop.example'], prechat: true, bot: { enabled: true, hours: 'outside_business_hours' },
     })
     expect(webchatSettings({ ...f, identity_secret: 'sixteen chars!!!' }).identity_secret).toBe('sixteen chars!!!')
+    expect(webchatSettings({ ...f, callback_channel_id: 7 }).callback_channel_id).toBe(7)
   })
 })

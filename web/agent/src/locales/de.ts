@@ -404,6 +404,8 @@ const de: Dictionary = {
   'webchat.originsHint': 'Nur diese Websites dürfen den Chat zeigen, etwa https://shop.example; * erlaubt alle.',
   'webchat.badOrigins': 'Keine Website-Adresse: {list}',
   'webchat.prechat': 'Vor der ersten Nachricht nach Name und E-Mail fragen',
+  'webchat.callbacks': 'Rückrufwünsche gehen an',
+  'webchat.noCallbacks': 'Kein „Rückruf anfordern“',
   'webchat.bot': 'FAQ-Bot antwortet zuerst',
   'webchat.botHours': 'Bot aktiv',
   'webchat.botAlways': 'immer',

@@ -405,6 +405,8 @@ export const en = {
   'webchat.originsHint': 'Only these sites may show the chat, such as https://shop.example; * allows any.',
   'webchat.badOrigins': 'Not a site address: {list}',
   'webchat.prechat': 'Ask for name and e-mail before the first message',
+  'webchat.callbacks': '"Call me back" requests go to',
+  'webchat.noCallbacks': 'No "Call me back"',
   'webchat.bot': 'FAQ bot answers first',
   'webchat.botHours': 'Bot active',
   'webchat.botAlways': 'always',

@@ -404,6 +404,8 @@ const nl: Dictionary = {
   'webchat.originsHint': 'Alleen deze sites mogen de chat tonen, zoals https://shop.example; * staat alles toe.',
   'webchat.badOrigins': 'Geen siteadres: {list}',
   'webchat.prechat': 'Naam en e-mail vragen vóór het eerste bericht',
+  'webchat.callbacks': 'Terugbelverzoeken gaan naar',
+  'webchat.noCallbacks': 'Geen "Bel mij terug"',
   'webchat.bot': 'FAQ-bot antwoordt eerst',
   'webchat.botHours': 'Bot actief',
   'webchat.botAlways': 'altijd',
