@@ -64,6 +64,11 @@ func (m Mode) valid() bool { return m == "" || m == ModeManual || m.pushes() }
 // it lasts, nothing else fits (every cost is at least 1); three chats take
 // 9 units, so a fourth does not fit but one e-mail does; ten e-mails fill
 // the budget. A team or agent with other needs sets its own Capacity.
+//
+// Tickets of a telephone channel (KindVoice) cost 1 like e-mail: the
+// telephone system rings agents itself, and while an agent is on a call,
+// and through its wrap-up, the engine pushes them nothing (SetBusy); what
+// stays queued is follow-up work and callbacks.
 type Capacity struct {
 	Budget int            // units an agent can hold at once, at least 1
 	Costs  map[string]int // units one item of a kind takes, each at least 1
@@ -74,7 +79,7 @@ type Capacity struct {
 func DefaultCapacity() Capacity {
 	return Capacity{
 		Budget: 10,
-		Costs:  map[string]int{KindCall: 10, KindVoice: 10, KindChat: 3, KindWebchat: 3},
+		Costs:  map[string]int{KindCall: 10, KindChat: 3, KindWebchat: 3},
 		Other:  1,
 	}
 }
