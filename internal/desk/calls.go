@@ -367,23 +367,8 @@ func (d *Desk) callTicket(ctx context.Context, tx *store.Store, t *domain.Ticket
 		changed = true
 	}
 	if c.Missed && !before.Missed {
-		if t.FirstCustomerAt == 0 {
-			t.FirstCustomerAt = c.StartedAt
-		}
-		if t.LastCustomerAt < c.StartedAt {
-			t.LastCustomerAt = c.StartedAt
-		}
-		if next, ok := t.Status.Inbound(); ok && next != t.Status {
-			if t.Status == domain.StatusSolved {
-				if err := tx.CountReopen(ctx, t.ID); err != nil {
-					return nil, err
-				}
-				t.SolvedAt = 0
-			}
-			t.Status = next
-		}
-		if t.Status == domain.StatusPending {
-			t.Status = domain.StatusOpen
+		if err := customerWaits(ctx, tx, t, c.StartedAt); err != nil {
+			return nil, err
 		}
 		changed = true
 	}
@@ -609,18 +594,9 @@ func (d *Desk) RequestCallback(ctx context.Context, channelID int64, r channel.C
 				return err
 			}
 			if !created {
-				next, _ := t.Status.Inbound()
-				if t.Status == domain.StatusSolved {
-					t.SolvedAt = 0
-					if err := tx.CountReopen(ctx, t.ID); err != nil {
-						return err
-					}
+				if err := customerWaits(ctx, tx, t, now); err != nil {
+					return err
 				}
-				t.Status = next
-				if t.FirstCustomerAt == 0 {
-					t.FirstCustomerAt = now
-				}
-				t.LastCustomerAt = now
 			}
 			t.UpdatedAt = now
 			sla, err := d.applySLA(ctx, tx, t, now)

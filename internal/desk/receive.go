@@ -340,18 +340,9 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 		}
 	}
 	if !created && !in.Automatic && !in.ThreadOnly && answer == nil {
-		next, _ := ticket.Status.Inbound()
-		if ticket.Status == domain.StatusSolved {
-			ticket.SolvedAt = 0
-			if err := tx.CountReopen(ctx, ticket.ID); err != nil {
-				return nil, err
-			}
+		if err := customerWaits(ctx, tx, ticket, now); err != nil {
+			return nil, err
 		}
-		ticket.Status = next
-		if ticket.FirstCustomerAt == 0 {
-			ticket.FirstCustomerAt = now
-		}
-		ticket.LastCustomerAt = now
 	}
 	ticket.UpdatedAt = now
 	slaEvents, err := d.applySLA(ctx, tx, ticket, now)
@@ -377,6 +368,27 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 		return nil, err
 	}
 	return r, nil
+}
+
+// customerWaits moves a ticket as a customer's contact at at does: back to
+// the agents' desk (a solved ticket counts as reopened), the customer
+// waiting since at.
+func customerWaits(ctx context.Context, tx *store.Store, t *domain.Ticket, at int64) error {
+	next, _ := t.Status.Inbound()
+	if t.Status == domain.StatusSolved {
+		t.SolvedAt = 0
+		if err := tx.CountReopen(ctx, t.ID); err != nil {
+			return err
+		}
+	}
+	t.Status = next
+	if t.FirstCustomerAt == 0 {
+		t.FirstCustomerAt = at
+	}
+	if t.LastCustomerAt < at {
+		t.LastCustomerAt = at
+	}
+	return nil
 }
 
 // consent records the opt-out or opt-in a customer's message expresses for
