@@ -15,6 +15,7 @@ import (
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/channel/api"
 	"loket.dev/loket/internal/channel/channeltest"
+	"loket.dev/loket/internal/channel/phonetest"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/secret"
@@ -495,7 +496,7 @@ func TestAuditLog_ListsRuleChangesNewestFirst(t *testing.T) {
 
 func TestRule_AMissedCallSetsOffItsRuleOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		phone := &channeltest.Phone{}
+		phone := &phonetest.Phone{}
 		env := channeltest.Start(t, st, channeltest.Options{}, func(*desk.Desk) []channel.Adapter { return []channel.Adapter{api.New(), phone} })
 		s := &shop{Env: env}
 		var ch struct {
@@ -516,7 +517,7 @@ func TestRule_AMissedCallSetsOffItsRuleOnce(t *testing.T) {
 		late := missed
 		late.VoicemailURL = "https://pbx.example/vm/c1.wav"
 		for _, p := range [][]channel.CallEvent{{ring}, {missed}, {late}} {
-			if _, err := s.Desk.Ingest(context.Background(), channelOf, "application/json", channeltest.Payload(p...)); err != nil {
+			if _, err := s.Desk.Ingest(context.Background(), channelOf, "application/json", phonetest.Payload(p...)); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -13,6 +13,7 @@ import (
 	"loket.dev/loket/internal/blob"
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/channel/api"
+	"loket.dev/loket/internal/channel/phonetest"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/kb/kbtest"
@@ -60,7 +61,7 @@ func newHarness(t *testing.T, st *store.Store, kind, settings string, waits Wait
 	if err := st.CreateTeam(ctx, team); err != nil {
 		t.Fatal(err)
 	}
-	phone := &domain.Channel{Kind: "voice", Name: "Phone", TeamID: team.ID, Enabled: true, Settings: json.RawMessage(`{}`)}
+	phone := &domain.Channel{Kind: "phone", Name: "Phone", TeamID: team.ID, Enabled: true, Settings: json.RawMessage(`{}`)}
 	if err := st.CreateChannel(ctx, phone, "voice-"+t.Name()); err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func newHarness(t *testing.T, st *store.Store, kind, settings string, waits Wait
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	channels := channel.NewRegistry(api.New(), kiosk{}, voice{})
+	channels := channel.NewRegistry(api.New(), kiosk{}, &phonetest.Phone{})
 	b := New(Config{Store: st, BaseURL: "https://help.example", Log: log, Now: func() time.Time { return saturday }, Channels: channels})
 	d := desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channels, Region: "NL", Log: log, BotActive: b.Active})
 	t.Cleanup(d.Close)

@@ -2,31 +2,14 @@ package bot
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"testing"
 	"time"
 
-	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/store"
 	"loket.dev/loket/internal/store/storetest"
 )
-
-// voice stands in for the telephone adapter: a channel kind that places
-// calls, which is all the desk asks of a callback channel.
-type voice struct{}
-
-func (voice) Kind() string                                      { return "voice" }
-func (voice) Secrets() []string                                 { return nil }
-func (voice) Validate(json.RawMessage, map[string]string) error { return nil }
-func (voice) Send(context.Context, *channel.Outbound) (channel.Sent, error) {
-	return channel.Sent{}, channel.Permanent(errors.New("calls are not messages"))
-}
-func (voice) Dial(context.Context, *domain.Channel, channel.DialRequest) (string, error) {
-	return "", nil
-}
 
 func TestCallback_TheRequestWaitsOnTheTelephoneChannelForTheChatsCustomer(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {

@@ -13,7 +13,7 @@ import (
 	"loket.dev/loket/internal/blob"
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/channel/api"
-	"loket.dev/loket/internal/channel/channeltest"
+	"loket.dev/loket/internal/channel/phonetest"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/store"
@@ -23,7 +23,7 @@ import (
 type callFixture struct {
 	st     *store.Store
 	desk   *desk.Desk
-	phone  *channeltest.Phone
+	phone  *phonetest.Phone
 	ch     *domain.Channel
 	team   *domain.Team
 	events *recorder
@@ -38,7 +38,7 @@ func newCallFixture(t *testing.T, st *store.Store) *callFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &callFixture{st: st, phone: &channeltest.Phone{}, team: &domain.Team{Name: "Support"}, events: &recorder{},
+	f := &callFixture{st: st, phone: &phonetest.Phone{}, team: &domain.Team{Name: "Support"}, events: &recorder{},
 		now: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC).UnixMilli()}
 	if err := st.CreateTeam(ctx, f.team); err != nil {
 		t.Fatal(err)
@@ -63,7 +63,7 @@ func newCallFixture(t *testing.T, st *store.Store) *callFixture {
 // post hands the telephone system's events to the core as one payload.
 func (f *callFixture) post(t *testing.T, evs ...channel.CallEvent) {
 	t.Helper()
-	body := channeltest.Payload(evs...)
+	body := phonetest.Payload(evs...)
 	if _, err := f.desk.Ingest(context.Background(), f.ch, "application/json", body); err != nil {
 		t.Fatalf("ingest %s: %v", body, err)
 	}

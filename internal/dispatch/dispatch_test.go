@@ -15,7 +15,7 @@ import (
 	"loket.dev/loket/internal/blob"
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/channel/api"
-	"loket.dev/loket/internal/channel/channeltest"
+	"loket.dev/loket/internal/channel/phonetest"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/dispatch"
 	"loket.dev/loket/internal/domain"
@@ -68,7 +68,7 @@ func prepareCluster(t *testing.T, st *store.Store, team domain.Team) *cluster {
 		}
 	}
 	hub := realtime.NewHub(st, log)
-	c.desk = desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channel.NewRegistry(api.New(), &channeltest.Phone{}), Events: hub, Region: "NL", Log: log,
+	c.desk = desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channel.NewRegistry(api.New(), &phonetest.Phone{}), Events: hub, Region: "NL", Log: log,
 		BotActive: func(ch *domain.Channel, _ int64) bool { return strings.Contains(ch.Name, "bot") }})
 	c.router = dispatch.New(dispatch.Config{Store: st, Desk: c.desk, Events: hub, Log: log, Tick: 50 * time.Millisecond})
 	hub.Listen(c.router)
@@ -726,7 +726,7 @@ func TestDispatch_AnAgentOnACallGetsNoChatUntilTheCallEnds(t *testing.T) {
 		call := func(state domain.CallState) {
 			t.Helper()
 			ev := channel.CallEvent{CallID: "c1", Direction: domain.DirectionIn, Customer: "+31612345678", State: state, Agents: []string{"201"}}
-			if _, err := c.desk.Ingest(ctx, phone, "application/json", channeltest.Payload(ev)); err != nil {
+			if _, err := c.desk.Ingest(ctx, phone, "application/json", phonetest.Payload(ev)); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -3,7 +3,6 @@ package helpcenter_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,26 +14,13 @@ import (
 
 	"loket.dev/loket/internal/blob"
 	"loket.dev/loket/internal/channel"
+	"loket.dev/loket/internal/channel/phonetest"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/helpcenter"
 	"loket.dev/loket/internal/store"
 	"loket.dev/loket/internal/store/storetest"
 )
-
-// voice stands in for the telephone adapter: a channel kind that places
-// calls, which is all the desk asks of a callback channel.
-type voice struct{}
-
-func (voice) Kind() string                                      { return "voice" }
-func (voice) Secrets() []string                                 { return nil }
-func (voice) Validate(json.RawMessage, map[string]string) error { return nil }
-func (voice) Send(context.Context, *channel.Outbound) (channel.Sent, error) {
-	return channel.Sent{}, channel.Permanent(errors.New("calls are not messages"))
-}
-func (voice) Dial(context.Context, *domain.Channel, channel.DialRequest) (string, error) {
-	return "", nil
-}
 
 // callbackSite serves the help center with a voice channel for callbacks,
 // on a Tuesday at 10:00 UTC.
@@ -46,13 +32,13 @@ func callbackSite(t *testing.T, st *store.Store) (*httptest.Server, int64) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	d := desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channel.NewRegistry(voice{}), Region: "NL", Log: log})
+	d := desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channel.NewRegistry(&phonetest.Phone{}), Region: "NL", Log: log})
 	t.Cleanup(d.Close)
 	team := &domain.Team{Name: "Support"}
 	if err := st.CreateTeam(ctx, team); err != nil {
 		t.Fatal(err)
 	}
-	ch := &domain.Channel{Kind: "voice", Name: "Phone", TeamID: team.ID, Enabled: true, Settings: json.RawMessage(`{}`)}
+	ch := &domain.Channel{Kind: "phone", Name: "Phone", TeamID: team.ID, Enabled: true, Settings: json.RawMessage(`{}`)}
 	if err := st.CreateChannel(ctx, ch, "voice-token"); err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package webchat_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +14,7 @@ import (
 
 	"loket.dev/loket/internal/blob"
 	"loket.dev/loket/internal/channel"
+	"loket.dev/loket/internal/channel/phonetest"
 	"loket.dev/loket/internal/channel/webchat"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/domain"
@@ -23,20 +23,6 @@ import (
 	"loket.dev/loket/internal/store"
 	"loket.dev/loket/internal/store/storetest"
 )
-
-// voice stands in for the telephone adapter: a channel kind that places
-// calls, which is all the desk asks of a callback channel.
-type voice struct{}
-
-func (voice) Kind() string                                      { return "voice" }
-func (voice) Secrets() []string                                 { return nil }
-func (voice) Validate(json.RawMessage, map[string]string) error { return nil }
-func (voice) Send(context.Context, *channel.Outbound) (channel.Sent, error) {
-	return channel.Sent{}, channel.Permanent(errors.New("calls are not messages"))
-}
-func (voice) Dial(context.Context, *domain.Channel, channel.DialRequest) (string, error) {
-	return "", nil
-}
 
 // callbackEnv is a server with a voice channel and two website chats: one
 // whose callbacks go to the voice channel, one pointed at itself.
@@ -57,7 +43,7 @@ func newCallbackEnv(t *testing.T, st *store.Store) *callbackEnv {
 	}
 	e := &callbackEnv{t: t, st: st, now: time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC)}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	channels := channel.NewRegistry(voice{})
+	channels := channel.NewRegistry(&phonetest.Phone{})
 	d := desk.New(desk.Config{Store: st, Blobs: blobs, Channels: channels, Region: "NL", Log: log})
 	t.Cleanup(d.Close)
 	channels.Register(webchat.New(webchat.Config{Desk: d, Store: st, Blobs: blobs, Log: log, Now: func() time.Time { return e.now }}))
@@ -75,7 +61,7 @@ func newCallbackEnv(t *testing.T, st *store.Store) *callbackEnv {
 		}
 		return ch.ID
 	}
-	e.voice = add("voice", `{}`)
+	e.voice = add("phone", `{}`)
 	e.chat = add("webchat", fmt.Sprintf(`{"callback_channel_id":%d}`, e.voice))
 	e.wrong = add("webchat", `{}`)
 	wrong, err := st.Channel(ctx, e.wrong)

@@ -1,4 +1,7 @@
-package channeltest
+// Package phonetest is a telephone adapter for tests of the core and of
+// what asks it for calls: no provider, just call events in and dial
+// requests out.
+package phonetest
 
 import (
 	"context"
