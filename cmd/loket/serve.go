@@ -22,6 +22,7 @@ import (
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/channel/api"
 	"loket.dev/loket/internal/channel/email"
+	"loket.dev/loket/internal/channel/frontdesk"
 	"loket.dev/loket/internal/channel/meta"
 	"loket.dev/loket/internal/channel/sms"
 	"loket.dev/loket/internal/channel/telegram"
@@ -112,6 +113,8 @@ func serve(ctx context.Context, args []string) error {
 	channels.Register(sms.New(sms.Config{BaseURL: c.publicURL}))
 	channels.Register(meta.Messenger(meta.Config{Log: log}))
 	channels.Register(meta.Instagram(meta.Config{Log: log}))
+	frontDesk := frontdesk.New(frontdesk.Config{Desk: d, Store: st, Log: log})
+	channels.Register(frontDesk)
 	channels.Register(telegram.New(telegram.Config{BaseURL: c.publicURL(), Report: d.ReportProvider, Channels: st, Locks: st.Locker(), Log: log, Ingest: d.IngestPayload}))
 
 	reg := metrics.New()
@@ -126,6 +129,7 @@ func serve(ctx context.Context, args []string) error {
 		SecureCookies:  strings.HasPrefix(c.BaseURL, "https://"),
 		Web:            web.Handler(),
 		Widget:         widget.Handler(),
+		Display:        frontDesk.Display(),
 		Help:           helpcenter.New(helpcenter.Config{Store: st, BaseURL: c.publicURL(), Log: log}),
 		Router:         router,
 		TrustedProxies: c.proxies,
