@@ -87,19 +87,50 @@ func (s *Store) Visit(ctx context.Context, id int64) (*Visit, error) {
 // for agentID at now, and returns it, or nil when nobody waits. On
 // PostgreSQL a visit another transaction is claiming is skipped, so two
 // agents calling at the same moment get different visitors; SQLite has
-// one writer. The status condition keeps a visit from being called twice.
+// one writer. The status condition keeps a visit from being called twice;
+// when every waiting visit is being claimed by others, it waits for them
+// and tries again.
 func (s *Store) ClaimNextVisit(ctx context.Context, channelID, agentID int64, counter string, now int64) (*Visit, error) {
-	v, err := scanVisit(s.q.QueryRowContext(ctx, `UPDATE desk_visits SET status = $2, counter = $3, agent_id = $4, called_at = $5
-		WHERE status = $6 AND id = (SELECT id FROM desk_visits WHERE channel_id = $1 AND status = $6
-			ORDER BY arrived_at, id LIMIT 1`+s.skipLocked()+`)
-		RETURNING `+visitColumns, channelID, VisitServing, counter, agentID, now, VisitWaiting))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+	for range 10 {
+		v, err := scanVisit(s.q.QueryRowContext(ctx, `UPDATE desk_visits SET status = $2, counter = $3, agent_id = $4, called_at = $5
+			WHERE status = $6 AND id = (SELECT id FROM desk_visits WHERE channel_id = $1 AND status = $6
+				ORDER BY arrived_at, id LIMIT 1`+s.skipLocked()+`)
+			RETURNING `+visitColumns, channelID, VisitServing, counter, agentID, now, VisitWaiting))
+		if err == nil {
+			return v, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("call the next visitor of channel %d: %w", channelID, err)
+		}
+		waiting, err := s.lockWaitingVisits(ctx, channelID)
+		if err != nil {
+			return nil, fmt.Errorf("call the next visitor of channel %d: %w", channelID, err)
+		}
+		if waiting == 0 {
+			return nil, nil
+		}
 	}
+	return nil, fmt.Errorf("call the next visitor of channel %d: every try lost its visitor to another call", channelID)
+}
+
+// lockWaitingVisits counts a channel's waiting visits. On PostgreSQL it
+// first waits for the transactions claiming any of them and then holds
+// those still waiting, so that the next claim finds them.
+func (s *Store) lockWaitingVisits(ctx context.Context, channelID int64) (int, error) {
+	lock := ""
+	if s.dialect == Postgres {
+		lock = " FOR UPDATE"
+	}
+	rows, err := s.q.QueryContext(ctx, `SELECT id FROM desk_visits WHERE channel_id = $1 AND status = $2`+lock, channelID, VisitWaiting)
 	if err != nil {
-		return nil, fmt.Errorf("call the next visitor of channel %d: %w", channelID, err)
+		return 0, err
 	}
-	return v, nil
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	return n, rows.Err()
 }
 
 // EndVisit moves a visit being served to status (done or no show) at now
