@@ -81,7 +81,7 @@ test('a visitor checked in, called, served and found on the ticket', async (t) =
     const entry = page.locator('.msg.kind-visit', { hasText: 'A001' })
     await entry.getByTestId('visit-served').waitFor()
     await entry.getByText('Permit renewed for two years').waitFor()
-    await entry.getByText('served').waitFor()
+    await entry.getByText('served', { exact: true }).waitFor()
     await entry.getByTestId('visit-waited').waitFor()
     await page.locator('.msg.event', { hasText: 'Visitor A001 served at Desk 2' }).waitFor()
   })
