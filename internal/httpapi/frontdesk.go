@@ -24,7 +24,7 @@ type checkInRequest struct {
 }
 
 // visitView is a visit as agents see it: with the ticket's number and
-// who the visitor is.
+// who the visitor is, when the agent may see that contact.
 type visitView struct {
 	*store.Visit
 	TicketNumber  int64  `json:"ticket_number"`
@@ -39,23 +39,28 @@ type visitQueueView struct {
 	ServiceMs      int64       `json:"service_ms"`
 }
 
-func (s *Server) visitView(ctx context.Context, v *store.Visit) (visitView, error) {
+func (s *Server) visitView(ctx context.Context, p *principal, v *store.Visit) (visitView, error) {
 	out := visitView{Visit: v}
 	t, err := s.store.Ticket(ctx, v.TicketID)
 	if err != nil {
+		return out, err
+	}
+	out.TicketNumber = t.Number
+	visible, err := s.store.ContactVisible(ctx, v.ContactID, s.contactViewer(p))
+	if err != nil || !visible {
 		return out, err
 	}
 	c, err := s.store.Contact(ctx, v.ContactID)
 	if err != nil {
 		return out, err
 	}
-	out.TicketNumber, out.ContactName, out.ContactNumber = t.Number, c.Name, c.Number
+	out.ContactName, out.ContactNumber = c.Name, c.Number
 	return out, nil
 }
 
 // checkInVisitor checks a visitor in at a front desk and answers the
 // visit with its queue number.
-func (s *Server) checkInVisitor(w http.ResponseWriter, r *http.Request, _ *principal) error {
+func (s *Server) checkInVisitor(w http.ResponseWriter, r *http.Request, p *principal) error {
 	var req checkInRequest
 	if err := decode(w, r, 8<<10, &req); err != nil {
 		return err
@@ -65,7 +70,7 @@ func (s *Server) checkInVisitor(w http.ResponseWriter, r *http.Request, _ *princ
 	if err != nil {
 		return err
 	}
-	view, err := s.visitView(r.Context(), v)
+	view, err := s.visitView(r.Context(), p, v)
 	if err != nil {
 		return err
 	}
@@ -75,7 +80,7 @@ func (s *Server) checkInVisitor(w http.ResponseWriter, r *http.Request, _ *princ
 
 // listVisits shows a front desk's queue: who waits, who is being served,
 // and the expected wait.
-func (s *Server) listVisits(w http.ResponseWriter, r *http.Request, _ *principal) error {
+func (s *Server) listVisits(w http.ResponseWriter, r *http.Request, p *principal) error {
 	channelID, err := queryInt(r, "channel_id")
 	if err != nil {
 		return err
@@ -93,7 +98,7 @@ func (s *Server) listVisits(w http.ResponseWriter, r *http.Request, _ *principal
 		to   *[]visitView
 	}{{q.Waiting, &out.Waiting}, {q.Serving, &out.Serving}} {
 		for _, v := range list.from {
-			view, err := s.visitView(r.Context(), v)
+			view, err := s.visitView(r.Context(), p, v)
 			if err != nil {
 				return err
 			}
@@ -124,7 +129,7 @@ func (s *Server) callNextVisitor(w http.ResponseWriter, r *http.Request, p *prin
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	view, err := s.visitView(r.Context(), v)
+	view, err := s.visitView(r.Context(), p, v)
 	if err != nil {
 		return err
 	}
@@ -159,7 +164,7 @@ func (s *Server) endVisit(w http.ResponseWriter, r *http.Request, p *principal, 
 	if err != nil {
 		return err
 	}
-	view, err := s.visitView(r.Context(), v)
+	view, err := s.visitView(r.Context(), p, v)
 	if err != nil {
 		return err
 	}
