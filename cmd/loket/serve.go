@@ -22,6 +22,7 @@ import (
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/channel/api"
 	"loket.dev/loket/internal/channel/email"
+	"loket.dev/loket/internal/channel/frontdesk"
 	"loket.dev/loket/internal/channel/meta"
 	"loket.dev/loket/internal/channel/sms"
 	"loket.dev/loket/internal/channel/telegram"
@@ -113,6 +114,8 @@ func serve(ctx context.Context, args []string) error {
 	channels.Register(voice.New(voice.Config{BaseURL: c.publicURL, Region: c.Region}))
 	channels.Register(meta.Messenger(meta.Config{Log: log}))
 	channels.Register(meta.Instagram(meta.Config{Log: log}))
+	frontDesk := frontdesk.New(frontdesk.Config{Desk: d, Store: st, Log: log})
+	channels.Register(frontDesk)
 	channels.Register(telegram.New(telegram.Config{BaseURL: c.publicURL(), Report: d.ReportProvider, Channels: st, Locks: st.Locker(), Log: log, Ingest: d.IngestPayload}))
 
 	reg := metrics.New()
@@ -128,6 +131,7 @@ func serve(ctx context.Context, args []string) error {
 		Web:            web.Handler(),
 		Widget:         widget.Handler(),
 		Help:           helpCenter(c, st, d, log),
+		Display:        frontDesk.Display(),
 		Router:         router,
 		TrustedProxies: c.proxies,
 		Contacts:       c.contacts,

@@ -11,6 +11,7 @@ import (
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/channel/api"
 	"loket.dev/loket/internal/channel/email"
+	"loket.dev/loket/internal/channel/frontdesk"
 	"loket.dev/loket/internal/channel/meta"
 	"loket.dev/loket/internal/channel/sms"
 	"loket.dev/loket/internal/channel/telegram"
@@ -31,7 +32,8 @@ var accessNames = map[access]string{public: "public", anyAgent: "agent", supervi
 // own, as serve.go registers them.
 func documentedServer() *Server {
 	return New(Config{Channels: channel.NewRegistry(api.New(), email.New(nil), webchat.New(webchat.Config{}),
-		whatsapp.New(whatsapp.Config{}), meta.Messenger(meta.Config{}), meta.Instagram(meta.Config{}), telegram.New(telegram.Config{}), sms.New(sms.Config{}))})
+		whatsapp.New(whatsapp.Config{}), meta.Messenger(meta.Config{}), meta.Instagram(meta.Config{}), telegram.New(telegram.Config{}), sms.New(sms.Config{}),
+		frontdesk.New(frontdesk.Config{}))})
 }
 
 func parseOpenAPI(t *testing.T) map[string]any {

@@ -48,6 +48,9 @@ type Config struct {
 	Help http.Handler
 	// Widget serves the website chat script under /widget/ when set.
 	Widget http.Handler
+	// Display serves the front desks' waiting-room displays under /desk/
+	// when set.
+	Display http.Handler
 	// Contacts says which contacts agents see; "" is domain.ContactsShared.
 	Contacts domain.ContactScope
 	// Clock gives the time rate limits count by; time.Now when nil.
@@ -81,6 +84,7 @@ type Server struct {
 	router   *dispatch.Dispatcher
 	proxies  []netip.Prefix
 	widget   http.Handler
+	display  http.Handler
 	limits   *limiter
 	// adapterChannels caches the channels of adapter routes.
 	adapterChannels channelCache
@@ -101,6 +105,7 @@ func New(cfg Config) *Server {
 		secure: cfg.SecureCookies, ready: cfg.Ready, web: cfg.Web, help: cfg.Help, router: cfg.Router, proxies: cfg.TrustedProxies, widget: cfg.Widget,
 		contacts: cfg.Contacts, baseURL: strings.TrimRight(cfg.BaseURL, "/"), metrics: cfg.Metrics,
 		csrf: http.NewCrossOriginProtection(), automation: cfg.Automation, webhooks: cfg.Webhooks,
+		display: cfg.Display,
 	}
 	if s.automation == nil {
 		// Rules can be edited and tested; none runs, as the desk records
@@ -287,6 +292,13 @@ func (s *Server) routes() []route {
 		{"DELETE", "/api/v1/webhooks/{id}", admin, s.deleteWebhook},
 		{"GET", "/api/v1/webhooks/{id}/deliveries", admin, s.listWebhookDeliveries},
 		{"POST", "/api/v1/webhook-deliveries/{id}/redeliver", admin, s.redeliverWebhookDelivery},
+
+		// The front desk's visitor queue.
+		{"POST", "/api/v1/visits", anyAgent, s.checkInVisitor},
+		{"GET", "/api/v1/visits", anyAgent, s.listVisits},
+		{"POST", "/api/v1/visits/next", anyAgent, s.callNextVisitor},
+		{"POST", "/api/v1/visits/{id}/done", anyAgent, s.finishVisit},
+		{"POST", "/api/v1/visits/{id}/no-show", anyAgent, s.noShowVisit},
 	}
 }
 
@@ -306,6 +318,9 @@ func (s *Server) Handler() http.Handler {
 	}
 	if s.widget != nil {
 		mux.Handle("/widget/", s.widget)
+	}
+	if s.display != nil {
+		mux.Handle("/desk/", s.display)
 	}
 	if s.web != nil {
 		mux.Handle("/", s.web)

@@ -18,6 +18,7 @@ export const router = createRouter({
         { path: 'queues', name: 'queues', component: () => import('./views/QueuesView.vue'), meta: { supervisor: true } },
         { path: 'reports', name: 'reports', component: () => import('./views/ReportsView.vue'), meta: { supervisor: true } },
         { path: 'wallboard', name: 'wallboard', component: () => import('./views/WallboardView.vue'), meta: { supervisor: true } },
+        { path: 'frontdesk', name: 'frontdesk', component: () => import('./views/FrontDeskView.vue') },
         { path: 'approvals', name: 'approvals', component: () => import('./views/ApprovalsView.vue'), meta: { supervisor: true } },
         { path: 'kb', name: 'kb', component: () => import('./views/KbView.vue'), meta: { supervisor: true } },
         { path: 'kb/articles/:id(\\d+|new)', name: 'kb-article', component: () => import('./views/KbView.vue'), meta: { supervisor: true } },
