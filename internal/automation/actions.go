@@ -360,8 +360,8 @@ func (e *Engine) unreachable(ctx context.Context, ch *domain.Channel, c *domain.
 		return "the customer opted out", nil
 	}
 	caps := e.channels.Capabilities(ch.Kind)
-	if caps.CallsOnly {
-		return "it carries calls, not messages", nil
+	if caps.NoReplies {
+		return "it carries no messages", nil
 	}
 	if caps.SendWindowSeconds > 0 {
 		// Such channels (WhatsApp) allow messages a business starts only

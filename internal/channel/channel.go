@@ -387,9 +387,10 @@ type Capabilities struct {
 	// at (domain.IdentityEmail, domain.IdentityPhone, ...); replies go only
 	// to contacts who have one. Empty: any.
 	Identities []domain.IdentityKind `json:"identities"`
-	// CallsOnly: the channel carries telephone calls, not messages, so no
-	// reply goes by it (the composer offers the contact's other channels).
-	CallsOnly bool `json:"calls_only"`
+	// NoReplies: the channel carries no messages to customers (telephone
+	// calls, visits at the desk), so no reply goes by it; the composer
+	// offers the contact's other channels.
+	NoReplies bool `json:"no_replies"`
 }
 
 // Describer is implemented by adapters that say what their channels can

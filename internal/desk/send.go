@@ -185,8 +185,8 @@ func (d *Desk) addressReply(ctx context.Context, tx *store.Store, t *domain.Tick
 		m.DeliveryStatus = domain.DeliveryAwaitingApproval
 	}
 	caps := d.channels.Capabilities(ch.Kind)
-	if caps.CallsOnly {
-		return domain.Invalid("calls_only", fmt.Sprintf("channel %q carries calls, not messages; answer by another channel (channel_id)", ch.Name))
+	if caps.NoReplies {
+		return domain.Invalid("no_replies", fmt.Sprintf("channel %q carries no messages (calls, visits); answer by another channel (channel_id)", ch.Name))
 	}
 	c, err := tx.Contact(ctx, t.ContactID)
 	if err != nil {

@@ -80,8 +80,9 @@ func (*Adapter) Kind() string { return Kind }
 func (*Adapter) Secrets() []string { return nil }
 
 // Capabilities implements channel.Describer: visits are face to face, so
-// the channel carries nothing written back to the customer.
-func (*Adapter) Capabilities() channel.Capabilities { return channel.Capabilities{} }
+// the channel carries nothing written back to the customer (NoReplies:
+// replies go by the contact's other channels).
+func (*Adapter) Capabilities() channel.Capabilities { return channel.Capabilities{NoReplies: true} }
 
 var prefixPattern = regexp.MustCompile(`^[A-Z]{0,3}$`)
 
@@ -126,7 +127,9 @@ func (*Adapter) VisitQueue(ch *domain.Channel) (desk.VisitQueue, error) {
 // errNoSend explains why nothing is sent on a front desk channel.
 var errNoSend = errors.New("a front desk channel cannot send messages: the visitor was helped in person; reply on another channel such as e-mail or SMS")
 
-// Send implements channel.Adapter: nothing can be delivered to a visitor.
+// Send implements channel.Adapter: nothing can be delivered to a visitor;
+// the desk refuses such replies before they are queued (NoReplies), so
+// this is a backstop.
 func (*Adapter) Send(context.Context, *channel.Outbound) (channel.Sent, error) {
 	return channel.Sent{}, channel.Permanent(errNoSend)
 }

@@ -11,7 +11,7 @@
 // their contact's attributes or open tickets, places click-to-calls for
 // agents (Dialer) and takes customers' callback requests on a public
 // route. It never sends messages: a voice channel carries calls only
-// (Capabilities.CallsOnly), so replies go by the contact's other channels.
+// (Capabilities.NoReplies), so replies go by the contact's other channels.
 // What a call does to its ticket (assignment, missed calls in the queue,
 // wrap-up) is the core's.
 package voice

@@ -153,7 +153,7 @@ func TestCTI_ARecognisedCallerRingsIsAnsweredAndEndsAsOneEntry(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		v := startVoice(t, st, channeltest.Options{})
 		ch := v.ctiChannel(`"wrap_up_seconds":30`)
-		if !ch.Capabilities.CallsOnly {
+		if !ch.Capabilities.NoReplies {
 			t.Errorf("capabilities %+v, want calls only", ch.Capabilities)
 		}
 		if doc := v.Do("GET", "/api/v1/openapi.json", "", 200, nil); !bytes.Contains(doc, []byte(`"/api/v1/voice/{channel}/cti/{token}"`)) ||
@@ -198,8 +198,8 @@ func TestCTI_ARecognisedCallerRingsIsAnsweredAndEndsAsOneEntry(t *testing.T) {
 			t.Errorf("%d call.updated events, want 3", n)
 		}
 		body := v.Do("POST", fmt.Sprintf("/api/v1/tickets/%d/messages", tk), `{"text":"Zoals besproken..."}`, 422, nil)
-		if !bytes.Contains(body, []byte("calls_only")) {
-			t.Errorf("a reply by the voice channel answered %s, want calls_only", body)
+		if !bytes.Contains(body, []byte("no_replies")) {
+			t.Errorf("a reply by the voice channel answered %s, want no_replies", body)
 		}
 	})
 }

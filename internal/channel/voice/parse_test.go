@@ -251,7 +251,7 @@ func TestSend_RefusesForGoodBecauseCallsAreNotMessages(t *testing.T) {
 	if !channel.IsPermanent(err) {
 		t.Errorf("Send: %v, want a permanent error", err)
 	}
-	if c := New(Config{}).Capabilities(); !c.CallsOnly {
+	if c := New(Config{}).Capabilities(); !c.NoReplies {
 		t.Errorf("capabilities %+v, want calls only", c)
 	}
 }

@@ -148,11 +148,11 @@ func (*Adapter) Secrets() []string { return []string{SecretToken, SecretAuthToke
 // Capabilities implements channel.Describer: a telephone line carries
 // calls, never a reply.
 func (*Adapter) Capabilities() channel.Capabilities {
-	return channel.Capabilities{CallsOnly: true}
+	return channel.Capabilities{NoReplies: true}
 }
 
 // Send implements channel.Adapter. The desk never queues a reply on a
-// CallsOnly channel; a message that got here anyway cannot be delivered.
+// NoReplies channel; a message that got here anyway cannot be delivered.
 func (*Adapter) Send(_ context.Context, out *channel.Outbound) (channel.Sent, error) {
 	return channel.Sent{}, channel.Permanent(fmt.Errorf("message %d: a voice channel carries calls, not messages; answer by another channel", out.Message.ID))
 }

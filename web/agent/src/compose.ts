@@ -48,12 +48,12 @@ export function recipients(ticket: Pick<TicketDetail, 'contact'>, ch: Reach): Id
  * replyChannels lists the channels a reply can go out on: the ticket's own
  * first, then every enabled channel on which the contact has an address of
  * a kind the channel reaches (a website visitor only by website chat). A
- * telephone channel (calls_only) is never one, not even the ticket's own.
+ * channel that carries no messages (no_replies: telephone, front desk) is never one, not even the ticket's own.
  */
 export function replyChannels(channels: Channel[], ticket: Pick<TicketDetail, 'contact' | 'channel_id'>): Channel[] {
   const own = ticket.channel_id
   return channels
-    .filter((c) => !c.capabilities?.calls_only)
+    .filter((c) => !c.capabilities?.no_replies)
     .filter((c) => c.id === own || (c.enabled && recipients(ticket, c).length > 0))
     .sort((a, b) => Number(b.id === own) - Number(a.id === own) || a.id - b.id)
 }

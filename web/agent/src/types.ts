@@ -176,7 +176,7 @@ export interface Capabilities {
   /** Kinds of address the channel reaches; empty or missing: any. */
   identities?: string[] | null
   /** The channel carries telephone calls, not messages: never a reply channel. */
-  calls_only?: boolean
+  no_replies?: boolean
 }
 
 export interface Identity {

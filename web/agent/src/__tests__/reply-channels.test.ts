@@ -22,7 +22,7 @@ describe('reply channels and addresses', () => {
   })
 
   it('never offers a telephone channel, even on a ticket a call opened', () => {
-    const phone = { ...ch(5, 'voice'), capabilities: { calls_only: true } } as Channel
+    const phone = { ...ch(5, 'voice'), capabilities: { no_replies: true } } as Channel
     const caller = { channel_id: 5, contact: contact([{ kind: 'phone', value: '+31612345678' }, { kind: 'email', value: 'jan@example.nl' }]) }
     expect(replyChannels([...channels, phone], caller).map((c) => c.id)).toEqual([1, 3])
   })
