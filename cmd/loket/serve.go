@@ -22,6 +22,7 @@ import (
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/channel/api"
 	"loket.dev/loket/internal/channel/email"
+	"loket.dev/loket/internal/channel/letter"
 	"loket.dev/loket/internal/channel/meta"
 	"loket.dev/loket/internal/channel/sms"
 	"loket.dev/loket/internal/channel/telegram"
@@ -110,6 +111,7 @@ func serve(ctx context.Context, args []string) error {
 		BaseURL: c.publicURL(), Log: log, Hours: hrs}))
 	channels.Register(whatsapp.New(whatsapp.Config{}))
 	channels.Register(sms.New(sms.Config{BaseURL: c.publicURL}))
+	channels.Register(letter.New())
 	channels.Register(meta.Messenger(meta.Config{Log: log}))
 	channels.Register(meta.Instagram(meta.Config{Log: log}))
 	channels.Register(telegram.New(telegram.Config{BaseURL: c.publicURL(), Report: d.ReportProvider, Channels: st, Locks: st.Locker(), Log: log, Ingest: d.IngestPayload}))
