@@ -187,15 +187,20 @@ func run(ctx context.Context, dir, tool string, args ...string) (string, error) 
 type capped struct {
 	bytes.Buffer
 	limit int
+	full  bool
 }
 
 func (c *capped) Write(p []byte) (int, error) {
-	if room := c.limit - c.Len(); room > 0 {
-		keep := p[:min(room, len(p))]
-		for len(keep) < len(p) && len(keep) > 0 && !utf8.RuneStart(p[len(keep)]) {
+	if c.full {
+		return len(p), nil
+	}
+	keep := p[:min(c.limit-c.Len(), len(p))]
+	if len(keep) < len(p) {
+		c.full = true
+		for len(keep) > 0 && !utf8.RuneStart(p[len(keep)]) {
 			keep = keep[:len(keep)-1]
 		}
-		c.Buffer.Write(keep)
 	}
+	c.Buffer.Write(keep)
 	return len(p), nil
 }
