@@ -77,6 +77,7 @@ const (
 func Render(w io.Writer, p *Page) error {
 	l := labelsFor(p.Language)
 	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.SetCatalogSort(true)
 	pdf.SetCreationDate(p.Date)
 	pdf.SetModificationDate(p.Date)
 	pdf.SetMargins(marginLeft, 20, marginRight)
