@@ -24,3 +24,22 @@ func TestPostalAddress_NormalisesLinesAndRefusesTooLong(t *testing.T) {
 		})
 	}
 }
+
+// FuzzPostalAddress: any typed or pasted text is normalised into lines
+// that normalise to themselves, or refused with invalid_address.
+func FuzzPostalAddress(f *testing.F) {
+	f.Add("Jan Jansen\r\nDorpsstraat 1\n\n1234 AB Ede")
+	f.Add("\x00\xff\r\r\n \t")
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := PostalAddress(s)
+		if err != nil {
+			if e, ok := err.(*Error); !ok || e.Code != "invalid_address" {
+				t.Fatalf("PostalAddress(%q) error %v, want invalid_address", s, err)
+			}
+			return
+		}
+		if again, err := PostalAddress(got); err != nil || again != got {
+			t.Fatalf("PostalAddress(%q) = %q, which normalises to %q, %v", s, got, again, err)
+		}
+	})
+}
