@@ -69,9 +69,6 @@ func (d *Desk) RegisterLetter(ctx context.Context, l *Letter) (*Received, error)
 		return nil, domain.Invalid("unsupported_scan", "the scan must be a PDF, PNG or JPEG file")
 	}
 	l.Scan.ContentType, l.Scan.Filename = scanType, domain.SafeFilename(l.Scan.Filename)
-	if l.Scan.Filename == "" {
-		l.Scan.Filename = "letter"
-	}
 	now := msTime(d.now())
 	if l.ReceivedOn.IsZero() {
 		l.ReceivedOn = now
