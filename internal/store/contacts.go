@@ -281,6 +281,8 @@ func (s *Store) MergeContacts(ctx context.Context, survivor, merged, agentID int
 		{"UPDATE identities SET contact_id = $1 WHERE contact_id = $2", []any{survivor, merged}},
 		{"UPDATE tickets SET contact_id = $1, updated_at = $3 WHERE contact_id = $2", []any{survivor, merged, now}},
 		{"UPDATE messages SET author_id = $1 WHERE author_type = 'contact' AND author_id = $2", []any{survivor, merged}},
+		// A survivor without a postal address takes the merged one's.
+		{"UPDATE contacts SET address = (SELECT address FROM contacts WHERE id = $2) WHERE id = $1 AND address = ''", []any{survivor, merged}},
 		{"UPDATE contacts SET merged_into = $1, updated_at = $3 WHERE id = $2 OR merged_into = $2", []any{survivor, merged, now}},
 	}
 	// The survivor keeps every opt-out either contact made.

@@ -196,6 +196,24 @@ func TestLetters_AnswerToAContactWithoutAddressFailsWithTheReason(t *testing.T) 
 	})
 }
 
+func TestContacts_PostalAddressIsEditedAndKeptByAMerge(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := startLetters(t, st)
+		var survivor, merged domain.Contact
+		e.Do("POST", "/api/v1/contacts", `{"name":"Anna"}`, 201, &survivor)
+		e.Do("POST", "/api/v1/contacts", `{"name":"Anna de Vries","address":" Dorpsstraat 1 \r\n\r\n1234 AB  Ede"}`, 201, &merged)
+		if merged.Address != "Dorpsstraat 1\n1234 AB Ede" {
+			t.Errorf("address stored as %q, want it normalised", merged.Address)
+		}
+		e.Do("PATCH", fmt.Sprintf("/api/v1/contacts/%d", merged.ID), `{"address":"Dorpsstraat 2\n1234 AB Ede"}`, 200, nil)
+		e.Do("PATCH", fmt.Sprintf("/api/v1/contacts/%d", merged.ID), `{"address":"`+strings.Repeat(`line\n`, 11)+`"}`, 422, nil)
+		e.Do("POST", fmt.Sprintf("/api/v1/contacts/%d/merge", survivor.ID), fmt.Sprintf(`{"contact_id":%d}`, merged.ID), 200, nil)
+		if c := e.Contact(survivor.ID); c.Address != "Dorpsstraat 2\n1234 AB Ede" {
+			t.Errorf("after the merge the address is %q, want the merged contact's", c.Address)
+		}
+	})
+}
+
 func TestLetters_BadRegistrationsAreRefusedWithACode(t *testing.T) {
 	st := storetest.Open(t, store.SQLite)
 	e := startLetters(t, st)
