@@ -23,6 +23,7 @@ import (
 	"loket.dev/loket/internal/channel/api"
 	"loket.dev/loket/internal/channel/email"
 	"loket.dev/loket/internal/channel/frontdesk"
+	"loket.dev/loket/internal/channel/letter"
 	"loket.dev/loket/internal/channel/meta"
 	"loket.dev/loket/internal/channel/sms"
 	"loket.dev/loket/internal/channel/telegram"
@@ -112,6 +113,7 @@ func serve(ctx context.Context, args []string) error {
 	channels.Register(whatsapp.New(whatsapp.Config{}))
 	channels.Register(sms.New(sms.Config{BaseURL: c.publicURL}))
 	channels.Register(voice.New(voice.Config{BaseURL: c.publicURL, Region: c.Region}))
+	channels.Register(letter.New())
 	channels.Register(meta.Messenger(meta.Config{Log: log}))
 	channels.Register(meta.Instagram(meta.Config{Log: log}))
 	frontDesk := frontdesk.New(frontdesk.Config{Desk: d, Store: st, Log: log})

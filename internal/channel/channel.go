@@ -55,6 +55,10 @@ type Inbound struct {
 	From domain.Identity
 	Also []domain.Identity
 	Name string // the customer's display name, if the channel gives one
+	// ContactID names the contact the message is from when the channel
+	// knows it already, such as a paper letter an agent registers on a
+	// contact: it is used instead of recognising From, which may be empty.
+	ContactID int64
 	// Language is the customer's language (ISO 639-1), if known.
 	Language string
 	Kind     domain.MessageKind // message (default), call, letter, visit
@@ -126,7 +130,12 @@ type Outbound struct {
 // Sent is what a provider answered for a delivered message.
 type Sent struct {
 	ExternalID string
-	Status     domain.DeliveryStatus // sent (default) or delivered
+	// Status is sent (default) or delivered; queued for a channel that
+	// leaves the last step to a person (Capabilities.Manual).
+	Status domain.DeliveryStatus
+	// Attachments are files the adapter made of the message, such as a
+	// letter's printable PDF; they are stored on the message.
+	Attachments []Attachment
 }
 
 // Adapter delivers messages for one kind of channel and checks its settings.
@@ -383,6 +392,9 @@ type Capabilities struct {
 	// Segments: texts travel as SMS segments (160 GSM-7 or 70 UCS-2
 	// characters, fewer when concatenated), which the composer counts.
 	Segments bool `json:"segments"`
+	// Manual: the adapter prepares a reply (prints a letter) and leaves it
+	// queued; an agent confirms it went out, which makes it sent.
+	Manual bool `json:"manual"`
 	// Identities are the kinds of address the channel reaches customers
 	// at (domain.IdentityEmail, domain.IdentityPhone, ...); replies go only
 	// to contacts who have one. Empty: any.

@@ -30,6 +30,14 @@ func (d *Desk) Deliver(ctx context.Context, job store.Job) {
 			err = channel.Permanent(err)
 		}
 	}
+	// Files the adapter made of the message (a letter's PDF) are kept
+	// with it; one that cannot be stored is a passing failure.
+	var made []domain.Attachment
+	if err == nil && len(sent.Attachments) > 0 {
+		if made, err = d.storeAttachments(ctx, sent.Attachments); err != nil {
+			err = fmt.Errorf("keep the files made of message %d: %w", job.MessageID, err)
+		}
+	}
 	var events []domain.Event
 	// The outcome is recorded even when the delivery used up its time:
 	// an unrecorded success would be sent again after the lease.
@@ -51,6 +59,10 @@ func (d *Desk) Deliver(ctx context.Context, job store.Job) {
 			if terr := d.answered(ctx, tx, m, &events); terr != nil {
 				return terr
 			}
+			if terr := tx.AddAttachments(ctx, m.ID, made); terr != nil {
+				return terr
+			}
+			m.Attachments = append(m.Attachments, made...)
 			return d.setDelivery(ctx, tx, m, m.DeliveryStatus.Merge(status), "", sent.ExternalID, &events)
 		case channel.IsPermanent(err) || job.Attempts >= job.MaxAttempts:
 			if terr := tx.FailJob(ctx, job.ID, err.Error()); terr != nil {

@@ -92,7 +92,7 @@ func (d *Desk) prepare(ctx context.Context, in *channel.Inbound) (*domain.Messag
 	if err := cleanInbound(in); err != nil {
 		return nil, err
 	}
-	if in.From.Value == "" {
+	if in.From.Value == "" && in.ContactID == 0 {
 		return nil, domain.Invalid("invalid_inbound", "inbound message has no sender: give an e-mail address, phone number or id")
 	}
 	if in.Kind == "" {
@@ -115,12 +115,14 @@ func (d *Desk) prepare(ctx context.Context, in *channel.Inbound) (*domain.Messag
 		Kind:       in.Kind,
 		Direction:  domain.DirectionIn,
 		AuthorType: domain.AuthorContact,
-		Address:    &in.From,
 		Subject:    in.Subject,
 		Text:       in.Text,
 		HTML:       in.HTML,
 		ExternalID: in.ExternalID,
 		Meta:       in.Meta,
+	}
+	if in.From.Value != "" {
+		m.Address = &in.From
 	}
 	if !in.ProviderAt.IsZero() {
 		m.ProviderAt = in.ProviderAt.UnixMilli()
@@ -436,8 +438,12 @@ func (d *Desk) duplicate(ctx context.Context, tx *store.Store, prev *domain.Mess
 }
 
 // recognise finds the contact owning any of the message's identities, or
-// creates one, and links the identities the contact does not have yet.
+// creates one, and links the identities the contact does not have yet. A
+// contact the channel names (ContactID) is taken as it is.
 func (d *Desk) recognise(ctx context.Context, tx *store.Store, in *channel.Inbound) (*domain.Contact, error) {
+	if in.ContactID != 0 {
+		return tx.Contact(ctx, in.ContactID)
+	}
 	ids := append([]domain.Identity{in.From}, in.Also...)
 	var contactID int64
 	known := -1 // the identity the contact was found by needs no linking

@@ -85,10 +85,12 @@ type Channel struct {
 
 // Contact is a customer, or anyone else the team talks to.
 type Contact struct {
-	ID         int64           `json:"id"`
-	Number     string          `json:"number"`
-	Name       string          `json:"name"`
-	Language   string          `json:"language"`
+	ID       int64  `json:"id"`
+	Number   string `json:"number"`
+	Name     string `json:"name"`
+	Language string `json:"language"`
+	// Address is the postal address, one line per line, where letters go.
+	Address    string          `json:"address"`
 	Attributes json.RawMessage `json:"attributes"`
 	Verified   bool            `json:"verified"`
 	MergedInto int64           `json:"merged_into,omitempty"`

@@ -14,6 +14,7 @@ type contactRequest struct {
 	Number     *string            `json:"number"`
 	Name       *string            `json:"name"`
 	Language   *string            `json:"language"`
+	Address    *string            `json:"address"`
 	Attributes *json.RawMessage   `json:"attributes"`
 	Verified   *bool              `json:"verified"`
 	Identities *[]domain.Identity `json:"identities"`
@@ -38,6 +39,13 @@ func (req *contactRequest) apply(c *domain.Contact, region string) ([]domain.Ide
 		if err := domain.CheckLength("language", c.Language, domain.MaxLanguageBytes); err != nil {
 			return nil, err
 		}
+	}
+	if req.Address != nil {
+		a, err := domain.PostalAddress(*req.Address)
+		if err != nil {
+			return nil, err
+		}
+		c.Address = a
 	}
 	if req.Verified != nil {
 		c.Verified = *req.Verified

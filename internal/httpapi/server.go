@@ -199,6 +199,8 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/calls/{id}", anyAgent, s.getCall},
 		{"GET", "/api/v1/messages/{id}/raw", anyAgent, s.rawMessage},
 		{"GET", "/api/v1/attachments/{id}", anyAgent, s.downloadAttachment},
+		{"POST", "/api/v1/letters", anyAgent, s.registerLetter},
+		{"POST", "/api/v1/messages/{id}/posted", anyAgent, s.confirmPosted},
 		{"GET", "/api/v1/search", anyAgent, s.search},
 
 		{"GET", "/api/v1/calendars", anyAgent, s.listCalendars},

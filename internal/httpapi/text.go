@@ -72,7 +72,7 @@ func requireJSON(r *http.Request) error {
 // their content types themselves.
 func takesJSON(rt route) bool {
 	switch rt.path {
-	case "/api/v1/channels/{id}/email", "/api/v1/channels/{id}/inbound", "/survey/{token}":
+	case "/api/v1/channels/{id}/email", "/api/v1/channels/{id}/inbound", "/survey/{token}", "/api/v1/letters":
 		return false
 	}
 	return rt.method == http.MethodPost || rt.method == http.MethodPut || rt.method == http.MethodPatch

@@ -12,13 +12,13 @@ import (
 	"loket.dev/loket/internal/domain"
 )
 
-const contactColumns = "id, number, name, language, attributes, verified, merged_into, opt_outs, created_at, updated_at"
+const contactColumns = "id, number, name, language, address, attributes, verified, merged_into, opt_outs, created_at, updated_at"
 
 func scanContact(row interface{ Scan(...any) error }) (*domain.Contact, error) {
 	var c domain.Contact
 	var attrs, optOuts string
 	var merged nullInt
-	if err := row.Scan(&c.ID, &c.Number, &c.Name, &c.Language, &attrs, &c.Verified, &merged, &optOuts, &c.CreatedAt, &c.UpdatedAt); err != nil {
+	if err := row.Scan(&c.ID, &c.Number, &c.Name, &c.Language, &c.Address, &attrs, &c.Verified, &merged, &optOuts, &c.CreatedAt, &c.UpdatedAt); err != nil {
 		return nil, err
 	}
 	c.OptOuts = splitList(optOuts)
@@ -43,9 +43,9 @@ func (s *Store) CreateContact(ctx context.Context, c *domain.Contact) error {
 	}
 	now := Now()
 	err := s.q.QueryRowContext(ctx,
-		`INSERT INTO contacts (number, name, language, attributes, verified, created_at, updated_at)
-		 VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`,
-		c.Number, c.Name, c.Language, string(c.Attributes), c.Verified, now).Scan(&c.ID)
+		`INSERT INTO contacts (number, name, language, attributes, verified, created_at, updated_at, address)
+		 VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id`,
+		c.Number, c.Name, c.Language, string(c.Attributes), c.Verified, now, c.Address).Scan(&c.ID)
 	if err != nil {
 		if isUnique(err) {
 			return domain.Invalid("number_taken", fmt.Sprintf("customer number %s is already in use", c.Number))
@@ -220,12 +220,13 @@ func (s *Store) Contacts(ctx context.Context, f ContactFilter) ([]*domain.Contac
 	return out, nil
 }
 
-// UpdateContact saves number, name, language, attributes and verified.
+// UpdateContact saves number, name, language, postal address, attributes
+// and verified.
 func (s *Store) UpdateContact(ctx context.Context, c *domain.Contact) error {
 	c.UpdatedAt = Now()
 	res, err := s.q.ExecContext(ctx,
-		`UPDATE contacts SET number = $2, name = $3, language = $4, attributes = $5, verified = $6, updated_at = $7 WHERE id = $1`,
-		c.ID, c.Number, c.Name, c.Language, string(c.Attributes), c.Verified, c.UpdatedAt)
+		`UPDATE contacts SET number = $2, name = $3, language = $4, attributes = $5, verified = $6, updated_at = $7, address = $8 WHERE id = $1`,
+		c.ID, c.Number, c.Name, c.Language, string(c.Attributes), c.Verified, c.UpdatedAt, c.Address)
 	if err != nil {
 		if isUnique(err) {
 			return domain.Invalid("number_taken", fmt.Sprintf("customer number %s is already in use", c.Number))
@@ -280,6 +281,8 @@ func (s *Store) MergeContacts(ctx context.Context, survivor, merged, agentID int
 		{"UPDATE identities SET contact_id = $1 WHERE contact_id = $2", []any{survivor, merged}},
 		{"UPDATE tickets SET contact_id = $1, updated_at = $3 WHERE contact_id = $2", []any{survivor, merged, now}},
 		{"UPDATE messages SET author_id = $1 WHERE author_type = 'contact' AND author_id = $2", []any{survivor, merged}},
+		// A survivor without a postal address takes the merged one's.
+		{"UPDATE contacts SET address = (SELECT address FROM contacts WHERE id = $2) WHERE id = $1 AND address = ''", []any{survivor, merged}},
 		{"UPDATE contacts SET merged_into = $1, updated_at = $3 WHERE id = $2 OR merged_into = $2", []any{survivor, merged, now}},
 	}
 	// The survivor keeps every opt-out either contact made.

@@ -67,16 +67,8 @@ func (s *Store) InsertMessage(ctx context.Context, m *domain.Message) (inserted 
 		}
 		return false, fmt.Errorf("insert message: %w", err)
 	}
-	for i := range m.Attachments {
-		a := &m.Attachments[i]
-		a.MessageID = m.ID
-		err := s.q.QueryRowContext(ctx,
-			`INSERT INTO attachments (message_id, filename, content_type, size, sha256, content_id, inline)
-			 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			a.MessageID, a.Filename, a.ContentType, a.Size, a.SHA256, a.ContentID, a.Inline).Scan(&a.ID)
-		if err != nil {
-			return false, fmt.Errorf("insert attachment %s: %w", a.Filename, err)
-		}
+	if err := s.AddAttachments(ctx, m.ID, m.Attachments); err != nil {
+		return false, err
 	}
 	return true, nil
 }

@@ -21,7 +21,9 @@ export function setUnauthorizedHandler(fn: () => void) {
 
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const init: RequestInit = { method, credentials: 'same-origin', headers: {} }
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body // multipart: the browser sets the Content-Type with its boundary
+  } else if (body !== undefined) {
     init.body = JSON.stringify(body)
     ;(init.headers as Record<string, string>)['Content-Type'] = 'application/json'
   }
@@ -132,7 +134,7 @@ export const api = {
   contactByNumber: (n: string) => request<ContactDetail>('GET', `/api/v1/contacts/by-number/${encodeURIComponent(n)}`),
   updateContact: (
     id: number,
-    c: { name?: string; language?: string; attributes?: Record<string, unknown>; identities?: Identity[]; verified?: boolean },
+    c: { name?: string; language?: string; address?: string; attributes?: Record<string, unknown>; identities?: Identity[]; verified?: boolean },
   ) => request<ContactDetail>('PATCH', `/api/v1/contacts/${id}`, c),
   mergeContact: (id: number, other: number) => request<ContactDetail>('POST', `/api/v1/contacts/${id}/merge`, { contact_id: other }),
   contacts: (q: string, after?: number, limit = 50) => {

@@ -173,6 +173,8 @@ export interface Capabilities {
   copies?: boolean
   /** Text is counted in SMS segments (GSM-7 or UCS-2). */
   segments?: boolean
+  /** Replies are prepared (a printed letter) and an agent confirms they went out. */
+  manual?: boolean
   /** Kinds of address the channel reaches; empty or missing: any. */
   identities?: string[] | null
   /** The channel carries telephone calls, not messages: never a reply channel. */
@@ -189,6 +191,8 @@ export interface Contact {
   number: string
   name: string
   language: string
+  /** Postal address, one line per line: where letters go. */
+  address?: string
   attributes: Record<string, unknown>
   verified: boolean
   merged_into?: number
