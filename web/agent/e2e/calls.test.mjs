@@ -117,10 +117,29 @@ test('an incoming call pops up the right customer for the ringing agent', async 
       await page.screenshot({ path: path.join(screenshotDir, 'call-entries.png') })
     })
 
-    await t.test('the Calls page lists the call', async () => {
+    let missed
+    await t.test('a call that stops ringing unanswered closes the pop-up and tells the agent they missed it', async () => {
+      await cti({ event: 'newCall', direction: 'in', from: '0612345678', to: '0201234567', callId: 'e2e-2', user: ['201'] })
+      const popup = page.getByTestId('call-popup')
+      await popup.getByRole('heading', { name: 'Sara Visser' }).waitFor()
+      await cti({ event: 'hangup', direction: 'in', from: '0612345678', to: '0201234567', callId: 'e2e-2', cause: 'cancel' })
+      await popup.waitFor({ state: 'detached' })
+      await page.locator('.toast', { hasText: 'Missed call from Sara Visser' }).waitFor()
+      missed = (await api('/api/v1/calls?missed=true')).calls.find((c) => c.call_id === 'e2e-2')
+      assert.ok(missed, 'the call log has the missed call')
+      if (!page.url().endsWith(`/tickets/${missed.ticket_id}`)) await page.goto(`${app.base}/tickets/${missed.ticket_id}`)
+      const entry = page.locator(`.call-entry[data-message="${missed.message_id}"]`)
+      await entry.getByTestId('missed-badge').waitFor()
+      await entry.getByRole('button', { name: 'Call +31612345678' }).waitFor()
+    })
+
+    await t.test('the Calls page lists the calls and filters the missed ones', async () => {
       await page.getByRole('link', { name: 'Calls' }).click()
       await page.getByRole('heading', { name: 'Calls' }).waitFor()
       await page.locator(`.call-log tr[data-call="${call.message_id}"]`, { hasText: 'Sara Visser' }).waitFor()
+      await page.getByRole('button', { name: 'Missed' }).click()
+      await page.locator(`.call-log tr[data-call="${missed.message_id}"]`, { hasText: 'Missed call' }).waitFor()
+      await page.locator(`.call-log tr[data-call="${call.message_id}"]`).waitFor({ state: 'detached' })
     })
   } finally {
     await ctx.close()
