@@ -1,7 +1,7 @@
 // A small fetch wrapper for the Loket API. Requests are same-origin and
 // authenticated by the session cookie.
 import type {
-  Agent, Calendar, Campaign, CampaignInput, CampaignRecipient, CannedResponse, Capacity, Channel, ConnectionCheck, Contact, ContactDetail, Identity, KbArticle, KbCategory,
+  Agent, Calendar, Call, CallDetail, Campaign, CampaignInput, CampaignRecipient, CannedResponse, Capacity, Channel, ConnectionCheck, Contact, ContactDetail, Identity, KbArticle, KbCategory,
   ExternalEvent, KbHit, Lang, Message, MessageOptions, MessageTemplate, Presence, QueueView, RoutingMode, Rule, RuleInput, RuleRun, RuleSchema,
   RuleTestResult, RuleVersion, SearchResult, SignInFailures, SLAPolicy, Team, Template, TemplatePreviewInput, Ticket, TicketDetail, TicketPage,
   TicketPatch, Webhook, WebhookDelivery,
@@ -84,7 +84,7 @@ export const api = {
   login: (email: string, password: string) =>
     request<{ agent: Agent; sign_in_failures?: SignInFailures }>('POST', '/api/v1/session', { email, password }),
   logout: () => request<void>('DELETE', '/api/v1/session'),
-  updateProfile: (p: { name?: string; language?: Lang }) => request<{ agent: Agent }>('PATCH', '/api/v1/session', p),
+  updateProfile: (p: { name?: string; language?: Lang; phone?: string }) => request<{ agent: Agent }>('PATCH', '/api/v1/session', p),
   changePassword: (current: string, next: string) => request<void>('PUT', '/api/v1/session/password', { current, new: next }),
   setPresence: (presence: Presence) => request<{ presence: Presence; since: number }>('PUT', '/api/v1/session/presence', { presence }),
   queueNext: () => request<Ticket | undefined>('POST', '/api/v1/queue/next'),
@@ -93,7 +93,7 @@ export const api = {
   agents: () => request<{ agents: Agent[] }>('GET', '/api/v1/agents'),
   createAgent: (a: { email: string; password: string; name: string; role: string; language: string; team_ids: number[] }) =>
     request<Agent>('POST', '/api/v1/agents', a),
-  updateAgent: (id: number, a: Partial<Pick<Agent, 'name' | 'role' | 'language' | 'disabled' | 'team_ids' | 'skills' | 'capacity'>>) =>
+  updateAgent: (id: number, a: Partial<Pick<Agent, 'name' | 'role' | 'language' | 'disabled' | 'team_ids' | 'skills' | 'capacity' | 'phone'>>) =>
     request<Agent>('PATCH', `/api/v1/agents/${id}`, a),
   teams: () => request<{ teams: Team[] }>('GET', '/api/v1/teams'),
   createTeam: (name: string) => request<Team>('POST', '/api/v1/teams', { name }),
@@ -224,6 +224,14 @@ export const api = {
   /** campaignRecipients pages by contact id: the next page starts after the last one's contact_id. */
   campaignRecipients: async (id: number, after = 0, limit = 100) =>
     listOf<CampaignRecipient>(await request<unknown>('GET', `/api/v1/campaigns/${id}/recipients?after=${after}&limit=${limit}`), 'recipients'),
+
+  /** dial asks the telephone system to connect the agent's phone with number, logged on the ticket (click-to-call). */
+  dial: (ticketId: number, number: string, channelId?: number) =>
+    request<{ call: Call }>('POST', `/api/v1/tickets/${ticketId}/calls`, channelId ? { number, channel_id: channelId } : { number }),
+  /** calls is the call log, newest first; query from callQuery. */
+  calls: async (query: string) => listOf<Call>(await request<unknown>('GET', '/api/v1/calls' + query), 'calls'),
+  /** call is one call with its caller and the caller's tickets (id: the call entry's message id). */
+  call: (id: number) => request<CallDetail>('GET', `/api/v1/calls/${id}`),
 
   events: async (contactId: number) => listOf<ExternalEvent>(await request<unknown>('GET', `/api/v1/events?contact_id=${contactId}`), 'events'),
 }

@@ -19,3 +19,26 @@ export function holdClock(): () => void {
     }
   }
 }
+
+// A second-by-second "now" for running call clocks, ticking only while held.
+export const second = ref(Date.now())
+let secondTimer: ReturnType<typeof setInterval> | null = null
+let secondUsers = 0
+
+/** holdSecondClock ticks `second` every second while held; call the result to release. */
+export function holdSecondClock(): () => void {
+  secondUsers++
+  second.value = Date.now()
+  if (!secondTimer) secondTimer = setInterval(() => (second.value = Date.now()), 1000)
+  let held = true
+  return () => {
+    if (!held) return
+    held = false
+    secondUsers--
+    if (secondUsers <= 0 && secondTimer) {
+      clearInterval(secondTimer)
+      secondTimer = null
+      secondUsers = 0
+    }
+  }
+}

@@ -15,6 +15,7 @@ export const router = createRouter({
         { path: 'search', name: 'search', component: () => import('./views/SearchView.vue') },
         { path: 'contacts', name: 'contacts', component: () => import('./views/ContactsView.vue') },
         { path: 'contacts/:id(\\d+)', name: 'contact', component: () => import('./views/ContactView.vue') },
+        { path: 'calls', name: 'calls', component: () => import('./views/CallsView.vue') },
         { path: 'queues', name: 'queues', component: () => import('./views/QueuesView.vue'), meta: { supervisor: true } },
         { path: 'reports', name: 'reports', component: () => import('./views/ReportsView.vue'), meta: { supervisor: true } },
         { path: 'wallboard', name: 'wallboard', component: () => import('./views/WallboardView.vue'), meta: { supervisor: true } },

@@ -35,6 +35,8 @@ export interface Agent {
   presence_at?: number
   skills?: string[] | null
   capacity?: Capacity | null
+  /** The extension or number the telephone system rings the agent at. */
+  phone?: string
 }
 
 /** Failed sign-ins to the account since its last successful one. */
@@ -294,6 +296,7 @@ export type StreamEventType =
   | 'hello' | 'resync' | 'ticket.created' | 'ticket.updated' | 'message.created' | 'message.updated'
   | 'sla.warning' | 'sla.breached' | 'ticket.viewing' | 'ticket.typing' | 'ticket.left' | 'ticket.contact_typing'
   | 'agent.mentioned' | 'agent.presence' | 'agent.updated' | 'team.updated' | 'webhook.disabled'
+  | 'call.updated'
 
 export interface StreamEvent {
   type: StreamEventType
@@ -308,6 +311,47 @@ export interface StreamEvent {
   presence?: Presence
   /** webhook.disabled (to admins only): the webhook Loket turned off after repeated failures. */
   webhook?: Pick<Webhook, 'id' | 'url' | 'disabled_reason'>
+  /** call.updated: the call as it is now. */
+  call?: Call
+}
+
+export type CallState = 'requested' | 'dialing' | 'ringing' | 'answered' | 'ended'
+export type CallCause = 'normal' | 'no_answer' | 'busy' | 'cancelled' | 'forwarded' | 'failed' | 'rejected' | 'called_back'
+
+/** Call is a telephone call or a callback request: the meta of a call entry (kind "call"). */
+export interface Call {
+  message_id: number
+  ticket_id: number
+  channel_id: number
+  contact_id?: number
+  call_id: string
+  direction: 'in' | 'out'
+  /** The customer's number (E.164); absent when the caller withheld it. */
+  customer?: string
+  /** Our side: the number called, or the agent's extension. */
+  line?: string
+  state: CallState
+  cause?: CallCause
+  /** The agent who answered or placed the call. */
+  agent_id?: number
+  /** The agents whose phones rang. */
+  ringing?: number[] | null
+  missed?: boolean
+  callback_at?: number
+  note?: string
+  recording_url?: string
+  voicemail_url?: string
+  started_at: number
+  answered_at?: number
+  ended_at?: number
+  busy_until?: number
+}
+
+/** CallDetail is a call with its caller and the caller's tickets, newest first. */
+export interface CallDetail {
+  call: Call
+  contact: Contact | null
+  tickets: Ticket[] | null
 }
 
 export interface TicketPatch {

@@ -64,5 +64,10 @@ export const useSession = defineStore('session', () => {
     agent.value = (await api.updateProfile({ name })).agent
   }
 
-  return { agent, checked, load, login, logout, setLanguage, updateName }
+  /** updatePhone sets the extension or number the telephone system rings the agent at ('' clears it). */
+  async function updatePhone(phone: string) {
+    agent.value = (await api.updateProfile({ phone })).agent
+  }
+
+  return { agent, checked, load, login, logout, setLanguage, updateName, updatePhone }
 })
