@@ -390,7 +390,7 @@ func (d *Desk) callTicket(ctx context.Context, tx *store.Store, t *domain.Ticket
 // Dial places a call for an agent from a ticket (click-to-call): the call
 // entry is on that ticket, whatever channel the ticket came by. channelID
 // picks the telephone channel; zero takes the first enabled one. Callback
-// requests on the ticket count as answered.
+// requests and missed calls on the ticket count as called back.
 func (d *Desk) Dial(ctx context.Context, ticketID int64, agent *domain.Agent, channelID int64, number string) (*domain.Call, error) {
 	if agent.Phone == "" {
 		return nil, domain.Invalid("no_phone", "set your phone (extension or number) in your profile before calling")
@@ -424,12 +424,21 @@ func (d *Desk) Dial(ctx context.Context, ticketID int64, agent *domain.Agent, ch
 		}
 		base := domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}
 		events = append(events, with(base, domain.EventMessageCreated, nil, m))
-		answered, err := tx.Calls(ctx, store.CallFilter{TicketID: t.ID, State: domain.CallRequested})
+		requested, err := tx.Calls(ctx, store.CallFilter{TicketID: t.ID, State: domain.CallRequested})
 		if err != nil {
 			return err
 		}
-		for _, r := range answered {
-			r.State, r.Cause, r.EndedAt, r.AgentID = domain.CallEnded, domain.CauseCalledBack, now, agent.ID
+		missed, err := tx.Calls(ctx, store.CallFilter{TicketID: t.ID, Missed: true})
+		if err != nil {
+			return err
+		}
+		for _, row := range append(requested, missed...) {
+			r := row.Call
+			if r.State == domain.CallRequested {
+				r.State, r.Cause, r.EndedAt, r.AgentID = domain.CallEnded, domain.CauseCalledBack, now, agent.ID
+			} else {
+				r.CalledBackAt = now
+			}
 			if err := tx.SaveCall(ctx, r); err != nil {
 				return err
 			}

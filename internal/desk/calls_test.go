@@ -184,6 +184,19 @@ func TestCalls_AMissedCallWaitsInTheQueueForACallback(t *testing.T) {
 		if !routable {
 			t.Error("the missed call's ticket is not in the routing queue")
 		}
+		waiting, err := st.Calls(context.Background(), store.CallFilter{Missed: true})
+		if err != nil || len(waiting) != 1 || waiting[0].TicketNumber != tk.Number {
+			t.Fatalf("missed calls to call back %+v (%v)", waiting, err)
+		}
+		if _, err := f.desk.Dial(context.Background(), tk.ID, f.agent, 0, "+31201112233"); err != nil {
+			t.Fatal(err)
+		}
+		if c := f.call(t, "m1"); c.CalledBackAt == 0 {
+			t.Errorf("missed call %+v: want it marked called back", c)
+		}
+		if waiting, _ := st.Calls(context.Background(), store.CallFilter{Missed: true}); len(waiting) != 0 {
+			t.Errorf("missed calls to call back after the call: %+v", waiting)
+		}
 	})
 }
 

@@ -103,7 +103,10 @@ type Call struct {
 	// waits in the team's queue for a callback.
 	Missed bool `json:"missed,omitempty"`
 	// CallbackAt is when the customer would like to be called back.
-	CallbackAt   int64  `json:"callback_at,omitempty"`
+	CallbackAt int64 `json:"callback_at,omitempty"`
+	// CalledBackAt is when an agent called from the ticket after this
+	// missed call.
+	CalledBackAt int64  `json:"called_back_at,omitempty"`
 	Note         string `json:"note,omitempty"`
 	RecordingURL string `json:"recording_url,omitempty"`
 	VoicemailURL string `json:"voicemail_url,omitempty"`

@@ -72,7 +72,7 @@ func (s *Server) listCalls(w http.ResponseWriter, r *http.Request, p *principal)
 	}
 	visible := calls[:0]
 	for _, c := range calls {
-		if ok, err := s.mayHearCall(r, p, c); err != nil {
+		if ok, err := s.mayHearCall(r, p, c.Call); err != nil {
 			return err
 		} else if ok {
 			visible = append(visible, c)

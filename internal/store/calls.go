@@ -28,12 +28,13 @@ func (s *Store) SaveCall(ctx context.Context, c *domain.Call) error {
 	}
 	_, err = s.q.ExecContext(ctx,
 		`INSERT INTO calls (message_id, channel_id, call_id, ticket_id, contact_id, direction, customer, line, state, cause,
-		 agent_id, missed, callback_at, started_at, answered_at, ended_at, busy_until)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		 agent_id, missed, callback_at, started_at, answered_at, ended_at, busy_until, called_back_at)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		 ON CONFLICT (message_id) DO UPDATE SET call_id = $3, ticket_id = $4, contact_id = $5, customer = $7, line = $8,
-		 state = $9, cause = $10, agent_id = $11, missed = $12, callback_at = $13, answered_at = $15, ended_at = $16, busy_until = $17`,
+		 state = $9, cause = $10, agent_id = $11, missed = $12, callback_at = $13, answered_at = $15, ended_at = $16,
+		 busy_until = $17, called_back_at = $18`,
 		c.MessageID, c.ChannelID, c.CallID, c.TicketID, c.ContactID, c.Direction, c.Customer, c.Line, c.State, c.Cause,
-		c.AgentID, c.Missed, c.CallbackAt, c.StartedAt, c.AnsweredAt, c.EndedAt, c.BusyUntil)
+		c.AgentID, c.Missed, c.CallbackAt, c.StartedAt, c.AnsweredAt, c.EndedAt, c.BusyUntil, c.CalledBackAt)
 	if err != nil {
 		return fmt.Errorf("save call %s: %w", c.CallID, err)
 	}
@@ -77,13 +78,21 @@ type CallFilter struct {
 	TicketID int64
 	AgentID  int64
 	State    domain.CallState
-	Missed   bool
-	Before   int64 // message id, for paging back
-	Limit    int
+	// Missed selects missed calls nobody has called back yet.
+	Missed bool
+	Before int64 // message id, for paging back
+	Limit  int
+}
+
+// CallRow is a call in the call log, with who called and the ticket.
+type CallRow struct {
+	*domain.Call
+	ContactName  string `json:"contact_name"`
+	TicketNumber int64  `json:"ticket_number"`
 }
 
 // Calls returns calls, newest first.
-func (s *Store) Calls(ctx context.Context, f CallFilter) ([]*domain.Call, error) {
+func (s *Store) Calls(ctx context.Context, f CallFilter) ([]CallRow, error) {
 	var where []string
 	var args []any
 	add := func(cond string, v any) {
@@ -101,6 +110,7 @@ func (s *Store) Calls(ctx context.Context, f CallFilter) ([]*domain.Call, error)
 	}
 	if f.Missed {
 		add("c.missed = $%d", true)
+		where = append(where, "c.called_back_at = 0")
 	}
 	if f.Before != 0 {
 		add("c.message_id < $%d", f.Before)
@@ -108,7 +118,8 @@ func (s *Store) Calls(ctx context.Context, f CallFilter) ([]*domain.Call, error)
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
-	q := "SELECT m.meta FROM calls c JOIN messages m ON m.id = c.message_id"
+	q := `SELECT m.meta, COALESCE(co.name, ''), t.number FROM calls c JOIN messages m ON m.id = c.message_id
+		JOIN tickets t ON t.id = c.ticket_id LEFT JOIN contacts co ON co.id = c.contact_id`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -118,17 +129,17 @@ func (s *Store) Calls(ctx context.Context, f CallFilter) ([]*domain.Call, error)
 		return nil, fmt.Errorf("calls: %w", err)
 	}
 	defer rows.Close()
-	var out []*domain.Call
+	var out []CallRow
 	for rows.Next() {
 		var meta string
-		if err := rows.Scan(&meta); err != nil {
+		r := CallRow{Call: &domain.Call{}}
+		if err := rows.Scan(&meta, &r.ContactName, &r.TicketNumber); err != nil {
 			return nil, fmt.Errorf("calls: %w", err)
 		}
-		var c domain.Call
-		if err := json.Unmarshal([]byte(meta), &c); err != nil {
+		if err := json.Unmarshal([]byte(meta), r.Call); err != nil {
 			return nil, fmt.Errorf("decode call: %w", err)
 		}
-		out = append(out, &c)
+		out = append(out, r)
 	}
 	return out, rows.Err()
 }

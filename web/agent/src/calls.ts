@@ -57,7 +57,7 @@ export function callerLabel(c: Pick<Call, 'customer'>, name?: string): string {
 export const isCallbackRequest = (c: Call) => c.state === 'requested'
 
 /** needsCallBack: a missed call or an open callback request, which the timeline offers to call back. */
-export const needsCallBack = (c: Call) => c.state === 'requested' || (c.state === 'ended' && !!c.missed)
+export const needsCallBack = (c: Call) => c.state === 'requested' || (c.state === 'ended' && !!c.missed && !c.called_back_at)
 
 /** stateText is a call's state in a line: ringing, in progress, its duration, or why nobody answered. */
 export function stateText(c: Call, now: number): string {

@@ -345,6 +345,11 @@ export interface Call {
   answered_at?: number
   ended_at?: number
   busy_until?: number
+  /** When an agent called from the ticket after this missed call. */
+  called_back_at?: number
+  /** In the call log: who called or was called, and the ticket's number. */
+  contact_name?: string
+  ticket_number?: number
 }
 
 /** CallDetail is a call with its caller and the caller's tickets, newest first. */

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createApp, h, nextTick } from 'vue'
 import {
   applyCallUpdate, callerLabel, callOf, callQuery, causeText, clockText, dialProblem, lastContacts, latestOpenTicket, openTickets,
-  phoneNumbers, popsUpFor, stateText, talkSeconds, withDetail, type CallPopup,
+  needsCallBack, phoneNumbers, popsUpFor, stateText, talkSeconds, withDetail, type CallPopup,
 } from '../calls'
 import { holdSecondClock, second } from '../clock'
 import MessageItem from '../components/MessageItem.vue'
@@ -36,6 +36,15 @@ describe('who gets the caller pop-up', () => {
     expect(popsUpFor(call({ state: 'answered', agent_id: ME }), ME)).toBe(false)
     expect(popsUpFor(call({ state: 'ended' }), ME)).toBe(false)
     expect(popsUpFor(call(), 0)).toBe(false)
+  })
+})
+
+describe('what still needs a call back', () => {
+  it('offers a call back for a missed call until an agent called from the ticket, and for an open request', () => {
+    expect(needsCallBack(call({ state: 'ended', missed: true }))).toBe(true)
+    expect(needsCallBack(call({ state: 'ended', missed: true, called_back_at: T0 + 60_000 }))).toBe(false)
+    expect(needsCallBack(call({ state: 'requested' }))).toBe(true)
+    expect(needsCallBack(call({ state: 'ended', answered_at: T0 }))).toBe(false)
   })
 })
 
