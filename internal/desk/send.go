@@ -420,7 +420,10 @@ func (d *Desk) setDelivery(ctx context.Context, tx *store.Store, m *domain.Messa
 	if err != nil {
 		return err
 	}
-	m.DeliveryStatus, m.DeliveryError = status, reason
+	// The event's copy is newer than what the sender was answered (a
+	// letter's PDF may be made before the reply's POST is answered), so
+	// clients keep it.
+	m.DeliveryStatus, m.DeliveryError, m.UpdatedAt = status, reason, store.Now()
 	if externalID != "" {
 		m.ExternalID = externalID
 	}
