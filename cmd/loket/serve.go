@@ -189,6 +189,12 @@ func serve(ctx context.Context, args []string) error {
 	bg.Go(func(ctx context.Context) {
 		sweep(ctx, time.Hour, router.Leading, log, "prune the webhook delivery log", hooks.Prune)
 	})
+	bg.Go(func(ctx context.Context) {
+		sweep(ctx, time.Hour, router.Leading, log, "prune rate limits", func(ctx context.Context) error {
+			_, err := st.PruneRateLimits(ctx, time.Now().UnixMilli())
+			return err
+		})
+	})
 	// Retention: channels that keep solved tickets for a number of days
 	// have older ones erased, hourly, with a note in the audit log.
 	bg.Go(func(ctx context.Context) {

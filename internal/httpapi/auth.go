@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -248,12 +250,17 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p *princ
 	return nil
 }
 
-// limiter keeps a token bucket per key, forgetting idle keys.
+// limiter keeps a token bucket per key, forgetting idle keys. With shared
+// set (PostgreSQL, several nodes) the counts are kept in the database, so
+// that a client spreading its attempts over the nodes meets the same
+// limit; should the database fail, this node's own count decides.
 type limiter struct {
 	mu      sync.Mutex
 	now     func() time.Time
 	buckets map[string]*bucket
 	swept   time.Time
+	shared  *store.Store
+	log     *slog.Logger
 }
 
 type bucket struct {
@@ -268,6 +275,13 @@ func newLimiter(now func() time.Time) *limiter {
 
 // allow reports whether key may act now, at most n times per period.
 func (l *limiter) allow(key string, n int, per time.Duration) bool {
+	if l.shared != nil {
+		ok, err := l.shared.Allow(context.Background(), key, l.now().UnixMilli(), (per / time.Duration(n)).Milliseconds(), per.Milliseconds())
+		if err == nil {
+			return ok
+		}
+		l.log.Warn("shared rate limit unavailable; counting on this node", "err", err)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.bucket(key, n, per).lim.AllowN(l.now(), 1)
@@ -276,6 +290,13 @@ func (l *limiter) allow(key string, n int, per time.Duration) bool {
 // exhausted reports whether key has used up its n acts per period, without
 // counting this as one.
 func (l *limiter) exhausted(key string, n int, per time.Duration) bool {
+	if l.shared != nil {
+		done, err := l.shared.Exhausted(context.Background(), key, l.now().UnixMilli(), (per / time.Duration(n)).Milliseconds(), per.Milliseconds())
+		if err == nil {
+			return done
+		}
+		l.log.Warn("shared rate limit unavailable; counting on this node", "err", err)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.bucket(key, n, per).lim.TokensAt(l.now()) < 1

@@ -5,6 +5,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"loket.dev/loket/internal/automation"
@@ -126,6 +127,9 @@ func New(cfg Config) *Server {
 		clock = time.Now
 	}
 	s.limits = newLimiter(clock)
+	if cfg.Store != nil && cfg.Store.Dialect() == store.Postgres {
+		s.limits.shared, s.limits.log = cfg.Store, cmp.Or(s.log, slog.Default())
+	}
 	return s
 }
 

@@ -63,3 +63,21 @@ func TestSession_AnAddressGuessingAcrossAccountsIsSlowedDown(t *testing.T) {
 	e.signInFrom("127.0.0.3", "someone@example.com", "wrong password!", 429)
 	e.signInFrom("127.0.0.1", "admin@example.com", adminPassword, 200)
 }
+
+func TestSession_NodesShareTheSignInLimit(t *testing.T) {
+	st := storetest.Open(t, store.Postgres)
+	a := newNode(t, st, true, frozenClock)
+	b := newNode(t, st, false, frozenClock)
+	const guesser = "127.0.0.3"
+	for i := range 5 {
+		node := a
+		if i%2 == 1 {
+			node = b
+		}
+		node.signInFrom(guesser, "admin@example.com", "wrong password!", 401)
+	}
+	// Five failures spread over two nodes count as five, on either node.
+	a.signInFrom(guesser, "admin@example.com", adminPassword, 429)
+	b.signInFrom(guesser, "admin@example.com", adminPassword, 429)
+	b.signInFrom("127.0.0.1", "admin@example.com", adminPassword, 200)
+}
