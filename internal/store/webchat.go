@@ -28,13 +28,15 @@ type WebchatVisitor struct {
 	Language  string
 	CreatedAt int64
 	SeenAt    int64
+	// TokenAt is when the visitor's current token was issued.
+	TokenAt int64
 }
 
-const visitorColumns = "id, channel_id, public_id, user_id, name, email, language, created_at, seen_at"
+const visitorColumns = "id, channel_id, public_id, user_id, name, email, language, created_at, seen_at, token_at"
 
 func scanVisitor(row interface{ Scan(...any) error }) (*WebchatVisitor, error) {
 	var v WebchatVisitor
-	err := row.Scan(&v.ID, &v.ChannelID, &v.PublicID, &v.UserID, &v.Name, &v.Email, &v.Language, &v.CreatedAt, &v.SeenAt)
+	err := row.Scan(&v.ID, &v.ChannelID, &v.PublicID, &v.UserID, &v.Name, &v.Email, &v.Language, &v.CreatedAt, &v.SeenAt, &v.TokenAt)
 	if err != nil {
 		return nil, err
 	}
@@ -44,10 +46,10 @@ func scanVisitor(row interface{ Scan(...any) error }) (*WebchatVisitor, error) {
 // CreateWebchatVisitor stores a new visitor with the hash of its token.
 func (s *Store) CreateWebchatVisitor(ctx context.Context, v *WebchatVisitor, tokenHash string) error {
 	now := Now()
-	v.CreatedAt, v.SeenAt = now, now
+	v.CreatedAt, v.SeenAt, v.TokenAt = now, now, now
 	err := s.q.QueryRowContext(ctx,
-		`INSERT INTO webchat_visitors (channel_id, public_id, token_hash, user_id, name, email, language, created_at, seen_at)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`,
+		`INSERT INTO webchat_visitors (channel_id, public_id, token_hash, user_id, name, email, language, created_at, seen_at, token_at)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8) RETURNING id`,
 		v.ChannelID, v.PublicID, tokenHash, v.UserID, v.Name, v.Email, v.Language, now).Scan(&v.ID)
 	if err != nil {
 		return fmt.Errorf("create webchat visitor: %w", err)
@@ -64,6 +66,16 @@ func (s *Store) WebchatVisitorByToken(ctx context.Context, channelID int64, toke
 		return nil, notFound("webchat visitor", err)
 	}
 	return v, nil
+}
+
+// RotateWebchatToken gives a visitor a new token (by its hash) issued at
+// at; the old one no longer works.
+func (s *Store) RotateWebchatToken(ctx context.Context, id int64, tokenHash string, at int64) error {
+	res, err := s.q.ExecContext(ctx, "UPDATE webchat_visitors SET token_hash = $2, token_at = $3 WHERE id = $1", id, tokenHash, at)
+	if err != nil {
+		return fmt.Errorf("rotate token of webchat visitor %d: %w", id, err)
+	}
+	return mustAffect(res, fmt.Sprintf("webchat visitor %d", id))
 }
 
 // UpdateWebchatVisitor saves a visitor's name, e-mail, language and when

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -35,6 +36,14 @@ var UploadTypes = map[string]string{
 	"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp",
 	"application/pdf": ".pdf", "text/plain": ".txt",
 }
+
+// A visitor's token lapses when the visitor has not been seen for
+// TokenIdle, and is replaced by a new one when the visitor comes back
+// after it is TokenRotate old; the widget keeps what Start answers.
+const (
+	TokenIdle   = 30 * 24 * time.Hour
+	TokenRotate = 7 * 24 * time.Hour
+)
 
 // ErrVisitor means the visitor token is missing or unknown on the channel.
 var ErrVisitor = errors.New("unknown visitor token; start a new chat session")
@@ -116,8 +125,8 @@ func (a *Adapter) Start(ctx context.Context, ch *domain.Channel, s *Settings, re
 	}
 	var v *store.WebchatVisitor
 	if req.Token != "" {
-		found, err := a.store.WebchatVisitorByToken(ctx, ch.ID, secret.Hash(req.Token))
-		if err != nil && !isNotFound(err) {
+		found, err := a.visitor(ctx, ch, req.Token)
+		if err != nil && !errors.Is(err, ErrVisitor) {
 			return nil, err
 		}
 		v = found
@@ -145,6 +154,12 @@ func (a *Adapter) Start(ctx context.Context, ch *domain.Channel, s *Settings, re
 		v.SeenAt = a.now().UnixMilli()
 		if err := a.store.UpdateWebchatVisitor(ctx, v); err != nil {
 			return nil, err
+		}
+		if v.SeenAt-v.TokenAt >= TokenRotate.Milliseconds() {
+			sess.Token = secret.Token("wcv")
+			if err := a.store.RotateWebchatToken(ctx, v.ID, secret.Hash(sess.Token), v.SeenAt); err != nil {
+				return nil, err
+			}
 		}
 	}
 	convs, err := a.store.WebchatConversations(ctx, v)
@@ -223,7 +238,7 @@ func (a *Adapter) visitor(ctx context.Context, ch *domain.Channel, token string)
 		return nil, ErrVisitor
 	}
 	v, err := a.store.WebchatVisitorByToken(ctx, ch.ID, secret.Hash(token))
-	if isNotFound(err) {
+	if isNotFound(err) || err == nil && a.now().UnixMilli()-v.SeenAt > TokenIdle.Milliseconds() {
 		return nil, ErrVisitor
 	}
 	return v, err

@@ -460,7 +460,10 @@ export class Widget {
         this.error.textContent = up ? '' : this.t('offline')
       },
       unknown: () => {
-        this.write(null)
+        // Another tab may have been given the visitor's new token (tokens
+        // are replaced weekly): take it; else this visitor's token lapsed.
+        const stored = this.read()
+        if (!stored || stored === this.client.token) this.write(null)
         this.client.token = ''
         this.start().catch((err) => this.fail(err))
       },
