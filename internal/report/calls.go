@@ -92,35 +92,13 @@ func (g *CallsGroup) finish() CallsGroup {
 // ComputeCalls computes the calls report's figures per group; a call
 // counts for the agent who answered or placed it.
 func ComputeCalls(facts []store.CallFact) *Calls {
-	var total CallsGroup
-	keys := []func(*store.CallFact) int64{
+	keys := [3]func(*store.CallFact) int64{
 		func(c *store.CallFact) int64 { return c.ChannelID },
 		func(c *store.CallFact) int64 { return c.TeamID },
 		func(c *store.CallFact) int64 { return c.AgentID },
 	}
-	groups := make([]map[int64]*CallsGroup, len(keys))
-	for i := range groups {
-		groups[i] = map[int64]*CallsGroup{}
-	}
-	for i := range facts {
-		c := &facts[i]
-		total.add(c)
-		for d, key := range keys {
-			id := key(c)
-			if groups[d][id] == nil {
-				groups[d][id] = &CallsGroup{ID: id}
-			}
-			groups[d][id].add(c)
-		}
-	}
-	out := &Calls{Total: total.finish()}
-	for d, dst := range []*[]CallsGroup{&out.ByChannel, &out.ByTeam, &out.ByAgent} {
-		*dst = []CallsGroup{}
-		for _, id := range sortedKeys(groups[d]) {
-			*dst = append(*dst, groups[d][id].finish())
-		}
-	}
-	return out
+	total, by := groupBy(facts, keys, func(id int64) *CallsGroup { return &CallsGroup{ID: id} })
+	return &Calls{Total: total, ByChannel: by[0], ByTeam: by[1], ByAgent: by[2]}
 }
 
 // Header implements Table.

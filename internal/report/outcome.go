@@ -105,31 +105,8 @@ func (g *OutcomeGroup) finish() OutcomeGroup {
 // ComputeOutcome computes one-touch resolution, reopens, the bot's
 // resolutions and hand-offs and CSAT per group.
 func ComputeOutcome(facts []store.TicketFact) *Outcome {
-	var total OutcomeGroup
-	groups := make([]map[int64]*OutcomeGroup, len(dims))
-	for i := range groups {
-		groups[i] = map[int64]*OutcomeGroup{}
-	}
-	for i := range facts {
-		t := &facts[i]
-		total.add(t)
-		for d, dim := range dims {
-			id := dim.key(t)
-			if groups[d][id] == nil {
-				groups[d][id] = &OutcomeGroup{ID: id}
-			}
-			groups[d][id].add(t)
-		}
-	}
-	o := &Outcome{Total: total.finish()}
-	out := []*[]OutcomeGroup{&o.ByChannel, &o.ByTeam, &o.ByAgent}
-	for d := range dims {
-		*out[d] = []OutcomeGroup{}
-		for _, id := range sortedKeys(groups[d]) {
-			*out[d] = append(*out[d], groups[d][id].finish())
-		}
-	}
-	return o
+	total, by := groupBy(facts, ticketKeys, func(id int64) *OutcomeGroup { return &OutcomeGroup{ID: id} })
+	return &Outcome{Total: total, ByChannel: by[0], ByTeam: by[1], ByAgent: by[2]}
 }
 
 // Header implements Table.

@@ -259,6 +259,50 @@ var dims = []struct {
 	{"agent", func(t *store.TicketFact) int64 { return t.AgentID }},
 }
 
+// ticketKeys are the dims' keys, for groupBy.
+var ticketKeys = [3]func(*store.TicketFact) int64{dims[0].key, dims[1].key, dims[2].key}
+
+// group is what a report adds facts up in: the figures of one channel,
+// team or agent, or of all.
+type group[F, G any] interface {
+	*G
+	add(*F)
+	finish() G
+}
+
+// groupBy adds every fact to the total and to its group in each of the
+// three dimensions (channel, team, agent; keys gives a fact's id in
+// each), and returns the finished total and each dimension's groups in
+// order of id.
+func groupBy[F, G any, P group[F, G]](facts []F, keys [3]func(*F) int64, newGroup func(id int64) P) (G, [3][]G) {
+	total := newGroup(0)
+	var groups [3]map[int64]P
+	for d := range groups {
+		groups[d] = map[int64]P{}
+	}
+	for i := range facts {
+		f := &facts[i]
+		total.add(f)
+		for d, key := range keys {
+			id := key(f)
+			g, ok := groups[d][id]
+			if !ok {
+				g = newGroup(id)
+				groups[d][id] = g
+			}
+			g.add(f)
+		}
+	}
+	var out [3][]G
+	for d := range groups {
+		out[d] = []G{}
+		for _, id := range sortedKeys(groups[d]) {
+			out[d] = append(out[d], groups[d][id].finish())
+		}
+	}
+	return total.finish(), out
+}
+
 // sortedKeys returns m's keys in order of id.
 func sortedKeys[V any](m map[int64]V) []int64 {
 	keys := make([]int64, 0, len(m))
