@@ -153,10 +153,7 @@ func (d *Desk) callEvent(ctx context.Context, tx *store.Store, ch *domain.Channe
 		events = append(events, with(base, domain.EventMessageUpdated, nil, m))
 	}
 	events = append(events, changed...)
-	callEv := with(base, domain.EventCallUpdated, nil, nil)
-	callEv.MessageID, callEv.Call = c.MessageID, c
-	callEv.To = callees(c)
-	events = append(events, callEv)
+	events = append(events, callUpdated(base, c))
 	contact, err := tx.Contact(ctx, t.ContactID)
 	if err != nil {
 		return nil, err
@@ -173,6 +170,14 @@ func (d *Desk) callEvent(ctx context.Context, tx *store.Store, ch *domain.Channe
 		}
 	}
 	return events, nil
+}
+
+// callUpdated announces c to the agents who see its ticket and to its
+// callees.
+func callUpdated(base domain.Event, c *domain.Call) domain.Event {
+	ev := with(base, domain.EventCallUpdated, nil, nil)
+	ev.MessageID, ev.Call, ev.To = c.MessageID, c, callees(c)
+	return ev
 }
 
 // callees are the agents a call concerns beyond those who see its ticket:
@@ -448,9 +453,7 @@ func (d *Desk) Dial(ctx context.Context, ticketID int64, agent *domain.Agent, ch
 			}
 			events = append(events, with(base, domain.EventMessageUpdated, nil, rm))
 		}
-		callEv := with(base, domain.EventCallUpdated, nil, nil)
-		callEv.MessageID, callEv.Call, callEv.To = c.MessageID, c, []int64{agent.ID}
-		events = append(events, callEv)
+		events = append(events, callUpdated(base, c))
 		return nil
 	})
 	if err != nil {
@@ -530,9 +533,7 @@ func (d *Desk) failDial(ctx context.Context, ch *domain.Channel, ref string, cau
 			return err
 		}
 		base := domain.Event{TicketID: t.ID, TeamID: t.TeamID, AssigneeID: t.AssigneeID}
-		callEv := with(base, domain.EventCallUpdated, nil, nil)
-		callEv.MessageID, callEv.Call, callEv.To = c.MessageID, c, []int64{c.AgentID}
-		events = append(events, with(base, domain.EventMessageUpdated, nil, m), callEv)
+		events = append(events, with(base, domain.EventMessageUpdated, nil, m), callUpdated(base, c))
 		return nil
 	})
 	if err != nil {
@@ -622,9 +623,7 @@ func (d *Desk) RequestCallback(ctx context.Context, channelID int64, r channel.C
 			}
 			events = append(events, with(base, typ, t, nil), with(base, domain.EventMessageCreated, nil, m))
 			events = append(events, sla...)
-			callEv := with(base, domain.EventCallUpdated, nil, nil)
-			callEv.MessageID, callEv.Call = c.MessageID, c
-			events = append(events, callEv)
+			events = append(events, callUpdated(base, c))
 			return d.record(ctx, tx, events, contact)
 		})
 	})

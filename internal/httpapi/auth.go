@@ -275,12 +275,8 @@ func newLimiter(now func() time.Time) *limiter {
 
 // allow reports whether key may act now, at most n times per period.
 func (l *limiter) allow(key string, n int, per time.Duration) bool {
-	if l.shared != nil {
-		ok, err := l.shared.Allow(context.Background(), key, l.now().UnixMilli(), (per / time.Duration(n)).Milliseconds(), per.Milliseconds())
-		if err == nil {
-			return ok
-		}
-		l.log.Warn("shared rate limit unavailable; counting on this node", "err", err)
+	if ok, answered := l.ask((*store.Store).Allow, key, n, per); answered {
+		return ok
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -290,16 +286,26 @@ func (l *limiter) allow(key string, n int, per time.Duration) bool {
 // exhausted reports whether key has used up its n acts per period, without
 // counting this as one.
 func (l *limiter) exhausted(key string, n int, per time.Duration) bool {
-	if l.shared != nil {
-		done, err := l.shared.Exhausted(context.Background(), key, l.now().UnixMilli(), (per / time.Duration(n)).Milliseconds(), per.Milliseconds())
-		if err == nil {
-			return done
-		}
-		l.log.Warn("shared rate limit unavailable; counting on this node", "err", err)
+	if done, answered := l.ask((*store.Store).Exhausted, key, n, per); answered {
+		return done
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.bucket(key, n, per).lim.TokensAt(l.now()) < 1
+}
+
+// ask puts a question about key's rate (n per period) to the shared
+// counts; answered is false without them or when they fail.
+func (l *limiter) ask(q func(*store.Store, context.Context, string, int64, int64, int64) (bool, error), key string, n int, per time.Duration) (v, answered bool) {
+	if l.shared == nil {
+		return false, false
+	}
+	v, err := q(l.shared, context.Background(), key, l.now().UnixMilli(), (per / time.Duration(n)).Milliseconds(), per.Milliseconds())
+	if err != nil {
+		l.log.Warn("shared rate limit unavailable; counting on this node", "err", err)
+		return false, false
+	}
+	return v, true
 }
 
 // bucket returns key's bucket, made on first use; l.mu must be held.
