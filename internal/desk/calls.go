@@ -23,9 +23,6 @@ const (
 	// dialWindow is how long a click-to-call waits for the telephone
 	// system to report the call from the agent's extension.
 	dialWindow = 2 * time.Minute
-	// staleCall is when an answered call whose hang-up never came stops
-	// counting as keeping its agent busy.
-	staleCall = 4 * time.Hour
 	// MaxCallbackNote caps a callback request's note.
 	MaxCallbackNote = 2000
 )
@@ -670,7 +667,7 @@ func (d *Desk) Call(ctx context.Context, channelID int64, callID string) (*domai
 // Available implements channel.Switchboard.
 func (d *Desk) Available(ctx context.Context, teamID int64) ([]channel.Reachable, error) {
 	now := d.now()
-	agents, err := d.store.Reachable(ctx, teamID, now, now-staleCall.Milliseconds())
+	agents, err := d.store.Reachable(ctx, teamID, now, now-domain.CallStale.Milliseconds())
 	if err != nil {
 		return nil, err
 	}
@@ -683,6 +680,5 @@ func (d *Desk) Available(ctx context.Context, teamID int64) ([]channel.Reachable
 
 // BusyAgents lists the agents on a call or in its wrap-up now, for routing.
 func (d *Desk) BusyAgents(ctx context.Context) ([]store.Busy, error) {
-	now := d.now()
-	return d.store.BusyAgents(ctx, now, now-staleCall.Milliseconds())
+	return d.store.BusyAgents(ctx, d.now())
 }

@@ -375,7 +375,7 @@ func (d *Dispatcher) load(ctx context.Context) (*routing.Engine, error) {
 		return nil, err
 	}
 	for _, b := range busy {
-		dec, err := eng.SetBusy(b.AgentID, busyUntil(b.Until, now), now)
+		dec, err := eng.SetBusy(b.AgentID, time.UnixMilli(b.Until), now)
 		if err != nil && !errors.Is(err, routing.ErrUnknownAgent) {
 			return nil, err
 		}
@@ -435,31 +435,14 @@ func (d *Dispatcher) handle(ctx context.Context, eng *routing.Engine, batch []do
 // syncCall keeps an agent taken by a call busy for routing: while it lasts,
 // then through its wrap-up.
 func (d *Dispatcher) syncCall(ctx context.Context, eng *routing.Engine, c *domain.Call) {
-	now := d.now()
-	var until time.Time
-	switch c.State {
-	case domain.CallAnswered:
-		until = busyUntil(0, now)
-	case domain.CallEnded:
-		until = time.UnixMilli(c.BusyUntil)
-	default:
+	if c.State != domain.CallAnswered && c.State != domain.CallEnded {
 		return
 	}
-	dec, err := eng.SetBusy(c.AgentID, until, now)
+	dec, err := eng.SetBusy(c.AgentID, time.UnixMilli(c.FreeAt()), d.now())
 	if err != nil {
 		return // an agent routing does not know (disabled)
 	}
 	d.apply(ctx, eng, dec)
-}
-
-// busyUntil is when an agent's call frees them: the end of its wrap-up, or
-// for a call still on (until zero) a time far enough ahead that only the
-// hang-up ends it.
-func busyUntil(until int64, now time.Time) time.Time {
-	if until == 0 {
-		return now.Add(24 * time.Hour)
-	}
-	return time.UnixMilli(until)
 }
 
 // getNext serves an agent's pull and answers the node that asked. When

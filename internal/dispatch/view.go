@@ -42,7 +42,8 @@ type AgentView struct {
 	Items     int    `json:"items"`
 	Reserving bool   `json:"reserving"`
 	// OnCallUntil: the agent is on a call or in its wrap-up until then
-	// (Unix ms; absent: not); while the call lasts it is a day ahead.
+	// (Unix ms; absent: not); while the call lasts, when it would go
+	// stale (domain.Call.FreeAt).
 	OnCallUntil int64 `json:"on_call_until,omitempty"`
 }
 

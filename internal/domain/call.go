@@ -3,7 +3,12 @@ package domain
 import (
 	"fmt"
 	"strings"
+	"time"
 )
+
+// CallStale is how long an answered call whose hang-up never came keeps
+// its agent busy, so that a lost hang-up cannot hold them for ever.
+const CallStale = 4 * time.Hour
 
 // CallState is where a telephone call is. A call moves forward only:
 // requested or dialing, ringing, answered, ended.
@@ -116,6 +121,15 @@ type Call struct {
 	// BusyUntil is when the agent who took the call is free for live work
 	// again: the end of the call plus the channel's wrap-up time.
 	BusyUntil int64 `json:"busy_until,omitempty"`
+}
+
+// FreeAt is when the agent who took or placed c is free for live work
+// again: the end of its wrap-up, or while it lasts, when it goes stale.
+func (c *Call) FreeAt() int64 {
+	if c.State == CallAnswered {
+		return c.AnsweredAt + CallStale.Milliseconds()
+	}
+	return c.BusyUntil
 }
 
 // Seconds is how long the customer and the agent talked.

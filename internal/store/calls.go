@@ -144,21 +144,19 @@ func (s *Store) Calls(ctx context.Context, f CallFilter) ([]CallRow, error) {
 	return out, rows.Err()
 }
 
-// Busy is an agent taken by a call: Until is when the call's wrap-up
-// ends, zero while the call lasts.
+// Busy is an agent taken by a call until Until (domain.Call.FreeAt).
 type Busy struct {
 	AgentID int64
 	Until   int64
 }
 
-// BusyAgents lists the agents on a call or in its wrap-up at now. A call
-// answered before since whose end was never reported no longer counts, so
-// a lost hang-up cannot keep an agent busy forever.
-func (s *Store) BusyAgents(ctx context.Context, now, since int64) ([]Busy, error) {
+// BusyAgents lists the agents on a call or in its wrap-up at now, each
+// with when its last call frees it (domain.Call.FreeAt).
+func (s *Store) BusyAgents(ctx context.Context, now int64) ([]Busy, error) {
 	rows, err := s.rq.QueryContext(ctx,
-		`SELECT agent_id, MAX(CASE WHEN state = 'answered' THEN 0 ELSE busy_until END), MIN(CASE WHEN state = 'answered' THEN 0 ELSE 1 END)
-		 FROM calls WHERE agent_id <> 0 AND ((state = 'answered' AND answered_at >= $2) OR busy_until > $1)
-		 GROUP BY agent_id`, now, since)
+		`SELECT agent_id, MAX(CASE WHEN state = 'answered' THEN answered_at + $2 ELSE busy_until END) AS until
+		 FROM calls WHERE agent_id <> 0 AND ((state = 'answered' AND answered_at + $2 > $1) OR busy_until > $1)
+		 GROUP BY agent_id`, now, domain.CallStale.Milliseconds())
 	if err != nil {
 		return nil, fmt.Errorf("busy agents: %w", err)
 	}
@@ -166,12 +164,8 @@ func (s *Store) BusyAgents(ctx context.Context, now, since int64) ([]Busy, error
 	var out []Busy
 	for rows.Next() {
 		var b Busy
-		var ended int
-		if err := rows.Scan(&b.AgentID, &b.Until, &ended); err != nil {
+		if err := rows.Scan(&b.AgentID, &b.Until); err != nil {
 			return nil, fmt.Errorf("busy agents: %w", err)
-		}
-		if ended == 0 {
-			b.Until = 0
 		}
 		out = append(out, b)
 	}

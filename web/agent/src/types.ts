@@ -72,7 +72,7 @@ export interface AgentLoad {
   budget: number
   items: number
   reserving: boolean
-  /** On a call or in its wrap-up until then (ms); a day ahead while the call lasts. */
+  /** On a call or in its wrap-up until then (ms); while the call lasts, 4 hours after the answer. */
   on_call_until?: number
 }
 
