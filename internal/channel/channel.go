@@ -92,7 +92,12 @@ type Inbound struct {
 	ThreadOnly bool
 	// Consent is an opt-out or opt-in the message expresses (SMS "STOP"):
 	// the core records it on the contact for the channel's kind.
-	Consent     Consent
+	Consent Consent
+	// Public is set for a post anyone can see (a comment, a mention, a
+	// review). It opens a public ticket of its own, keyed by Thread (which
+	// a public message must have); public and private messages never share
+	// a ticket.
+	Public      *domain.PublicPost
 	Attachments []Attachment
 	Raw         []byte // the provider's original bytes, kept for audit when set
 	ProviderAt  time.Time
@@ -125,6 +130,16 @@ type Outbound struct {
 	// IdempotencyKey is stable across retries of the same message; pass it
 	// to providers that accept one so a retry never sends twice.
 	IdempotencyKey string
+	// Public is set for a reply on a public ticket by its own channel: it
+	// answers ReplyTo, the provider's id of the customer's latest public
+	// message there (a comment, a mention, a review), in public.
+	Public  bool
+	ReplyTo string
+	// PrivateReplyTo, set for a message a team sends to take a public
+	// conversation private, is the provider's id of the customer's public
+	// message to answer privately (Capabilities.PrivateReplies), such as
+	// a Messenger private reply to a comment or a direct message on X.
+	PrivateReplyTo string
 }
 
 // Sent is what a provider answered for a delivered message.
@@ -136,6 +151,10 @@ type Sent struct {
 	// Attachments are files the adapter made of the message, such as a
 	// letter's printable PDF; they are stored on the message.
 	Attachments []Attachment
+	// Identity is an address of the customer the provider named while
+	// delivering (the Messenger id a private reply to a comment reached):
+	// the core adds it to the contact, so their answer joins them.
+	Identity *domain.Identity
 }
 
 // Adapter delivers messages for one kind of channel and checks its settings.
@@ -376,8 +395,17 @@ type Capabilities struct {
 	ReadReceipts bool `json:"read_receipts"`
 	// Typing: the channel shows and reports typing.
 	Typing bool `json:"typing"`
-	// Public: replies are visible to anyone (comments, reviews).
+	// Public: the channel carries public posts (comments, mentions,
+	// reviews), whose replies anyone can see and a second person approves
+	// unless the channel turns that off.
 	Public bool `json:"public"`
+	// PrivateReplies: a public post can be answered privately
+	// (Outbound.PrivateReplyTo); without it, taking a conversation
+	// private asks the customer to identify through a link.
+	PrivateReplies bool `json:"private_replies"`
+	// Moderation lists what the team can do to a customer's public post on
+	// its site (hide, unhide, delete), through the adapter's Moderator.
+	Moderation []domain.Moderation `json:"moderation"`
 	// MaxLength is the longest text one message may have, in characters;
 	// zero means no limit.
 	MaxLength int `json:"max_length"`

@@ -76,9 +76,17 @@ type Channel struct {
 	LastInboundAt int64 `json:"last_inbound_at"`
 	// RetentionDays is how long the channel's solved tickets keep their
 	// content; zero keeps it for ever.
-	RetentionDays int   `json:"retention_days"`
-	CreatedAt     int64 `json:"created_at"`
-	UpdatedAt     int64 `json:"updated_at"`
+	RetentionDays int `json:"retention_days"`
+	// Approval of public replies (comments, reviews): "" a second person
+	// approves each one, ApprovalOff none. Approvers are the agents who
+	// may; empty means supervisors and admins.
+	Approval  string  `json:"approval"`
+	Approvers []int64 `json:"approvers"`
+	// ToneGuideURL is the team's guide to writing in public, linked from
+	// the composer.
+	ToneGuideURL string `json:"tone_guide_url"`
+	CreatedAt    int64  `json:"created_at"`
+	UpdatedAt    int64  `json:"updated_at"`
 	// Secrets holds decrypted secret settings; never serialised.
 	Secrets map[string]string `json:"-"`
 }
@@ -127,6 +135,9 @@ type Ticket struct {
 	// BotState is the FAQ bot's hold: "" none, "active" (routing leaves
 	// the ticket to the bot), "handed_over" or "resolved" (by the bot).
 	BotState string `json:"bot_state,omitempty"`
+	// Public: the conversation is a public post's (a comment, a mention,
+	// a review), so replies on its channel are seen by anyone.
+	Public bool `json:"public,omitempty"`
 	// The customer's rating (1-5) and comment after the ticket was solved.
 	CSATScore   int    `json:"csat_score,omitempty"`
 	CSATComment string `json:"csat_comment,omitempty"`
@@ -174,10 +185,13 @@ type Message struct {
 	RawSHA256      string         `json:"-"`
 	// HasRaw says the provider's original (an e-mail's .eml) is kept and
 	// can be downloaded.
-	HasRaw      bool            `json:"has_raw,omitempty"`
-	Meta        json.RawMessage `json:"meta,omitempty"`
-	Attachments []Attachment    `json:"attachments"`
-	ProviderAt  int64           `json:"provider_at,omitempty"`
+	HasRaw bool            `json:"has_raw,omitempty"`
+	Meta   json.RawMessage `json:"meta,omitempty"`
+	// Public holds a customer's public post's details; nil for private
+	// messages and for replies.
+	Public      *PublicPost  `json:"public,omitempty"`
+	Attachments []Attachment `json:"attachments"`
+	ProviderAt  int64        `json:"provider_at,omitempty"`
 	// SendAt is when a scheduled reply is to go out (Unix ms).
 	SendAt    int64 `json:"send_at,omitempty"`
 	CreatedAt int64 `json:"created_at"`
