@@ -80,18 +80,23 @@ export function checklist(check: PublicCheck | null | undefined): Checklist | nu
 
 /**
  * mayApprove says whether an agent may review a reply awaiting approval on
- * channel ch: supervisors and admins, and the agents the channel names as
- * its approvers. The server decides; this only chooses what to show.
+ * channel ch, as the server decides it: admins always; where the channel
+ * names approvers, only they; else supervisors.
  */
 export function mayApprove(agent: Pick<Agent, 'id' | 'role'> | null | undefined, ch?: Pick<Channel, 'approvers'>): boolean {
   if (!agent) return false
-  if (agent.role === 'supervisor' || agent.role === 'admin') return true
-  return !!ch?.approvers?.includes(agent.id)
+  if (agent.role === 'admin') return true
+  if (ch?.approvers?.length) return ch.approvers.includes(agent.id)
+  return agent.role === 'supervisor'
 }
 
-/** approvesAnywhere says whether an agent reviews replies at all: a supervisor, an admin, or a named approver of some channel. */
+/**
+ * approvesAnywhere says whether an agent has an approvals page: supervisors
+ * and admins, and the agents a channel names as approvers.
+ */
 export function approvesAnywhere(agent: Pick<Agent, 'id' | 'role'> | null | undefined, channels: Pick<Channel, 'approvers'>[]): boolean {
-  return !!agent && (mayApprove(agent) || channels.some((c) => mayApprove(agent, c)))
+  if (!agent) return false
+  return agent.role !== 'agent' || channels.some((c) => !!c.approvers?.includes(agent.id))
 }
 
 /**

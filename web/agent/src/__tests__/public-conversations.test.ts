@@ -146,8 +146,9 @@ describe('approving a public reply', () => {
     ['a named approver who is a plain agent is offered to approve it', 'agent', true, 8, true],
     ['a plain agent not named is not', 'agent', false, 8, false],
     ['its writer is not, though named', 'agent', true, 7, false],
-    ['a supervisor who wrote it is not', 'supervisor', false, 7, false],
-    ['a supervisor is', 'supervisor', false, 2, true],
+    ['a supervisor who wrote it is not', 'supervisor', true, 7, false],
+    ['a supervisor is, where the channel names no one', 'supervisor', true, 2, true],
+    ['a supervisor the channel does not name is not', 'supervisor', false, 2, false],
   ])('%s', async (_, role, approver, meId, want) => {
     await mount(MessageItem, { message: reply(), role, approver, meId })
     expect(q('.ds')!.textContent).toContain('Waiting for approval')

@@ -956,6 +956,7 @@ const de: Dictionary = {
   'approval.err.own_reply': 'Sie haben diese Antwort selbst geschrieben; jemand anderes muss sie freigeben.',
   'approval.err.comment_required': 'Schreiben Sie, was geändert werden soll, bevor Sie die Antwort zurückschicken.',
   'approval.err.not_awaiting_approval': 'Diese Antwort wartet nicht mehr auf Freigabe; jemand anderes hat sie schon geprüft.',
+  'approval.err.not_approver': 'Antworten auf diesem Kanal geben die Personen frei, die ein Administrator dafür benannt hat.',
   'ev.replyApproved': 'Antwort freigegeben von {name}',
   'ev.replyApprovedEdited': 'Antwort bearbeitet und freigegeben von {name}',
   'ev.replyReturned': 'Antwort zurückgeschickt von {name}: {comment}',
@@ -1089,7 +1090,7 @@ const de: Dictionary = {
   'public.approvalOn': 'Öffentliche Antworten müssen freigegeben werden',
   'public.approvalHint': 'Empfohlen: Eine zweite Person liest jede öffentliche Antwort, bevor jemand sie sehen kann.',
   'public.approvers': 'Wer gibt frei',
-  'public.approversHint': 'Niemand gewählt: Supervisoren und Administratoren.',
+  'public.approversHint': 'Niemand gewählt: Supervisoren geben frei. Die Gewählten ersetzen die Supervisoren; Administratoren dürfen immer freigeben.',
   'public.toneGuideUrl': 'Leitfaden zur Tonalität (Link)',
   'public.toneGuideHint': 'Wird Agenten neben jeder öffentlichen Antwort gezeigt.',
 }

@@ -957,6 +957,7 @@ export const en = {
   'approval.err.own_reply': 'You wrote this reply; someone else has to approve it.',
   'approval.err.comment_required': 'Say what to change before sending the reply back.',
   'approval.err.not_awaiting_approval': 'This reply is no longer waiting for approval; someone else reviewed it.',
+  'approval.err.not_approver': 'Replies on this channel are approved by the approvers an admin named for it.',
   'ev.replyApproved': 'Reply approved by {name}',
   'ev.replyApprovedEdited': 'Reply edited and approved by {name}',
   'ev.replyReturned': 'Reply sent back by {name}: {comment}',
@@ -1090,7 +1091,7 @@ export const en = {
   'public.approvalOn': 'Public replies need approval',
   'public.approvalHint': 'Recommended: a second person reads every public reply before anyone can see it.',
   'public.approvers': 'Who approves',
-  'public.approversHint': 'No one chosen: supervisors and admins.',
+  'public.approversHint': 'No one chosen: supervisors approve. Those chosen replace the supervisors; admins may always approve.',
   'public.toneGuideUrl': 'Tone guide (link)',
   'public.toneGuideHint': 'Shown to agents beside every public reply.',
 } as const

@@ -956,6 +956,7 @@ const nl: Dictionary = {
   'approval.err.own_reply': 'Je schreef dit antwoord zelf; iemand anders moet het goedkeuren.',
   'approval.err.comment_required': 'Zeg wat er moet veranderen voordat je het antwoord terugstuurt.',
   'approval.err.not_awaiting_approval': 'Dit antwoord wacht niet meer op goedkeuring; iemand anders heeft het al beoordeeld.',
+  'approval.err.not_approver': 'Antwoorden op dit kanaal worden goedgekeurd door de goedkeurders die een beheerder ervoor heeft aangewezen.',
   'ev.replyApproved': 'Antwoord goedgekeurd door {name}',
   'ev.replyApprovedEdited': 'Antwoord bewerkt en goedgekeurd door {name}',
   'ev.replyReturned': 'Antwoord teruggestuurd door {name}: {comment}',
@@ -1089,7 +1090,7 @@ const nl: Dictionary = {
   'public.approvalOn': 'Openbare antwoorden moeten worden goedgekeurd',
   'public.approvalHint': 'Aanbevolen: een tweede persoon leest elk openbaar antwoord voordat iemand het kan zien.',
   'public.approvers': 'Wie keurt goed',
-  'public.approversHint': 'Niemand gekozen: supervisors en beheerders.',
+  'public.approversHint': 'Niemand gekozen: supervisors keuren goed. Wie je kiest, vervangt de supervisors; beheerders mogen altijd goedkeuren.',
   'public.toneGuideUrl': 'Tone-of-voice-gids (link)',
   'public.toneGuideHint': 'Wordt bij elk openbaar antwoord aan agents getoond.',
 }
