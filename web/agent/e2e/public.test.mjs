@@ -54,8 +54,8 @@ async function signInAs(email, password) {
 }
 
 test('a public reply checked, held and approved by a second person', async (t) => {
-  const { channels: before } = await api('/api/v1/channels')
-  if (!before.find((c) => c.id === 1)?.capabilities?.public) return t.skip('the API channel carries no public posts on this server')
+  const { channels: initial } = await api('/api/v1/channels')
+  if (!initial.find((c) => c.id === 1)?.capabilities?.public) return t.skip('the API channel carries no public posts on this server')
 
   // The demo API channel delivers replies to this test's receiver.
   await api('/api/v1/channels/1', {

@@ -159,9 +159,15 @@ export class PublicChecker {
     this.cancel()
     if (this.result && this.text === text) return this.result
     const n = ++this.seq
-    const r = await this.ask(text)
-    if (n === this.seq) this.set(r, text)
-    return r
+    try {
+      const r = await this.ask(text)
+      if (n === this.seq) this.set(r, text)
+      return r
+    } catch (e) {
+      // A failed check ends the wait; the server still checks the reply when it is sent.
+      if (n === this.seq) this.set(null, text)
+      throw e
+    }
   }
 
   /** cancel drops a scheduled check and any answer still under way. */

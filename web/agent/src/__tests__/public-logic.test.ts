@@ -222,6 +222,18 @@ describe('PublicChecker', () => {
     expect(asked).toEqual(['Thanks!'])
   })
 
+  it('ends the wait when a check fails, with no answer for that text', async () => {
+    const asked: string[] = []
+    const seen: [PublicCheck | null, string][] = []
+    const c = new PublicChecker(async (text) => {
+      asked.push(text)
+      throw new Error('offline')
+    }, (r, text) => seen.push([r, text]))
+    await expect(c.now('Hi there')).rejects.toThrow('offline')
+    expect(seen).toEqual([[null, 'Hi there']])
+    expect(c.text).toBe('Hi there')
+  })
+
   it('clears the answer for an empty text, and on reset', async () => {
     const { c, answers, seen, clock } = setup()
     c.schedule('Hi')
