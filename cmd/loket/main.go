@@ -30,7 +30,8 @@ Usage:
   loket user add --email E --name N --role admin|supervisor|agent   (password from stdin)
   loket user password --email E   set a password (from stdin)
   loket token create --name N [--role R] [--scope events]           print a new API token
-  loket backup FILE               consistent copy of the SQLite database
+  loket backup FILE.tar.gz        online backup: database, secret key, attachments
+  loket restore --from FILE.tar.gz --data DIR   restore a backup into an empty data directory
   loket bench ingest|seed|inbox   measure performance (see docs/benchmarks.md)
 
 Run "loket COMMAND -h" for the flags of a command. Every flag can also be
@@ -56,7 +57,9 @@ func main() {
 	case "token":
 		err = token(ctx, args)
 	case "backup":
-		err = backup(ctx, args)
+		err = backupCommand(ctx, args)
+	case "restore":
+		err = restoreCommand(ctx, args)
 	case "bench":
 		err = bench.Run(ctx, args, storeFlags)
 	case "help", "-h", "--help":
@@ -227,28 +230,5 @@ func token(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(os.Stderr, "token %q created; it is shown only now:\n", t.Name)
 	fmt.Println(tok)
-	return nil
-}
-
-func backup(ctx context.Context, args []string) error {
-	var c config
-	fs := flag.NewFlagSet("backup", flag.ExitOnError)
-	c.bindStore(fs)
-	fs.Parse(args)
-	if fs.NArg() != 1 {
-		return errors.New("use: loket backup FILE")
-	}
-	if c.DatabaseURL != "" {
-		return errors.New("backup copies the embedded SQLite database; on PostgreSQL use pg_dump (for example: pg_dump -Fc \"$LOKET_DATABASE_URL\" > loket.dump)")
-	}
-	st, err := openStore(ctx, &c)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := st.Backup(ctx, fs.Arg(0)); err != nil {
-		return err
-	}
-	fmt.Printf("backup written to %s (attachments live in %s/blobs; copy that directory too)\n", fs.Arg(0), c.Data)
 	return nil
 }

@@ -263,21 +263,6 @@ func (s *Store) Savepoint(ctx context.Context, fn func() error) error {
 // Now is the store's clock in Unix milliseconds.
 func Now() int64 { return time.Now().UnixMilli() }
 
-// Backup writes a consistent copy of the SQLite database to path while
-// Loket keeps running.
-func (s *Store) Backup(ctx context.Context, path string) error {
-	if s.dialect != SQLite {
-		return errors.New("backup copies the embedded SQLite database; for PostgreSQL use pg_dump")
-	}
-	if _, err := os.Stat(path); err == nil {
-		return fmt.Errorf("backup: %s already exists", path)
-	}
-	if _, err := s.writer.ExecContext(ctx, "VACUUM INTO $1", path); err != nil {
-		return fmt.Errorf("backup to %s: %w", path, err)
-	}
-	return nil
-}
-
 func notFound(what string, err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("%s: %w", what, errNotFound)
