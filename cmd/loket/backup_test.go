@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"loket.dev/loket/internal/eventually"
+	"loket.dev/loket/internal/store/storetest"
 )
 
 // posted is a message the server acknowledged, with what it was sent.
@@ -203,4 +205,68 @@ func TestBackup_RestoreHasEveryMessageAndAttachmentAcknowledgedBeforeTheBackup(t
 		}
 	}
 	t.Logf("%d messages in %d tickets checked on the restored desk", len(before), len(tickets))
+}
+
+// TestBackup_PostgresArchiveRestoresIntoAnEmptyDatabase backs up a desk on
+// PostgreSQL (pg_dump) with its attachments on disk, restores it into a
+// new database and data directory, and serves a message's attachment
+// from there; a database that has tables is refused.
+func TestBackup_PostgresArchiveRestoresIntoAnEmptyDatabase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	if _, err := exec.LookPath("pg_dump"); err != nil {
+		t.Skip("pg_dump is not installed")
+	}
+	const password = "pg-backup-password"
+	dbURL, data := storetest.NewPostgresDatabase(t), t.TempDir()
+	env := []string{"LOKET_DATA=" + data, "LOKET_DATABASE_URL=" + dbURL}
+	first := startServer(t, append(env, "LOKET_ADMIN_PASSWORD="+password), true)
+	file := randomFile(5000)
+	p, err := first.postWithFile(http.DefaultClient, "pg-1", file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	archive := filepath.Join(t.TempDir(), "pg.tar.gz")
+	if out, err := run(t, env, "", "backup", archive); err != nil || !strings.Contains(out, "postgres database") {
+		t.Fatalf("backup: %v\n%s", err, out)
+	}
+	first.cmd.Process.Signal(syscall.SIGTERM)
+	first.cmd.Wait()
+
+	if out, err := run(t, nil, "", "restore", "--from", archive, "--data", t.TempDir(), "--database-url", dbURL); err == nil ||
+		!strings.Contains(out, "already has") {
+		t.Fatalf("restore into the database in use: %v\n%s; want it refused", err, out)
+	}
+	newURL, newData := storetest.NewPostgresDatabase(t), filepath.Join(t.TempDir(), "restored")
+	if out, err := run(t, nil, "", "restore", "--from", archive, "--data", newData, "--database-url", newURL); err != nil {
+		t.Fatalf("restore: %v\n%s", err, out)
+	}
+	second := startServer(t, []string{"LOKET_DATA=" + newData, "LOKET_DATABASE_URL=" + newURL}, false)
+	jar, _ := cookiejar.New(nil)
+	agent := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	resp, err := agent.Post(second.url+"/api/v1/session", "application/json", strings.NewReader(`{"email":"admin@localhost","password":"`+password+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = agent.Get(second.url + "/api/v1/messages?ticket_id=" + itoa(p.ticket))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	id := attachmentID.FindSubmatch(body)
+	if id == nil {
+		t.Fatalf("the restored ticket has no attachment: %d %s", resp.StatusCode, body)
+	}
+	resp, err = agent.Get(second.url + "/api/v1/attachments/" + string(id[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Equal(got, file) {
+		t.Fatalf("restored attachment: %d bytes, want the %d posted", len(got), len(file))
+	}
 }
