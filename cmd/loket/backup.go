@@ -68,7 +68,7 @@ func backupCommand(ctx context.Context, args []string) error {
 		}
 	} else {
 		src.DBFile = filepath.Join(work, backup.PostgresName)
-		cmd := exec.CommandContext(ctx, pgDump, "--format=custom", "--file="+src.DBFile, "--dbname="+c.DatabaseURL)
+		cmd := exec.CommandContext(ctx, pgDump, "--format=custom", "--file="+src.DBFile, "--dbname="+c.directURL())
 		if msg, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("pg_dump: %v: %s", err, strings.TrimSpace(string(msg)))
 		}

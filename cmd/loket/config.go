@@ -33,6 +33,12 @@ type config struct {
 	AwayAfter   string
 	Contacts    string
 	Nodes       int
+	// Pool is the explicit size of the PostgreSQL pool; 0 sizes it from
+	// max_connections and Nodes.
+	Pool int
+	// DirectURL reaches PostgreSQL without a transaction-mode pooler,
+	// for what needs a session: LISTEN, advisory locks, migrations.
+	DirectURL string
 	// HelpCallbackChannel is the voice channel the help center's
 	// "call me back" form records requests on; 0: no form.
 	HelpCallbackChannel int64
@@ -44,6 +50,8 @@ type config struct {
 	proxies  []netip.Prefix
 	away     time.Duration
 	contacts domain.ContactScope
+	// poolSize is the PostgreSQL pool's size openStore chose.
+	poolSize int
 }
 
 func env(name, def string) string {
@@ -62,6 +70,10 @@ func (c *config) bindStore(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", env("LOKET_LOG_LEVEL", "info"), "debug, info, warn or error (LOKET_LOG_LEVEL)")
 	nodes, _ := strconv.Atoi(env("LOKET_NODES", "4"))
 	fs.IntVar(&c.Nodes, "nodes", nodes, "on PostgreSQL: how many nodes may share the database; each takes its share of max_connections (LOKET_NODES)")
+	pool, _ := strconv.Atoi(env("LOKET_DB_POOL", "0"))
+	fs.IntVar(&c.Pool, "db-pool", pool, "on PostgreSQL: connections this node keeps open; 0 sizes them from max_connections and LOKET_NODES (LOKET_DB_POOL)")
+	fs.StringVar(&c.DirectURL, "database-direct-url", env("LOKET_DATABASE_DIRECT_URL", ""),
+		"postgres://… straight to PostgreSQL when LOKET_DATABASE_URL goes through PgBouncer in transaction mode: for LISTEN, locks, migrations and pg_dump; default LOKET_DATABASE_URL (LOKET_DATABASE_DIRECT_URL)")
 }
 
 // bindBlobs registers the flags of the attachment store: a directory, or
@@ -102,6 +114,14 @@ func (c *config) bindServe(fs *flag.FlagSet) {
 type s3Config struct {
 	Bucket, Endpoint, Region, AccessKey, SecretKey, Prefix string
 	PathStyle                                              bool
+}
+
+// directURL is where session-level work connects to PostgreSQL.
+func (c *config) directURL() string {
+	if c.DirectURL != "" {
+		return c.DirectURL
+	}
+	return c.DatabaseURL
 }
 
 // blobDir is the attachment directory: LOKET_BLOB_DIR or DATA/blobs.

@@ -98,7 +98,11 @@ func openStore(ctx context.Context, c *config) (*store.Store, error) {
 		return nil, err
 	}
 	st.SetSecretBox(box)
-	if err := st.SizePool(ctx, c.Nodes); err != nil {
+	if err := st.UseDirect(ctx, c.DirectURL); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if c.poolSize, err = st.SizePool(ctx, c.Nodes, c.Pool); err != nil {
 		st.Close()
 		return nil, err
 	}

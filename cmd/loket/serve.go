@@ -60,6 +60,9 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if st.Dialect() == store.Postgres {
+		log.Info("database pool", "connections", c.poolSize, "nodes", c.Nodes, "explicit", c.Pool > 0)
+	}
 	blobs, err := openBlobs(ctx, c)
 	if err != nil {
 		return err
@@ -268,7 +271,9 @@ func openRealtime(st *store.Store, c *config, log *slog.Logger, bg *background) 
 	if st.Dialect() != store.Postgres {
 		return hub, hub, func() bool { return true }
 	}
-	bus := realtime.NewPGBus(hub, st, c.DatabaseURL, log)
+	// LISTEN needs a session of its own: straight to PostgreSQL, past
+	// any transaction-mode pooler.
+	bus := realtime.NewPGBus(hub, st, c.directURL(), log)
 	hub.SetPublisher(bus)
 	bg.Go(bus.Run)
 	hears := func() bool {
