@@ -60,6 +60,12 @@ func TestCLI_UserTokenAndBackup(t *testing.T) {
 		t.Fatalf("restore: %v\n%s", err, out)
 	}
 	s := startServer(t, []string{"LOKET_DATA=" + copyDir}, false)
+	if out, err := run(t, nil, "", "healthcheck", "--url", s.url+"/healthz"); err != nil {
+		t.Fatalf("healthcheck of a running server: %v\n%s", err, out)
+	}
+	if out, err := run(t, nil, "", "healthcheck", "--url", s.url+"/nowhere"); err == nil {
+		t.Fatalf("healthcheck of a missing page passed:\n%s", out)
+	}
 	resp, err := http.Post(s.url+"/api/v1/session", "application/json", strings.NewReader(`{"email":"bo@example.com","password":"another long password"}`))
 	if err != nil {
 		t.Fatal(err)

@@ -11,10 +11,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"loket.dev/loket/internal/bench"
 	"loket.dev/loket/internal/domain"
@@ -32,6 +35,7 @@ Usage:
   loket token create --name N [--role R] [--scope events]           print a new API token
   loket backup FILE.tar.gz        online backup: database, secret key, attachments
   loket restore --from FILE.tar.gz --data DIR   restore a backup into an empty data directory
+  loket healthcheck [--url U]     exit 0 when the server's /healthz answers 200 (for containers)
   loket bench ingest|seed|inbox   measure performance (see docs/benchmarks.md)
 
 Run "loket COMMAND -h" for the flags of a command. Every flag can also be
@@ -60,6 +64,8 @@ func main() {
 		err = backupCommand(ctx, args)
 	case "restore":
 		err = restoreCommand(ctx, args)
+	case "healthcheck":
+		err = healthcheck(ctx, args)
 	case "bench":
 		err = bench.Run(ctx, args, storeFlags)
 	case "help", "-h", "--help":
@@ -234,5 +240,41 @@ func token(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(os.Stderr, "token %q created; it is shown only now:\n", t.Name)
 	fmt.Println(tok)
+	return nil
+}
+
+// healthcheck asks a running server's /healthz, for a container's
+// HEALTHCHECK where no curl is installed.
+func healthcheck(ctx context.Context, args []string) error {
+	var c config
+	var url string
+	fs := flag.NewFlagSet("healthcheck", flag.ExitOnError)
+	fs.StringVar(&c.Addr, "addr", env("LOKET_ADDR", ":8080"), "the address the server listens on (LOKET_ADDR)")
+	fs.StringVar(&url, "url", "", "the health URL to ask; default http://localhost:PORT/healthz from --addr")
+	fs.Parse(args)
+	if url == "" {
+		host, port, err := net.SplitHostPort(c.Addr)
+		if err != nil {
+			return fmt.Errorf("LOKET_ADDR %q: %w", c.Addr, err)
+		}
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		url = "http://" + net.JoinHostPort(host, port) + "/healthz"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("health: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("health: %s answered %s", url, resp.Status)
+	}
 	return nil
 }
