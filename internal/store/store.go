@@ -187,9 +187,9 @@ func (s *Store) SizePool(ctx context.Context, nodes, override int) (int, error) 
 }
 
 // PoolSize is each of nodes nodes' share of available connections, less
-// three that a node holds outside its share or cannot give to requests:
-// the event bus's LISTEN connection, the connection holding its locks,
-// and the routing leader's lock; never below 4 (past a few nodes, put
+// three: the event bus's LISTEN connection, which is outside the pool,
+// and a margin for connections of a just-restarted node that PostgreSQL
+// has not yet noticed are gone; never below 4 (past a few nodes, put
 // PgBouncer in front) nor above 32.
 func PoolSize(available, nodes int) int {
 	return min(max(available/max(nodes, 1)-3, 4), maxPool)
