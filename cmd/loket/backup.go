@@ -102,9 +102,15 @@ func backupCommand(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	// Linked, not renamed, so that a file made meanwhile is not replaced.
+	// Linked, not renamed, so that a file made meanwhile is not replaced;
+	// renamed where the file system has no links.
 	if err := os.Link(tmp, out); err != nil {
-		return fmt.Errorf("backup: %w", err)
+		if errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("backup: %s already exists", out)
+		}
+		if err := os.Rename(tmp, out); err != nil {
+			return fmt.Errorf("backup: %w", err)
+		}
 	}
 	fmt.Printf("backup written to %s: %s database, %d tickets, %d messages, %d attachment files\n",
 		out, m.Database, m.Counts["tickets"], m.Counts["messages"], m.Blobs)

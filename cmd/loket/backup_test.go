@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -34,7 +35,7 @@ func (s *server) postWithFile(c *http.Client, externalID string, file []byte) (p
 	text := "message " + externalID
 	body, _ := json.Marshal(map[string]any{
 		"external_id": externalID,
-		"from":        map[string]string{"email": fmt.Sprintf("c%d@example.nl", len(externalID)%7)},
+		"from":        map[string]string{"email": fmt.Sprintf("c%d@example.nl", crc32.ChecksumIEEE([]byte(externalID))%20)},
 		"text":        text,
 		"attachments": []map[string]string{{"filename": externalID + ".bin", "content_type": "application/octet-stream",
 			"data": base64.StdEncoding.EncodeToString(file)}},
