@@ -244,30 +244,7 @@ func TestBackup_PostgresArchiveRestoresIntoAnEmptyDatabase(t *testing.T) {
 		t.Fatalf("restore: %v\n%s", err, out)
 	}
 	second := startServer(t, []string{"LOKET_DATA=" + newData, "LOKET_DATABASE_URL=" + newURL}, false)
-	jar, _ := cookiejar.New(nil)
-	agent := &http.Client{Jar: jar, Timeout: 30 * time.Second}
-	resp, err := agent.Post(second.url+"/api/v1/session", "application/json", strings.NewReader(`{"email":"admin@localhost","password":"`+password+`"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	resp, err = agent.Get(second.url + "/api/v1/messages?ticket_id=" + itoa(p.ticket))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	id := attachmentID.FindSubmatch(body)
-	if id == nil {
-		t.Fatalf("the restored ticket has no attachment: %d %s", resp.StatusCode, body)
-	}
-	resp, err = agent.Get(second.url + "/api/v1/attachments/" + string(id[1]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !bytes.Equal(got, file) {
+	if got := downloadAttachment(t, second, password, p.ticket); !bytes.Equal(got, file) {
 		t.Fatalf("restored attachment: %d bytes, want the %d posted", len(got), len(file))
 	}
 }
