@@ -108,8 +108,12 @@ func (a *Adapter) Poll(ctx context.Context, ch *domain.Channel, cur string) ([]b
 		}
 		t := key(order, &r)
 		if c.seen(t, r.ID) {
-			// Listed newest first: the rest was read by an earlier sweep.
-			done = true
+			// Listed newest first: what follows a review older than Since
+			// was read by an earlier sweep. Reviews at Since itself may
+			// still be followed by a new one at the same instant.
+			if t.Before(c.Since) {
+				done = true
+			}
 			continue
 		}
 		fresh = append(fresh, r)
