@@ -188,7 +188,7 @@ func (a *Adapter) Parse(ch *domain.Channel, contentType string, body []byte, _ s
 }
 
 func (a *Adapter) inbound(r *Review) (*channel.Inbound, error) {
-	value := r.AuthorID
+	value := strings.TrimSpace(r.AuthorID)
 	if r.Anonymous || value == "" {
 		value = "review:" + r.ID
 	}
