@@ -30,7 +30,8 @@ func TestTokens_CachedUntilShortlyBeforeTheyExpire(t *testing.T) {
 		}
 		return tok
 	}
-	if get() != "tok-1" || get() != "tok-1" {
+	first, second := get(), get()
+	if first != "tok-1" || second != "tok-1" {
 		t.Fatal("the token was not cached")
 	}
 	now = now.Add(time.Hour - tokenMargin - time.Second)

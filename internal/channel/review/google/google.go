@@ -166,7 +166,7 @@ func (s *Site) token(ch *domain.Channel) review.TokenFunc {
 		}
 		req, err := http.NewRequestWithContext(ctx, "POST", s.tokenURL, strings.NewReader(form.Encode()))
 		if err != nil {
-			return review.Token{}, fmt.Errorf("Google sign-in: %w", err)
+			return review.Token{}, fmt.Errorf("sign in to Google: %w", err)
 		}
 		return s.api.FetchToken(req, s.now())
 	}

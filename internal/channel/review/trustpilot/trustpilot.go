@@ -163,7 +163,7 @@ func (s *Site) token(ch *domain.Channel) review.TokenFunc {
 		}
 		req, err := http.NewRequestWithContext(ctx, "POST", s.base+tokenPath, strings.NewReader(form.Encode()))
 		if err != nil {
-			return review.Token{}, fmt.Errorf("Trustpilot sign-in: %w", err)
+			return review.Token{}, fmt.Errorf("sign in to Trustpilot: %w", err)
 		}
 		req.SetBasicAuth(ch.Secrets["api_key"], ch.Secrets["api_secret"])
 		return s.api.FetchToken(req, s.now())
