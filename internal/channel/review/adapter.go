@@ -19,19 +19,26 @@ import (
 // ContentType is the type of the payloads Poll returns and Parse reads.
 const ContentType = "application/json"
 
+// PagesPerPoll is how many pages one poll reads at most: a backlog (the
+// first poll's 30 days) is spread over several polls.
+const PagesPerPoll = 10
+
 // Config wires an Adapter.
 type Config struct {
 	// Now is the clock for the first poll's look-back; time.Now when nil.
 	Now func() time.Time
 	Log *slog.Logger
+	// PagesPerPoll replaces the package's PagesPerPoll (tests).
+	PagesPerPoll int
 }
 
 // Adapter makes a Site a channel kind: it implements channel.Adapter,
 // Parser, Poller, Describer and Checker.
 type Adapter struct {
-	site Site
-	now  func() time.Time
-	log  *slog.Logger
+	site  Site
+	now   func() time.Time
+	log   *slog.Logger
+	pages int
 }
 
 // New returns the channel adapter for site.
@@ -42,7 +49,10 @@ func New(site Site, cfg Config) *Adapter {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Adapter{site: site, now: cfg.Now, log: cfg.Log}
+	if cfg.PagesPerPoll <= 0 {
+		cfg.PagesPerPoll = PagesPerPoll
+	}
+	return &Adapter{site: site, now: cfg.Now, log: cfg.Log, pages: cfg.PagesPerPoll}
 }
 
 // Site is the site the adapter speaks to.
@@ -77,15 +87,16 @@ func (a *Adapter) PollInterval(ch *domain.Channel) time.Duration {
 }
 
 // payload is what Poll hands the core and Parse reads: the new and edited
-// reviews of one page, oldest first. It is the adapter's own format, so a
+// reviews of one poll, oldest first. It is the adapter's own format, so a
 // dead letter reads the same whatever the site.
 type payload struct {
 	Reviews []Review `json:"reviews"`
 }
 
-// Poll implements channel.Poller: it reads one page of the site (see
-// cursor) and returns the reviews on it that are new or edited since the
-// cursor, oldest first, or nil when there are none.
+// Poll implements channel.Poller: it reads the site newest first, page by
+// page, until it reaches what an earlier poll imported (see cursor), at
+// most PagesPerPoll pages, and returns the reviews that are new or edited
+// since, oldest first, or nil when there are none.
 func (a *Adapter) Poll(ctx context.Context, ch *domain.Channel, cur string) ([]byte, string, error) {
 	c, err := parseCursor(cur, a.now())
 	if err != nil {
@@ -94,34 +105,42 @@ func (a *Adapter) Poll(ctx context.Context, ch *domain.Channel, cur string) ([]b
 		a.log.Warn("review poll cursor unreadable; starting again", "channel", ch.ID, "err", err)
 		c, _ = parseCursor("", a.now())
 	}
-	reviews, next, err := a.site.Fetch(ctx, ch, c.Page)
-	if err != nil {
-		return nil, cur, err
-	}
 	order := a.site.Traits().Order
 	var fresh []Review
-	done := next == ""
-	for _, r := range reviews {
-		if err := r.Validate(); err != nil {
-			a.log.Warn("review skipped", "channel", ch.ID, "kind", ch.Kind, "err", err)
-			continue
-		}
-		t := key(order, &r)
-		if c.seen(t, r.ID) {
-			// Listed newest first: what follows a review older than Since
-			// was read by an earlier sweep. Reviews at Since itself may
-			// still be followed by a new one at the same instant.
-			if t.Before(c.Since) {
-				done = true
+	for range a.pages {
+		reviews, next, err := a.site.Fetch(ctx, ch, c.Page)
+		if err != nil {
+			if len(fresh) > 0 {
+				// Keep what the pages before gave; this page is asked
+				// for again next time.
+				break
 			}
-			continue
+			return nil, cur, err
 		}
-		fresh = append(fresh, r)
-		c.note(t, r.ID)
-	}
-	if done {
-		c.finish()
-	} else {
+		done := next == ""
+		for _, r := range reviews {
+			if err := r.Validate(); err != nil {
+				a.log.Warn("review skipped", "channel", ch.ID, "kind", ch.Kind, "err", err)
+				continue
+			}
+			t := key(order, &r)
+			if c.seen(t, r.ID) {
+				// Listed newest first: what follows a review older than
+				// Since was read by an earlier sweep. Reviews at Since
+				// itself may still be followed by a new one at the same
+				// instant.
+				if t.Before(c.Since) {
+					done = true
+				}
+				continue
+			}
+			fresh = append(fresh, r)
+			c.note(t, r.ID)
+		}
+		if done {
+			c.finish()
+			break
+		}
 		c.Page = next
 	}
 	if len(fresh) == 0 {

@@ -92,9 +92,11 @@ func rev(id string, created time.Duration, rating int) Review {
 		Created: t0.Add(created), Updated: t0.Add(created), URL: "https://reviews.example/" + id}
 }
 
+// newMem returns a site of perPage reviews a page, and its adapter,
+// reading one page a poll.
 func newMem(order Order, perPage int) (*memSite, *Adapter, *domain.Channel) {
 	s := &memSite{order: order, perPage: perPage}
-	a := New(s, Config{Now: func() time.Time { return t0.Add(24 * time.Hour) }})
+	a := New(s, Config{Now: func() time.Time { return t0.Add(24 * time.Hour) }, PagesPerPoll: 1})
 	return s, a, &domain.Channel{ID: 7, Kind: s.Kind(), Enabled: true}
 }
 
@@ -186,6 +188,22 @@ func TestPoll_ReviewsArrivingDuringASweepAreFoundByTheNext(t *testing.T) {
 	}
 	if msgs, _, _ := poll(t, a, ch, cur); msgs != nil {
 		t.Errorf("imported %v once the sweeps were done", msgs)
+	}
+}
+
+func TestPoll_ASteadyInflowIsImportedAsItComes(t *testing.T) {
+	s, _, ch := newMem(ByCreated, 2)
+	a := New(s, Config{Now: func() time.Time { return t0.Add(24 * time.Hour) }})
+	cur := ""
+	for i := range 20 {
+		// Three new reviews a poll, more than a page: the poll reads on.
+		s.add(rev(fmt.Sprint("a", i), time.Duration(i)*time.Hour, 3), rev(fmt.Sprint("b", i), time.Duration(i)*time.Hour+time.Minute, 3),
+			rev(fmt.Sprint("c", i), time.Duration(i)*time.Hour+2*time.Minute, 3))
+		var msgs []string
+		msgs, _, cur = poll(t, a, ch, cur)
+		if want := []string{fmt.Sprint("a", i), fmt.Sprint("b", i), fmt.Sprint("c", i)}; !slices.Equal(msgs, want) {
+			t.Fatalf("poll %d imported %v, want %v", i, msgs, want)
+		}
 	}
 }
 

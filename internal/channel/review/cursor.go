@@ -13,11 +13,15 @@ import (
 const Lookback = 30 * 24 * time.Hour
 
 // cursor is where a channel's polling stands, kept by the core between
-// polls as JSON. Reviews are read newest first, one page per poll, in
-// sweeps: a sweep starts at the first page and goes on, a page per poll,
-// until it reaches a review at or before Since; then Since becomes the
-// newest time the sweep saw. A backlog is so spread over several polls,
-// and reviews that arrive during a sweep are found by the next one.
+// polls as JSON. Reviews are read newest first in sweeps: a sweep starts at
+// the first page and reads on, page by page, until it reaches a review
+// before Since; then Since becomes the newest time the sweep saw. A poll
+// reads at most PagesPerPoll pages, so a long sweep (a backlog) goes on at
+// the next poll from the page it got to (Page), and reviews that arrive
+// meanwhile are found by the sweep after it. Pages that shift under a
+// sweep as reviews arrive give some reviews twice, which the core drops as
+// duplicates; a review the site removes during a sweep may shift one past
+// it unread.
 type cursor struct {
 	// Since is the newest review time (by the site's Order) of the last
 	// finished sweep, and IDs the reviews at exactly that instant, which

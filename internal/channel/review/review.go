@@ -4,8 +4,8 @@
 // channel.Adapter, Parser, Poller, Describer and Checker — so that another
 // review site is one small package that speaks its API and nothing else.
 //
-// The adapter polls the site (Poll) one page at a time, keeps a cursor of
-// the newest review time it has seen, and hands the new and edited
+// The adapter polls the site (Poll) newest first, keeps a cursor of the
+// newest review time it has seen, and hands the new and edited
 // reviews to the core as a payload of its own JSON format, which Parse
 // turns into public messages: one public ticket per review (Thread
 // "review:" and the review's id), with the stars, the link to the review

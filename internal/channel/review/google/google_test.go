@@ -100,6 +100,8 @@ func TestPoll_PagesThroughTheLastThirtyDaysThenOnlyNewAndEditedReviews(t *testin
 	old := now.Add(-31 * 24 * time.Hour)
 	f.add(gReview("ancient", "ONE", old, old))
 
+	// One page a poll, to see a backlog spread over polls.
+	a = review.New(NewSite(f.config(clock)), review.Config{Now: clock, PagesPerPoll: 1})
 	imported := map[string]int{}
 	edits := map[string]int{}
 	run := func(cur string) string {

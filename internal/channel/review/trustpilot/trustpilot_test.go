@@ -76,6 +76,8 @@ func TestPoll_PagesWithoutRepeatsOrGapsAndWaitsWhenThrottled(t *testing.T) {
 		f.add(tReview(fmt.Sprintf("r%02d", i), i%5+1, now.Add(-time.Duration(i+1)*time.Hour)))
 	}
 	f.add(tReview("ancient", 3, now.Add(-40*24*time.Hour)))
+	// One page a poll, to see a backlog spread over polls.
+	a = review.New(NewSite(f.config(clock)), review.Config{Now: clock, PagesPerPoll: 1})
 	imported := map[string]int{}
 	run := func(cur string) (string, error) {
 		body, next, err := a.Poll(context.Background(), ch, cur)
