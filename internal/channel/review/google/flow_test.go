@@ -172,3 +172,35 @@ func TestFlow_AReviewBecomesAPublicTicketAndAnApprovedReplyIsPostedOnce(t *testi
 		}
 	})
 }
+
+func TestFlow_TakingAReviewPrivateAnswersWithALinkToIdentify(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := startFlow(t, st)
+		written := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+		f.g.add(gReview("AbFvOqk2m", "ONE", written, written))
+		var tk channeltest.Ticket
+		f.Wait("the review's ticket", func() bool {
+			ts := f.Tickets()
+			if len(ts) == 1 {
+				tk = ts[0]
+			}
+			return len(ts) == 1
+		})
+		// Google cannot answer a reviewer privately: the public answer
+		// carries a link at which the reviewer says who they are.
+		res, err := f.Desk.TakePrivate(context.Background(), desk.TakePrivate{TicketID: tk.ID, Agent: "Admin",
+			IdentifyURL: func(token string) string { return "https://loket.example/identify/" + token }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Ticket != nil || !strings.HasPrefix(res.IdentifyURL, "https://loket.example/identify/") {
+			t.Fatalf("taken private: %+v", res)
+		}
+		approver := f.agent("lead@example.com", domain.RoleSupervisor)
+		f.as(approver, "POST", fmt.Sprintf("/api/v1/messages/%d/approve", res.Public.ID), `{}`, 200, nil)
+		f.Wait("the public answer sent", func() bool { return f.Message(res.Public.ID).DeliveryStatus == domain.DeliverySent })
+		if got := f.g.sentReplies(); len(got) != 1 || !strings.HasPrefix(got[0], "AbFvOqk2m: ") || !strings.HasSuffix(got[0], res.IdentifyURL) {
+			t.Fatalf("Google got %v, want the answer with the link once", got)
+		}
+	})
+}
