@@ -65,7 +65,7 @@ type Reply struct {
 
 // Limits on what a review may hold to be imported.
 const (
-	maxID   = 200 // "review:" + id must fit a 255-byte thread key
+	maxID   = 248 // "review:" + id must fit a 255-byte thread key
 	maxText = 64 << 10
 )
 

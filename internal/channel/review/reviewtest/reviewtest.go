@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
-
 	"testing"
 
 	"loket.dev/loket/internal/channel"
