@@ -175,8 +175,8 @@ func key(o Order, r *Review) time.Time {
 //   - the business's reply already on the site, if any, in Meta under
 //     "site_reply" ({"text","at"}), not as a message of its own.
 //
-// An edited review (updated after it was written) also yields an edit of
-// the same external id. Its text opens with the stars and title as they
+// An edited review (updated after it was written, other than by the
+// business's reply) also yields an edit of the same external id. Its text opens with the stars and title as they
 // are now, so a changed rating shows on the timeline; the rating on the
 // message stays that of the version first imported. The core drops the
 // message itself when it has it already.

@@ -250,6 +250,9 @@ func TestParse_ReviewsBecomePublicMessages(t *testing.T) {
 	replied := rev("replied", 0, 3)
 	replied.Reply = &Reply{Text: "Thanks!", Updated: t0.Add(time.Minute)}
 	nostars := rev("nostars", 0, 0)
+	answered := rev("answered", 0, 2)
+	answered.Updated = t0.Add(time.Hour)
+	answered.Reply = &Reply{Text: "Sorry!", Updated: t0.Add(time.Hour)}
 	for _, tc := range []struct {
 		r       Review
 		from    string
@@ -265,6 +268,8 @@ func TestParse_ReviewsBecomePublicMessages(t *testing.T) {
 		{r: bare, from: "trustpilot_consumer:c-bare", subject: "★★★★★", text: "★★★★★", lang: "en"},
 		{r: replied, from: "trustpilot_consumer:c-replied", subject: "★★★☆☆", text: "text of replied", meta: `{"site_reply":{"at":1796126460000,"text":"Thanks!"}}`},
 		{r: nostars, from: "trustpilot_consumer:c-nostars", subject: "Review", text: "text of nostars"},
+		// Updated when it was answered, not edited.
+		{r: answered, from: "trustpilot_consumer:c-answered", subject: "★★☆☆☆", text: "text of answered", meta: `{"site_reply":{"at":1796130000000,"text":"Sorry!"}}`},
 	} {
 		t.Run(tc.r.ID, func(t *testing.T) {
 			body, _ := json.Marshal(payload{Reviews: []Review{tc.r}})

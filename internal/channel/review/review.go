@@ -99,8 +99,18 @@ func (r *Review) Validate() error {
 }
 
 // edited reports whether the reviewer changed the review after writing it.
+// An update within a second of the business's reply is taken to be the
+// reply's: a site may move a review's update time when it is answered.
 func (r *Review) edited() bool {
-	return r.Updated.After(r.Created)
+	if !r.Updated.After(r.Created) {
+		return false
+	}
+	if r.Reply != nil && !r.Reply.Updated.IsZero() {
+		if d := r.Updated.Sub(r.Reply.Updated); d <= time.Second && d >= -time.Second {
+			return false
+		}
+	}
+	return true
 }
 
 // Order says which time a site lists its reviews by, newest first; the
