@@ -110,6 +110,9 @@ func TokenKey(ch *domain.Channel, secretNames ...string) string {
 	return fmt.Sprintf("%s/%d/%s", ch.Kind, ch.ID, hex.EncodeToString(h.Sum(nil)[:12]))
 }
 
+// CallTimeout bounds one call to a site, answer included.
+const CallTimeout = 30 * time.Second
+
 // maxAnswer caps a site's answer read into memory; a page of 100 reviews
 // stays far below it.
 const maxAnswer = 8 << 20

@@ -47,7 +47,8 @@ const PageSize = 50
 
 // Config wires the site.
 type Config struct {
-	// Client calls Google; http.DefaultClient when nil.
+	// Client calls Google; one with review.CallTimeout when nil, so a
+	// hung connection cannot stall the channel's polling.
 	Client *http.Client
 	// APIBaseURL and TokenURL replace Google's addresses (tests).
 	APIBaseURL string
@@ -72,7 +73,7 @@ func New(cfg Config) *review.Adapter {
 // NewSite returns the site alone.
 func NewSite(cfg Config) *Site {
 	if cfg.Client == nil {
-		cfg.Client = http.DefaultClient
+		cfg.Client = &http.Client{Timeout: review.CallTimeout}
 	}
 	if cfg.APIBaseURL == "" {
 		cfg.APIBaseURL = DefaultAPIBaseURL

@@ -46,7 +46,8 @@ const PageSize = 50
 
 // Config wires the site.
 type Config struct {
-	// Client calls Trustpilot; http.DefaultClient when nil.
+	// Client calls Trustpilot; one with review.CallTimeout when nil, so a
+	// hung connection cannot stall the channel's polling.
 	Client *http.Client
 	// APIBaseURL replaces Trustpilot's address, the token endpoint's too
 	// (tests).
@@ -70,7 +71,7 @@ func New(cfg Config) *review.Adapter {
 // NewSite returns the site alone.
 func NewSite(cfg Config) *Site {
 	if cfg.Client == nil {
-		cfg.Client = http.DefaultClient
+		cfg.Client = &http.Client{Timeout: review.CallTimeout}
 	}
 	if cfg.APIBaseURL == "" {
 		cfg.APIBaseURL = DefaultAPIBaseURL
