@@ -122,8 +122,8 @@ const (
 	// ByUpdated: an edited review comes back to the top of the list, so
 	// the adapter sees every edit (Google).
 	ByUpdated Order = iota
-	// ByCreated: reviews stay where they were written; an edit is seen
-	// only while the review is still among those being read (Trustpilot).
+	// ByCreated: reviews stay where they were written, so an edit of a
+	// review already read is not seen (Trustpilot).
 	ByCreated
 )
 
