@@ -77,3 +77,43 @@ func cpuTime() time.Duration {
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkPollParse is the adapter's own share of BenchmarkPollParseIngest:
+// the same poll of 50 new reviews and their parse, without storing them.
+func BenchmarkPollParse(b *testing.B) {
+	f := newFakeGoogle(b)
+	at := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	a := New(f.config(func() time.Time { return at }))
+	ch := f.channel()
+	ctx := context.Background()
+	cur := ""
+	n := 0
+	var cpu time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		for range 50 {
+			n++
+			t := at.Add(time.Duration(n) * time.Second)
+			f.add(gReview(fmt.Sprintf("bench-%06d", n), "THREE", t, t))
+		}
+		at = at.Add(time.Hour)
+		before := cpuTime()
+		b.StartTimer()
+		body, next, err := a.Poll(ctx, ch, cur)
+		if err != nil {
+			b.Fatal(err)
+		}
+		batch, err := a.Parse(ch, review.ContentType, body, "")
+		if err != nil || len(batch.Messages) != 50 {
+			b.Fatalf("page %d: %d messages, %v", i, len(batch.Messages), err)
+		}
+		cur = next
+		b.StopTimer()
+		cpu += cpuTime() - before
+		b.StartTimer()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/page")
+}
