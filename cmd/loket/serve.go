@@ -25,6 +25,8 @@ import (
 	"loket.dev/loket/internal/channel/letter"
 	"loket.dev/loket/internal/channel/meta"
 	"loket.dev/loket/internal/channel/poll"
+	"loket.dev/loket/internal/channel/review/google"
+	"loket.dev/loket/internal/channel/review/trustpilot"
 	"loket.dev/loket/internal/channel/sms"
 	"loket.dev/loket/internal/channel/telegram"
 	"loket.dev/loket/internal/channel/voice"
@@ -122,6 +124,8 @@ func serve(ctx context.Context, args []string) error {
 	frontDesk := frontdesk.New(frontdesk.Config{Desk: d, Store: st, Log: log})
 	channels.Register(frontDesk)
 	channels.Register(telegram.New(telegram.Config{BaseURL: c.publicURL(), Report: d.ReportProvider, Channels: st, Locks: st.Locker(), Log: log, Ingest: d.IngestPayload}))
+	channels.Register(google.New(google.Config{Log: log}))
+	channels.Register(trustpilot.New(trustpilot.Config{Log: log}))
 
 	reg := metrics.New()
 	reg.RegisterRuntime()

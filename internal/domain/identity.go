@@ -22,11 +22,17 @@ const (
 	IdentityX         IdentityKind = "x"
 	IdentityWeb       IdentityKind = "web"
 	IdentityExternal  IdentityKind = "external" // an id in the calling system (API channel)
+	// Review sites' reviewers: the site's reviewer id, or "review:" and
+	// the review's id for a reviewer the site does not name (anonymous, or
+	// a site that gives no reviewer id), who then never merges with anyone.
+	IdentityGoogleReviewer     IdentityKind = "google_reviewer"
+	IdentityTrustpilotConsumer IdentityKind = "trustpilot_consumer"
 )
 
 var identityKinds = map[IdentityKind]bool{
 	IdentityEmail: true, IdentityPhone: true, IdentityTelegram: true, IdentityMessenger: true,
 	IdentityInstagram: true, IdentityX: true, IdentityWeb: true, IdentityExternal: true,
+	IdentityGoogleReviewer: true, IdentityTrustpilotConsumer: true,
 }
 
 // Identity is one normalised address of a contact, unique per (Kind, Value).
