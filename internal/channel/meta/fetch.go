@@ -39,7 +39,9 @@ func (a *Adapter) Fetch(ctx context.Context, ch *domain.Channel, in *channel.Inb
 		kept = append(kept, att)
 	}
 	in.Attachments = kept
-	if in.Name == "" || in.Language == "" {
+	// A commenter's id is no Messenger id the User Profile API knows;
+	// the comment names them itself.
+	if in.Public == nil && (in.Name == "" || in.Language == "") {
 		p := a.profile(ctx, ch, in.From.Value)
 		if in.Name == "" {
 			in.Name = p.name
