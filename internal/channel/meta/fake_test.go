@@ -41,8 +41,9 @@ type graphReply struct {
 	body   string
 }
 
-// fakeGraph speaks the Graph API's Send API, User Profile API and node
-// reads as documented, plus a CDN for media, on a local server.
+// fakeGraph speaks the Graph API's Send API (private replies to comments
+// included), User Profile API, node reads, comment replies and comment
+// moderation as documented, plus a CDN for media, on a local server.
 type fakeGraph struct {
 	t   testing.TB
 	srv *httptest.Server
@@ -267,6 +268,12 @@ func (g *fakeGraph) serve(w http.ResponseWriter, r *http.Request) {
 		answer(200, `{"name":"Loket Shop","id":"`+pageID+`"}`)
 	case node == igAccountID && fields == "username":
 		answer(200, `{"username":"loketshop","id":"`+igAccountID+`"}`)
+	case node == igMedia && fields == "caption,permalink":
+		g.profiles[node]++
+		answer(200, `{"caption":"Nieuw binnen: de winterjas.","permalink":"https://www.instagram.com/p/DAbCdEfGhIj/","id":"`+igMedia+`"}`)
+	case node == postID && fields == "message,permalink_url":
+		g.profiles[node]++
+		answer(200, `{"message":"Onze kerstactie is begonnen!","permalink_url":"`+postURL+`","id":"`+postID+`"}`)
 	case node == psid && fields == "first_name,last_name,locale":
 		g.profiles[node]++
 		answer(200, `{"first_name":"Jan","last_name":"Jansen","locale":"nl_NL","id":"`+psid+`"}`)

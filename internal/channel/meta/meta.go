@@ -81,6 +81,7 @@ type Adapter struct {
 
 	mu       sync.Mutex
 	profiles map[profileKey]cachedProfile
+	posts    map[profileKey]cachedPost
 }
 
 var _ interface {
@@ -103,7 +104,7 @@ func Instagram(cfg Config) *Adapter { return newAdapter(instagram, cfg) }
 
 func newAdapter(p platform, cfg Config) *Adapter {
 	a := &Adapter{p: p, client: cfg.Client, log: cfg.Log, maxMedia: cfg.MaxMedia, ttl: cfg.ProfileTTL, now: cfg.Now,
-		profiles: map[profileKey]cachedProfile{}}
+		profiles: map[profileKey]cachedProfile{}, posts: map[profileKey]cachedPost{}}
 	if a.client == nil {
 		a.client = &http.Client{Timeout: 30 * time.Second}
 	}

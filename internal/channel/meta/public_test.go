@@ -223,3 +223,66 @@ func TestCapabilities_CommentsOnBothKinds(t *testing.T) {
 		t.Errorf("messenger reaches %v", ids)
 	}
 }
+
+func TestFetch_CommentsGetTheirPostOnce(t *testing.T) {
+	tests := []struct {
+		name, kind, fixture, post string
+		want                      domain.PublicPost
+	}{
+		{"Instagram: the media's caption and link, which is also the comment's", KindInstagram, "instagram_comment.json", igMedia,
+			domain.PublicPost{URL: "https://www.instagram.com/p/DAbCdEfGhIj/", AuthorURL: "https://www.instagram.com/eva.nl/", PostID: igMedia,
+				PostText: "Nieuw binnen: de winterjas.", PostURL: "https://www.instagram.com/p/DAbCdEfGhIj/"}},
+		{"Facebook: the post's text", KindMessenger, "messenger_comment.json", postID,
+			domain.PublicPost{URL: "https://www.facebook.com/" + topComment, PostID: postID, PostText: "Onze kerstactie is begonnen!", PostURL: postURL}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := newFakeGraph(t)
+			a := Messenger(Config{})
+			if tt.kind == KindInstagram {
+				a = Instagram(Config{})
+			}
+			ch := channelOn(g, tt.kind)
+			b, err := a.Parse(ch, "application/json", fixture(t, tt.fixture), "NL")
+			if err != nil || len(b.Messages) == 0 {
+				t.Fatalf("parse: %v %+v", err, b)
+			}
+			for _, in := range b.Messages {
+				if err := a.Fetch(context.Background(), ch, in); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := *b.Messages[0].Public; got != tt.want {
+				t.Errorf("post\n got %+v\nwant %+v", got, tt.want)
+			}
+			if n := g.Profiles(tt.post); n != 1 {
+				t.Errorf("%d lookups of the post for %d comments, want 1", n, len(b.Messages))
+			}
+			if n := g.Profiles(psid) + g.Profiles(igsid) + g.Profiles(fbCommenter); n != 0 {
+				t.Errorf("%d profile lookups of commenters, want none", n)
+			}
+		})
+	}
+}
+
+func TestFetch_APostLookupThatFailsKeepsTheComment(t *testing.T) {
+	g := newFakeGraph(t)
+	a := Messenger(Config{})
+	ch := channelOn(g, KindMessenger)
+	body := strings.ReplaceAll(string(fixture(t, "messenger_comment.json")), postID, "104523987654321_999")
+	b, err := a.Parse(ch, "application/json", []byte(body), "NL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := b.Messages[0]
+	if err := a.Fetch(context.Background(), ch, in); err != nil {
+		t.Fatalf("fetch: %v, want the comment kept", err)
+	}
+	if in.Public.PostText != "" || in.Public.PostURL != postURL || in.Text == "" {
+		t.Errorf("post %+v", in.Public)
+	}
+	a.Fetch(context.Background(), ch, in)
+	if n := g.Profiles("104523987654321_999"); n != 1 {
+		t.Errorf("%d lookups, want the failure remembered", n)
+	}
+}
