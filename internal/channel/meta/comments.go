@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
@@ -84,9 +85,29 @@ func (u unixTime) time() time.Time {
 // digits joined by an underscore (Facebook).
 var commentID = regexp.MustCompile(`^[0-9]{1,40}(_[0-9]{1,40})?$`)
 
-// maxPostText keeps a post's text within what the desk stores with a
-// public message.
-const maxPostText = 4000
+// maxPostText and maxLink keep a post's text and links within what the
+// desk stores with a public message (domain.PublicPost.Validate).
+const (
+	maxPostText = 4000
+	maxLink     = 2048
+)
+
+// link reports whether s is a web link short enough to keep.
+func link(s string) bool { return len(s) <= maxLink && webURL(s) }
+
+// postText is a post's text cut to at most maxPostText bytes, ending
+// with an ellipsis when cut.
+func postText(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) <= maxPostText {
+		return s
+	}
+	s = s[:maxPostText-len("…")]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return strings.TrimSpace(s) + "…"
+}
 
 // parseChange reads one change of an entry addressed to account (the
 // Page, or the Instagram account): comments by others become public
@@ -159,14 +180,14 @@ func (a *Adapter) feedComment(b *channel.Batch, account string, v *feedChange) e
 		parent = ""
 	}
 	pub := &domain.PublicPost{URL: v.PermalinkURL, PostID: v.PostID}
-	if !webURL(pub.URL) {
+	if !link(pub.URL) {
 		pub.URL = "https://www.facebook.com/" + v.CommentID
 	}
 	if v.Post != nil {
-		if webURL(v.Post.PermalinkURL) {
+		if link(v.Post.PermalinkURL) {
 			pub.PostURL = v.Post.PermalinkURL
 		}
-		pub.PostText = cut(strings.TrimSpace(v.Post.Message), maxPostText)
+		pub.PostText = postText(v.Post.Message)
 		if pub.PostID == "" {
 			pub.PostID = v.Post.ID
 		}

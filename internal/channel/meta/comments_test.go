@@ -3,8 +3,10 @@ package meta
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
@@ -113,5 +115,14 @@ func TestParse_RefusesCommentsWithoutGraphIDs(t *testing.T) {
 				t.Errorf("err %v, want invalid_payload", err)
 			}
 		})
+	}
+}
+
+func TestPostText_FitsWhatTheDeskKeeps(t *testing.T) {
+	for _, s := range []string{"kort", strings.Repeat("é", 3000), strings.Repeat("a", 5000), strings.Repeat("🎄", 1500)} {
+		got := postText(s)
+		if p := (domain.PublicPost{PostText: got}); p.Validate() != nil || !utf8.ValidString(got) || (len(s) <= maxPostText) != (got == s) {
+			t.Errorf("postText of %d bytes: %d bytes, valid %v", len(s), len(got), p.Validate())
+		}
 	}
 }

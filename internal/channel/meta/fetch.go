@@ -215,9 +215,9 @@ func (a *Adapter) fillPost(ctx context.Context, ch *domain.Channel, p *domain.Pu
 		a.mu.Unlock()
 	}
 	if p.PostText == "" {
-		p.PostText = cut(c.text, maxPostText)
+		p.PostText = postText(c.text)
 	}
-	if webURL(c.link) && len(c.link) <= 2048 {
+	if link(c.link) {
 		if p.PostURL == "" {
 			p.PostURL = c.link
 		}
