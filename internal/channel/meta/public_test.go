@@ -112,7 +112,7 @@ func TestSend_CommentRepliesRefuseWhatTheyCannotCarry(t *testing.T) {
 			o.PrivateReplyTo = topComment
 			return o
 		}(), "needs text"},
-		{"a direct message to a commenter known only by comments", outbound(ch, fb, &domain.Message{ID: 4, Text: "Hoi"}, nil), "Messenger id"},
+		{"a direct message to a commenter known only by comments", outbound(ch, fb, &domain.Message{ID: 4, Text: "Hoi"}, nil), "written to the Page in Messenger"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

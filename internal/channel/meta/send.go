@@ -79,7 +79,7 @@ func (a *Adapter) Send(ctx context.Context, out *channel.Outbound) (channel.Sent
 		return a.sendPrivate(ctx, out)
 	}
 	if out.To != nil && out.To.Kind == domain.IdentityFacebook {
-		return channel.Sent{}, channel.Permanent(fmt.Errorf("send %s message %d: the contact is known only by their Facebook comments, and Messenger needs their Messenger id: answer the comment publicly, or privately to take the conversation to Messenger", a.p.kind, m.ID))
+		return channel.Sent{}, channel.Permanent(fmt.Errorf("send %s message %d: this address is a Facebook commenter's, which Messenger cannot write to; a direct message can go only once they have written to the Page in Messenger (a private reply to their comment invites that): answer the comment publicly or privately", a.p.kind, m.ID))
 	}
 	if out.To == nil || out.To.Kind != a.p.identity || out.To.Value == "" {
 		return channel.Sent{}, channel.Permanent(fmt.Errorf("send %s message %d: the contact has no %s address", a.p.kind, m.ID, a.p.identity))
