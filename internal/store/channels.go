@@ -71,6 +71,9 @@ func (s *Store) CreateChannel(ctx context.Context, c *domain.Channel, inboundTok
 	if len(c.Settings) == 0 {
 		c.Settings = json.RawMessage("{}")
 	}
+	if c.Approvers == nil {
+		c.Approvers = []int64{}
+	}
 	now := Now()
 	err = s.q.QueryRowContext(ctx,
 		`INSERT INTO channels (kind, name, settings, secrets, inbound_token_hash, team_id, enabled, retention_days, created_at, updated_at,
