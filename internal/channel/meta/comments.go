@@ -117,12 +117,17 @@ func postText(s string) string {
 func (a *Adapter) parseChange(b *channel.Batch, account string, c *change) error {
 	switch {
 	case a.p.kind == KindMessenger && c.Field == "feed":
+		// Other items (posts, reactions, shares) are shaped otherwise:
+		// only a comment is read in full.
+		var item struct {
+			Item string `json:"item"`
+		}
+		if json.Unmarshal(c.Value, &item) != nil || item.Item != "comment" {
+			return nil
+		}
 		var v feedChange
 		if err := json.Unmarshal(c.Value, &v); err != nil {
-			return domain.Invalid("invalid_payload", fmt.Sprintf("%s webhook: feed change: %v", a.p.kind, err))
-		}
-		if v.Item != "comment" {
-			return nil
+			return domain.Invalid("invalid_payload", fmt.Sprintf("%s webhook: feed comment: %v", a.p.kind, err))
 		}
 		return a.feedComment(b, account, &v)
 	case a.p.kind == KindInstagram && (c.Field == "comments" || c.Field == "live_comments"):

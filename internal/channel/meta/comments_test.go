@@ -50,7 +50,7 @@ func TestParse_Comments(t *testing.T) {
 				ProviderAt:  time.Unix(1765106698, 0),
 				Attachments: []channel.Attachment{{Ref: "https://cdn.example/photos/bon.jpg", Filename: "bon.jpg"}},
 				Public:      &domain.PublicPost{URL: "https://www.facebook.com/" + replyID, PostID: postID, PostURL: postURL}}}}},
-		{"an edit and a removal change the comment; hiding, the Page's own comment, reactions and authorless comments are skipped", m, messengerChannel(), "messenger_comment_changes.json", nil,
+		{"an edit and a removal change the comment; hiding, the Page's own comment, photos, reactions and authorless comments are skipped", m, messengerChannel(), "messenger_comment_changes.json", nil,
 			&channel.Batch{Changes: []channel.Change{
 				{ExternalID: topComment, Kind: channel.ChangeEdit, From: fb, Text: "Mijn pakket is al twee weken onderweg!", At: time.Unix(1765106398, 0)},
 				{ExternalID: "122131676912594941_1213590066982555", Kind: channel.ChangeDelete, From: fb, At: time.Unix(1765106100, 0)}}}},
@@ -102,8 +102,8 @@ func TestParse_RefusesCommentsWithoutGraphIDs(t *testing.T) {
 			`{"object":"page","entry":[{"id":"` + pageID + `","changes":[{"field":"feed","value":{"item":"comment","verb":"add","comment_id":"1 2","from":{"id":"1","name":"x"},"message":"hoi"}}]}]}`},
 		{"a commenter id with a newline", Messenger(Config{}), messengerChannel(),
 			`{"object":"page","entry":[{"id":"` + pageID + `","changes":[{"field":"feed","value":{"item":"comment","verb":"add","comment_id":"1_2","from":{"id":"1\n2"},"message":"hoi"}}]}]}`},
-		{"a feed value that is no object", Messenger(Config{}), messengerChannel(),
-			`{"object":"page","entry":[{"id":"` + pageID + `","changes":[{"field":"feed","value":[1]}]}]}`},
+		{"a feed comment whose author is no object", Messenger(Config{}), messengerChannel(),
+			`{"object":"page","entry":[{"id":"` + pageID + `","changes":[{"field":"feed","value":{"item":"comment","verb":"add","comment_id":"1_2","from":"me"}}]}]}`},
 		{"an Instagram comment without an id", Instagram(Config{}), instagramChannel(),
 			`{"object":"instagram","entry":[{"id":"` + igAccountID + `","changes":[{"field":"comments","value":{"from":{"id":"1","username":"a"},"text":"hoi"}}]}]}`},
 	}
