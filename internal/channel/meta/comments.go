@@ -166,13 +166,14 @@ func (a *Adapter) feedComment(b *channel.Batch, account string, v *feedChange) e
 		return err
 	}
 	from := domain.Identity{Kind: domain.IdentityFacebook, Value: v.From.ID}
-	at := v.CreatedTime.time()
+	// created_time is when the comment was written, also on its edit and
+	// removal, which are then dated when they arrive.
 	switch v.Verb {
 	case "edited":
-		b.Changes = append(b.Changes, channel.Change{ExternalID: v.CommentID, Kind: channel.ChangeEdit, From: from, Text: v.Message, At: at})
+		b.Changes = append(b.Changes, channel.Change{ExternalID: v.CommentID, Kind: channel.ChangeEdit, From: from, Text: v.Message})
 		return nil
 	case "remove":
-		b.Changes = append(b.Changes, channel.Change{ExternalID: v.CommentID, Kind: channel.ChangeDelete, From: from, At: at})
+		b.Changes = append(b.Changes, channel.Change{ExternalID: v.CommentID, Kind: channel.ChangeDelete, From: from})
 		return nil
 	case "add":
 	default:
@@ -200,7 +201,7 @@ func (a *Adapter) feedComment(b *channel.Batch, account string, v *feedChange) e
 	if len(pub.PostID) > maxID {
 		pub.PostID = ""
 	}
-	in := &channel.Inbound{ExternalID: v.CommentID, From: from, Name: strings.TrimSpace(v.From.Name), ProviderAt: at,
+	in := &channel.Inbound{ExternalID: v.CommentID, From: from, Name: strings.TrimSpace(v.From.Name), ProviderAt: v.CreatedTime.time(),
 		Thread: orSelf(parent, v.CommentID), Public: pub}
 	if parent != "" {
 		in.ReplyTo = []string{parent}
