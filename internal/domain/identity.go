@@ -29,10 +29,15 @@ const (
 	IdentityTrustpilotConsumer IdentityKind = "trustpilot_consumer"
 )
 
+// IdentityFacebook is a Facebook user as a Page's feed names them (a
+// commenter): an id scoped to the app, not their Messenger id (PSID),
+// which only a private reply to their comment reveals.
+const IdentityFacebook IdentityKind = "facebook"
+
 var identityKinds = map[IdentityKind]bool{
 	IdentityEmail: true, IdentityPhone: true, IdentityTelegram: true, IdentityMessenger: true,
 	IdentityInstagram: true, IdentityX: true, IdentityWeb: true, IdentityExternal: true,
-	IdentityGoogleReviewer: true, IdentityTrustpilotConsumer: true,
+	IdentityGoogleReviewer: true, IdentityTrustpilotConsumer: true, IdentityFacebook: true,
 }
 
 // Identity is one normalised address of a contact, unique per (Kind, Value).

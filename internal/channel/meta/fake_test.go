@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -40,8 +41,9 @@ type graphReply struct {
 	body   string
 }
 
-// fakeGraph speaks the Graph API's Send API, User Profile API and node
-// reads as documented, plus a CDN for media, on a local server.
+// fakeGraph speaks the Graph API's Send API (private replies to comments
+// included), User Profile API, node reads, comment replies and comment
+// moderation as documented, plus a CDN for media, on a local server.
 type fakeGraph struct {
 	t   testing.TB
 	srv *httptest.Server
@@ -53,10 +55,24 @@ type fakeGraph struct {
 	media    int            // media downloads
 	attempts int            // Send API calls, refused ones included
 	next     int
+	// writes are the comment replies and moderation calls, in order.
+	writes []graphWrite
+	// commenters maps a comment to the Messenger or Instagram-scoped id
+	// of its author, which a private reply's answer names.
+	commenters map[string]string
+	// privately are the comments answered privately (once each).
+	privately map[string]bool
+}
+
+// graphWrite is one call on a comment: a public reply or moderation.
+type graphWrite struct {
+	Method string
+	Node   string // the comment, with the edge for a reply
+	Params url.Values
 }
 
 func newFakeGraph(t testing.TB) *fakeGraph {
-	g := &fakeGraph{t: t, profiles: map[string]int{}}
+	g := &fakeGraph{t: t, profiles: map[string]int{}, commenters: map[string]string{}, privately: map[string]bool{}}
 	g.srv = httptest.NewServer(http.HandlerFunc(g.serve))
 	t.Cleanup(g.srv.Close)
 	return g
@@ -82,6 +98,19 @@ func (g *fakeGraph) Profiles(id string) int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.profiles[id]
+}
+
+func (g *fakeGraph) Writes() []graphWrite {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]graphWrite(nil), g.writes...)
+}
+
+// commentBy makes the fake know who wrote a comment.
+func (g *fakeGraph) commentBy(comment, recipient string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.commenters[comment] = recipient
 }
 
 func (g *fakeGraph) Attempts() int {
@@ -172,9 +201,61 @@ func (g *fakeGraph) serve(w http.ResponseWriter, r *http.Request) {
 			answer(rep.status, rep.body)
 			return
 		}
+		recipient := s.Recipient.ID
+		if c := s.Recipient.CommentID; c != "" {
+			// A private reply: once per comment, to its author.
+			if g.privately[c] {
+				answer(400, `{"error":{"message":"(#10900) Activity already replied to","type":"OAuthException","code":10900,"fbtrace_id":"x"}}`)
+				return
+			}
+			if recipient = g.commenters[c]; recipient == "" {
+				answer(400, `{"error":{"message":"(#100) Invalid comment_id","type":"OAuthException","code":100,"fbtrace_id":"x"}}`)
+				return
+			}
+			g.privately[c] = true
+		}
 		g.next++
 		g.sends = append(g.sends, s)
-		answer(200, fmt.Sprintf(`{"recipient_id":%q,"message_id":"m_sent-%d"}`, s.Recipient.ID, g.next))
+		answer(200, fmt.Sprintf(`{"recipient_id":%q,"message_id":"m_sent-%d"}`, recipient, g.next))
+		return
+	}
+	if comment, edge, _ := strings.Cut(node, "/"); r.Method == "DELETE" || (r.Method == "POST" && (edge == "comments" || edge == "replies" || edge == "")) {
+		if err := r.ParseForm(); err != nil {
+			answer(400, `{"error":{"message":"(#100) Invalid parameter","code":100}}`)
+			return
+		}
+		fb := strings.Contains(comment, "_") // Facebook's comment ids name their post
+		var ok string
+		switch {
+		case r.Method == "DELETE" && edge == "":
+			ok = `{"success":true}`
+		case edge == "comments" && fb || edge == "replies" && !fb:
+			if r.PostForm.Get("message") == "" && r.URL.Query().Get("message") == "" {
+				answer(400, `{"error":{"message":"(#100) The parameter message is required","code":100}}`)
+				return
+			}
+			g.next++
+			if fb {
+				post, _, _ := strings.Cut(comment, "_")
+				ok = fmt.Sprintf(`{"id":"%s_%d"}`, post, 9000000+g.next)
+			} else {
+				ok = fmt.Sprintf(`{"id":"%d"}`, 18000000000000000+g.next)
+			}
+		case edge == "" && fb && r.Form.Has("is_hidden") || edge == "" && !fb && r.Form.Has("hide"):
+			ok = `{"success":true}`
+		default:
+			answer(400, `{"error":{"message":"(#100) Unsupported request on this comment","type":"GraphMethodException","code":100,"error_subcode":33}}`)
+			return
+		}
+		g.attempts++
+		if len(g.replies) > 0 {
+			rep := g.replies[0]
+			g.replies = g.replies[1:]
+			answer(rep.status, rep.body)
+			return
+		}
+		g.writes = append(g.writes, graphWrite{Method: r.Method, Node: node, Params: r.Form})
+		answer(200, ok)
 		return
 	}
 	if r.Method != "GET" {
@@ -187,6 +268,12 @@ func (g *fakeGraph) serve(w http.ResponseWriter, r *http.Request) {
 		answer(200, `{"name":"Loket Shop","id":"`+pageID+`"}`)
 	case node == igAccountID && fields == "username":
 		answer(200, `{"username":"loketshop","id":"`+igAccountID+`"}`)
+	case node == igMedia && fields == "caption,permalink":
+		g.profiles[node]++
+		answer(200, `{"caption":"Nieuw binnen: de winterjas.","permalink":"https://www.instagram.com/p/DAbCdEfGhIj/","id":"`+igMedia+`"}`)
+	case node == postID && fields == "message,permalink_url":
+		g.profiles[node]++
+		answer(200, `{"message":"Onze kerstactie is begonnen!","permalink_url":"`+postURL+`","id":"`+postID+`"}`)
 	case node == psid && fields == "first_name,last_name,locale":
 		g.profiles[node]++
 		answer(200, `{"first_name":"Jan","last_name":"Jansen","locale":"nl_NL","id":"`+psid+`"}`)

@@ -39,6 +39,12 @@ func (a *Adapter) Fetch(ctx context.Context, ch *domain.Channel, in *channel.Inb
 		kept = append(kept, att)
 	}
 	in.Attachments = kept
+	if in.Public != nil {
+		a.fillPost(ctx, ch, in.Public)
+		// A commenter's id is no Messenger id the User Profile API
+		// knows; the comment names them itself.
+		return nil
+	}
 	if in.Name == "" || in.Language == "" {
 		p := a.profile(ctx, ch, in.From.Value)
 		if in.Name == "" {
@@ -144,18 +150,81 @@ func (a *Adapter) profile(ctx context.Context, ch *domain.Channel, id string) ca
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if len(a.profiles) >= maxProfiles {
-		for k, v := range a.profiles {
-			if !now.Before(v.until) {
-				delete(a.profiles, k)
-			}
-		}
-		if len(a.profiles) >= maxProfiles {
-			clear(a.profiles)
-		}
-	}
+	evict(a.profiles, now, func(p cachedProfile) time.Time { return p.until })
 	a.profiles[key] = p
 	return p
+}
+
+// evict makes room in a full cache: expired entries go, and if none
+// expired, all of them.
+func evict[V any](m map[profileKey]V, now time.Time, until func(V) time.Time) {
+	if len(m) < maxProfiles {
+		return
+	}
+	for k, v := range m {
+		if !now.Before(until(v)) {
+			delete(m, k)
+		}
+	}
+	if len(m) >= maxProfiles {
+		clear(m)
+	}
+}
+
+// cachedPost is what a post's lookup found: its text and link.
+type cachedPost struct {
+	text, link string
+	until      time.Time
+}
+
+// fillPost completes what a comment's webhook leaves out about the post
+// it is under: an Instagram media's link and caption (the link also
+// serves as the comment's, which Instagram does not give), a Facebook
+// post's text. A failed lookup (the app may lack the permission) is
+// logged and leaves them empty; posts are cached like profiles, so a busy
+// post is asked once.
+func (a *Adapter) fillPost(ctx context.Context, ch *domain.Channel, p *domain.PublicPost) {
+	if !commentID.MatchString(p.PostID) || (p.PostText != "" && p.PostURL != "" && p.URL != "") {
+		return
+	}
+	key := profileKey{ch.ID, p.PostID}
+	now := a.now()
+	a.mu.Lock()
+	c, ok := a.posts[key]
+	a.mu.Unlock()
+	if !ok || !now.Before(c.until) {
+		fields := "message,permalink_url"
+		if a.p.kind == KindInstagram {
+			fields = "caption,permalink"
+		}
+		var got struct {
+			Message      string `json:"message"`
+			PermalinkURL string `json:"permalink_url"`
+			Caption      string `json:"caption"`
+			Permalink    string `json:"permalink"`
+		}
+		if err := a.graph(ctx, ch, "GET", p.PostID, url.Values{"fields": {fields}}, "", nil, &got); err != nil {
+			a.log.Warn("post lookup failed; the comment is stored without its post's text", "kind", a.p.kind, "channel", ch.ID, "post", p.PostID, "err", err)
+			c = cachedPost{until: now.Add(a.ttl / 10)}
+		} else {
+			c = cachedPost{text: strings.TrimSpace(got.Message + got.Caption), link: got.PermalinkURL + got.Permalink, until: now.Add(a.ttl)}
+		}
+		a.mu.Lock()
+		evict(a.posts, now, func(c cachedPost) time.Time { return c.until })
+		a.posts[key] = c
+		a.mu.Unlock()
+	}
+	if p.PostText == "" {
+		p.PostText = postText(c.text)
+	}
+	if link(c.link) {
+		if p.PostURL == "" {
+			p.PostURL = c.link
+		}
+		if p.URL == "" {
+			p.URL = c.link
+		}
+	}
 }
 
 // language is the ISO 639-1 code of a Meta locale such as nl_NL.

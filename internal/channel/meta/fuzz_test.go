@@ -11,8 +11,8 @@ import (
 )
 
 // FuzzParse: any body is parsed into valid messages, statuses and changes
-// of the channel's identity kind, or refused with a *domain.Error; never a
-// panic. The fixtures seed both kinds.
+// of the channel's identity kinds (public ones with a thread), or refused
+// with a *domain.Error; never a panic. The fixtures seed both kinds.
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.json"))
 	for _, name := range files {
@@ -35,9 +35,16 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		reaches := map[domain.IdentityKind]bool{}
+		for _, k := range a.Capabilities().Identities {
+			reaches[k] = true
+		}
 		for _, in := range b.Messages {
-			if in.From.Kind != a.p.identity || in.From.Value == "" || !senderID(in.From.Value) {
+			if !reaches[in.From.Kind] || in.From.Value == "" || !senderID(in.From.Value) {
 				t.Fatalf("sender %v", in.From)
+			}
+			if in.Public != nil && (in.Thread == "" || len(in.Thread) > maxID || in.Public.Validate() != nil) {
+				t.Fatalf("public message %+v with thread %q", in.Public, in.Thread)
 			}
 			if in.ExternalID == "" || len(in.ExternalID) > maxID {
 				t.Fatalf("external id %q", in.ExternalID)
@@ -58,7 +65,7 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		for _, c := range b.Changes {
-			if c.ExternalID == "" || len(c.ExternalID) > maxID || c.From.Kind != a.p.identity {
+			if c.ExternalID == "" || len(c.ExternalID) > maxID || !reaches[c.From.Kind] {
 				t.Fatalf("change %+v", c)
 			}
 		}

@@ -69,7 +69,8 @@ var (
 )
 
 // Adapter serves one of the two kinds. It implements channel.Adapter,
-// Parser, Router, Webhooker, Describer, Fetcher, Checker and Documenter.
+// Parser, Router, Webhooker, Describer, Fetcher, Checker, Documenter and
+// Moderator.
 type Adapter struct {
 	p        platform
 	client   *http.Client
@@ -80,6 +81,7 @@ type Adapter struct {
 
 	mu       sync.Mutex
 	profiles map[profileKey]cachedProfile
+	posts    map[profileKey]cachedPost
 }
 
 var _ interface {
@@ -91,6 +93,7 @@ var _ interface {
 	channel.Fetcher
 	channel.Checker
 	channel.Documenter
+	channel.Moderator
 } = (*Adapter)(nil)
 
 // Messenger returns the adapter for Facebook Page messages.
@@ -101,7 +104,7 @@ func Instagram(cfg Config) *Adapter { return newAdapter(instagram, cfg) }
 
 func newAdapter(p platform, cfg Config) *Adapter {
 	a := &Adapter{p: p, client: cfg.Client, log: cfg.Log, maxMedia: cfg.MaxMedia, ttl: cfg.ProfileTTL, now: cfg.Now,
-		profiles: map[profileKey]cachedProfile{}}
+		profiles: map[profileKey]cachedProfile{}, posts: map[profileKey]cachedPost{}}
 	if a.client == nil {
 		a.client = &http.Client{Timeout: 30 * time.Second}
 	}
@@ -139,10 +142,20 @@ func (*Adapter) Secrets() []string {
 
 // Capabilities implements channel.Describer. Both kinds answer only
 // within 24 hours of the customer's last message (no message tags), show
-// up to 13 quick replies and report deliveries and reads.
+// up to 13 quick replies and report deliveries and reads. Both carry
+// public comments, answered in public or once privately, and hidden,
+// shown again or deleted by the team. A Messenger channel also reaches
+// Facebook commenters (IdentityFacebook), publicly only: their Messenger
+// id is learnt from a private reply.
 func (a *Adapter) Capabilities() channel.Capabilities {
+	ids := []domain.IdentityKind{a.p.identity}
+	if a.p.kind == KindMessenger {
+		ids = append(ids, domain.IdentityFacebook)
+	}
 	return channel.Capabilities{Buttons: true, SendWindowSeconds: 24 * 60 * 60, ReadReceipts: true,
-		MaxLength: a.p.maxLength, Attachments: true, Identities: []domain.IdentityKind{a.p.identity}}
+		MaxLength: a.p.maxLength, Attachments: true, Identities: ids,
+		Public: true, PrivateReplies: true,
+		Moderation: []domain.Moderation{domain.ModerationHide, domain.ModerationUnhide, domain.ModerationDelete}}
 }
 
 // Settings are a channel's public settings.

@@ -18,12 +18,14 @@ import (
 )
 
 // payload is a Messenger Platform webhook body: entries per Page (or
-// Instagram account), each with messaging events.
+// Instagram account), each with messaging events and changes (comments,
+// see comments.go).
 type payload struct {
 	Object string `json:"object"`
 	Entry  []struct {
-		ID        string  `json:"id"`
-		Messaging []event `json:"messaging"`
+		ID        string   `json:"id"`
+		Messaging []event  `json:"messaging"`
+		Changes   []change `json:"changes"`
 	} `json:"entry"`
 }
 
@@ -99,8 +101,10 @@ var reactionEmoji = map[string]string{"like": "👍", "dislike": "👎", "love":
 // maxID is the longest provider id the desk keeps.
 const maxID = 255
 
-// Parse implements channel.Parser. Events addressed to another Page or
-// account are ignored, as are:
+// Parse implements channel.Parser. Comments under the Page's posts (its
+// feed) and on the Instagram account's media become public messages
+// (comments.go). Events addressed to another Page or account are
+// ignored, as are:
 //   - echoes (is_echo): our own Page's messages, sent by Loket or from
 //     Meta's inbox; they are not the customer's words, and a reply an
 //     agent typed in Meta's inbox has no ticket message to attach to;
@@ -137,6 +141,11 @@ func (a *Adapter) Parse(ch *domain.Channel, contentType string, body []byte, _ s
 		}
 		for i := range e.Messaging {
 			if err := a.parseEvent(b, account, &e.Messaging[i]); err != nil {
+				return nil, err
+			}
+		}
+		for i := range e.Changes {
+			if err := a.parseChange(b, account, &e.Changes[i]); err != nil {
 				return nil, err
 			}
 		}

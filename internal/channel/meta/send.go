@@ -22,8 +22,11 @@ const (
 	maxQuickReplyPayload = 1000
 )
 
+// sendRecipient names whom a message goes to: a person's id, or the
+// comment a private reply answers.
 type sendRecipient struct {
-	ID string `json:"id"`
+	ID        string `json:"id,omitempty"`
+	CommentID string `json:"comment_id,omitempty"`
 }
 
 type quickReply struct {
@@ -47,7 +50,7 @@ type sendFile struct {
 
 type sendRequest struct {
 	Recipient     sendRecipient `json:"recipient"`
-	MessagingType string        `json:"messaging_type"`
+	MessagingType string        `json:"messaging_type,omitempty"`
 	Message       sendMessage   `json:"message"`
 }
 
@@ -63,8 +66,21 @@ type sendAnswer struct {
 // the customer's delivery and read receipts name. Meta takes no
 // idempotency key: a retry after a partly sent reply sends its first
 // parts again.
+//
+// A reply on a public ticket answers the customer's comment in public,
+// and a message taking it private answers the comment privately
+// (public.go).
 func (a *Adapter) Send(ctx context.Context, out *channel.Outbound) (channel.Sent, error) {
 	m := out.Message
+	switch {
+	case out.Public:
+		return a.sendPublic(ctx, out)
+	case out.PrivateReplyTo != "":
+		return a.sendPrivate(ctx, out)
+	}
+	if out.To != nil && out.To.Kind == domain.IdentityFacebook {
+		return channel.Sent{}, channel.Permanent(fmt.Errorf("send %s message %d: this address is a Facebook commenter's, which Messenger cannot write to; a direct message can go only once they have written to the Page in Messenger (a private reply to their comment invites that): answer the comment publicly or privately", a.p.kind, m.ID))
+	}
 	if out.To == nil || out.To.Kind != a.p.identity || out.To.Value == "" {
 		return channel.Sent{}, channel.Permanent(fmt.Errorf("send %s message %d: the contact has no %s address", a.p.kind, m.ID, a.p.identity))
 	}

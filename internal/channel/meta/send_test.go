@@ -193,7 +193,7 @@ func TestValidate(t *testing.T) {
 func TestCapabilities(t *testing.T) {
 	m, ig := Messenger(Config{}).Capabilities(), Instagram(Config{}).Capabilities()
 	if !m.Buttons || m.Templates || m.SendWindowSeconds != 86400 || !m.ReadReceipts || m.Typing || m.MaxLength != 2000 || !m.Attachments ||
-		len(m.Identities) != 1 || m.Identities[0] != domain.IdentityMessenger {
+		len(m.Identities) != 2 || m.Identities[0] != domain.IdentityMessenger {
 		t.Errorf("messenger %+v", m)
 	}
 	if ig.MaxLength != 1000 || ig.SendWindowSeconds != 86400 || len(ig.Identities) != 1 || ig.Identities[0] != domain.IdentityInstagram {
