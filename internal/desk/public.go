@@ -255,6 +255,9 @@ func (d *Desk) TakePrivate(ctx context.Context, tp TakePrivate) (*TakenPrivate, 
 		if strings.TrimSpace(tp.Text) == "" {
 			return nil, domain.Invalid("empty_message", "write the private message")
 		}
+		if post.Address == nil {
+			return nil, domain.Invalid("no_address", "the public post names no author to answer privately")
+		}
 		if publicText == "" {
 			publicText = privateTexts[lang].sent
 		}

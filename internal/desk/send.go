@@ -204,6 +204,13 @@ func (d *Desk) addressReply(ctx context.Context, tx *store.Store, t *domain.Tick
 			out.Approval, m.DeliveryStatus = true, domain.DeliveryAwaitingApproval
 		}
 	}
+	c, err := tx.Contact(ctx, t.ContactID)
+	if err != nil {
+		return err
+	}
+	if slices.Contains(c.OptOuts, ch.Kind) {
+		return domain.Invalid("opted_out", fmt.Sprintf("the customer asked not to be messaged by %s; answer on another channel", ch.Kind))
+	}
 	if out.PrivateReplyTo != "" {
 		if !caps.PrivateReplies {
 			return domain.Invalid("private_replies_unsupported", fmt.Sprintf("%s channels cannot answer a public post privately", ch.Kind))
@@ -214,14 +221,9 @@ func (d *Desk) addressReply(ctx context.Context, tx *store.Store, t *domain.Tick
 		m.Address = out.To
 		return nil
 	}
-	c, err := tx.Contact(ctx, t.ContactID)
-	if err != nil {
-		return err
-	}
-	if slices.Contains(c.OptOuts, ch.Kind) {
-		return domain.Invalid("opted_out", fmt.Sprintf("the customer asked not to be messaged by %s; answer on another channel", ch.Kind))
-	}
-	if out.Template == nil && caps.SendWindowSeconds > 0 {
+	// The send window is a private conversation's: answers to a public
+	// post are the site's own rules (such as a private reply within days).
+	if out.Template == nil && caps.SendWindowSeconds > 0 && !publicReply(t, ch, caps) {
 		last, err := tx.LastInboundAt(ctx, c.ID, ch.ID)
 		if err != nil {
 			return err
