@@ -10,10 +10,10 @@ import (
 // section 3.4.1.1) and of X's "Creating a signature" guide.
 func TestSignature_PublishedExamples(t *testing.T) {
 	for _, tc := range []struct {
-		name, method, url          string
-		oauth, form                url.Values
+		name, method, url           string
+		oauth, form                 url.Values
 		consumerSecret, tokenSecret string
-		base, signature            string
+		base, signature             string
 	}{
 		{
 			name: "RFC 5849 section 1.2, the photo request", method: "GET",
