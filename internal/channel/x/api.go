@@ -111,12 +111,12 @@ func (c *client) call(ctx context.Context, method, path string, query url.Values
 	}
 	resp, err := c.a.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("X API %s %s: %w", method, path, err)
+		return fmt.Errorf("call %s %s at X: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
-		return fmt.Errorf("X API %s %s: read the answer: %w", method, path, err)
+		return fmt.Errorf("call %s %s at X: read the answer: %w", method, path, err)
 	}
 	if resp.StatusCode/100 != 2 {
 		e := &apiError{}
@@ -128,7 +128,7 @@ func (c *client) call(ctx context.Context, method, path string, query url.Values
 		return nil
 	}
 	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("X API %s %s: %w", method, path, err)
+		return fmt.Errorf("call %s %s at X: %w", method, path, err)
 	}
 	return nil
 }

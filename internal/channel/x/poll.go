@@ -99,7 +99,7 @@ func (a *Adapter) Poll(ctx context.Context, ch *domain.Channel, prev string) ([]
 			// Nothing could be read: let the core wait for X's reset. The
 			// cursor is not kept with an error, so Until lives only in a
 			// cursor returned with a payload.
-			return nil, "", channel.RetryAfter(errors.New("X API: rate limited"), wait)
+			return nil, "", channel.RetryAfter(errors.New("rate limited by X"), wait)
 		}
 		return nil, string(next), nil
 	}

@@ -27,7 +27,7 @@ func (a *Adapter) Send(ctx context.Context, out *channel.Outbound) (channel.Sent
 	}
 	text := strings.TrimSpace(out.Message.Text)
 	if text == "" {
-		return channel.Sent{}, channel.Permanent(errors.New("X posts no empty text: write a reply"))
+		return channel.Sent{}, channel.Permanent(errors.New("an empty text cannot be posted on X: write a reply"))
 	}
 	if out.Public {
 		return c.reply(ctx, out.ReplyTo, text)

@@ -72,7 +72,7 @@ func TestSend_Failures(t *testing.T) {
 		{name: "281 characters do not fit a public reply", out: channel.Outbound{Public: true, ReplyTo: mention, Message: message(strings.Repeat("a", 281))},
 			permanent: true, says: "at most 280 characters and this one has 281"},
 		{name: "a public reply needs a post to answer", out: channel.Outbound{Public: true, Message: message("hi")}, permanent: true, says: "no post id"},
-		{name: "empty", out: channel.Outbound{To: xid("42"), Message: message("  ")}, permanent: true, says: "no empty text"},
+		{name: "empty", out: channel.Outbound{To: xid("42"), Message: message("  ")}, permanent: true, says: "empty text cannot be posted"},
 		{name: "no X address", out: channel.Outbound{To: &domain.Identity{Kind: domain.IdentityEmail, Value: "jan@example.nl"},
 			Contact: &domain.Contact{}, Message: message("hi")}, permanent: true, says: "no X account"},
 		{name: "X refuses the recipient", out: channel.Outbound{To: xid("99"), Message: message("hi")}, permanent: true, says: "You cannot send messages to this user"},
