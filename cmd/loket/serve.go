@@ -25,6 +25,7 @@ import (
 	"loket.dev/loket/internal/channel/frontdesk"
 	"loket.dev/loket/internal/channel/letter"
 	"loket.dev/loket/internal/channel/meta"
+	"loket.dev/loket/internal/channel/poll"
 	"loket.dev/loket/internal/channel/sms"
 	"loket.dev/loket/internal/channel/telegram"
 	"loket.dev/loket/internal/channel/voice"
@@ -158,6 +159,13 @@ func serve(ctx context.Context, args []string) error {
 			hub.Listen(l)
 		}
 		if r, ok := a.(channel.Runner); ok {
+			bg.Go(r.Run)
+		}
+		// Read, not pushed: mentions, reviews.
+		if p, ok := a.(channel.Poller); ok {
+			r := poll.New(poll.Config{Kind: a.Kind(), Poller: p, Store: st, Locks: st.Locker(), Ingest: d.IngestPayload,
+				Report: d.ReportProvider, Log: log})
+			hub.Listen(r)
 			bg.Go(r.Run)
 		}
 	}

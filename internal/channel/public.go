@@ -2,6 +2,10 @@ package channel
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
 	"time"
 
 	"loket.dev/loket/internal/domain"
@@ -25,4 +29,20 @@ type Poller interface {
 // the post's provider id (Inbound.ExternalID).
 type Moderator interface {
 	Moderate(ctx context.Context, ch *domain.Channel, externalID string, action domain.Moderation) error
+}
+
+// Fingerprint identifies the settings and secrets a channel runs with, so
+// a runner restarts a channel's work when an admin changes them.
+func Fingerprint(ch *domain.Channel) string {
+	keys := make([]string, 0, len(ch.Secrets))
+	for k := range ch.Secrets {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	h.Write(ch.Settings)
+	for _, k := range keys {
+		fmt.Fprintf(h, "\x00%s=%s", k, ch.Secrets[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

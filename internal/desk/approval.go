@@ -18,9 +18,10 @@ const (
 
 // Review is a supervisor's decision on a reply awaiting approval.
 type Review struct {
-	MessageID  int64
-	ReviewerID int64
-	Reviewer   string
+	MessageID    int64
+	ReviewerID   int64
+	Reviewer     string
+	ReviewerRole domain.Role
 	// Approve sends the reply; otherwise it is sent back with Comment.
 	Approve bool
 	// Text, when set with Approve, replaces the reply's text: the reviewer
@@ -31,7 +32,8 @@ type Review struct {
 
 // ReviewReply approves a reply awaiting approval, which queues it (at its
 // scheduled time, if it has one), or sends it back to its writer. The
-// writer cannot review their own reply; a rule's reply any supervisor may.
+// writer cannot review their own reply; a rule's reply any approver may.
+// Approvers are the channel's named ones, else supervisors (MayApprove).
 func (d *Desk) ReviewReply(ctx context.Context, r Review) (*domain.Message, error) {
 	var m *domain.Message
 	var events []domain.Event
@@ -49,6 +51,13 @@ func (d *Desk) ReviewReply(ctx context.Context, r Review) (*domain.Message, erro
 		t, err := tx.Ticket(ctx, m.TicketID)
 		if err != nil {
 			return err
+		}
+		ch, err := tx.Channel(ctx, m.ChannelID)
+		if err != nil {
+			return err
+		}
+		if !MayApprove(ch, r.ReviewerID, r.ReviewerRole) {
+			return domain.Invalid("not_approver", fmt.Sprintf("replies on channel %q are approved by its approvers", ch.Name))
 		}
 		now := d.now()
 		values := map[string]any{"reviewer": r.Reviewer, "reviewer_id": r.ReviewerID, "message_id": m.ID}

@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -62,6 +63,13 @@ func (d *Desk) Deliver(ctx context.Context, job store.Job) {
 			if terr := tx.AddAttachments(ctx, m.ID, made); terr != nil {
 				return terr
 			}
+			if sent.Identity != nil && sent.Identity.Value != "" && out != nil {
+				// The provider tells whom it reached; an address already
+				// another contact's stays theirs (agents merge).
+				if _, terr := tx.AddIdentity(ctx, out.Contact.ID, *sent.Identity); terr != nil {
+					return terr
+				}
+			}
 			m.Attachments = append(m.Attachments, made...)
 			return d.setDelivery(ctx, tx, m, m.DeliveryStatus.Merge(status), "", sent.ExternalID, &events)
 		case channel.IsPermanent(err) || job.Attempts >= job.MaxAttempts:
@@ -109,11 +117,22 @@ func (d *Desk) outbound(ctx context.Context, job store.Job) (*channel.Outbound, 
 	if err != nil {
 		return nil, channel.Permanent(err)
 	}
-	return &channel.Outbound{
+	out := &channel.Outbound{
 		Channel: ch, Ticket: t, Contact: c, Message: m, To: m.Address,
 		Attachment:     d.attachmentBytes,
 		IdempotencyKey: fmt.Sprintf("loket-message-%d", m.ID),
-	}, nil
+	}
+	if t.Public && ch.ID == t.ChannelID {
+		out.Public = true
+		p, err := d.store.LatestPublicInbound(ctx, t.ID, ch.ID)
+		if err == nil {
+			out.ReplyTo = p.ExternalID
+		} else if !errors.Is(err, domain.ErrNotFound) {
+			return nil, err
+		}
+	}
+	out.PrivateReplyTo = privateReplyTo(m)
+	return out, nil
 }
 
 func (d *Desk) attachmentBytes(ctx context.Context, a domain.Attachment) ([]byte, error) {

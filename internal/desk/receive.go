@@ -110,6 +110,14 @@ func (d *Desk) prepare(ctx context.Context, in *channel.Inbound) (*domain.Messag
 	if len(in.Attachments) > MaxAttachments {
 		return nil, domain.Invalid("too_many_attachments", fmt.Sprintf("at most %d attachments per message", MaxAttachments))
 	}
+	if in.Public != nil {
+		if in.Thread == "" {
+			return nil, domain.Invalid("invalid_inbound", "a public post needs a thread key: the conversation it belongs to")
+		}
+		if err := in.Public.Validate(); err != nil {
+			return nil, err
+		}
+	}
 	m := &domain.Message{
 		ChannelID:  in.ChannelID,
 		Kind:       in.Kind,
@@ -120,6 +128,10 @@ func (d *Desk) prepare(ctx context.Context, in *channel.Inbound) (*domain.Messag
 		HTML:       in.HTML,
 		ExternalID: in.ExternalID,
 		Meta:       in.Meta,
+	}
+	if in.Public != nil {
+		p := *in.Public
+		m.Public = &p
 	}
 	if in.From.Value != "" {
 		m.Address = &in.From
@@ -302,8 +314,10 @@ func (d *Desk) receiveOne(ctx context.Context, tx *store.Store, req *receiveReq)
 		if contact, err = d.recognise(ctx, tx, in); err != nil {
 			return nil, err
 		}
-		if answer, err = d.surveyReply(ctx, tx, in, contact, now); err != nil {
-			return nil, err
+		if in.Public == nil {
+			if answer, err = d.surveyReply(ctx, tx, in, contact, now); err != nil {
+				return nil, err
+			}
 		}
 		if answer != nil {
 			ticket = answer.ticket
@@ -528,10 +542,17 @@ func (d *Desk) threadOf(ctx context.Context, tx *store.Store, in *channel.Inboun
 // explicit thread, a message it replies to, a ticket number the contact
 // owns, the contact's latest ticket on the channel, or a new one. A closed
 // ticket is never reopened; a follow-up linked to it is opened instead.
+// A public post joins only a public ticket of its thread, a private
+// message only a private ticket: what is said privately never answers
+// in public.
 func (d *Desk) findTicket(ctx context.Context, tx *store.Store, in *channel.Inbound, team int64, contact *domain.Contact, now int64) (*domain.Ticket, bool, error) {
 	t, err := d.threadOf(ctx, tx, in)
 	if err != nil {
 		return nil, false, err
+	}
+	public := in.Public != nil
+	if t != nil && t.Public != public {
+		t = nil
 	}
 	found := func(tt *domain.Ticket, err error) error {
 		if err == nil {
@@ -543,7 +564,7 @@ func (d *Desk) findTicket(ctx context.Context, tx *store.Store, in *channel.Inbo
 		}
 		return err
 	}
-	if t == nil && in.TicketNumber != 0 {
+	if t == nil && in.TicketNumber != 0 && !public {
 		if err := found(tx.TicketByNumber(ctx, in.TicketNumber)); err != nil {
 			return nil, false, err
 		}
@@ -551,7 +572,7 @@ func (d *Desk) findTicket(ctx context.Context, tx *store.Store, in *channel.Inbo
 			t = nil
 		}
 	}
-	if t == nil && !in.Standalone {
+	if t == nil && !in.Standalone && !public {
 		if err := found(tx.LatestTicketOnChannel(ctx, contact.ID, in.ChannelID)); err != nil {
 			return nil, false, err
 		}
@@ -564,11 +585,12 @@ func (d *Desk) findTicket(ctx context.Context, tx *store.Store, in *channel.Inbo
 	if t == nil {
 		t = &domain.Ticket{
 			ContactID: contact.ID, Subject: subjectOf(in), Status: domain.StatusNew, Priority: domain.PriorityNormal,
-			TeamID: team, ChannelID: in.ChannelID, FollowUpOf: followUp, CreatedAt: now,
+			TeamID: team, ChannelID: in.ChannelID, FollowUpOf: followUp, CreatedAt: now, Public: public,
 		}
 		if !in.Automatic {
 			t.FirstCustomerAt, t.LastCustomerAt = now, now
-			if d.botActive != nil {
+			// The FAQ bot talks in private only.
+			if d.botActive != nil && !public {
 				ch, err := tx.Channel(ctx, in.ChannelID)
 				if err != nil {
 					return nil, false, err

@@ -43,8 +43,16 @@ type Outgoing struct {
 	// already past sends it now.
 	SendAt int64
 	// Approval holds the reply until a supervisor approves it (see
-	// Approve): a second pair of eyes before it goes out.
+	// Approve): a second pair of eyes before it goes out. A public reply
+	// waits for approval whatever this says, unless its channel turned
+	// that off.
 	Approval bool
+	// Checked: the agent looked at the personal data a public reply seems
+	// to hold and sends it anyway.
+	Checked bool
+	// PrivateReplyTo answers a customer's public post (its provider id)
+	// privately, to To, the post's author (Capabilities.PrivateReplies).
+	PrivateReplyTo string
 }
 
 // MaxSchedule is how far ahead a reply can be scheduled.
@@ -187,6 +195,24 @@ func (d *Desk) addressReply(ctx context.Context, tx *store.Store, t *domain.Tick
 	caps := d.channels.Capabilities(ch.Kind)
 	if caps.NoReplies {
 		return domain.Invalid("no_replies", fmt.Sprintf("channel %q carries no messages (calls, visits); answer by another channel (channel_id)", ch.Name))
+	}
+	if publicReply(t, ch, caps) {
+		if err := personalData(out); err != nil {
+			return err
+		}
+		if needsApproval(t, ch, caps) {
+			out.Approval, m.DeliveryStatus = true, domain.DeliveryAwaitingApproval
+		}
+	}
+	if out.PrivateReplyTo != "" {
+		if !caps.PrivateReplies {
+			return domain.Invalid("private_replies_unsupported", fmt.Sprintf("%s channels cannot answer a public post privately", ch.Kind))
+		}
+		if out.To == nil {
+			return domain.Invalid("no_address", "a private reply needs the public post's author")
+		}
+		m.Address = out.To
+		return nil
 	}
 	c, err := tx.Contact(ctx, t.ContactID)
 	if err != nil {
@@ -448,7 +474,7 @@ func outgoingMeta(out *Outgoing) (json.RawMessage, error) {
 			cc = append(cc, addr)
 		}
 	}
-	if len(out.Meta) == 0 && len(cc) == 0 && out.Template == nil {
+	if len(out.Meta) == 0 && len(cc) == 0 && out.Template == nil && out.PrivateReplyTo == "" {
 		return nil, nil
 	}
 	m := map[string]any{}
@@ -462,6 +488,9 @@ func outgoingMeta(out *Outgoing) (json.RawMessage, error) {
 	}
 	if out.Template != nil && !out.Note {
 		m["template"] = out.Template
+	}
+	if out.PrivateReplyTo != "" && !out.Note {
+		m["private_reply_to"] = out.PrivateReplyTo
 	}
 	b, err := json.Marshal(m)
 	return b, err

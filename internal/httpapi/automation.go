@@ -479,7 +479,7 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request, p *principal, ap
 	if err != nil {
 		return err
 	}
-	if m, err = s.desk.ReviewReply(r.Context(), desk.Review{MessageID: m.ID, ReviewerID: p.agent.ID, Reviewer: p.agent.Name,
+	if m, err = s.desk.ReviewReply(r.Context(), desk.Review{MessageID: m.ID, ReviewerID: p.agent.ID, Reviewer: p.agent.Name, ReviewerRole: p.agent.Role,
 		Approve: approve, Text: req.Text, Comment: req.Comment}); err != nil {
 		return err
 	}
@@ -487,14 +487,26 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request, p *principal, ap
 	return nil
 }
 
-// listApprovals lists the replies waiting for a second person.
+// listApprovals lists the replies waiting for a second person that the
+// agent may approve.
 func (s *Server) listApprovals(w http.ResponseWriter, r *http.Request, p *principal) error {
-	ms, err := s.store.AwaitingApproval(r.Context(), 200)
+	all, err := s.store.AwaitingApproval(r.Context(), 200)
 	if err != nil {
 		return err
 	}
-	if ms == nil {
-		ms = []*domain.Message{}
+	ms := []*domain.Message{}
+	channels := map[int64]*domain.Channel{}
+	for _, m := range all {
+		ch, ok := channels[m.ChannelID]
+		if !ok {
+			if ch, err = s.store.Channel(r.Context(), m.ChannelID); err != nil {
+				return err
+			}
+			channels[m.ChannelID] = ch
+		}
+		if desk.MayApprove(ch, p.agent.ID, p.agent.Role) {
+			ms = append(ms, m)
+		}
 	}
 	writeJSON(w, http.StatusOK, ms)
 	return nil

@@ -25,6 +25,12 @@ type channelRequest struct {
 	// RetentionDays: solved tickets keep their content this long; 0 for
 	// ever.
 	RetentionDays *int `json:"retention_days"`
+	// Approval of public replies: "" required, "off"; Approvers may
+	// approve them (empty: supervisors); ToneGuideURL is linked from the
+	// composer.
+	Approval     *string  `json:"approval"`
+	Approvers    *[]int64 `json:"approvers"`
+	ToneGuideURL *string  `json:"tone_guide_url"`
 }
 
 // channelView is a channel as the API shows it: public settings, and only
@@ -103,6 +109,25 @@ func (s *Server) applySettings(c *domain.Channel, req *channelRequest) error {
 			return domain.Invalid("invalid_retention", "retention_days is 0 (keep for ever) or 30 to 36500 days")
 		}
 		c.RetentionDays = *req.RetentionDays
+	}
+	if req.Approval != nil {
+		if a := *req.Approval; a != "" && a != domain.ApprovalOff {
+			return domain.Invalid("invalid_approval", `approval is "" (public replies need a second person) or "off"`)
+		}
+		c.Approval = *req.Approval
+	}
+	if req.Approvers != nil {
+		if len(*req.Approvers) > 100 {
+			return domain.Invalid("invalid_approvers", "at most 100 approvers")
+		}
+		c.Approvers = *req.Approvers
+	}
+	if req.ToneGuideURL != nil {
+		u := strings.TrimSpace(*req.ToneGuideURL)
+		if u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+			return domain.Invalid("invalid_url", "tone_guide_url must be an http(s) address")
+		}
+		c.ToneGuideURL = u
 	}
 	if req.Settings != nil {
 		public := req.Settings

@@ -276,9 +276,14 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/events", events, s.postEvent},
 		{"GET", "/api/v1/events", anyAgent, s.listEvents},
 		{"DELETE", "/api/v1/messages/{id}/schedule", anyAgent, s.cancelScheduled},
-		{"GET", "/api/v1/approvals", supervisor, s.listApprovals},
-		{"POST", "/api/v1/messages/{id}/approve", supervisor, s.approveReply},
-		{"POST", "/api/v1/messages/{id}/return", supervisor, s.returnReply},
+		// Approvals: supervisors, or the agents a channel names (the
+		// desk checks who may approve which reply).
+		{"GET", "/api/v1/approvals", anyAgent, s.listApprovals},
+		{"POST", "/api/v1/messages/{id}/approve", anyAgent, s.approveReply},
+		{"POST", "/api/v1/messages/{id}/return", anyAgent, s.returnReply},
+		{"POST", "/api/v1/messages/{id}/moderate", anyAgent, s.moderate},
+		{"POST", "/api/v1/tickets/{id}/public-check", anyAgent, s.publicCheck},
+		{"POST", "/api/v1/tickets/{id}/take-private", anyAgent, s.takePrivate},
 		{"GET", "/api/v1/campaigns", supervisor, s.listCampaigns},
 		{"POST", "/api/v1/campaigns", supervisor, s.startCampaign},
 		{"GET", "/api/v1/campaigns/{id}", supervisor, s.getCampaign},
@@ -288,6 +293,12 @@ func (s *Server) routes() []route {
 		// link opens (HTML; the signed token is the credential).
 		{"GET", "/api/v1/surveys", supervisor, s.listSurveys},
 		{"GET", "/survey/{token}", public, s.surveyPage},
+		// The page at which a public post's author identifies (HTML; the
+		// link's token, then the mailed code, are the credentials).
+		{"GET", "/identify/{token}", public, s.identifyPage},
+		{"POST", "/identify/{token}", public, s.answerIdentify},
+		{"GET", "/identify/{token}/{code}", public, s.confirmPage},
+		{"POST", "/identify/{token}/{code}", public, s.confirmIdentify},
 		{"POST", "/survey/{token}", public, s.answerSurvey},
 
 		// Webhooks out: subscriptions, their delivery log, redelivery.

@@ -72,7 +72,8 @@ func requireJSON(r *http.Request) error {
 // their content types themselves.
 func takesJSON(rt route) bool {
 	switch rt.path {
-	case "/api/v1/channels/{id}/email", "/api/v1/channels/{id}/inbound", "/survey/{token}", "/api/v1/letters":
+	case "/api/v1/channels/{id}/email", "/api/v1/channels/{id}/inbound", "/survey/{token}", "/api/v1/letters",
+		"/identify/{token}", "/identify/{token}/{code}":
 		return false
 	}
 	return rt.method == http.MethodPost || rt.method == http.MethodPut || rt.method == http.MethodPatch

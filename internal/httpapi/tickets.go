@@ -217,6 +217,8 @@ type messageRequest struct {
 	SendAt int64 `json:"send_at"`
 	// Approval holds the reply until a supervisor approves it.
 	Approval bool `json:"approval"`
+	// Checked: the agent confirms a public reply's personal data.
+	Checked bool `json:"checked"`
 }
 
 type attachmentRequest struct {
@@ -239,7 +241,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, p *principa
 	}
 	out := &desk.Outgoing{TicketID: id, ChannelID: req.ChannelID, Note: req.Note, Text: req.Text, HTML: sanitize.HTML(req.HTML),
 		Cc: req.Cc, AuthorType: domain.AuthorAgent, AuthorID: p.agent.ID, Template: req.Template, SendAt: req.SendAt,
-		Approval: req.Approval}
+		Approval: req.Approval, Checked: req.Checked}
 	if req.To != nil {
 		to, err := domain.NewIdentity(req.To.Kind, req.To.Value, s.desk.Region())
 		if err != nil {

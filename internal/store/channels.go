@@ -2,21 +2,32 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 
 	"loket.dev/loket/internal/domain"
 )
 
-const channelColumns = "id, kind, name, settings, secrets, team_id, enabled, status, status_at, last_inbound_at, created_at, updated_at, retention_days"
+const channelColumns = "id, kind, name, settings, secrets, team_id, enabled, status, status_at, last_inbound_at, created_at, updated_at, retention_days, " +
+	"approval, approvers, tone_guide_url"
 
 func (s *Store) scanChannel(row interface{ Scan(...any) error }) (*domain.Channel, error) {
 	var c domain.Channel
 	var settings, sealed string
 	var team nullInt
-	if err := row.Scan(&c.ID, &c.Kind, &c.Name, &settings, &sealed, &team, &c.Enabled, &c.Status, &c.StatusAt, &c.LastInboundAt, &c.CreatedAt, &c.UpdatedAt, &c.RetentionDays); err != nil {
+	var approvers string
+	if err := row.Scan(&c.ID, &c.Kind, &c.Name, &settings, &sealed, &team, &c.Enabled, &c.Status, &c.StatusAt, &c.LastInboundAt, &c.CreatedAt, &c.UpdatedAt, &c.RetentionDays,
+		&c.Approval, &approvers, &c.ToneGuideURL); err != nil {
 		return nil, err
+	}
+	if err := json.Unmarshal([]byte(approvers), &c.Approvers); err != nil {
+		return nil, fmt.Errorf("approvers of channel %d: %w", c.ID, err)
+	}
+	if c.Approvers == nil {
+		c.Approvers = []int64{}
 	}
 	c.Settings = json.RawMessage(settings)
 	c.TeamID = team.Int64
@@ -60,11 +71,16 @@ func (s *Store) CreateChannel(ctx context.Context, c *domain.Channel, inboundTok
 	if len(c.Settings) == 0 {
 		c.Settings = json.RawMessage("{}")
 	}
+	if c.Approvers == nil {
+		c.Approvers = []int64{}
+	}
 	now := Now()
 	err = s.q.QueryRowContext(ctx,
-		`INSERT INTO channels (kind, name, settings, secrets, inbound_token_hash, team_id, enabled, retention_days, created_at, updated_at)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $8, $8) RETURNING id`,
-		c.Kind, c.Name, string(c.Settings), sealed, inboundTokenHash, nullID(c.TeamID), c.Enabled, now, c.RetentionDays).Scan(&c.ID)
+		`INSERT INTO channels (kind, name, settings, secrets, inbound_token_hash, team_id, enabled, retention_days, created_at, updated_at,
+		 approval, approvers, tone_guide_url)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $8, $8, $10, $11, $12) RETURNING id`,
+		c.Kind, c.Name, string(c.Settings), sealed, inboundTokenHash, nullID(c.TeamID), c.Enabled, now, c.RetentionDays,
+		c.Approval, encodeIDs(c.Approvers), c.ToneGuideURL).Scan(&c.ID)
 	if err != nil {
 		if isForeignKey(err) {
 			return domain.Invalid("unknown_team", fmt.Sprintf("team %d does not exist", c.TeamID))
@@ -75,7 +91,8 @@ func (s *Store) CreateChannel(ctx context.Context, c *domain.Channel, inboundTok
 	return nil
 }
 
-// UpdateChannel saves name, settings, secrets, team and enabled.
+// UpdateChannel saves name, settings, secrets, team, enabled, retention
+// and the approval of public replies.
 func (s *Store) UpdateChannel(ctx context.Context, c *domain.Channel) error {
 	sealed, err := s.sealSecrets(c.Secrets)
 	if err != nil {
@@ -83,8 +100,10 @@ func (s *Store) UpdateChannel(ctx context.Context, c *domain.Channel) error {
 	}
 	c.UpdatedAt = Now()
 	res, err := s.q.ExecContext(ctx,
-		`UPDATE channels SET name = $2, settings = $3, secrets = $4, team_id = $5, enabled = $6, updated_at = $7, retention_days = $8 WHERE id = $1`,
-		c.ID, c.Name, string(c.Settings), sealed, nullID(c.TeamID), c.Enabled, c.UpdatedAt, c.RetentionDays)
+		`UPDATE channels SET name = $2, settings = $3, secrets = $4, team_id = $5, enabled = $6, updated_at = $7, retention_days = $8,
+		 approval = $9, approvers = $10, tone_guide_url = $11 WHERE id = $1`,
+		c.ID, c.Name, string(c.Settings), sealed, nullID(c.TeamID), c.Enabled, c.UpdatedAt, c.RetentionDays,
+		c.Approval, encodeIDs(c.Approvers), c.ToneGuideURL)
 	if err != nil {
 		if isForeignKey(err) {
 			return domain.Invalid("unknown_team", fmt.Sprintf("team %d does not exist", c.TeamID))
@@ -218,4 +237,38 @@ func (s *Store) AuditLog(ctx context.Context, before int64, prefix string, limit
 		return nil, fmt.Errorf("read the audit log: %w", err)
 	}
 	return out, nil
+}
+
+// encodeIDs stores a list of ids as a JSON array.
+func encodeIDs(ids []int64) string {
+	if len(ids) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(ids)
+	return string(b)
+}
+
+// ChannelCursor returns where a polled channel has read up to; "" when it
+// never polled.
+func (s *Store) ChannelCursor(ctx context.Context, channelID int64) (string, error) {
+	var cursor string
+	err := s.rq.QueryRowContext(ctx, "SELECT cursor FROM channel_cursors WHERE channel_id = $1", channelID).Scan(&cursor)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("cursor of channel %d: %w", channelID, err)
+	}
+	return cursor, nil
+}
+
+// SetChannelCursor records where a polled channel has read up to.
+func (s *Store) SetChannelCursor(ctx context.Context, channelID int64, cursor string) error {
+	_, err := s.q.ExecContext(ctx,
+		`INSERT INTO channel_cursors (channel_id, cursor, updated_at) VALUES ($1, $2, $3)
+		 ON CONFLICT (channel_id) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`, channelID, cursor, Now())
+	if err != nil {
+		return fmt.Errorf("set cursor of channel %d: %w", channelID, err)
+	}
+	return nil
 }

@@ -14,18 +14,24 @@ import (
 )
 
 const messageColumns = `id, ticket_id, channel_id, kind, direction, author_type, author_id, address_kind, address, subject,
-	body_text, body_html, external_id, delivery_status, delivery_error, raw_sha256, meta, provider_at, send_at, created_at, updated_at`
+	body_text, body_html, external_id, delivery_status, delivery_error, raw_sha256, meta, provider_at, send_at, created_at, updated_at, public`
 
 func scanMessage(row interface{ Scan(...any) error }) (*domain.Message, error) {
 	var m domain.Message
 	var channel nullInt
 	var ext nullString
-	var addrKind, addr, meta string
+	var addrKind, addr, meta, public string
 	err := row.Scan(&m.ID, &m.TicketID, &channel, &m.Kind, &m.Direction, &m.AuthorType, &m.AuthorID, &addrKind, &addr,
 		&m.Subject, &m.Text, &m.HTML, &ext, &m.DeliveryStatus, &m.DeliveryError, &m.RawSHA256, &meta, &m.ProviderAt,
-		&m.SendAt, &m.CreatedAt, &m.UpdatedAt)
+		&m.SendAt, &m.CreatedAt, &m.UpdatedAt, &public)
 	if err != nil {
 		return nil, err
+	}
+	if public != "" {
+		m.Public = new(domain.PublicPost)
+		if err := json.Unmarshal([]byte(public), m.Public); err != nil {
+			return nil, fmt.Errorf("public post of message %d: %w", m.ID, err)
+		}
 	}
 	m.ChannelID, m.ExternalID, m.HasRaw = channel.Int64, ext.String, m.RawSHA256 != ""
 	if addr != "" {
@@ -53,14 +59,18 @@ func (s *Store) InsertMessage(ctx context.Context, m *domain.Message) (inserted 
 	if len(m.Meta) > 0 {
 		meta = string(m.Meta)
 	}
+	public, err := encodePublic(m.Public)
+	if err != nil {
+		return false, err
+	}
 	err = s.q.QueryRowContext(ctx,
 		`INSERT INTO messages (ticket_id, channel_id, kind, direction, author_type, author_id, address_kind, address, subject,
-		 body_text, body_html, external_id, delivery_status, delivery_error, raw_sha256, meta, provider_at, send_at, created_at, updated_at)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $19, $18, $18)
+		 body_text, body_html, external_id, delivery_status, delivery_error, raw_sha256, meta, provider_at, send_at, created_at, updated_at, public)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $19, $18, $18, $20)
 		 ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id`,
 		m.TicketID, nullID(m.ChannelID), m.Kind, m.Direction, m.AuthorType, m.AuthorID, addrKind, addr, m.Subject,
 		m.Text, m.HTML, nullStr(m.ExternalID), m.DeliveryStatus, m.DeliveryError, m.RawSHA256, meta, m.ProviderAt,
-		m.CreatedAt, m.SendAt).Scan(&m.ID)
+		m.CreatedAt, m.SendAt, public).Scan(&m.ID)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return false, nil
@@ -370,4 +380,42 @@ func (s *Store) AwaitingApproval(ctx context.Context, limit int) ([]*domain.Mess
 		return nil, fmt.Errorf("replies awaiting approval: %w", err)
 	}
 	return out, nil
+}
+
+// encodePublic stores a public post's details as JSON; "" for none.
+func encodePublic(p *domain.PublicPost) (string, error) {
+	if p == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return "", fmt.Errorf("encode public post: %w", err)
+	}
+	return string(b), nil
+}
+
+// SetMessagePublic saves a public post's details, such as its being hidden
+// on the site.
+func (s *Store) SetMessagePublic(ctx context.Context, id int64, p *domain.PublicPost) error {
+	public, err := encodePublic(p)
+	if err != nil {
+		return err
+	}
+	res, err := s.q.ExecContext(ctx, "UPDATE messages SET public = $2, updated_at = $3 WHERE id = $1", id, public, Now())
+	if err != nil {
+		return fmt.Errorf("set public post of message %d: %w", id, err)
+	}
+	return mustAffect(res, fmt.Sprintf("message %d", id))
+}
+
+// LatestPublicInbound returns the customer's latest public post on a
+// ticket by a channel: the one a public reply answers.
+func (s *Store) LatestPublicInbound(ctx context.Context, ticketID, channelID int64) (*domain.Message, error) {
+	m, err := scanMessage(s.q.QueryRowContext(ctx, "SELECT "+messageColumns+
+		" FROM messages WHERE ticket_id = $1 AND channel_id = $2 AND direction = 'in' AND public <> '' AND external_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+		ticketID, channelID))
+	if err != nil {
+		return nil, notFound(fmt.Sprintf("public post on ticket %d", ticketID), err)
+	}
+	return m, nil
 }

@@ -15,7 +15,7 @@ import (
 const ticketColumns = `t.id, t.number, t.contact_id, t.subject, t.status, t.priority, t.team_id, t.assignee_id, t.channel_id,
 	t.follow_up_of, t.first_customer_at, t.first_response_at, t.last_customer_at, t.solved_at, t.last_agent_at, t.created_at, t.updated_at,
 	t.sla_policy, t.first_response_due, t.next_response_due, t.resolution_due, t.sla_due, t.sla_breached, t.sla_flags,
-	t.sla_paused_at, t.sla_paused_ms, t.sla_next_check, t.skills, t.bot_state, t.csat_score, t.csat_comment, t.csat_at`
+	t.sla_paused_at, t.sla_paused_ms, t.sla_next_check, t.skills, t.bot_state, t.csat_score, t.csat_comment, t.csat_at, t.public`
 
 // listColumns add to ticketColumns, for lists, the requester's name (or
 // customer number) and the start of the newest message: a lookup by the
@@ -35,7 +35,7 @@ func scanTicket(row interface{ Scan(...any) error }, extra ...any) (*domain.Tick
 	dest := append([]any{&t.ID, &t.Number, &t.ContactID, &t.Subject, &t.Status, &t.Priority, &team, &assignee, &channel,
 		&follow, &t.FirstCustomerAt, &t.FirstResponseAt, &t.LastCustomerAt, &t.SolvedAt, &t.LastAgentAt, &t.CreatedAt, &t.UpdatedAt,
 		&t.SLAPolicy, &t.FirstResponseDue, &t.NextResponseDue, &t.ResolutionDue, &t.SLADue, &t.SLABreached, &t.SLAFlags,
-		&t.SLAPausedAt, &t.SLAPausedMs, &t.SLANextCheck, &skills, &t.BotState, &t.CSATScore, &t.CSATComment, &t.CSATAt}, extra...)
+		&t.SLAPausedAt, &t.SLAPausedMs, &t.SLANextCheck, &skills, &t.BotState, &t.CSATScore, &t.CSATComment, &t.CSATAt, &t.Public}, extra...)
 	err := row.Scan(dest...)
 	if err != nil {
 		return nil, err
@@ -61,10 +61,10 @@ func (s *Store) CreateTicket(ctx context.Context, t *domain.Ticket) error {
 	t.UpdatedAt = t.CreatedAt
 	err = s.q.QueryRowContext(ctx,
 		`INSERT INTO tickets (number, contact_id, subject, status, priority, team_id, assignee_id, channel_id, follow_up_of,
-		 first_customer_at, last_customer_at, created_at, updated_at, skills, bot_state)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14) RETURNING id`,
+		 first_customer_at, last_customer_at, created_at, updated_at, skills, bot_state, public)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15) RETURNING id`,
 		t.Number, t.ContactID, t.Subject, t.Status, t.Priority, nullID(t.TeamID), nullID(t.AssigneeID), nullID(t.ChannelID),
-		nullID(t.FollowUpOf), t.FirstCustomerAt, t.LastCustomerAt, t.CreatedAt, encodeStrings(t.Skills), t.BotState).Scan(&t.ID)
+		nullID(t.FollowUpOf), t.FirstCustomerAt, t.LastCustomerAt, t.CreatedAt, encodeStrings(t.Skills), t.BotState, t.Public).Scan(&t.ID)
 	if err != nil {
 		return fmt.Errorf("create ticket: %w", err)
 	}
@@ -173,7 +173,7 @@ func (s *Store) ticketWhere(ctx context.Context, cond string, arg any) (*domain.
 func (s *Store) LatestTicketOnChannel(ctx context.Context, contactID, channelID int64) (*domain.Ticket, error) {
 	var id int64
 	err := s.q.QueryRowContext(ctx,
-		`SELECT id FROM tickets WHERE contact_id = $1 AND channel_id = $2 ORDER BY id DESC LIMIT 1`,
+		`SELECT id FROM tickets WHERE contact_id = $1 AND channel_id = $2 AND NOT public ORDER BY id DESC LIMIT 1`,
 		contactID, channelID).Scan(&id)
 	if err != nil {
 		return nil, notFound("open ticket", err)

@@ -47,9 +47,10 @@ func (*Adapter) Secrets() []string { return []string{"secret"} }
 
 // Capabilities implements channel.Describer: the calling system gets the
 // whole reply, for the addresses it knows customers by (never a website
-// visitor's).
+// visitor's). It may post public posts (comments, reviews it watches) and
+// is told which replies are public or private answers to them.
 func (*Adapter) Capabilities() channel.Capabilities {
-	return channel.Capabilities{HTML: true, Attachments: true,
+	return channel.Capabilities{HTML: true, Attachments: true, Public: true, PrivateReplies: true,
 		Identities: []domain.IdentityKind{domain.IdentityEmail, domain.IdentityPhone, domain.IdentityExternal}}
 }
 
@@ -87,6 +88,9 @@ type Message struct {
 	Thread      string       `json:"thread"`
 	Language    string       `json:"language"`
 	Attachments []Attachment `json:"attachments"`
+	// Public marks a post anyone can see (a comment, a review on a site
+	// the calling system watches); it needs a thread.
+	Public *domain.PublicPost `json:"public"`
 }
 
 // From identifies the customer by any of their addresses.
@@ -141,6 +145,7 @@ func (m *Message) Inbound(region string) (*channel.Inbound, error) {
 		HTML:       sanitize.HTML(m.HTML),
 		Thread:     strings.TrimSpace(m.Thread),
 		Language:   strings.ToLower(strings.TrimSpace(m.Language)),
+		Public:     m.Public,
 	}
 	var ids []domain.Identity
 	for _, f := range []struct {
@@ -204,6 +209,11 @@ type DeliveryMsg struct {
 	AuthorType  string       `json:"author_type"`
 	CreatedAt   time.Time    `json:"created_at"`
 	Attachments []Attachment `json:"attachments"`
+	// Public: answer ReplyTo (the external_id of the customer's public
+	// post) in public. PrivateReplyTo: answer that post privately.
+	Public         bool   `json:"public,omitempty"`
+	ReplyTo        string `json:"reply_to,omitempty"`
+	PrivateReplyTo string `json:"private_reply_to,omitempty"`
 }
 
 // DeliveryTicket names the ticket of a Delivery.
@@ -236,7 +246,8 @@ func (a *Adapter) Send(ctx context.Context, out *channel.Outbound) (channel.Sent
 	d := Delivery{
 		Event: "message.created",
 		Message: DeliveryMsg{ID: m.ID, Text: m.Text, HTML: m.HTML, AuthorType: string(m.AuthorType),
-			CreatedAt: time.UnixMilli(m.CreatedAt).UTC(), Attachments: []Attachment{}},
+			CreatedAt: time.UnixMilli(m.CreatedAt).UTC(), Attachments: []Attachment{},
+			Public: out.Public, ReplyTo: out.ReplyTo, PrivateReplyTo: out.PrivateReplyTo},
 		Ticket:  DeliveryTicket{ID: out.Ticket.ID, Number: out.Ticket.Number, Subject: out.Ticket.Subject, Status: string(out.Ticket.Status)},
 		Contact: DeliveryCont{ID: out.Contact.ID, Number: out.Contact.Number, Name: out.Contact.Name, Identities: out.Contact.Identities},
 		To:      out.To,

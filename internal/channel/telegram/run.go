@@ -2,14 +2,12 @@ package telegram
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
+	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
 )
 
@@ -83,7 +81,7 @@ func (a *Adapter) rescan(ctx context.Context, running map[int64]*looking) {
 	}
 	a.lock(ctx, want, running)
 	for id, r := range running {
-		if ch, ok := want[id]; !ok || fingerprint(ch) != r.fingerprint {
+		if ch, ok := want[id]; !ok || channel.Fingerprint(ch) != r.fingerprint {
 			r.stop()
 			<-r.done
 			delete(running, id)
@@ -97,7 +95,7 @@ func (a *Adapter) rescan(ctx context.Context, running map[int64]*looking) {
 			continue
 		}
 		lctx, stop := context.WithCancel(ctx)
-		r := &looking{fingerprint: fingerprint(ch), stop: stop, done: make(chan struct{})}
+		r := &looking{fingerprint: channel.Fingerprint(ch), stop: stop, done: make(chan struct{})}
 		running[id] = r
 		go func() {
 			defer close(r.done)
@@ -138,21 +136,6 @@ func (a *Adapter) lock(ctx context.Context, want map[int64]*domain.Channel, runn
 
 // channelLock names the lock of a channel's poller.
 func channelLock(id int64) string { return fmt.Sprintf("telegram:%d", id) }
-
-// fingerprint identifies the settings and secrets a channel runs with.
-func fingerprint(ch *domain.Channel) string {
-	keys := make([]string, 0, len(ch.Secrets))
-	for k := range ch.Secrets {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	h := sha256.New()
-	h.Write(ch.Settings)
-	for _, k := range keys {
-		fmt.Fprintf(h, "\x00%s=%s", k, ch.Secrets[k])
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
 
 // Publish implements domain.Publisher: a saved channel makes the adapter
 // read the channel list at once. It never blocks.

@@ -16,8 +16,23 @@ CREATE TABLE channel_cursors (
     cursor TEXT NOT NULL,
     updated_at BIGINT NOT NULL
 );
+-- A public post's author asked to identify (reviews cannot be answered
+-- privately): the link's token, the e-mail address they gave and the
+-- confirmation code sent there, kept as hashes.
+CREATE TABLE identify_requests (
+    id BIGSERIAL PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    ticket_id BIGINT NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    contact_id BIGINT NOT NULL,
+    email TEXT NOT NULL DEFAULT '',
+    code_hash TEXT NOT NULL DEFAULT '',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL,
+    confirmed_at BIGINT NOT NULL DEFAULT 0
+);
 
 -- +goose Down
+DROP TABLE identify_requests;
 DROP TABLE channel_cursors;
 ALTER TABLE channels DROP COLUMN tone_guide_url;
 ALTER TABLE channels DROP COLUMN approvers;
