@@ -140,6 +140,11 @@ func (a *Adapter) Moderate(ctx context.Context, ch *domain.Channel, externalID s
 		Errors []problem `json:"errors"`
 	}
 	if err := c.call(ctx, "PUT", "/2/tweets/"+pathID(externalID)+"/hidden", nil, map[string]bool{"hidden": hidden}, &res); err != nil {
+		if channel.IsPermanent(err) {
+			// X's refusal (a post outside the account's conversations, a
+			// deleted one) is the agent's to read, not a server fault.
+			return domain.Invalid("moderation_refused", fmt.Sprintf("X refused to %s post %s: %v", action, externalID, err))
+		}
 		return fmt.Errorf("%s post %s: %w", action, externalID, err)
 	}
 	if res.Data.Hidden != hidden {

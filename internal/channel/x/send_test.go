@@ -116,10 +116,14 @@ func TestModerate(t *testing.T) {
 	if err := a.Moderate(ctx, f.channel(), reply, domain.ModerationUnhide); err != nil || f.Hidden(reply) {
 		t.Fatalf("unhide: %v, hidden %t", err, f.Hidden(reply))
 	}
-	if err := a.Moderate(ctx, f.channel(), elsewhere, domain.ModerationHide); !channel.IsPermanent(err) || !strings.Contains(err.Error(), "did not start") {
-		t.Errorf("hiding a post outside our conversations: %v, want X's refusal", err)
-	}
 	var de *domain.Error
+	if err := a.Moderate(ctx, f.channel(), elsewhere, domain.ModerationHide); !errors.As(err, &de) || de.Code != "moderation_refused" || !strings.Contains(err.Error(), "did not start") {
+		t.Errorf("hiding a post outside our conversations: %v, want X's refusal as moderation_refused", err)
+	}
+	f.limit("PUT /2/tweets/", t0.Unix()+60)
+	if err := a.Moderate(ctx, f.channel(), reply, domain.ModerationHide); channel.RetryWait(err) == 0 || errors.As(err, &de) {
+		t.Errorf("hiding while rate limited: %v, want X's wait", err)
+	}
 	if err := a.Moderate(ctx, f.channel(), reply, domain.ModerationDelete); !errors.As(err, &de) || de.Code != "unsupported_moderation" {
 		t.Errorf("delete: %v, want unsupported_moderation", err)
 	}

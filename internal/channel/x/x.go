@@ -54,6 +54,9 @@ type Config struct {
 	MaxPages int
 	// Nonce makes each request's OAuth nonce; nil: 16 random bytes.
 	Nonce func() string
+	// Every, when set, replaces every channel's poll interval, so that
+	// tests poll without waiting.
+	Every time.Duration
 }
 
 // Adapter serves the "x" kind. It implements channel.Adapter, Poller
@@ -63,6 +66,7 @@ type Adapter struct {
 	now      func() time.Time
 	maxPages int
 	nonce    func() string
+	every    time.Duration
 }
 
 var _ interface {
@@ -75,7 +79,7 @@ var _ interface {
 
 // New returns the adapter.
 func New(cfg Config) *Adapter {
-	a := &Adapter{client: cfg.Client, now: cfg.Now, maxPages: cfg.MaxPages, nonce: cfg.Nonce}
+	a := &Adapter{client: cfg.Client, now: cfg.Now, maxPages: cfg.MaxPages, nonce: cfg.Nonce, every: cfg.Every}
 	if a.client == nil {
 		a.client = &http.Client{Timeout: 30 * time.Second}
 	}
@@ -173,7 +177,10 @@ func (*Adapter) Validate(raw json.RawMessage, secrets map[string]string) error {
 }
 
 // PollInterval implements channel.Poller.
-func (*Adapter) PollInterval(ch *domain.Channel) time.Duration {
+func (a *Adapter) PollInterval(ch *domain.Channel) time.Duration {
+	if a.every > 0 {
+		return a.every
+	}
 	s, err := settings(ch.Settings)
 	if err != nil || s.PollIntervalSeconds == 0 {
 		return DefaultPollInterval
