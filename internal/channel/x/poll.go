@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -151,6 +152,12 @@ func (c *client) mentions(ctx context.Context, cur cursor) (*tweetPage, position
 			if pages > 0 && channel.RetryWait(err) > 0 {
 				return out, pos, err
 			}
+			if pages == 0 && pos.Next != "" && staleToken(err) {
+				pos.Next = ""
+				q.Del("pagination_token")
+				pages--
+				continue
+			}
 			return nil, cur.Mentions, fmt.Errorf("read mentions: %w", err)
 		}
 		for _, t := range page.Data {
@@ -197,6 +204,12 @@ func (c *client) directMessages(ctx context.Context, cur cursor) (*dmPage, posit
 			if pages > 0 && channel.RetryWait(err) > 0 {
 				return out, pos, err
 			}
+			if pages == 0 && pos.Next != "" && staleToken(err) {
+				pos.Next = ""
+				q.Del("pagination_token")
+				pages--
+				continue
+			}
 			return nil, cur.DMs, fmt.Errorf("read direct messages: %w", err)
 		}
 		reached := false
@@ -234,4 +247,13 @@ func newDM(ev dmEvent, since string, start time.Time) bool {
 	}
 	at, err := time.Parse(time.RFC3339, ev.CreatedAt)
 	return err == nil && !at.Before(start)
+}
+
+// staleToken reports whether X refused a request as invalid (400), as it
+// does for a page token it no longer takes. A walk resumed with such a
+// token starts again from the newest page: nothing is skipped, and the
+// desk drops what it already stored by its external id.
+func staleToken(err error) bool {
+	var e *apiError
+	return errors.As(err, &e) && e.Status == http.StatusBadRequest
 }

@@ -235,6 +235,43 @@ func TestPoll_RateLimitMidWalkKeepsThePagesRead(t *testing.T) {
 	}
 }
 
+// X refusing a page token kept from an earlier poll (400) restarts that
+// walk from the newest page rather than failing for ever.
+func TestPoll_AnExpiredPageTokenRestartsTheWalk(t *testing.T) {
+	p := newPoller(t, 1)
+	p.f.addUser("42", "janjansen", "Jan Jansen")
+	p.mustPoll()
+	for i := range 250 {
+		p.f.mention("42", fmt.Sprintf("@AcmeSupport question %d", i), "", t0.Add(time.Second))
+	}
+	seen := map[string]bool{}
+	for _, id := range p.mustPoll() {
+		seen[id] = true
+	}
+	var cur cursor
+	if err := json.Unmarshal([]byte(p.cursor), &cur); err != nil || cur.Mentions.Next == "" {
+		t.Fatalf("cursor %s, want a walk under way", p.cursor)
+	}
+	cur.Mentions.Next = "tok-expired"
+	b, _ := json.Marshal(cur)
+	p.cursor = string(b)
+	for polls := 0; ; polls++ {
+		ids := p.mustPoll()
+		if len(ids) == 0 {
+			break
+		}
+		if polls > 5 {
+			t.Fatal("still polling after 5 polls")
+		}
+		for _, id := range ids {
+			seen[id] = true
+		}
+	}
+	if len(seen) != 250 {
+		t.Fatalf("imported %d different mentions, want all 250", len(seen))
+	}
+}
+
 func TestPoll_RefusedKeysArePermanent(t *testing.T) {
 	p := newPoller(t, 5)
 	p.mustPoll()
