@@ -164,6 +164,16 @@ func TestFlow_MentionReplyTakePrivateAndTheAnswerByDirectMessage(t *testing.T) {
 		if p := fl.f.Posted(); len(p) != 2 || p[0].Kind != "tweet" {
 			t.Fatalf("posted %+v", p)
 		}
+		// The short public note that the conversation goes on privately
+		// waits for approval too, and answers Jan's latest post.
+		if taken.Public == nil || taken.Public.DeliveryStatus != domain.DeliveryAwaitingApproval {
+			t.Fatalf("public note %+v, want it awaiting approval", taken.Public)
+		}
+		fl.Do("POST", fmt.Sprintf("/api/v1/messages/%d/approve", taken.Public.ID), `{}`, 200, nil)
+		fl.Wait("the public note to be sent", func() bool { return fl.Message(taken.Public.ID).DeliveryStatus == domain.DeliverySent })
+		if p := fl.f.Posted(); len(p) != 3 || p[2].Kind != "tweet" || p[2].ReplyTo != follow {
+			t.Fatalf("posted %+v, want the note as a reply to %s", p, follow)
+		}
 		private, err := st.Messages(ctx, taken.Ticket.ID, 0, 0)
 		if err != nil {
 			t.Fatal(err)
