@@ -27,7 +27,7 @@ func TestCLI_UserTokenAndBackup(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	data := t.TempDir()
+	data, backups := t.TempDir(), t.TempDir()
 	env := []string{"LOKET_DATA=" + data}
 	tests := []struct {
 		name, stdin string
@@ -42,8 +42,10 @@ func TestCLI_UserTokenAndBackup(t *testing.T) {
 		{"bad role", "a long password\n", []string{"user", "add", "--email", "cy@example.com", "--name", "Cy", "--role", "boss"}, false, "--role must be"},
 		{"change password", "another long password\n", []string{"user", "password", "--email", "bo@example.com"}, true, "password of bo@example.com changed"},
 		{"token", "", []string{"token", "create", "--name", "shop"}, true, "lkt_"},
-		{"backup", "", []string{"backup", filepath.Join(data, "copy.db")}, true, "backup written"},
-		{"backup refuses to overwrite", "", []string{"backup", filepath.Join(data, "copy.db")}, false, "already exists"},
+		{"backup", "", []string{"backup", filepath.Join(backups, "copy.tar.gz")}, true, "backup written"},
+		{"backup refuses to overwrite", "", []string{"backup", filepath.Join(backups, "copy.tar.gz")}, false, "already exists"},
+		{"backup wants a .tar.gz", "", []string{"backup", filepath.Join(backups, "copy.db")}, false, "FILE.tar.gz"},
+		{"restore refuses a data directory in use", "", []string{"restore", "--from", filepath.Join(backups, "copy.tar.gz")}, false, "is not empty"},
 		{"unknown command", "", []string{"frobnicate"}, false, "unknown command"},
 	}
 	for _, tt := range tests {
@@ -52,16 +54,18 @@ func TestCLI_UserTokenAndBackup(t *testing.T) {
 			t.Errorf("%s: err %v, output %q; want ok=%v and %q", tt.name, err, out, tt.ok, tt.want)
 		}
 	}
-	if fi, err := os.Stat(filepath.Join(data, "copy.db")); err != nil || fi.Size() == 0 {
-		t.Fatalf("backup file: %v", err)
+	// The backup restores to a working desk: a server starts on it and Bo can sign in.
+	copyDir := filepath.Join(t.TempDir(), "restored")
+	if out, err := run(t, nil, "", "restore", "--from", filepath.Join(backups, "copy.tar.gz"), "--data", copyDir); err != nil {
+		t.Fatalf("restore: %v\n%s", err, out)
 	}
-	// The backup is a working database: a server starts on it and Bo can sign in.
-	copyDir := t.TempDir()
-	b, _ := os.ReadFile(filepath.Join(data, "copy.db"))
-	os.WriteFile(filepath.Join(copyDir, "loket.db"), b, 0o600)
-	key, _ := os.ReadFile(filepath.Join(data, "secret.key"))
-	os.WriteFile(filepath.Join(copyDir, "secret.key"), key, 0o600)
 	s := startServer(t, []string{"LOKET_DATA=" + copyDir}, false)
+	if out, err := run(t, nil, "", "healthcheck", "--url", s.url+"/healthz"); err != nil {
+		t.Fatalf("healthcheck of a running server: %v\n%s", err, out)
+	}
+	if out, err := run(t, nil, "", "healthcheck", "--url", "http://"+freeAddr(t)+"/healthz"); err == nil {
+		t.Fatalf("healthcheck of an address nothing listens on passed:\n%s", out)
+	}
 	resp, err := http.Post(s.url+"/api/v1/session", "application/json", strings.NewReader(`{"email":"bo@example.com","password":"another long password"}`))
 	if err != nil {
 		t.Fatal(err)

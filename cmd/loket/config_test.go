@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -68,5 +69,38 @@ func TestConfig_WebhooksCallPrivateAddressesOnlyWhenAllowed(t *testing.T) {
 		if c.WebhookAllowPrivate != tc.want {
 			t.Errorf("LOKET_WEBHOOK_ALLOW_PRIVATE=%q %v: %v, want %v", tc.env, tc.args, c.WebhookAllowPrivate, tc.want)
 		}
+	}
+}
+
+func TestConfig_S3AndPoolSettingsComeFromTheEnvironment(t *testing.T) {
+	for k, v := range map[string]string{
+		"LOKET_S3_BUCKET": "files", "LOKET_S3_ENDPOINT": "http://minio:9000", "LOKET_S3_REGION": "eu-west-1",
+		"LOKET_S3_ACCESS_KEY": "ak", "LOKET_S3_SECRET_KEY": "sk", "LOKET_S3_PATH_STYLE": "1", "LOKET_S3_PREFIX": "loket/",
+		"LOKET_DB_POOL": "12", "LOKET_DATABASE_URL": "postgres://bouncer/loket", "LOKET_DATABASE_DIRECT_URL": "",
+	} {
+		t.Setenv(k, v)
+	}
+	c, err := serveConfig(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := s3Config{Bucket: "files", Endpoint: "http://minio:9000", Region: "eu-west-1", AccessKey: "ak", SecretKey: "sk",
+		Prefix: "loket/", PathStyle: true}
+	if c.S3 != want {
+		t.Errorf("S3 settings %+v, want %+v", c.S3, want)
+	}
+	if c.Pool != 12 {
+		t.Errorf("pool %d, want 12", c.Pool)
+	}
+	// Without a direct URL, LISTEN and locks use the one database URL.
+	if got := c.directURL(); got != "postgres://bouncer/loket" {
+		t.Errorf("direct URL %q, want the database URL", got)
+	}
+	c.DirectURL = "postgres://db/loket"
+	if got := c.directURL(); got != "postgres://db/loket" {
+		t.Errorf("direct URL %q", got)
+	}
+	if got := c.blobDir(); got != filepath.Join(c.Data, "blobs") {
+		t.Errorf("blob directory %q, want DATA/blobs", got)
 	}
 }

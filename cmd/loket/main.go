@@ -11,10 +11,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"loket.dev/loket/internal/bench"
 	"loket.dev/loket/internal/domain"
@@ -30,7 +33,9 @@ Usage:
   loket user add --email E --name N --role admin|supervisor|agent   (password from stdin)
   loket user password --email E   set a password (from stdin)
   loket token create --name N [--role R] [--scope events]           print a new API token
-  loket backup FILE               consistent copy of the SQLite database
+  loket backup FILE.tar.gz        online backup: database, secret key, attachments
+  loket restore --from FILE.tar.gz --data DIR   restore a backup into an empty data directory
+  loket healthcheck [--url U]     exit 0 when the server's /healthz answers 200 (for containers)
   loket bench ingest|seed|inbox   measure performance (see docs/benchmarks.md)
 
 Run "loket COMMAND -h" for the flags of a command. Every flag can also be
@@ -56,7 +61,11 @@ func main() {
 	case "token":
 		err = token(ctx, args)
 	case "backup":
-		err = backup(ctx, args)
+		err = backupCommand(ctx, args)
+	case "restore":
+		err = restoreCommand(ctx, args)
+	case "healthcheck":
+		err = healthcheck(ctx, args)
 	case "bench":
 		err = bench.Run(ctx, args, storeFlags)
 	case "help", "-h", "--help":
@@ -95,7 +104,11 @@ func openStore(ctx context.Context, c *config) (*store.Store, error) {
 		return nil, err
 	}
 	st.SetSecretBox(box)
-	if err := st.SizePool(ctx, c.Nodes); err != nil {
+	if err := st.UseDirect(ctx, c.DirectURL); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if c.poolSize, err = st.SizePool(ctx, c.Nodes, c.Pool); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -230,25 +243,38 @@ func token(ctx context.Context, args []string) error {
 	return nil
 }
 
-func backup(ctx context.Context, args []string) error {
+// healthcheck asks a running server's /healthz, for a container's
+// HEALTHCHECK where no curl is installed.
+func healthcheck(ctx context.Context, args []string) error {
 	var c config
-	fs := flag.NewFlagSet("backup", flag.ExitOnError)
-	c.bindStore(fs)
+	var url string
+	fs := flag.NewFlagSet("healthcheck", flag.ExitOnError)
+	fs.StringVar(&c.Addr, "addr", env("LOKET_ADDR", ":8080"), "the address the server listens on (LOKET_ADDR)")
+	fs.StringVar(&url, "url", "", "the health URL to ask; default http://localhost:PORT/healthz from --addr")
 	fs.Parse(args)
-	if fs.NArg() != 1 {
-		return errors.New("use: loket backup FILE")
+	if url == "" {
+		host, port, err := net.SplitHostPort(c.Addr)
+		if err != nil {
+			return fmt.Errorf("LOKET_ADDR %q: %w", c.Addr, err)
+		}
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		url = "http://" + net.JoinHostPort(host, port) + "/healthz"
 	}
-	if c.DatabaseURL != "" {
-		return errors.New("backup copies the embedded SQLite database; on PostgreSQL use pg_dump (for example: pg_dump -Fc \"$LOKET_DATABASE_URL\" > loket.dump)")
-	}
-	st, err := openStore(ctx, &c)
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	if err := st.Backup(ctx, fs.Arg(0)); err != nil {
-		return err
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("health: %w", err)
 	}
-	fmt.Printf("backup written to %s (attachments live in %s/blobs; copy that directory too)\n", fs.Arg(0), c.Data)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("health: %s answered %s", url, resp.Status)
+	}
 	return nil
 }

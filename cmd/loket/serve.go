@@ -12,7 +12,6 @@ import (
 	"loket.dev/loket/internal/tasks"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -63,7 +62,10 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	blobs, err := openBlobs(c)
+	if st.Dialect() == store.Postgres {
+		log.Info("database pool", "connections", c.poolSize, "nodes", c.Nodes, "explicit", c.Pool > 0)
+	}
+	blobs, err := openBlobs(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -257,14 +259,18 @@ func serveConfig(args []string) (*config, error) {
 	if c.contacts, err = c.contactScope(); err != nil {
 		return nil, err
 	}
-	if c.BlobDir == "" {
-		c.BlobDir = filepath.Join(c.Data, "blobs")
-	}
 	return c, nil
 }
 
-// openBlobs opens the attachment store.
-func openBlobs(c *config) (blob.Store, error) { return blob.NewDir(c.BlobDir) }
+// openBlobs opens the attachment store: the S3 bucket when one is named,
+// else the blob directory.
+func openBlobs(ctx context.Context, c *config) (blob.Store, error) {
+	if c.S3.Bucket != "" {
+		return blob.NewS3(ctx, blob.S3Config{Endpoint: c.S3.Endpoint, Region: c.S3.Region, Bucket: c.S3.Bucket,
+			AccessKey: c.S3.AccessKey, SecretKey: c.S3.SecretKey, Prefix: c.S3.Prefix, PathStyle: c.S3.PathStyle})
+	}
+	return blob.NewDir(c.blobDir())
+}
 
 // openRealtime returns the hub that pushes events to agents, where to
 // publish events (the hub itself on one node, the PostgreSQL bus, which
@@ -275,7 +281,9 @@ func openRealtime(st *store.Store, c *config, log *slog.Logger, bg *background) 
 	if st.Dialect() != store.Postgres {
 		return hub, hub, func() bool { return true }
 	}
-	bus := realtime.NewPGBus(hub, st, c.DatabaseURL, log)
+	// LISTEN needs a session of its own: straight to PostgreSQL, past
+	// any transaction-mode pooler.
+	bus := realtime.NewPGBus(hub, st, c.directURL(), log)
 	hub.SetPublisher(bus)
 	bg.Go(bus.Run)
 	hears := func() bool {

@@ -1,8 +1,13 @@
 package automation
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
+
+	"loket.dev/loket/internal/domain"
+	"loket.dev/loket/internal/store"
+	"loket.dev/loket/internal/store/storetest"
 )
 
 func facts(t *testing.T, js string) Facts {
@@ -132,4 +137,42 @@ func TestMayMatch(t *testing.T) {
 			t.Errorf("%s: no, but the known facts alone match", c.name)
 		}
 	}
+}
+
+func TestSeed_BadReviewsGoToComplaints(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		if _, err := Seed(ctx, st, "test"); err != nil {
+			t.Fatal(err)
+		}
+		rules, err := st.Rules(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cond Cond
+		for _, r := range rules {
+			if r.Builtin == "bad_review" {
+				if err := json.Unmarshal(r.Conditions, &cond); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if len(cond.All) == 0 {
+			t.Fatal("no built-in bad_review rule")
+		}
+		for _, tt := range []struct {
+			msg  domain.Message
+			want bool
+		}{
+			{domain.Message{Text: "Awful", Public: &domain.PublicPost{Rating: 1}}, true},
+			{domain.Message{Text: "Meh", Public: &domain.PublicPost{Rating: 2}}, true},
+			{domain.Message{Text: "Fine", Public: &domain.PublicPost{Rating: 4}}, false},
+			{domain.Message{Text: "A comment", Public: &domain.PublicPost{URL: "https://x.example/1"}}, false},
+			{domain.Message{Text: "Private"}, false},
+		} {
+			if got := Match(cond, Facts{"message": plain(&tt.msg)}); got != tt.want {
+				t.Errorf("bad_review on %+v = %v, want %v", tt.msg.Public, got, tt.want)
+			}
+		}
+	})
 }

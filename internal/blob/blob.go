@@ -1,6 +1,8 @@
 // Package blob stores attachment and raw-message bytes once, addressed by
-// their SHA-256. The local directory store is the default; the Store
-// interface lets S3-compatible storage take its place for several nodes.
+// their SHA-256. The local directory store (Dir) is the default; an
+// S3-compatible bucket (S3) takes its place for several nodes. Neither
+// knows what a blob is for; which blobs are still referred to is the
+// database's business.
 package blob
 
 import (
@@ -40,12 +42,21 @@ func NewDir(root string) (*Dir, error) {
 // ErrNotFound reports a blob that does not exist.
 var ErrNotFound = errors.New("blob not found")
 
-func (d *Dir) path(sha string) (string, error) {
+// checkSHA refuses anything but 64 hex digits, so that a hash from a
+// request never names a path or key outside the store.
+func checkSHA(sha string) error {
 	if len(sha) != 64 {
-		return "", ErrNotFound
+		return ErrNotFound
 	}
 	if _, err := hex.DecodeString(sha); err != nil {
-		return "", ErrNotFound
+		return ErrNotFound
+	}
+	return nil
+}
+
+func (d *Dir) path(sha string) (string, error) {
+	if err := checkSHA(sha); err != nil {
+		return "", err
 	}
 	return filepath.Join(d.root, sha[:2], sha[2:4], sha), nil
 }

@@ -29,6 +29,19 @@ type Runner interface {
 	Run(ctx context.Context)
 }
 
+// Locks lets one node of several do a channel's own work (poll it, watch
+// its mailbox, register its webhook): the node that holds the channel's
+// lock. *store.Locker satisfies it.
+type Locks interface {
+	// TryLock takes the lock unless another node holds it and reports
+	// whether this node holds it.
+	TryLock(ctx context.Context, name string) (bool, error)
+	// Unlock gives a held lock up.
+	Unlock(ctx context.Context, name string)
+	// Check reports an error when the held locks may have been lost.
+	Check(ctx context.Context) error
+}
+
 // Embedder is implemented by adapters whose channels a website embeds,
 // such as the website chat: Snippet is the HTML to paste, loading from
 // base, Loket's public URL.

@@ -112,13 +112,17 @@ func TestIsRetryable_OnlyConcurrencyConflictsAreRetryable(t *testing.T) {
 }
 
 func TestPoolSize(t *testing.T) {
+	// available is max_connections less the superuser and maintenance
+	// reserves: 92 of PostgreSQL's default 100.
 	tests := []struct{ available, nodes, want int }{
-		{97, 1, 32}, // one node: the cap
-		{97, 3, 29},
-		{97, 4, 21},
-		{97, 10, 6},
-		{97, 40, 4}, // never below 4: past a few nodes, use PgBouncer
-		{497, 4, 32},
+		{92, 1, 32}, // one node: the cap
+		{92, 2, 32},
+		{92, 3, 27}, // 3 × (27 + the bus's LISTEN) = 84 of 100
+		{92, 4, 20},
+		{92, 10, 6},
+		{92, 40, 4}, // never below 4: past a few nodes, use PgBouncer
+		{492, 4, 32},
+		{0, 1, 4},
 	}
 	for _, tt := range tests {
 		if got := store.PoolSize(tt.available, tt.nodes); got != tt.want {
@@ -127,13 +131,69 @@ func TestPoolSize(t *testing.T) {
 	}
 }
 
-func TestSizePool_ReadsTheServersLimit(t *testing.T) {
+func TestSizePool_ReadsTheServersLimitUnlessOverridden(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		if err := st.SizePool(context.Background(), 3); err != nil {
+		ctx := context.Background()
+		n, err := st.SizePool(ctx, 3, 0)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if err := st.SizePool(context.Background(), 0); err == nil && st.Dialect() == store.Postgres {
+		if st.Dialect() != store.Postgres {
+			if n != 0 {
+				t.Errorf("SQLite pool sized to %d", n)
+			}
+			return
+		}
+		db, err := sql.Open("pgx", st.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var maxConns int
+		if err := db.QueryRowContext(ctx, "SELECT current_setting('max_connections')::int").Scan(&maxConns); err != nil {
+			t.Fatal(err)
+		}
+		if want := store.PoolSize(maxConns-3-5, 3); n != want {
+			t.Errorf("3 nodes on max_connections %d: pool %d, want %d", maxConns, n, want)
+		}
+		if _, err := st.SizePool(ctx, 0, 0); err == nil {
 			t.Error("zero nodes accepted")
+		}
+		if n, err := st.SizePool(ctx, 0, 12); err != nil || n != 12 {
+			t.Errorf("override 12: %d, %v", n, err)
+		}
+	})
+}
+
+func TestUseDirect_LocksAndMigrationsWorkOnTheDirectConnection(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		if st.Dialect() != store.Postgres {
+			t.Skip("PostgreSQL only")
+		}
+		ctx := context.Background()
+		if err := st.UseDirect(ctx, st.URL()); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		lock, err := st.TryLock(ctx, "direct-test")
+		if err != nil || lock == nil {
+			t.Fatalf("TryLock = %v, %v", lock, err)
+		}
+		other, err := store.Open(ctx, st.URL(), t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Close()
+		if l, err := other.TryLock(ctx, "direct-test"); err != nil || l != nil {
+			t.Fatalf("a second node took the lock held on the direct connection: %v, %v", l, err)
+		}
+		lock.Release()
+		if l, err := other.TryLock(ctx, "direct-test"); err != nil || l == nil {
+			t.Fatalf("after Release the second node could not take the lock: %v", err)
+		} else {
+			l.Release()
 		}
 	})
 }

@@ -44,7 +44,7 @@ func (l *Locker) TryLock(ctx context.Context, name string) (bool, error) {
 		return true, nil
 	}
 	if l.conn == nil {
-		conn, err := l.s.writer.Conn(ctx)
+		conn, err := l.s.session.Conn(ctx)
 		if err != nil {
 			return false, fmt.Errorf("lock %s: %w", name, err)
 		}

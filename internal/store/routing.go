@@ -180,7 +180,7 @@ func (s *Store) TryLock(ctx context.Context, name string) (*Lock, error) {
 	if s.dialect != Postgres {
 		return &Lock{}, nil
 	}
-	conn, err := s.writer.Conn(ctx)
+	conn, err := s.session.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", name, err)
 	}

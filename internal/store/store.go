@@ -48,6 +48,7 @@ type Store struct {
 	dialect Dialect
 	writer  *sql.DB // SQLite: one connection, so writes never contend
 	reader  *sql.DB // SQLite: a pool of read-only connections; PostgreSQL: same as writer
+	session *sql.DB // PostgreSQL: where session-level work goes (locks, migrations); writer unless UseDirect
 	q       querier // where writes go: writer or the current transaction
 	rq      querier // where reads go: reader or the current transaction
 	url     string
@@ -118,39 +119,78 @@ func openPostgres(ctx context.Context, url string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
-	return &Store{dialect: Postgres, writer: db, reader: db, q: db, rq: db, url: url}, nil
+	return &Store{dialect: Postgres, writer: db, reader: db, session: db, q: db, rq: db, url: url}, nil
+}
+
+// UseDirect sends what needs a session of its own (advisory locks held
+// across transactions, the migrations' lock) to PostgreSQL at url, on a
+// few connections of their own, while queries go through the pool: for
+// a PgBouncer in transaction mode in front of PostgreSQL, which hands a
+// session to another client between transactions.
+func (s *Store) UseDirect(ctx context.Context, url string) error {
+	if s.dialect != Postgres || url == "" {
+		return nil
+	}
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return fmt.Errorf("open direct postgres connection: %w", err)
+	}
+	// The locks' connection, the routing leader's, a migration, a spare.
+	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(2)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return fmt.Errorf("connect to postgres directly: %w", err)
+	}
+	s.session = db
+	return nil
 }
 
 // maxPool caps a node's PostgreSQL connections: the group commit writes
 // through a few, and more only queue inside the server.
 const maxPool = 32
 
-// SizePool sizes a PostgreSQL node's connection pool from the server's
-// max_connections shared by nodes nodes: each node keeps its share minus
-// three (the event bus's LISTEN, its locks, a spare for psql), between 4
-// and 32, all of them kept open so that none are opened and closed under
-// load. Past a few nodes, put PgBouncer in transaction mode in front of
-// PostgreSQL. SQLite needs nothing.
-func (s *Store) SizePool(ctx context.Context, nodes int) error {
+// headroom is what every node together leave free of max_connections,
+// beside the superuser reserve: psql, pg_dump, monitoring, a migration.
+const headroom = 5
+
+// SizePool sizes a PostgreSQL node's connection pool and returns the
+// size. With override > 0 that is the size; else the node takes its share
+// of the server's max_connections, less the superuser and maintenance
+// reserves, for nodes nodes (see PoolSize). Idle connections are kept up
+// to the pool's size, so that none are opened and closed under load, and
+// closed after 5 idle minutes. SQLite needs nothing and returns 0.
+func (s *Store) SizePool(ctx context.Context, nodes, override int) (int, error) {
 	if s.dialect != Postgres {
-		return nil
+		return 0, nil
 	}
-	if nodes < 1 {
-		return fmt.Errorf("the number of nodes must be at least 1, not %d", nodes)
+	n := override
+	if n <= 0 {
+		if nodes < 1 {
+			return 0, fmt.Errorf("the number of nodes must be at least 1, not %d", nodes)
+		}
+		// reserved_connections is PostgreSQL 16's reserve for roles
+		// with pg_use_reserved_connections; older servers lack it.
+		var maxConns, reserved int
+		err := s.writer.QueryRowContext(ctx, `SELECT current_setting('max_connections')::int,
+			current_setting('superuser_reserved_connections')::int +
+			COALESCE(current_setting('reserved_connections', true), '0')::int`).Scan(&maxConns, &reserved)
+		if err != nil {
+			return 0, fmt.Errorf("read max_connections: %w", err)
+		}
+		n = PoolSize(maxConns-reserved-headroom, nodes)
 	}
-	var maxConns, reserved int
-	err := s.writer.QueryRowContext(ctx, `SELECT current_setting('max_connections')::int,
-		current_setting('superuser_reserved_connections')::int`).Scan(&maxConns, &reserved)
-	if err != nil {
-		return fmt.Errorf("read max_connections: %w", err)
-	}
-	n := PoolSize(maxConns-reserved, nodes)
 	s.writer.SetMaxOpenConns(n)
 	s.writer.SetMaxIdleConns(n)
-	return nil
+	s.writer.SetConnMaxIdleTime(5 * time.Minute)
+	return n, nil
 }
 
-// PoolSize is each of nodes nodes' share of available connections.
+// PoolSize is each of nodes nodes' share of available connections, less
+// three: the event bus's LISTEN connection, which is outside the pool,
+// and a margin for connections of a just-restarted node that PostgreSQL
+// has not yet noticed are gone; never below 4 (past a few nodes, put
+// PgBouncer in front) nor above 32.
 func PoolSize(available, nodes int) int {
 	return min(max(available/max(nodes, 1)-3, 4), maxPool)
 }
@@ -169,6 +209,9 @@ func (s *Store) Close() error {
 	err := s.writer.Close()
 	if s.reader != s.writer {
 		err = errors.Join(err, s.reader.Close())
+	}
+	if s.session != nil && s.session != s.writer {
+		err = errors.Join(err, s.session.Close())
 	}
 	return err
 }
@@ -193,7 +236,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	p, err := goose.NewProvider(gd, s.writer, sub, opts...)
+	db := s.writer
+	if s.session != nil {
+		db = s.session
+	}
+	p, err := goose.NewProvider(gd, db, sub, opts...)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -262,21 +309,6 @@ func (s *Store) Savepoint(ctx context.Context, fn func() error) error {
 
 // Now is the store's clock in Unix milliseconds.
 func Now() int64 { return time.Now().UnixMilli() }
-
-// Backup writes a consistent copy of the SQLite database to path while
-// Loket keeps running.
-func (s *Store) Backup(ctx context.Context, path string) error {
-	if s.dialect != SQLite {
-		return errors.New("backup copies the embedded SQLite database; for PostgreSQL use pg_dump")
-	}
-	if _, err := os.Stat(path); err == nil {
-		return fmt.Errorf("backup: %s already exists", path)
-	}
-	if _, err := s.writer.ExecContext(ctx, "VACUUM INTO $1", path); err != nil {
-		return fmt.Errorf("backup to %s: %w", path, err)
-	}
-	return nil
-}
 
 func notFound(what string, err error) error {
 	if errors.Is(err, sql.ErrNoRows) {

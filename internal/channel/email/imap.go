@@ -2,17 +2,15 @@ package email
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"sort"
 	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
 )
 
@@ -45,7 +43,7 @@ type IMAPWatcher struct {
 	// Locks, when set, lets only the node holding a channel's lock watch
 	// its mailbox; another node takes the mailbox over at its next rescan
 	// once that node is gone. Nil watches every mailbox (one node).
-	Locks Locks
+	Locks channel.Locks
 
 	wakeOnce sync.Once
 	wake     chan struct{} // a rescan is asked for (Rescan)
@@ -101,7 +99,7 @@ func (w *IMAPWatcher) rescan(ctx context.Context, running map[int64]*watching) {
 	}
 	w.lockMailboxes(ctx, want, running)
 	for id, r := range running {
-		if ch, ok := want[id]; !ok || fingerprint(ch) != r.fingerprint {
+		if ch, ok := want[id]; !ok || channel.Fingerprint(ch) != r.fingerprint {
 			r.stop()
 			<-r.done
 			delete(running, id)
@@ -115,28 +113,13 @@ func (w *IMAPWatcher) rescan(ctx context.Context, running map[int64]*watching) {
 			continue
 		}
 		wctx, stop := context.WithCancel(ctx)
-		r := &watching{fingerprint: fingerprint(ch), stop: stop, done: make(chan struct{})}
+		r := &watching{fingerprint: channel.Fingerprint(ch), stop: stop, done: make(chan struct{})}
 		running[id] = r
 		go func() {
 			defer close(r.done)
 			w.watch(wctx, ch)
 		}()
 	}
-}
-
-// fingerprint identifies the settings and secrets a watcher runs with.
-func fingerprint(ch *domain.Channel) string {
-	keys := make([]string, 0, len(ch.Secrets))
-	for k := range ch.Secrets {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	h := sha256.New()
-	h.Write(ch.Settings)
-	for _, k := range keys {
-		fmt.Fprintf(h, "\x00%s=%s", k, ch.Secrets[k])
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // watch keeps one channel's mailbox connected until ctx ends, reconnecting

@@ -7,18 +7,6 @@ import (
 	"loket.dev/loket/internal/domain"
 )
 
-// Locks lets one node of several watch each mailbox: the node that holds
-// the channel's lock. *store.Locker satisfies it.
-type Locks interface {
-	// TryLock takes the lock unless another node holds it and reports
-	// whether this node holds it.
-	TryLock(ctx context.Context, name string) (bool, error)
-	// Unlock gives a held lock up.
-	Unlock(ctx context.Context, name string)
-	// Check reports an error when the held locks may have been lost.
-	Check(ctx context.Context) error
-}
-
 // mailboxLock names the lock of a channel's mailbox.
 func mailboxLock(channelID int64) string { return fmt.Sprintf("imap:%d", channelID) }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"loket.dev/loket/internal/channel"
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/eventually"
 	"loket.dev/loket/internal/store"
@@ -82,7 +83,7 @@ func TestIMAPWatcher_WatchesASavedMailboxAtOnce(t *testing.T) {
 // recordedLocks passes lock calls through and tells the test each answer
 // of TryLock.
 type recordedLocks struct {
-	Locks
+	channel.Locks
 	answers chan bool
 }
 
@@ -117,7 +118,7 @@ func TestIMAPWatcher_OneNodeWatchesAMailboxAndAnotherTakesOverWhenItDies(t *test
 	box := mailbox(t, addr)
 	list := &channelList{}
 	list.set(imapChannel(t, addr))
-	node := func(d *fakeDesk, locks Locks) *IMAPWatcher {
+	node := func(d *fakeDesk, locks channel.Locks) *IMAPWatcher {
 		return &IMAPWatcher{Channels: list, Inbox: &Inbox{Receiver: d, Log: quiet}, Status: &statuses{}, Log: quiet,
 			PollInterval: time.Hour, RescanInterval: time.Hour, Backoff: 20 * time.Millisecond, Locks: locks}
 	}

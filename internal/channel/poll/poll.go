@@ -23,21 +23,13 @@ type Store interface {
 	SetChannelCursor(ctx context.Context, channelID int64, cursor string) error
 }
 
-// Locks lets one node of several poll each channel; *store.Locker
-// satisfies it.
-type Locks interface {
-	TryLock(ctx context.Context, name string) (bool, error)
-	Unlock(ctx context.Context, name string)
-	Check(ctx context.Context) error
-}
-
 // Config wires a Runner.
 type Config struct {
 	Kind   string
 	Poller channel.Poller
 	Store  Store
 	// Locks may be nil when one process owns the database.
-	Locks  Locks
+	Locks  channel.Locks
 	Ingest channel.IngestFunc
 	// Report tells a channel's health (nil error: healthy again).
 	Report func(ctx context.Context, channelID int64, err error)

@@ -42,15 +42,6 @@ type ChannelLister interface {
 	Channels(ctx context.Context, kind string) ([]*domain.Channel, error)
 }
 
-// Locks lets one node of several look after each channel (poll it or
-// register its webhook): the node that holds the channel's lock.
-// *store.Locker satisfies it.
-type Locks interface {
-	TryLock(ctx context.Context, name string) (bool, error)
-	Unlock(ctx context.Context, name string)
-	Check(ctx context.Context) error
-}
-
 // Config wires an Adapter.
 type Config struct {
 	// BaseURL is Loket's public URL. An https URL of a host other than a
@@ -70,7 +61,7 @@ type Config struct {
 	// Locks, when set, lets one node of several look after each channel;
 	// Run closes it when it ends, if it has a Close method (as
 	// *store.Locker has). Nil looks after every channel (one node).
-	Locks Locks
+	Locks channel.Locks
 	Log   *slog.Logger
 	// PollTimeout is how long one getUpdates waits for news; 25 seconds
 	// when zero.

@@ -25,7 +25,7 @@ var (
 	_ channel.Runner     = (*Adapter)(nil)
 	_ domain.Publisher   = (*Adapter)(nil)
 	_ ChannelLister      = (*store.Store)(nil)
-	_ Locks              = (*store.Locker)(nil)
+	_ channel.Locks      = (*store.Locker)(nil)
 )
 
 func TestOpenAPI_DocumentsTheWebhookInTheServersDescription(t *testing.T) {

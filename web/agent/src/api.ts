@@ -2,9 +2,9 @@
 // authenticated by the session cookie.
 import type {
   Agent, Calendar, Call, CallDetail, Campaign, CampaignInput, CampaignRecipient, CannedResponse, Capacity, Channel, ConnectionCheck, Contact, ContactDetail, Identity, KbArticle, KbCategory,
-  ExternalEvent, KbHit, Lang, Message, MessageOptions, MessageTemplate, Presence, QueueView, RoutingMode, Rule, RuleInput, RuleRun, RuleSchema,
+  ExternalEvent, KbHit, Lang, Message, MessageOptions, MessageTemplate, Moderation, Presence, PublicCheck, QueueView, RoutingMode, Rule, RuleInput, RuleRun, RuleSchema,
   RuleTestResult, RuleVersion, SearchResult, SignInFailures, SLAPolicy, Team, Template, TemplatePreviewInput, Ticket, TicketDetail, TicketPage,
-  TicketPatch, Webhook, WebhookDelivery,
+  TakePrivateResult, TicketPatch, Webhook, WebhookDelivery,
 } from './types'
 
 export class ApiError extends Error {
@@ -118,6 +118,7 @@ export const api = {
     if (opts.attachments?.length) body.attachments = opts.attachments
     if (opts.send_at && !opts.note) body.send_at = opts.send_at
     if (opts.approval && !opts.note) body.approval = true
+    if (opts.checked && !opts.note) body.checked = true
     return request<Message>('POST', `/api/v1/tickets/${id}/messages`, body)
   },
   /** approveReply sends a reply awaiting approval, with the reviewer's text when they corrected it. */
@@ -126,6 +127,14 @@ export const api = {
   returnReply: (id: number, comment: string) => request<Message>('POST', `/api/v1/messages/${id}/return`, { comment }),
   /** approvals are the replies waiting for a second person, oldest first. */
   approvals: async () => listOf<Message>(await request<unknown>('GET', '/api/v1/approvals'), 'messages'),
+  /** publicCheck checks a reply before it goes out in public: personal data, length, the tone guide. */
+  publicCheck: (ticketId: number, text: string, channelId: number) =>
+    request<PublicCheck>('POST', `/api/v1/tickets/${ticketId}/public-check`, { text, channel_id: channelId }),
+  /** takePrivate answers in public briefly and goes on in private (a new ticket, or a link where the customer identifies). */
+  takePrivate: (ticketId: number, publicText: string, text: string) =>
+    request<TakePrivateResult>('POST', `/api/v1/tickets/${ticketId}/take-private`, { public_text: publicText, text }),
+  /** moderate hides, shows again or deletes a customer's public post on the site. */
+  moderate: (messageId: number, action: Moderation) => request<Message>('POST', `/api/v1/messages/${messageId}/moderate`, { action }),
   retryMessage: (id: number) => request<Message>('POST', `/api/v1/messages/${id}/retry`),
   /** cancelSchedule stops a scheduled reply; the answer is the message (cancelled) or nothing (deleted). */
   cancelSchedule: (id: number) => request<Message | undefined>('DELETE', `/api/v1/messages/${id}/schedule`),
@@ -144,7 +153,13 @@ export const api = {
     p.set('limit', String(limit))
     return request<{ contacts: Contact[] }>('GET', '/api/v1/contacts?' + p.toString())
   },
-  updateChannel: (id: number, c: { name?: string; team_id?: number; enabled?: boolean; settings?: Record<string, unknown> }) =>
+  updateChannel: (
+    id: number,
+    c: {
+      name?: string; team_id?: number; enabled?: boolean; settings?: Record<string, unknown>
+      approval?: '' | 'off'; approvers?: number[]; tone_guide_url?: string
+    },
+  ) =>
     request<Channel>('PATCH', `/api/v1/channels/${id}`, c),
   testChannel: (id: number) => request<{ ok: boolean; checks: ConnectionCheck[] }>('POST', `/api/v1/channels/${id}/test`),
   channelTemplates: (id: number) => request<{ templates: Template[] | null }>('GET', `/api/v1/channels/${id}/templates`),

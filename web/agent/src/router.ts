@@ -1,4 +1,7 @@
 import { createRouter, createWebHistory } from 'vue-router'
+import { api } from './api'
+import { approvesAnywhere } from './public'
+import { useDesk } from './stores/desk'
 import { useSession } from './stores/session'
 
 export const router = createRouter({
@@ -20,7 +23,7 @@ export const router = createRouter({
         { path: 'reports', name: 'reports', component: () => import('./views/ReportsView.vue'), meta: { supervisor: true } },
         { path: 'wallboard', name: 'wallboard', component: () => import('./views/WallboardView.vue'), meta: { supervisor: true } },
         { path: 'frontdesk', name: 'frontdesk', component: () => import('./views/FrontDeskView.vue') },
-        { path: 'approvals', name: 'approvals', component: () => import('./views/ApprovalsView.vue'), meta: { supervisor: true } },
+        { path: 'approvals', name: 'approvals', component: () => import('./views/ApprovalsView.vue'), meta: { approver: true } },
         { path: 'kb', name: 'kb', component: () => import('./views/KbView.vue'), meta: { supervisor: true } },
         { path: 'kb/articles/:id(\\d+|new)', name: 'kb-article', component: () => import('./views/KbView.vue'), meta: { supervisor: true } },
         {
@@ -44,6 +47,12 @@ router.beforeEach(async (to) => {
   if (to.meta.public) return session.agent && to.name === 'login' ? { path: '/inbox/mine' } : true
   if (!session.agent) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
   if (to.meta.supervisor && session.agent.role === 'agent') return { path: '/inbox/mine' }
+  if (to.meta.approver && session.agent.role === 'agent') {
+    // An agent a channel names as approver reviews replies too.
+    const desk = useDesk()
+    const channels = desk.channels.length ? desk.channels : ((await api.channels().catch(() => null))?.channels ?? [])
+    if (!approvesAnywhere(session.agent, channels)) return { path: '/inbox/mine' }
+  }
   if (to.meta.admin && session.agent.role !== 'admin') {
     // supervisors manage canned responses and message templates
     const section = String(to.params.section)

@@ -141,6 +141,12 @@ export interface Channel {
   webhook_url?: string
   /** What the channel can carry (its kind's capabilities). */
   capabilities?: Capabilities
+  /** Public replies: "" needs approval, "off" goes out at once. */
+  approval?: '' | 'off'
+  /** Who approves public replies; empty: supervisors and admins. */
+  approvers?: number[] | null
+  /** The team's guide to the tone of public replies. */
+  tone_guide_url?: string
 }
 
 /** A message template approved at the provider; body holds {{1}}, {{2}} … for its params. */
@@ -181,6 +187,56 @@ export interface Capabilities {
   identities?: string[] | null
   /** The channel carries telephone calls, not messages: never a reply channel. */
   no_replies?: boolean
+  /** The channel can answer a public post privately (take it private opens a private ticket). */
+  private_replies?: boolean
+  /** What an agent may do to a customer's public post on the site. */
+  moderation?: Moderation[] | null
+}
+
+/** Moderation is what can be done to a customer's public post on the site. */
+export type Moderation = 'hide' | 'unhide' | 'delete'
+
+/**
+ * PublicPost is what a customer's public message (a comment, a mention, a
+ * review) says about its place on the site.
+ */
+export interface PublicPost {
+  /** Where it can be seen on the site. */
+  url?: string
+  /** The author's public profile. */
+  author_url?: string
+  /** 1-5 stars, for reviews. */
+  rating?: number
+  /** The post it is under. */
+  post_id?: string
+  post_text?: string
+  post_url?: string
+  hidden?: boolean
+  deleted?: boolean
+}
+
+/** The kinds of personal data the public-reply check looks for. */
+export type FindingKind = 'email' | 'phone' | 'customer_number' | 'ticket_number' | 'order_number' | 'iban'
+
+/** PublicCheck is the server's check of a reply before it goes out in public. */
+export interface PublicCheck {
+  /** The reply would be public: the ticket is public and the channel is the ticket's own. */
+  public: boolean
+  /** The reply waits for approval (the channel's approval is on). */
+  approval: boolean
+  findings: { kind: FindingKind; text: string }[] | null
+  length: number
+  max_length: number
+  tone_guide_url?: string
+}
+
+/** TakePrivateResult is what taking a public conversation private made. */
+export interface TakePrivateResult {
+  public_message: Message
+  /** The new private ticket; null when the channel cannot answer privately. */
+  ticket: Ticket | null
+  /** Where the customer identifies, when no private ticket could be opened. */
+  identify_url: string
 }
 
 export interface Identity {
@@ -239,6 +295,8 @@ export interface Ticket {
   csat_score?: number
   csat_comment?: string
   csat_at?: number
+  /** A public conversation (comments, mentions, reviews): replies are seen by anyone. */
+  public?: boolean
   /** In lists only: the customer's name (or number) and the start of the newest message. */
   requester?: string
   last_message?: string
@@ -270,6 +328,8 @@ export interface Message {
   /** When a scheduled reply goes out (delivery_status "scheduled"). */
   send_at?: number
   has_raw?: boolean
+  /** A customer's public post: where it is on the site. */
+  public?: PublicPost
   meta?: Record<string, unknown>
   attachments: Attachment[]
   created_at: number
@@ -442,6 +502,8 @@ export interface MessageOptions {
   send_at?: number
   /** Hold the reply until a supervisor approves it. */
   approval?: boolean
+  /** The agent went through the public-reply checklist (personal data found and confirmed). */
+  checked?: boolean
 }
 
 // Automation: rules, message templates, outgoing webhooks, external events.

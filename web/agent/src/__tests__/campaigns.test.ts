@@ -116,6 +116,8 @@ describe('campaign api', () => {
 })
 
 describe('who opens campaigns', () => {
+  // Navigating loads (and so compiles) the lazily imported views: slow on a busy machine.
+  const LAZY_VIEWS = 60_000
   async function landsOn(role: Role, path: string) {
     setActivePinia(createPinia())
     const session = useSession()
@@ -125,11 +127,19 @@ describe('who opens campaigns', () => {
     await router.push(path)
     return router.currentRoute.value.fullPath
   }
+  afterEach(() => vi.unstubAllGlobals())
   it('lets supervisors and admins in, and keeps agents out, as for approvals', async () => {
+    // No channel names agent 1 as an approver of its public replies.
+    vi.stubGlobal('fetch', vi.fn(async () => json({ channels: [{ id: 4, approvers: [2] }], kinds: [] })))
     expect(await landsOn('admin', '/admin/campaigns')).toBe('/admin/campaigns')
     expect(await landsOn('supervisor', '/admin/campaigns?campaign=3')).toBe('/admin/campaigns?campaign=3')
     expect(await landsOn('agent', '/admin/campaigns')).toBe('/inbox/mine')
     expect(await landsOn('supervisor', '/approvals')).toBe('/approvals')
     expect(await landsOn('agent', '/approvals')).toBe('/inbox/mine')
-  })
+  }, LAZY_VIEWS)
+  it('lets an agent a channel names as approver into approvals, not into campaigns', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => json({ channels: [{ id: 4, approvers: [1] }], kinds: [] })))
+    expect(await landsOn('agent', '/approvals')).toBe('/approvals')
+    expect(await landsOn('agent', '/admin/campaigns')).toBe('/inbox/mine')
+  }, LAZY_VIEWS)
 })
