@@ -32,6 +32,7 @@ import (
 	"loket.dev/loket/internal/channel/voice"
 	"loket.dev/loket/internal/channel/webchat"
 	"loket.dev/loket/internal/channel/whatsapp"
+	"loket.dev/loket/internal/channel/x"
 	"loket.dev/loket/internal/desk"
 	"loket.dev/loket/internal/dispatch"
 	"loket.dev/loket/internal/domain"
@@ -126,6 +127,7 @@ func serve(ctx context.Context, args []string) error {
 	channels.Register(telegram.New(telegram.Config{BaseURL: c.publicURL(), Report: d.ReportProvider, Channels: st, Locks: st.Locker(), Log: log, Ingest: d.IngestPayload}))
 	channels.Register(google.New(google.Config{Log: log}))
 	channels.Register(trustpilot.New(trustpilot.Config{Log: log}))
+	channels.Register(x.New(x.Config{}))
 
 	reg := metrics.New()
 	reg.RegisterRuntime()
