@@ -125,6 +125,10 @@ func serve(ctx context.Context, args []string) error {
 	reg.RegisterRuntime()
 	counted := metrics.RegisterLoket(reg, metrics.Facts{Store: st, Queues: routingQueues(router)})
 
+	signOn, err := c.OIDC.provider(c.publicURL()+"/api/v1/sso/callback", secretKey)
+	if err != nil {
+		return err
+	}
 	srv := httpapi.New(httpapi.Config{
 		Desk: d, Store: st, Blobs: blobs, Hub: hub, Channels: channels, Log: log,
 		// Ready once this node hears the others: before, an agent served
@@ -142,6 +146,7 @@ func serve(ctx context.Context, args []string) error {
 		Metrics:        reg,
 		Automation:     rules,
 		Webhooks:       hooks,
+		SSO:            signOn,
 	})
 
 	// Background work: every listener hears the hub before it starts.
