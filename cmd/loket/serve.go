@@ -260,6 +260,9 @@ func serveConfig(args []string) (*config, error) {
 	if c.contacts, err = c.contactScope(); err != nil {
 		return nil, err
 	}
+	if err := c.OIDC.check(); err != nil {
+		return nil, err
+	}
 	if c.BlobDir == "" {
 		c.BlobDir = filepath.Join(c.Data, "blobs")
 	}

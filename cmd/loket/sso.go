@@ -3,9 +3,11 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 
+	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/sso"
 )
 
@@ -24,6 +26,10 @@ type ssoConfig struct {
 	Label          string
 	Provision      bool
 	PasswordSignIn bool
+
+	// Parsed by check.
+	roles map[string]domain.Role
+	teams map[string]string
 }
 
 func (c *ssoConfig) bind(fs *flag.FlagSet) {
@@ -41,26 +47,39 @@ func (c *ssoConfig) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&c.PasswordSignIn, "oidc-password-signin", passwords, "with single sign-on on, let agents other than admins still sign in with a password (LOKET_OIDC_PASSWORD_SIGNIN)")
 }
 
+// check parses and checks the settings when single sign-on is on.
+func (c *ssoConfig) check() error {
+	if c.Issuer == "" {
+		return nil
+	}
+	u, err := url.Parse(c.Issuer)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("LOKET_OIDC_ISSUER %q: want the provider's URL, such as https://id.example.com/realms/staff", c.Issuer)
+	}
+	if c.ClientID == "" {
+		return fmt.Errorf("LOKET_OIDC_CLIENT_ID: required with LOKET_OIDC_ISSUER")
+	}
+	if c.roles, err = sso.ParseRoles(c.Roles); err != nil {
+		return fmt.Errorf("LOKET_OIDC_ROLES: %w", err)
+	}
+	if c.teams, err = sso.ParseMapping(c.Teams); err != nil {
+		return fmt.Errorf("LOKET_OIDC_TEAMS: %w", err)
+	}
+	return nil
+}
+
 // provider returns the configured provider, nil when LOKET_OIDC_ISSUER is
 // empty; callback is Loket's public callback URL and key its secret key.
 func (c *ssoConfig) provider(callback string, key []byte) (*sso.Provider, error) {
 	if c.Issuer == "" {
 		return nil, nil
 	}
-	if c.ClientID == "" {
-		return nil, fmt.Errorf("LOKET_OIDC_CLIENT_ID: required with LOKET_OIDC_ISSUER")
-	}
-	roles, err := sso.ParseRoles(c.Roles)
-	if err != nil {
-		return nil, fmt.Errorf("LOKET_OIDC_ROLES: %w", err)
-	}
-	teams, err := sso.ParseMapping(c.Teams)
-	if err != nil {
-		return nil, fmt.Errorf("LOKET_OIDC_TEAMS: %w", err)
+	if err := c.check(); err != nil {
+		return nil, err
 	}
 	return sso.New(sso.Config{
-		Issuer: strings.TrimSpace(c.Issuer), ClientID: c.ClientID, ClientSecret: c.ClientSecret,
+		Issuer: c.Issuer, ClientID: c.ClientID, ClientSecret: c.ClientSecret,
 		RedirectURL: callback, Scopes: strings.Fields(c.Scopes), GroupsClaim: c.GroupsClaim, Label: c.Label,
-		Roles: roles, Teams: teams, Provision: c.Provision, PasswordSignIn: c.PasswordSignIn, Key: key,
+		Roles: c.roles, Teams: c.teams, Provision: c.Provision, PasswordSignIn: c.PasswordSignIn, Key: key,
 	})
 }
