@@ -61,7 +61,7 @@ func (s *Server) ssoLogin(w http.ResponseWriter, r *http.Request, _ *principal) 
 
 // ssoCallback takes the provider's answer, finds or creates the agent,
 // applies the roles and teams of their groups and starts a session.
-// Browsers are sent back to the app, refusals as ?sso_error=code; other
+// Browsers are sent back to the app, refusals to /login?sso_error=code; other
 // clients get the error as JSON.
 func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request, _ *principal) error {
 	if s.sso == nil {
@@ -89,7 +89,7 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request, _ *principa
 	if code != "" {
 		s.log.Info("single sign-on refused", "code", code, "reason", err.Error(), "ip", s.clientIP(r))
 		if strings.Contains(r.Header.Get("Accept"), "text/html") {
-			http.Redirect(w, r, "/?sso_error="+url.QueryEscape(code), http.StatusSeeOther)
+			http.Redirect(w, r, "/login?sso_error="+url.QueryEscape(code), http.StatusSeeOther)
 			return nil
 		}
 	}

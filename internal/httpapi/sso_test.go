@@ -505,7 +505,7 @@ func TestSSO_ForgedReplayedAndInjectedAnswersAreRefused(t *testing.T) {
 		req, _ := http.NewRequest("GET", back.String(), nil)
 		req.Header.Set("Accept", "text/html,application/xhtml+xml")
 		resp := e.send(c, req, http.StatusSeeOther, nil)
-		if loc := resp.Header.Get("Location"); loc != "/?sso_error=sso_state_mismatch" {
+		if loc := resp.Header.Get("Location"); loc != "/login?sso_error=sso_state_mismatch" {
 			t.Fatalf("sent to %s", loc)
 		}
 	})
