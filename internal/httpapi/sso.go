@@ -47,7 +47,7 @@ func (s *Server) ssoLogin(w http.ResponseWriter, r *http.Request, _ *principal) 
 	}
 	redirect, sealed, err := s.sso.Begin(r.Context())
 	if err != nil {
-		return ssoError(err)
+		return s.ssoRefused(w, r, ssoError(err))
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: ssoCookie, Value: sealed, Path: ssoCookiePath, MaxAge: int(sso.StateLifetime / time.Second),
@@ -73,15 +73,20 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request, _ *principa
 	}
 	// The state serves one answer, whatever it is.
 	http.SetCookie(w, &http.Cookie{Name: ssoCookie, Value: "", Path: ssoCookiePath, MaxAge: -1, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
-	err := s.ssoSignIn(w, r, sealed)
-	if err == nil {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
-		return nil
+	if err := s.ssoSignIn(w, r, sealed); err != nil {
+		return s.ssoRefused(w, r, err)
 	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
+}
+
+// ssoRefused logs a refused single sign-on and sends a browser back to
+// the sign-in page with the code; other clients get the error.
+func (s *Server) ssoRefused(w http.ResponseWriter, r *http.Request, err error) error {
 	var he *httpError
 	var de *domain.Error
-	code := ""
-	if errors.As(err, &he) && he.status < 500 {
+	code := "" // none: a fault of ours, answered 500 and logged
+	if errors.As(err, &he) {
 		code = he.code
 	} else if errors.As(err, &de) {
 		code = de.Code
@@ -188,9 +193,12 @@ func (s *Server) ssoAgent(ctx context.Context, tx *store.Store, id *sso.Identity
 	case err != nil:
 		return nil, false, err
 	default:
-		if _, sub, err := tx.AgentOIDC(ctx, a.ID); err != nil {
+		// Linked to another user at this provider: the address moved
+		// from one account to another there; an admin sorts it out. A
+		// link to another provider is replaced, as when moving providers.
+		if iss, sub, err := tx.AgentOIDC(ctx, a.ID); err != nil {
 			return nil, false, err
-		} else if sub != "" {
+		} else if sub != "" && iss == issuer {
 			return nil, false, errorf(http.StatusForbidden, "sso_subject_mismatch", "the agent with e-mail %s signs in as another user at the provider", id.Email)
 		}
 	}
