@@ -110,6 +110,8 @@ func newSSOEnv(t *testing.T, st *store.Store, opts ...ssoOption) *ssoEnv {
 	users := opUsers{
 		"u-ann": {ID: "u-ann", Username: "ann", Password: "ann-pw", FirstName: "Ann", LastName: "Smit", Email: "Ann@Example.com", EmailVerified: true, PreferredLanguage: language.English},
 		"u-bob": {ID: "u-bob", Username: "bob", Password: "bob-pw", FirstName: "Bob", LastName: "Jansen", Email: "bob@example.com", EmailVerified: true, PreferredLanguage: language.English},
+		// Another account at the provider that was given Bob's address.
+		"u-bob2": {ID: "u-bob2", Username: "bob2", Password: "bob2-pw", FirstName: "Bob", LastName: "Two", Email: "bob@example.com", EmailVerified: true, PreferredLanguage: language.English},
 	}
 	e.opStore = &opStorage{Storage: storage.NewStorageWithClients(users, e.clients), groups: map[string][]string{}}
 
@@ -241,6 +243,13 @@ func (e *ssoEnv) begin(c *http.Client) string {
 // it returns the error code of a refusal.
 func (e *ssoEnv) callback(c *http.Client, back *url.URL, want int) string {
 	e.t.Helper()
+	code, _ := e.refusal(c, back, want)
+	return code
+}
+
+// refusal is callback returning the refusal's message too.
+func (e *ssoEnv) refusal(c *http.Client, back *url.URL, want int) (code, message string) {
+	e.t.Helper()
 	resp, err := c.Get(back.String())
 	if err != nil {
 		e.t.Fatal(err)
@@ -251,9 +260,15 @@ func (e *ssoEnv) callback(c *http.Client, back *url.URL, want int) string {
 		e.t.Fatalf("callback: status %d, want %d; body %s", resp.StatusCode, want, b)
 	}
 	if want == http.StatusSeeOther {
-		return ""
+		return "", ""
 	}
-	return errCode(e.t, resp, b)
+	var a struct {
+		Error struct{ Code, Message string }
+	}
+	if err := json.Unmarshal(b, &a); err != nil {
+		e.t.Fatalf("refusal %s: %v", b, err)
+	}
+	return a.Error.Code, a.Error.Message
 }
 
 // signIn goes all the way through as username and returns the browser,
@@ -405,6 +420,11 @@ func TestSSO_WithoutProvisioningOnlyExistingAgentsSignIn(t *testing.T) {
 			t.Fatalf("linked subject %q, %v", sub, err)
 		}
 		e.me(e.signIn("bob"))
+		// Once linked, the address alone does not sign in as Bob.
+		c = e.browser()
+		if code := e.callback(c, e.authorize(c, e.begin(c), "bob2"), 403); code != "sso_subject_mismatch" {
+			t.Fatalf("another user with Bob's address: %s", code)
+		}
 
 		// A disabled agent is refused.
 		e.do("PATCH", fmt.Sprintf("/api/v1/agents/%d", me.ID), e.token, `{"disabled":true}`, 200, nil)
@@ -426,52 +446,67 @@ func TestSSO_ForgedReplayedAndInjectedAnswersAreRefused(t *testing.T) {
 		u.RawQuery = q.Encode()
 		return &u
 	}
+	at := func(d time.Duration) func() {
+		return func() {
+			later := time.Now().Add(d)
+			e.now.Store(&later)
+		}
+	}
 	for _, tc := range []struct {
 		name   string
+		start  func() // before the sign-in starts
 		answer func(c *http.Client, back *url.URL) *url.URL
 		want   int
 		code   string
+		reason string // in the message
 	}{
-		{"another state", func(_ *http.Client, back *url.URL) *url.URL { return tamper(back, "state", "st_forged") }, 400, "sso_state_mismatch"},
-		{"no state cookie", func(c *http.Client, back *url.URL) *url.URL {
+		{"another state", nil, func(_ *http.Client, back *url.URL) *url.URL { return tamper(back, "state", "st_forged") }, 400, "sso_state_mismatch", ""},
+		{"no state cookie", nil, func(c *http.Client, back *url.URL) *url.URL {
 			c.Jar, _ = cookiejar.New(nil)
 			return back
-		}, 400, "sso_state_missing"},
-		{"a forged state cookie", func(c *http.Client, back *url.URL) *url.URL {
+		}, 400, "sso_state_missing", ""},
+		{"a forged state cookie", nil, func(c *http.Client, back *url.URL) *url.URL {
 			u, _ := url.Parse(e.loketURL + "/api/v1/sso/")
 			c.Jar.SetCookies(u, []*http.Cookie{{Name: "loket_sso", Value: "v1:AAAA", Path: "/api/v1/sso/"}})
 			return back
-		}, 400, "sso_state_missing"},
-		{"the provider refused", func(_ *http.Client, back *url.URL) *url.URL {
+		}, 400, "sso_state_missing", ""},
+		{"the provider refused", nil, func(_ *http.Client, back *url.URL) *url.URL {
 			u := tamper(back, "error", "access_denied")
 			return u
-		}, 401, "sso_denied"},
-		{"an expired state", func(_ *http.Client, back *url.URL) *url.URL {
+		}, 401, "sso_denied", "access_denied"},
+		{"an expired state", nil, func(_ *http.Client, back *url.URL) *url.URL {
 			later := e.now.Load().Add(sso.StateLifetime + time.Second)
 			e.now.Store(&later)
 			return back
-		}, 400, "sso_state_expired"},
-		{"a made-up code", func(_ *http.Client, back *url.URL) *url.URL { return tamper(back, "code", "made-up") }, 401, "sso_code_rejected"},
-		{"a token for another client", func(_ *http.Client, back *url.URL) *url.URL {
+		}, 400, "sso_state_expired", ""},
+		{"a made-up code", nil, func(_ *http.Client, back *url.URL) *url.URL { return tamper(back, "code", "made-up") }, 401, "sso_code_rejected", "invalid_grant"},
+		{"a token for another client", nil, func(_ *http.Client, back *url.URL) *url.URL {
 			tok := e.idTokenFor("other", "other-secret", "http://other.example/cb", "n", "ann")
 			e.swap.Store(&tok)
 			return back
-		}, 401, "sso_token_invalid"},
-		{"a token from another sign-in", func(_ *http.Client, back *url.URL) *url.URL {
+		}, 401, "sso_token_invalid", "audience"},
+		{"a token from another sign-in", nil, func(_ *http.Client, back *url.URL) *url.URL {
 			tok := e.idTokenFor("loket", ssoSecret, e.loketURL+"/api/v1/sso/callback", "nc_another", "ann")
 			e.swap.Store(&tok)
 			return back
-		}, 401, "sso_nonce_mismatch"},
+		}, 401, "sso_nonce_mismatch", ""},
+		// The provider's ID tokens last an hour; Loket's clock is past that
+		// (the state, made by the same clock, is still fresh).
+		{"an expired ID token", at(time.Hour + time.Minute), func(_ *http.Client, back *url.URL) *url.URL { return back }, 401, "sso_token_invalid", "expired"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := e.in(t)
 			now := time.Now()
 			e.now.Store(&now)
 			e.swap.Store(nil)
+			if tc.start != nil {
+				tc.start()
+			}
 			c := e.browser()
 			back := e.authorize(c, e.begin(c), "ann")
-			if code := e.callback(c, tc.answer(c, back), tc.want); code != tc.code {
-				t.Fatalf("code %q, want %q", code, tc.code)
+			code, message := e.refusal(c, tc.answer(c, back), tc.want)
+			if code != tc.code || !strings.Contains(message, tc.reason) {
+				t.Fatalf("refused with %s: %s; want %s about %q", code, message, tc.code, tc.reason)
 			}
 			req, _ := http.NewRequest("GET", e.loketURL+"/api/v1/session", nil)
 			e.send(c, req, 401, nil)
@@ -479,6 +514,7 @@ func TestSSO_ForgedReplayedAndInjectedAnswersAreRefused(t *testing.T) {
 	}
 
 	e.swap.Store(nil)
+	at(0)()
 	t.Run("a replayed code", func(t *testing.T) {
 		e := e.in(t)
 		c := e.browser()
