@@ -231,11 +231,13 @@ func (s *Server) ssoApplyGrants(ctx context.Context, tx *store.Store, a *domain.
 	}
 	ids := slices.Clone(a.TeamIDs)
 	var joined, left []string
+	found := map[string]bool{}
 	for _, t := range teams {
 		member, mapped := g.Teams[t.Name]
 		if !mapped {
 			continue
 		}
+		found[t.Name] = true
 		in := slices.Contains(ids, t.ID)
 		switch {
 		case member && !in:
@@ -244,6 +246,11 @@ func (s *Server) ssoApplyGrants(ctx context.Context, tx *store.Store, a *domain.
 		case !member && in:
 			ids = slices.DeleteFunc(ids, func(id int64) bool { return id == t.ID })
 			left = append(left, t.Name)
+		}
+	}
+	for name, member := range g.Teams {
+		if member && !found[name] {
+			s.log.Warn("LOKET_OIDC_TEAMS names a team that does not exist; create it or correct the mapping", "team", name, "agent", a.Email)
 		}
 	}
 	if len(joined)+len(left) == 0 {

@@ -149,9 +149,9 @@ func (p *Provider) provider(ctx context.Context) (*oidc.Provider, error) {
 	if p.discovered != nil {
 		return p.discovered, nil
 	}
-	// The key set keeps the context it is made with for later fetches:
-	// not the request's, which ends with the request.
-	op, err := oidc.NewProvider(p.context(context.WithoutCancel(ctx)), p.cfg.Issuer)
+	// The provider keeps the client, not the request's context, for its
+	// key set, which it fetches again only for a key it does not know.
+	op, err := oidc.NewProvider(p.context(ctx), p.cfg.Issuer)
 	if err != nil {
 		return nil, refuse(http.StatusBadGateway, "sso_unavailable", "the sign-in provider cannot be reached: %v", err)
 	}
@@ -237,7 +237,7 @@ func (p *Provider) Finish(ctx context.Context, sealed string, query url.Values) 
 	if raw == "" {
 		return nil, refuse(http.StatusBadGateway, "sso_no_id_token", "the provider sent no ID token; is the openid scope allowed?")
 	}
-	idt, err := op.VerifierContext(ctx, &oidc.Config{ClientID: p.cfg.ClientID, Now: p.cfg.Now}).Verify(ctx, raw)
+	idt, err := op.Verifier(&oidc.Config{ClientID: p.cfg.ClientID, Now: p.cfg.Now}).Verify(ctx, raw)
 	if err != nil {
 		return nil, refuse(http.StatusUnauthorized, "sso_token_invalid", "the provider's ID token is not valid for Loket: %v", err)
 	}
