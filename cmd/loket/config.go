@@ -45,6 +45,8 @@ type config struct {
 	// WebhookAllowPrivate lets webhooks call addresses on Loket's own
 	// network.
 	WebhookAllowPrivate bool
+	// OIDC is single sign-on's part.
+	OIDC ssoConfig
 
 	// Parsed by serveConfig.
 	proxies  []netip.Prefix
@@ -108,6 +110,7 @@ func (c *config) bindServe(fs *flag.FlagSet) {
 	allowPrivate, _ := strconv.ParseBool(env("LOKET_WEBHOOK_ALLOW_PRIVATE", "false"))
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", allowPrivate,
 		"let webhooks call loopback, private and link-local addresses (LOKET_WEBHOOK_ALLOW_PRIVATE=1)")
+	c.OIDC.bind(fs)
 }
 
 // s3Config names an S3-compatible bucket for attachments.

@@ -133,6 +133,10 @@ func serve(ctx context.Context, args []string) error {
 	reg.RegisterRuntime()
 	counted := metrics.RegisterLoket(reg, metrics.Facts{Store: st, Queues: routingQueues(router)})
 
+	signOn, err := c.OIDC.provider(c.publicURL()+"/api/v1/sso/callback", secretKey)
+	if err != nil {
+		return err
+	}
 	srv := httpapi.New(httpapi.Config{
 		Desk: d, Store: st, Blobs: blobs, Hub: hub, Channels: channels, Log: log,
 		// Ready once this node hears the others: before, an agent served
@@ -150,6 +154,7 @@ func serve(ctx context.Context, args []string) error {
 		Metrics:        reg,
 		Automation:     rules,
 		Webhooks:       hooks,
+		SSO:            signOn,
 	})
 
 	// Background work: every listener hears the hub before it starts.
@@ -261,6 +266,9 @@ func serveConfig(args []string) (*config, error) {
 		return nil, err
 	}
 	if c.contacts, err = c.contactScope(); err != nil {
+		return nil, err
+	}
+	if err := c.OIDC.check(); err != nil {
 		return nil, err
 	}
 	return c, nil

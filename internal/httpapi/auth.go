@@ -122,6 +122,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *principal) err
 		}
 		return failed()
 	}
+	if err := s.ssoAllowsPassword(a); err != nil {
+		return err
+	}
 	failures, err := s.store.TakeSignInFailures(r.Context(), a.ID)
 	if err != nil {
 		return err

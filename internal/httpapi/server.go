@@ -21,6 +21,7 @@ import (
 	"loket.dev/loket/internal/domain"
 	"loket.dev/loket/internal/metrics"
 	"loket.dev/loket/internal/realtime"
+	"loket.dev/loket/internal/sso"
 	"loket.dev/loket/internal/store"
 	"loket.dev/loket/internal/webhook"
 )
@@ -68,6 +69,8 @@ type Config struct {
 	Automation *automation.Engine
 	// Webhooks keeps the webhooks out; nil answers their changes with 503.
 	Webhooks *webhook.Service
+	// SSO signs agents in with an OpenID provider; nil offers passwords only.
+	SSO *sso.Provider
 }
 
 // Server is the HTTP side of Loket.
@@ -97,6 +100,7 @@ type Server struct {
 	requests        *metrics.Histogram
 	automation      *automation.Engine
 	webhooks        *webhook.Service
+	sso             *sso.Provider
 }
 
 // New returns a server.
@@ -106,7 +110,7 @@ func New(cfg Config) *Server {
 		secure: cfg.SecureCookies, ready: cfg.Ready, web: cfg.Web, help: cfg.Help, router: cfg.Router, proxies: cfg.TrustedProxies, widget: cfg.Widget,
 		contacts: cfg.Contacts, baseURL: strings.TrimRight(cfg.BaseURL, "/"), metrics: cfg.Metrics,
 		csrf: http.NewCrossOriginProtection(), automation: cfg.Automation, webhooks: cfg.Webhooks,
-		display: cfg.Display,
+		display: cfg.Display, sso: cfg.SSO,
 	}
 	if s.automation == nil {
 		// Rules can be edited and tested; none runs, as the desk records
@@ -161,6 +165,11 @@ func (s *Server) routes() []route {
 		{"DELETE", "/api/v1/session", anyAgent, s.logout},
 		{"PATCH", "/api/v1/session", anyAgent, s.updateProfile},
 		{"PUT", "/api/v1/session/password", anyAgent, s.changePassword},
+		// Single sign-on: whether it is on, and the browser's way through
+		// the provider (the sealed state cookie is the credential).
+		{"GET", "/api/v1/sso", public, s.ssoInfo},
+		{"GET", "/api/v1/sso/login", public, s.ssoLogin},
+		{"GET", "/api/v1/sso/callback", public, s.ssoCallback},
 
 		{"GET", "/api/v1/agents", anyAgent, s.listAgents},
 		{"POST", "/api/v1/agents", admin, s.createAgent},
