@@ -57,7 +57,9 @@ func CheckPasswordPolicy(password string, personal ...string) error {
 	if strings.Count(lower, string([]rune(lower)[:1])) == n {
 		return &WeakPasswordError{"the password is one character repeated; choose one that is hard to guess"}
 	}
-	stem := strings.TrimRightFunc(lower, func(r rune) bool { return unicode.IsDigit(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) || unicode.IsSpace(r) })
+	stem := strings.TrimRightFunc(lower, func(r rune) bool {
+		return unicode.IsDigit(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) || unicode.IsSpace(r)
+	})
 	common := commonPasswords()
 	if common[lower] || common[stem] || common[strings.ReplaceAll(lower, " ", "")] {
 		return &WeakPasswordError{"the password is on a list of common passwords that attackers try first; choose another"}
