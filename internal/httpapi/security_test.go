@@ -184,7 +184,11 @@ func TestTwoFactor_DisablingNeedsACurrentCodeAndAnAdminCanReset(t *testing.T) {
 		e.call(c, "POST", "/api/v1/session/two-factor/disable", `{"code":"000000"}`, 422, nil)
 		clk.add(30 * time.Second)
 		e.call(c, "POST", "/api/v1/session/two-factor/disable", fmt.Sprintf(`{"code":%q}`, clk.code(t, secret)), 200, nil)
-		var me struct{ Agent struct{ TwoFactor bool `json:"two_factor"` } }
+		var me struct {
+			Agent struct {
+				TwoFactor bool `json:"two_factor"`
+			}
+		}
 		if e.call(c, "GET", "/api/v1/session", "", 200, &me); me.Agent.TwoFactor {
 			t.Fatal("two-factor sign-in still on after disabling")
 		}
@@ -193,7 +197,12 @@ func TestTwoFactor_DisablingNeedsACurrentCodeAndAnAdminCanReset(t *testing.T) {
 		// which ends the agent's sessions, and the password alone signs in.
 		clk.add(30 * time.Second)
 		e.enrol(c, &clk)
-		var agents struct{ Agents []struct{ ID int64; Email string } }
+		var agents struct {
+			Agents []struct {
+				ID    int64
+				Email string
+			}
+		}
 		e.do("GET", "/api/v1/agents", e.token, "", 200, &agents)
 		var bo int64
 		for _, a := range agents.Agents {
@@ -309,7 +318,9 @@ func TestPassword_ChangingItEndsOtherSessionsAndWeakOnesAreRefused(t *testing.T)
 			{"common", `{"email":"bo@example.com","name":"Bo","role":"agent","password":"qwerty123456"}`},
 			{"the e-mail address", `{"email":"bo.bakker@example.com","name":"Bo","role":"agent","password":"bo.bakker@example.com"}`},
 		} {
-			var out struct{ Error struct{ Code, Message string } }
+			var out struct {
+				Error struct{ Code, Message string }
+			}
 			e.do("POST", "/api/v1/agents", e.token, tc.body, 422, &out)
 			if out.Error.Code != "weak_password" || out.Error.Message == "" {
 				t.Errorf("%s: error %+v, want weak_password with a message", tc.name, out.Error)
