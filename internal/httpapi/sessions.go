@@ -53,6 +53,9 @@ func (s *Server) revokeMySession(w http.ResponseWriter, r *http.Request, p *prin
 	if err != nil {
 		return err
 	}
+	// The hub knows agents, not sessions: every stream of the agent
+	// closes, and those of sessions still valid reconnect.
+	s.hub.Drop(p.agent.ID)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -73,6 +76,7 @@ func (s *Server) revokeMyOtherSessions(w http.ResponseWriter, r *http.Request, p
 	if err != nil {
 		return err
 	}
+	s.hub.Drop(p.agent.ID)
 	writeJSON(w, http.StatusOK, map[string]any{"revoked": n})
 	return nil
 }
@@ -113,6 +117,7 @@ func (s *Server) revokeAgentSession(w http.ResponseWriter, r *http.Request, p *p
 	if err != nil {
 		return err
 	}
+	s.hub.Drop(id)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -33,6 +33,12 @@ export function setUnauthorizedHandler(fn: () => void) {
   onUnauthorized = fn
 }
 
+let onTwoFactorRequired: (() => void) | null = null
+/** Called when a request is refused because the agent's role now requires two-factor sign-in, not yet set up. */
+export function setTwoFactorRequiredHandler(fn: () => void) {
+  onTwoFactorRequired = fn
+}
+
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const init: RequestInit = { method, credentials: 'same-origin', headers: {} }
   if (body instanceof FormData) {
@@ -55,6 +61,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   if (!res.ok) {
     if (res.status === 401 && onUnauthorized && path !== '/api/v1/session') onUnauthorized()
     const err = data?.error
+    if (res.status === 403 && err?.code === 'two_factor_required' && onTwoFactorRequired) onTwoFactorRequired()
     throw new ApiError(res.status, err?.code ?? 'http_' + res.status, err?.message ?? res.statusText)
   }
   return data as T
