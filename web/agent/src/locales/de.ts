@@ -415,7 +415,7 @@ const de: Dictionary = {
   'admin.twoFactor': '2FA',
   'admin.twoFactorRoles': 'Zwei-Faktor-Authentifizierung Pflicht für',
   'admin.twoFactorRolesHint': 'Mitarbeitende mit diesen Rollen müssen die Zwei-Faktor-Authentifizierung einrichten, bevor sie arbeiten können.',
-  'admin.twoFactorRolesSave': 'Pflicht speichern',
+  'admin.twoFactorRolesSave': 'Pflicht übernehmen',
   'admin.resetTwoFactor': 'Zwei-Faktor-Authentifizierung zurücksetzen',
   'admin.resetTwoFactorConfirm': 'Zwei-Faktor-Authentifizierung von {name} zurücksetzen? Die Sitzungen enden und das Passwort allein genügt wieder zur Anmeldung.',
   'admin.twoFactorReset': 'Zwei-Faktor-Authentifizierung von {name} zurückgesetzt',

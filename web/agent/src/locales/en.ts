@@ -416,7 +416,7 @@ export const en = {
   'admin.twoFactor': '2FA',
   'admin.twoFactorRoles': 'Two-factor authentication required for',
   'admin.twoFactorRolesHint': 'Agents of these roles must set up two-factor authentication before they can work.',
-  'admin.twoFactorRolesSave': 'Save requirement',
+  'admin.twoFactorRolesSave': 'Apply requirement',
   'admin.resetTwoFactor': 'Reset two-factor authentication',
   'admin.resetTwoFactorConfirm': 'Reset the two-factor authentication of {name}? Their sessions end and their password alone signs them in again.',
   'admin.twoFactorReset': 'Two-factor authentication of {name} reset',

@@ -415,7 +415,7 @@ const nl: Dictionary = {
   'admin.twoFactor': '2FA',
   'admin.twoFactorRoles': 'Tweestapsverificatie verplicht voor',
   'admin.twoFactorRolesHint': 'Medewerkers met deze rollen moeten tweestapsverificatie instellen voordat ze kunnen werken.',
-  'admin.twoFactorRolesSave': 'Verplichting opslaan',
+  'admin.twoFactorRolesSave': 'Verplichting toepassen',
   'admin.resetTwoFactor': 'Tweestapsverificatie resetten',
   'admin.resetTwoFactorConfirm': 'Tweestapsverificatie van {name} resetten? De sessies eindigen en het wachtwoord alleen is weer genoeg om in te loggen.',
   'admin.twoFactorReset': 'Tweestapsverificatie van {name} gereset',
