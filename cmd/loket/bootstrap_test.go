@@ -24,3 +24,16 @@ func TestBootstrap_FirstAdminStartsOnline(t *testing.T) {
 		}
 	})
 }
+
+func TestBootstrap_AWeakAdminPasswordIsRefused(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t, store.SQLite)
+	for _, pw := range []string{"short", "password12345", "admin@example.com"} {
+		if _, err := bootstrap(ctx, st, &config{AdminEmail: "admin@example.com", AdminPass: pw}); err == nil {
+			t.Errorf("LOKET_ADMIN_PASSWORD %q was accepted", pw)
+		}
+	}
+	if n, _ := st.CountAgents(ctx); n != 0 {
+		t.Fatalf("%d agents after refused passwords, want none", n)
+	}
+}

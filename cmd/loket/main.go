@@ -179,6 +179,9 @@ func user(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := secret.CheckPasswordPolicy(pw, email, name); err != nil {
+		return err
+	}
 	hash, err := secret.HashPassword(pw)
 	if err != nil {
 		return err

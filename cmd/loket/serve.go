@@ -39,6 +39,7 @@ import (
 	"loket.dev/loket/internal/hours"
 	"loket.dev/loket/internal/httpapi"
 	"loket.dev/loket/internal/metrics"
+	"loket.dev/loket/internal/notice"
 	"loket.dev/loket/internal/outbox"
 	"loket.dev/loket/internal/realtime"
 	"loket.dev/loket/internal/secret"
@@ -111,6 +112,8 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 
+	runner.Handle(notice.TaskKind, (&notice.Sender{Store: st, Mail: mail.Adapter}).Handle)
+
 	// Channels: one line each.
 	channels.Register(api.New())
 	channels.Register(mail)
@@ -155,6 +158,7 @@ func serve(ctx context.Context, args []string) error {
 		Automation:     rules,
 		Webhooks:       hooks,
 		SSO:            signOn,
+		TasksAdded:     runner.Wake,
 	})
 
 	// Background work: every listener hears the hub before it starts.
@@ -378,6 +382,9 @@ func bootstrap(ctx context.Context, st *store.Store, c *config) (string, error) 
 	}
 	if pw == "" {
 		pw, generated = secret.Token("pw")[3:23], true
+	}
+	if err := secret.CheckPasswordPolicy(pw, email, "Admin"); err != nil {
+		return "", fmt.Errorf("LOKET_ADMIN_PASSWORD: %w", err)
 	}
 	hash, err := secret.HashPassword(pw)
 	if err != nil {

@@ -17,6 +17,9 @@ type Agent struct {
 	// Phone is the extension or number the telephone system rings the
 	// agent at and names them by.
 	Phone string `json:"phone"`
+	// TwoFactor: the agent signs in with a code from an authenticator app
+	// after the password.
+	TwoFactor bool `json:"two_factor"`
 	Routing
 }
 

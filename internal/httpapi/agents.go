@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"loket.dev/loket/internal/domain"
-	"loket.dev/loket/internal/secret"
 	"loket.dev/loket/internal/store"
 )
 
@@ -65,11 +64,7 @@ func (req *agentRequest) apply(a *domain.Agent) (passwordHash string, err error)
 		return "", domain.Invalid("invalid_language", "language must be en, nl or de")
 	}
 	if req.Password != nil {
-		h, err := secret.HashPassword(*req.Password)
-		if err != nil {
-			return "", domain.Invalid("weak_password", err.Error())
-		}
-		return h, nil
+		return hashNewPassword(*req.Password, a)
 	}
 	return "", nil
 }
@@ -168,7 +163,7 @@ func (s *Server) updateAgent(w http.ResponseWriter, r *http.Request, p *principa
 			a.TeamIDs = *req.TeamIDs
 		}
 		if hash != "" || a.Disabled {
-			if err := tx.DeleteAgentSessions(r.Context(), a.ID, ""); err != nil {
+			if _, err := tx.DeleteAgentSessions(r.Context(), a.ID, ""); err != nil {
 				return err
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +29,9 @@ type principal struct {
 	cookie  bool   // authenticated by session cookie
 	session string // hash of the session token
 	scope   string // an API token's scope (store.ScopeEvents), "" for all
+	// enrolOnly: the agent's role requires two-factor sign-in and the agent
+	// has not set it up, so setting it up is all the session may do.
+	enrolOnly bool
 }
 
 func (p *principal) allowed(a access) bool {
@@ -65,7 +69,7 @@ func (s *Server) authenticate(r *http.Request) (*principal, error) {
 		return nil, unauthenticated()
 	}
 	h := secret.Hash(c.Value)
-	a, err := s.store.SessionAgent(r.Context(), h)
+	a, ses, err := s.store.SessionAgent(r.Context(), h)
 	if errors.Is(err, domain.ErrNotFound) {
 		return nil, unauthenticated()
 	} else if err != nil {
@@ -74,7 +78,20 @@ func (s *Server) authenticate(r *http.Request) (*principal, error) {
 	if a.Disabled {
 		return nil, unauthenticated()
 	}
-	return &principal{agent: a, cookie: true, session: h}, nil
+	if now := s.limits.now().UnixMilli(); now-ses.SeenAt > time.Minute.Milliseconds() {
+		// To the minute is enough for the list of sessions, and spares a
+		// write on every request.
+		if err := s.store.TouchSession(r.Context(), h, now, s.clientIP(r)); err != nil {
+			return nil, err
+		}
+	}
+	p := &principal{agent: a, cookie: true, session: h}
+	if !a.TwoFactor {
+		if p.enrolOnly, err = s.twoFactorRequired(r.Context(), a.Role); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
 }
 
 func bearer(r *http.Request) (string, bool) {
@@ -88,6 +105,68 @@ type loginRequest struct {
 	Password string `json:"password"`
 }
 
+// signInLimits are the rate limit keys a sign-in from r to the account
+// with email counts against.
+func (s *Server) signInLimits(r *http.Request, email string) (byAddress, byAccount string) {
+	ip := s.clientIP(r)
+	return "signin-ip:" + ip, "signin:" + email + "|" + ip
+}
+
+// checkSignInRate refuses a sign-in step when too many failed from its
+// address, or to its account from there.
+func (s *Server) checkSignInRate(w http.ResponseWriter, byAddress, byAccount string) error {
+	if s.limits.exhausted(byAddress, failedSignInsPerAddress, time.Minute) ||
+		s.limits.exhausted(byAccount, failedSignInsPerAccount, time.Minute) {
+		w.Header().Set("Retry-After", "60")
+		return errorf(http.StatusTooManyRequests, "rate_limited", "too many failed sign-ins from your address; wait a minute")
+	}
+	return nil
+}
+
+// checkLock refuses a sign-in step to a locked account.
+func (s *Server) checkLock(ctx context.Context, w http.ResponseWriter, a *domain.Agent) error {
+	until, err := s.store.LockedUntil(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	if wait := until - s.limits.now().UnixMilli(); wait > 0 {
+		w.Header().Set("Retry-After", strconv.FormatInt((wait+999)/1000, 10))
+		return errorf(http.StatusLocked, "account_locked", "this account is locked after too many failed sign-ins; try again in %d minutes, or ask an admin", (wait+59_999)/60_000)
+	}
+	return nil
+}
+
+// signInFailed counts a wrong password or code against the rate limits and
+// the account's lockout; a failure that locks the account is audited and
+// mailed to its owner.
+func (s *Server) signInFailed(r *http.Request, a *domain.Agent, byAddress, byAccount, what string) error {
+	s.limits.allow(byAddress, failedSignInsPerAddress, time.Minute)
+	s.limits.allow(byAccount, failedSignInsPerAccount, time.Minute)
+	if a != nil {
+		ip := s.clientIP(r)
+		until, err := s.store.RecordFailedSignIn(r.Context(), a.ID, ip, s.limits.now().UnixMilli(), lockout)
+		if err != nil {
+			return err
+		}
+		if until > 0 {
+			if err := s.accountLocked(r.Context(), a, ip, until); err != nil {
+				return err
+			}
+		}
+	}
+	return errorf(http.StatusUnauthorized, "bad_credentials", "%s", what)
+}
+
+// lockout locks an account for 15 minutes after 10 failed sign-ins in 15
+// minutes, twice as long each time it happens again before the owner
+// signs in, up to a day.
+var lockout = store.Lockout{
+	Failures: 10,
+	Window:   (15 * time.Minute).Milliseconds(),
+	Lock:     (15 * time.Minute).Milliseconds(),
+	MaxLock:  (24 * time.Hour).Milliseconds(),
+}
+
 func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *principal) error {
 	var req loginRequest
 	if err := decode(w, r, 4<<10, &req); err != nil {
@@ -96,42 +175,59 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *principal) err
 	email := strings.ToLower(strings.TrimSpace(req.Email))
 	// Failures are counted per address and per account and address, so
 	// that guessing slows the guesser down but never locks the owner out
-	// of their account from where they work.
-	ip := s.clientIP(r)
-	byAddress, byAccount := "signin-ip:"+ip, "signin:"+email+"|"+ip
-	if s.limits.exhausted(byAddress, failedSignInsPerAddress, time.Minute) ||
-		s.limits.exhausted(byAccount, failedSignInsPerAccount, time.Minute) {
-		w.Header().Set("Retry-After", "60")
-		return errorf(http.StatusTooManyRequests, "rate_limited", "too many failed sign-ins from your address; wait a minute")
+	// of their account from where they work; the account's own lockout
+	// stops guessing spread over many addresses.
+	byAddress, byAccount := s.signInLimits(r, email)
+	if err := s.checkSignInRate(w, byAddress, byAccount); err != nil {
+		return err
 	}
-	failed := func() error {
-		s.limits.allow(byAddress, failedSignInsPerAddress, time.Minute)
-		s.limits.allow(byAccount, failedSignInsPerAccount, time.Minute)
-		return errorf(http.StatusUnauthorized, "bad_credentials", "e-mail or password is wrong")
-	}
+	const wrong = "e-mail or password is wrong"
 	a, hash, err := s.store.AgentLogin(r.Context(), email)
 	if errors.Is(err, domain.ErrNotFound) {
 		secret.CheckNoPassword(req.Password)
-		return failed()
+		return s.signInFailed(r, nil, byAddress, byAccount, wrong)
 	} else if err != nil {
 		return err
 	}
+	if err := s.checkLock(r.Context(), w, a); err != nil {
+		return err
+	}
 	if a.Disabled || !secret.CheckPassword(hash, req.Password) {
-		if err := s.store.RecordFailedSignIn(r.Context(), a.ID, ip); err != nil {
-			return err
-		}
-		return failed()
+		return s.signInFailed(r, a, byAddress, byAccount, wrong)
 	}
 	if err := s.ssoAllowsPassword(a); err != nil {
 		return err
 	}
+	if a.TwoFactor {
+		// No session yet: the code comes first.
+		tok := secret.Token("lkc")
+		now := s.limits.now()
+		expires := now.Add(challengeLifetime)
+		if err := s.store.CreateChallenge(r.Context(), secret.Hash(tok), a.ID, now.UnixMilli(), expires.UnixMilli()); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"two_factor": map[string]any{"challenge": tok, "expires_at": expires.UnixMilli()}})
+		return nil
+	}
+	return s.startSession(w, r, a)
+}
+
+// challengeLifetime is how long the code may follow the password.
+const challengeLifetime = 5 * time.Minute
+
+// startSession signs a agent in whose credentials are checked: a new
+// session and its cookie, and the notice of failed sign-ins since the
+// last.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, a *domain.Agent) error {
 	failures, err := s.store.TakeSignInFailures(r.Context(), a.ID)
 	if err != nil {
 		return err
 	}
 	tok := secret.Token("lks")
 	expires := time.Now().Add(sessionLifetime)
-	if err := s.store.CreateSession(r.Context(), secret.Hash(tok), a.ID, expires.UnixMilli()); err != nil {
+	if _, err := s.store.CreateSession(r.Context(), store.NewSession{
+		TokenHash: secret.Hash(tok), AgentID: a.ID, ExpiresAt: expires.UnixMilli(), IP: s.clientIP(r), UserAgent: r.UserAgent(),
+	}); err != nil {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{
@@ -143,8 +239,28 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *principal) err
 		// Tell the owner someone tried their account.
 		answer["sign_in_failures"] = failures
 	}
+	if !a.TwoFactor {
+		required, err := s.twoFactorRequired(r.Context(), a.Role)
+		if err != nil {
+			return err
+		}
+		answer["two_factor_required"] = required
+	}
 	writeJSON(w, http.StatusOK, answer)
 	return nil
+}
+
+// hashNewPassword checks password against the policy, knowing it is a's,
+// and hashes it; a refused one is a weak_password error.
+func hashNewPassword(password string, a *domain.Agent) (string, error) {
+	if err := secret.CheckPasswordPolicy(password, a.Email, a.Name); err != nil {
+		return "", domain.Invalid("weak_password", err.Error())
+	}
+	h, err := secret.HashPassword(password)
+	if err != nil {
+		return "", domain.Invalid("weak_password", err.Error())
+	}
+	return h, nil
 }
 
 // Failed sign-ins allowed a minute (with as many at once).
@@ -154,7 +270,7 @@ const (
 )
 
 func (s *Server) me(w http.ResponseWriter, _ *http.Request, p *principal) error {
-	writeJSON(w, http.StatusOK, map[string]any{"agent": p.agent})
+	writeJSON(w, http.StatusOK, map[string]any{"agent": p.agent, "two_factor_required": p.enrolOnly})
 	return nil
 }
 
@@ -238,15 +354,21 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p *princ
 	if !secret.CheckPassword(hash, req.Current) {
 		return errorf(http.StatusUnprocessableEntity, "bad_credentials", "the current password is wrong")
 	}
-	newHash, err := secret.HashPassword(req.New)
+	newHash, err := hashNewPassword(req.New, p.agent)
 	if err != nil {
-		return domain.Invalid("weak_password", err.Error())
-	}
-	if err := s.store.UpdateAgent(r.Context(), p.agent, newHash); err != nil {
 		return err
 	}
-	// Other sessions end: a changed password must lock out whoever knew the old one.
-	if err := s.store.DeleteAgentSessions(r.Context(), p.agent.ID, p.session); err != nil {
+	err = s.store.Tx(r.Context(), func(tx *store.Store) error {
+		if err := tx.UpdateAgent(r.Context(), p.agent, newHash); err != nil {
+			return err
+		}
+		// Other sessions end: a changed password must lock out whoever knew the old one.
+		if _, err := tx.DeleteAgentSessions(r.Context(), p.agent.ID, p.session); err != nil {
+			return err
+		}
+		return tx.Audit(r.Context(), p.agent.Name, "agent.password.change", p.agent.Email, "")
+	})
+	if err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

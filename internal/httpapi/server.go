@@ -71,6 +71,9 @@ type Config struct {
 	Webhooks *webhook.Service
 	// SSO signs agents in with an OpenID provider; nil offers passwords only.
 	SSO *sso.Provider
+	// TasksAdded, when set, tells the task runner that tasks were queued,
+	// such as the notice mailed to an agent whose account was locked.
+	TasksAdded func()
 }
 
 // Server is the HTTP side of Loket.
@@ -101,6 +104,7 @@ type Server struct {
 	automation      *automation.Engine
 	webhooks        *webhook.Service
 	sso             *sso.Provider
+	tasksAdded      func()
 }
 
 // New returns a server.
@@ -110,7 +114,7 @@ func New(cfg Config) *Server {
 		secure: cfg.SecureCookies, ready: cfg.Ready, web: cfg.Web, help: cfg.Help, router: cfg.Router, proxies: cfg.TrustedProxies, widget: cfg.Widget,
 		contacts: cfg.Contacts, baseURL: strings.TrimRight(cfg.BaseURL, "/"), metrics: cfg.Metrics,
 		csrf: http.NewCrossOriginProtection(), automation: cfg.Automation, webhooks: cfg.Webhooks,
-		display: cfg.Display, sso: cfg.SSO,
+		display: cfg.Display, sso: cfg.SSO, tasksAdded: cfg.TasksAdded,
 	}
 	if s.automation == nil {
 		// Rules can be edited and tested; none runs, as the desk records
@@ -170,11 +174,25 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/sso", public, s.ssoInfo},
 		{"GET", "/api/v1/sso/login", public, s.ssoLogin},
 		{"GET", "/api/v1/sso/callback", public, s.ssoCallback},
+		{"POST", "/api/v1/session/two-factor", public, s.signInSecondFactor},
+		{"POST", "/api/v1/session/two-factor/enrol", anyAgent, s.enrolTwoFactor},
+		{"POST", "/api/v1/session/two-factor/confirm", anyAgent, s.confirmTwoFactor},
+		{"POST", "/api/v1/session/two-factor/disable", anyAgent, s.disableTwoFactor},
+		{"GET", "/api/v1/session/sessions", anyAgent, s.listMySessions},
+		{"DELETE", "/api/v1/session/sessions", anyAgent, s.revokeMyOtherSessions},
+		{"DELETE", "/api/v1/session/sessions/{sid}", anyAgent, s.revokeMySession},
 
 		{"GET", "/api/v1/agents", anyAgent, s.listAgents},
 		{"POST", "/api/v1/agents", admin, s.createAgent},
 		{"GET", "/api/v1/agents/{id}", anyAgent, s.getAgent},
 		{"PATCH", "/api/v1/agents/{id}", admin, s.updateAgent},
+		{"POST", "/api/v1/agents/{id}/two-factor/reset", admin, s.resetTwoFactor},
+		{"POST", "/api/v1/agents/{id}/unlock", admin, s.unlockAgent},
+		{"GET", "/api/v1/agents/{id}/sessions", admin, s.listAgentSessions},
+		{"DELETE", "/api/v1/agents/{id}/sessions", admin, s.revokeAgentSessions},
+		{"DELETE", "/api/v1/agents/{id}/sessions/{sid}", admin, s.revokeAgentSession},
+		{"GET", "/api/v1/settings/security", admin, s.getSecuritySettings},
+		{"PUT", "/api/v1/settings/security", admin, s.putSecuritySettings},
 
 		{"GET", "/api/v1/teams", anyAgent, s.listTeams},
 		{"POST", "/api/v1/teams", admin, s.createTeam},
@@ -367,7 +385,7 @@ func (s *Server) wrap(rt route) http.Handler {
 				return
 			}
 		}
-		if rt.path == "/api/v1/session" && r.Method == http.MethodPost {
+		if (rt.path == "/api/v1/session" || rt.path == "/api/v1/session/two-factor") && r.Method == http.MethodPost {
 			// Signing in is public but must not be forged by another site.
 			if err := s.csrf.Check(r); err != nil {
 				s.writeError(w, r, errorf(http.StatusForbidden, "csrf", "cross-origin request refused"))
@@ -389,6 +407,10 @@ func (s *Server) wrap(rt route) http.Handler {
 					return
 				}
 			}
+			if p.enrolOnly && !enrolRoutes[rt.method+" "+rt.path] {
+				s.writeError(w, r, errorf(http.StatusForbidden, "two_factor_required", "your role must sign in with two factors: set up an authenticator app in your profile first"))
+				return
+			}
 			if !p.allowed(rt.access) {
 				s.writeError(w, r, errorf(http.StatusForbidden, "forbidden", "your role (%s) may not do this", p.agent.Role))
 				return
@@ -398,6 +420,15 @@ func (s *Server) wrap(rt route) http.Handler {
 			s.writeError(w, r, err)
 		}
 	})
+}
+
+// enrolRoutes are what an agent whose role requires two-factor sign-in may
+// do before setting it up.
+var enrolRoutes = map[string]bool{
+	"GET /api/v1/session":                     true,
+	"DELETE /api/v1/session":                  true,
+	"POST /api/v1/session/two-factor/enrol":   true,
+	"POST /api/v1/session/two-factor/confirm": true,
 }
 
 func securityHeaders(next http.Handler) http.Handler {

@@ -143,7 +143,9 @@ func (s *Server) ssoSignIn(w http.ResponseWriter, r *http.Request, sealed string
 	}
 	tok := secret.Token("lks")
 	expires := time.Now().Add(sessionLifetime)
-	if err := s.store.CreateSession(ctx, secret.Hash(tok), a.ID, expires.UnixMilli()); err != nil {
+	if _, err := s.store.CreateSession(ctx, store.NewSession{
+		TokenHash: secret.Hash(tok), AgentID: a.ID, ExpiresAt: expires.UnixMilli(), IP: ip, UserAgent: r.UserAgent(),
+	}); err != nil {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{

@@ -1,7 +1,8 @@
 package secret
 
 import (
-	"errors"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -9,12 +10,6 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 )
-
-// MinPasswordLength is the shortest password accepted.
-const MinPasswordLength = 10
-
-// ErrWeakPassword reports a password that is too short or too long.
-var ErrWeakPassword = errors.New("password must be 10 to 72 bytes long")
 
 // DefaultPasswordCost is bcrypt's work factor for new password hashes:
 // about 100 ms a hash.
@@ -41,18 +36,33 @@ func costOr(c int64) int {
 	return int(c)
 }
 
-// HashPassword returns a bcrypt hash of password.
+// HashPassword returns a bcrypt hash of password, refusing one whose
+// length the policy does not allow (a *WeakPasswordError); the rest of the
+// policy is CheckPasswordPolicy's, which knows whose password it is.
 func HashPassword(password string) (string, error) {
-	if utf8.RuneCountInString(password) < MinPasswordLength || len(password) > 72 {
-		return "", ErrWeakPassword
+	if n := utf8.RuneCountInString(password); n < MinPasswordLength || n > MaxPasswordLength {
+		return "", &WeakPasswordError{fmt.Sprintf("a password must be %d to %d characters long", MinPasswordLength, MaxPasswordLength)}
 	}
-	h, err := bcrypt.GenerateFromPassword([]byte(password), costOr(passwordCost.Load()))
+	h, err := bcrypt.GenerateFromPassword(bcryptInput(password), costOr(passwordCost.Load()))
 	return string(h), err
 }
 
 // CheckPassword reports whether password matches hash.
 func CheckPassword(hash, password string) bool {
-	return hash != "" && bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
+	return hash != "" && len(password) <= 4*MaxPasswordLength &&
+		bcrypt.CompareHashAndPassword([]byte(hash), bcryptInput(password)) == nil
+}
+
+// bcryptInput is what bcrypt hashes for password. Bcrypt reads at most 72
+// bytes, so a longer password is first condensed with SHA-256 and
+// base64 (44 bytes, no NUL); shorter ones, as all passwords stored before
+// long ones were allowed, are hashed as they are.
+func bcryptInput(password string) []byte {
+	if len(password) <= 72 {
+		return []byte(password)
+	}
+	sum := sha256.Sum256([]byte(password))
+	return []byte(base64.StdEncoding.EncodeToString(sum[:]))
 }
 
 // dummyHash is compared against when an account does not exist, so that
@@ -65,6 +75,6 @@ var dummyHash = sync.OnceValue(func() []byte {
 
 // CheckNoPassword spends the time CheckPassword would and returns false.
 func CheckNoPassword(password string) bool {
-	bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
+	bcrypt.CompareHashAndPassword(dummyHash(), bcryptInput(password))
 	return false
 }

@@ -1,6 +1,8 @@
 package secret
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -50,9 +52,61 @@ func TestSetPasswordCost_RejectsCostsBcryptCannotUse(t *testing.T) {
 }
 
 func TestHashPassword_RejectsTooShortAndTooLongPasswords(t *testing.T) {
-	for _, pw := range []string{"", "short", "123456789", string(make([]byte, 73))} {
-		if _, err := HashPassword(pw); err != ErrWeakPassword {
-			t.Errorf("HashPassword(%d bytes) = %v, want ErrWeakPassword", len(pw), err)
+	for _, pw := range []string{"", "short", "12345678901", strings.Repeat("x", MaxPasswordLength+1)} {
+		var weak *WeakPasswordError
+		if _, err := HashPassword(pw); !errors.As(err, &weak) {
+			t.Errorf("HashPassword(%d bytes) = %v, want a WeakPasswordError", len(pw), err)
 		}
+	}
+}
+
+func TestHashPassword_PasswordsLongerThanBcryptReadsDifferInTheirTail(t *testing.T) {
+	t.Cleanup(func() { passwordCost.Store(0) })
+	SetPasswordCost(bcrypt.MinCost)
+	long := strings.Repeat("correct horse battery staple ", 8) // 232 bytes
+	h, err := HashPassword(long + "one")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !CheckPassword(h, long+"one") {
+		t.Error("a long password does not match its own hash")
+	}
+	if CheckPassword(h, long+"two") {
+		t.Error("a long password matches one that differs after byte 72")
+	}
+}
+
+func TestCheckPasswordPolicy(t *testing.T) {
+	tests := []struct {
+		name     string
+		password string
+		personal []string
+		ok       bool
+	}{
+		{"a few unrelated words pass", "correct horse battery", nil, true},
+		{"eleven characters are too few", "abcdefghijk", nil, false},
+		{"twelve characters are enough", "tv8-Lamp-Ox7", nil, true},
+		{"longer than the maximum is refused", strings.Repeat("ab", MaxPasswordLength), nil, false},
+		{"a common long password is refused", "qwerty123456", nil, false},
+		{"a common password in capitals is refused", "QWERTY123456", nil, false},
+		{"a common word with digits added is refused", "password12345", nil, false},
+		{"a common word with symbols added is refused", "sunshine!!!!!!", nil, false},
+		{"one repeated character is refused", "aaaaaaaaaaaaaa", nil, false},
+		{"the e-mail address is refused", "jan.jansen@example.nl", []string{"jan.jansen@example.nl", "Jan Jansen"}, false},
+		{"the name with digits is refused", "janjansen2024", []string{"jan.jansen@example.nl", "Jan Jansen"}, false},
+		{"the product's name is refused", "loket123456789", nil, false},
+		{"a phrase merely containing the name passes", "jan rides a green bicycle", []string{"jan@example.nl", "Jan"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckPasswordPolicy(tt.password, tt.personal...)
+			var weak *WeakPasswordError
+			if tt.ok && err != nil {
+				t.Errorf("refused: %v", err)
+			}
+			if !tt.ok && !errors.As(err, &weak) {
+				t.Errorf("accepted (err %v), want a WeakPasswordError", err)
+			}
+		})
 	}
 }

@@ -10,13 +10,13 @@ import (
 	"loket.dev/loket/internal/domain"
 )
 
-const agentColumns = "id, email, name, role, language, disabled, created_at, presence, presence_at, skills, capacity, presence_auto, phone"
+const agentColumns = "id, email, name, role, language, disabled, created_at, presence, presence_at, skills, capacity, presence_auto, phone, totp_enabled"
 
 func scanAgent(row interface{ Scan(...any) error }, extra ...any) (*domain.Agent, error) {
 	var a domain.Agent
 	var skills, capacity string
 	dest := append([]any{&a.ID, &a.Email, &a.Name, &a.Role, &a.Language, &a.Disabled, &a.CreatedAt,
-		&a.Presence, &a.PresenceAt, &skills, &capacity, &a.PresenceAuto, &a.Phone}, extra...)
+		&a.Presence, &a.PresenceAt, &skills, &capacity, &a.PresenceAuto, &a.Phone, &a.TwoFactor}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -293,42 +293,6 @@ func (s *Store) UpdateTeam(ctx context.Context, t *domain.Team) error {
 		return fmt.Errorf("update team %d: %w", t.ID, err)
 	}
 	return mustAffect(res, fmt.Sprintf("team %d", t.ID))
-}
-
-// CreateSession stores a session by the hash of its token.
-func (s *Store) CreateSession(ctx context.Context, tokenHash string, agentID, expiresAt int64) error {
-	_, err := s.q.ExecContext(ctx, "INSERT INTO sessions (token_hash, agent_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-		tokenHash, agentID, Now(), expiresAt)
-	if err != nil {
-		return fmt.Errorf("create session: %w", err)
-	}
-	return nil
-}
-
-// SessionAgent returns the agent of an unexpired session.
-func (s *Store) SessionAgent(ctx context.Context, tokenHash string) (*domain.Agent, error) {
-	var id int64
-	err := s.rq.QueryRowContext(ctx, "SELECT agent_id FROM sessions WHERE token_hash = $1 AND expires_at > $2", tokenHash, Now()).Scan(&id)
-	if err != nil {
-		return nil, notFound("session", err)
-	}
-	return s.Agent(ctx, id)
-}
-
-// DeleteSession ends a session.
-func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
-	if _, err := s.q.ExecContext(ctx, "DELETE FROM sessions WHERE token_hash = $1", tokenHash); err != nil {
-		return fmt.Errorf("delete session: %w", err)
-	}
-	return nil
-}
-
-// DeleteAgentSessions ends every session of an agent except keep.
-func (s *Store) DeleteAgentSessions(ctx context.Context, agentID int64, keep string) error {
-	if _, err := s.q.ExecContext(ctx, "DELETE FROM sessions WHERE agent_id = $1 AND token_hash <> $2", agentID, keep); err != nil {
-		return fmt.Errorf("delete sessions of agent %d: %w", agentID, err)
-	}
-	return nil
 }
 
 // APIToken is a named credential for systems calling the API.

@@ -248,12 +248,12 @@ func TestSessions_LastUntilTheyExpireOrAreDeleted(t *testing.T) {
 		bo := createAgent(t, st, "bo@example.com", "Bo", domain.RoleAgent, "h")
 		future, past := store.Now()+3600_000, store.Now()-1
 		for hash, expires := range map[string]int64{"s-phone": future, "s-laptop": future, "s-old": past} {
-			if err := st.CreateSession(ctx, hash, bo.ID, expires); err != nil {
+			if _, err := st.CreateSession(ctx, store.NewSession{TokenHash: hash, AgentID: bo.ID, ExpiresAt: expires}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		alive := func(hash string) bool {
-			a, err := st.SessionAgent(ctx, hash)
+			a, _, err := st.SessionAgent(ctx, hash)
 			if err != nil && !errors.Is(err, domain.ErrNotFound) {
 				t.Fatal(err)
 			}
@@ -268,11 +268,11 @@ func TestSessions_LastUntilTheyExpireOrAreDeleted(t *testing.T) {
 		if alive("s-phone") || !alive("s-laptop") {
 			t.Error("DeleteSession ended the wrong session")
 		}
-		if err := st.CreateSession(ctx, "s-tablet", bo.ID, future); err != nil {
+		if _, err := st.CreateSession(ctx, store.NewSession{TokenHash: "s-tablet", AgentID: bo.ID, ExpiresAt: future}); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.DeleteAgentSessions(ctx, bo.ID, "s-tablet"); err != nil {
-			t.Fatal(err)
+		if n, err := st.DeleteAgentSessions(ctx, bo.ID, "s-tablet"); err != nil || n != 2 {
+			t.Fatalf("DeleteAgentSessions = %d, %v; want the laptop and the expired one ended", n, err)
 		}
 		if alive("s-laptop") || !alive("s-tablet") {
 			t.Error("DeleteAgentSessions must end every session but the kept one")

@@ -1,11 +1,25 @@
 // A small fetch wrapper for the Loket API. Requests are same-origin and
 // authenticated by the session cookie.
 import type {
-  Agent, Calendar, Call, CallDetail, Campaign, CampaignInput, CampaignRecipient, CannedResponse, Capacity, Channel, ConnectionCheck, Contact, ContactDetail, Identity, KbArticle, KbCategory,
+  Agent, AgentSession, Role, TwoFactorEnrolment, Calendar, Call, CallDetail, Campaign, CampaignInput, CampaignRecipient, CannedResponse, Capacity, Channel, ConnectionCheck, Contact, ContactDetail, Identity, KbArticle, KbCategory,
   ExternalEvent, KbHit, Lang, Message, MessageOptions, MessageTemplate, Moderation, Presence, PublicCheck, QueueView, RoutingMode, Rule, RuleInput, RuleRun, RuleSchema,
   RuleTestResult, RuleVersion, SearchResult, SignInFailures, SLAPolicy, Team, Template, TemplatePreviewInput, Ticket, TicketDetail, TicketPage,
   TakePrivateResult, TicketPatch, Webhook, WebhookDelivery,
 } from './types'
+
+/** What signing in answers: a session (agent), or the second step (two_factor). */
+export interface SignInAnswer {
+  agent?: Agent
+  sign_in_failures?: SignInFailures
+  two_factor?: { challenge: string; expires_at: number }
+  /** The role requires two-factor sign-in and the agent has not set it up. */
+  two_factor_required?: boolean
+}
+
+/** Desk-wide security settings an admin changes. */
+export interface SecuritySettings {
+  two_factor_roles: Role[]
+}
 
 export class ApiError extends Error {
   constructor(public status: number, public code: string, message: string) {
@@ -17,6 +31,12 @@ let onUnauthorized: (() => void) | null = null
 /** Called when a request is answered 401 (the session ended). */
 export function setUnauthorizedHandler(fn: () => void) {
   onUnauthorized = fn
+}
+
+let onTwoFactorRequired: (() => void) | null = null
+/** Called when a request is refused because the agent's role now requires two-factor sign-in, not yet set up. */
+export function setTwoFactorRequiredHandler(fn: () => void) {
+  onTwoFactorRequired = fn
 }
 
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -41,6 +61,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   if (!res.ok) {
     if (res.status === 401 && onUnauthorized && path !== '/api/v1/session') onUnauthorized()
     const err = data?.error
+    if (res.status === 403 && err?.code === 'two_factor_required' && onTwoFactorRequired) onTwoFactorRequired()
     throw new ApiError(res.status, err?.code ?? 'http_' + res.status, err?.message ?? res.statusText)
   }
   return data as T
@@ -80,9 +101,23 @@ export function ticketQueryString(q: TicketQuery): string {
 }
 
 export const api = {
-  me: () => request<{ agent: Agent }>('GET', '/api/v1/session'),
-  login: (email: string, password: string) =>
-    request<{ agent: Agent; sign_in_failures?: SignInFailures }>('POST', '/api/v1/session', { email, password }),
+  me: () => request<{ agent: Agent; two_factor_required?: boolean }>('GET', '/api/v1/session'),
+  login: (email: string, password: string) => request<SignInAnswer>('POST', '/api/v1/session', { email, password }),
+  /** secondFactor finishes a sign-in with a code from the app, or a recovery code. */
+  secondFactor: (challenge: string, code: { code: string } | { recovery_code: string }) =>
+    request<SignInAnswer>('POST', '/api/v1/session/two-factor', { challenge, ...code }),
+  enrolTwoFactor: () => request<TwoFactorEnrolment>('POST', '/api/v1/session/two-factor/enrol'),
+  confirmTwoFactor: (code: string) => request<{ agent: Agent; recovery_codes: string[] }>('POST', '/api/v1/session/two-factor/confirm', { code }),
+  disableTwoFactor: (code: string) => request<{ agent: Agent }>('POST', '/api/v1/session/two-factor/disable', { code }),
+  mySessions: () => request<{ sessions: AgentSession[] }>('GET', '/api/v1/session/sessions'),
+  revokeMySession: (id: string) => request<void>('DELETE', `/api/v1/session/sessions/${encodeURIComponent(id)}`),
+  revokeMyOtherSessions: () => request<{ revoked: number }>('DELETE', '/api/v1/session/sessions'),
+  agentSessions: (id: number) => request<{ sessions: AgentSession[] }>('GET', `/api/v1/agents/${id}/sessions`),
+  revokeAgentSessions: (id: number) => request<{ revoked: number }>('DELETE', `/api/v1/agents/${id}/sessions`),
+  resetTwoFactor: (id: number) => request<Agent>('POST', `/api/v1/agents/${id}/two-factor/reset`),
+  unlockAgent: (id: number) => request<void>('POST', `/api/v1/agents/${id}/unlock`),
+  securitySettings: () => request<SecuritySettings>('GET', '/api/v1/settings/security'),
+  saveSecuritySettings: (s: SecuritySettings) => request<SecuritySettings>('PUT', '/api/v1/settings/security', s),
   logout: () => request<void>('DELETE', '/api/v1/session'),
   updateProfile: (p: { name?: string; language?: Lang; phone?: string }) => request<{ agent: Agent }>('PATCH', '/api/v1/session', p),
   changePassword: (current: string, next: string) => request<void>('PUT', '/api/v1/session/password', { current, new: next }),

@@ -8,6 +8,7 @@ export const router = createRouter({
   history: createWebHistory(),
   routes: [
     { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true } },
+    { path: '/enrol', name: 'enrol', component: () => import('./views/EnrolView.vue') },
     {
       path: '/',
       component: () => import('./views/ShellView.vue'),
@@ -46,6 +47,9 @@ router.beforeEach(async (to) => {
   if (!session.checked) await session.load().catch(() => null)
   if (to.meta.public) return session.agent && to.name === 'login' ? { path: '/inbox/mine' } : true
   if (!session.agent) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
+  // A role that requires two-factor sign-in sees nothing else until it is set up.
+  if (session.twoFactorRequired) return to.name === 'enrol' ? true : { name: 'enrol' }
+  if (to.name === 'enrol') return { path: '/inbox/mine' }
   if (to.meta.supervisor && session.agent.role === 'agent') return { path: '/inbox/mine' }
   if (to.meta.approver && session.agent.role === 'agent') {
     // An agent a channel names as approver reviews replies too.

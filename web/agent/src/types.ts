@@ -37,6 +37,28 @@ export interface Agent {
   capacity?: Capacity | null
   /** The extension or number the telephone system rings the agent at. */
   phone?: string
+  /** Signs in with a code from an authenticator app after the password. */
+  two_factor?: boolean
+}
+
+/** One signed-in browser of an agent. */
+export interface AgentSession {
+  id: string
+  agent_id: number
+  created_at: number
+  seen_at: number
+  expires_at: number
+  ip: string
+  user_agent: string
+  current: boolean
+}
+
+/** A new authenticator secret, shown while setting up two-factor sign-in. */
+export interface TwoFactorEnrolment {
+  secret: string
+  uri: string
+  /** data:image/png;base64,… of the QR code of uri */
+  qr_png: string
 }
 
 /** Failed sign-ins to the account since its last successful one. */

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { passwordProblem } from '../profile'
+import { passwordErrorKey, passwordProblem } from '../profile'
 import { parseOrigins, webchatSettings, type WebchatForm } from '../webchat'
 
 describe('profile and website chat forms', () => {
   it('checks a new password before sending it', () => {
     expect(passwordProblem('short', 'short')).toBe('profile.tooShort')
     expect(passwordProblem('long enough 1', 'long enough 2')).toBe('profile.mismatch')
-    expect(passwordProblem('x'.repeat(73), 'x'.repeat(73))).toBe('profile.tooLong')
+    expect(passwordProblem('x'.repeat(257), 'x'.repeat(257))).toBe('profile.tooLong')
+    expect(passwordProblem('eleven char', 'eleven char')).toBe('profile.tooShort')
+    expect(passwordErrorKey('weak_password')).toBe('profile.weakPassword')
+    expect(passwordErrorKey('bad_credentials')).toBe('')
     expect(passwordProblem('long enough 1', 'long enough 1')).toBe('')
   })
   it('saves website chat settings; the secret only when typed', () => {

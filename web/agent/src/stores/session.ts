@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import { api, ApiError } from '../api'
+import { api, ApiError, type SignInAnswer } from '../api'
 import { setLocale, t } from '../i18n'
 import { toast } from './toasts'
 import type { Agent, Lang } from '../types'
@@ -8,10 +8,14 @@ import type { Agent, Lang } from '../types'
 export const useSession = defineStore('session', () => {
   const agent = ref<Agent | null>(null)
   const checked = ref(false)
+  /** The agent's role requires two-factor sign-in and the agent has not set it up: that is all the app lets them do. */
+  const twoFactorRequired = ref(false)
 
   async function load(): Promise<Agent | null> {
     try {
-      agent.value = (await api.me()).agent
+      const me = await api.me()
+      agent.value = me.agent
+      twoFactorRequired.value = !!me.two_factor_required
     } catch (e) {
       if (!(e instanceof ApiError) || e.status !== 401) throw e
       agent.value = null
@@ -22,13 +26,33 @@ export const useSession = defineStore('session', () => {
     return agent.value
   }
 
-  async function login(email: string, password: string) {
+  /** login checks the password; it answers the challenge for the second step when the account has two-factor sign-in, else '' (signed in). */
+  async function login(email: string, password: string): Promise<string> {
     const res = await api.login(email, password)
+    if (res.two_factor) return res.two_factor.challenge
+    await signedIn(res)
+    return ''
+  }
+
+  /** secondFactor finishes a two-step sign-in with a code from the app, or a recovery code. */
+  async function secondFactor(challenge: string, code: string, recovery: boolean) {
+    await signedIn(await api.secondFactor(challenge, recovery ? { recovery_code: code } : { code }))
+  }
+
+  async function signedIn(res: SignInAnswer) {
+    if (!res.agent) throw new Error('no agent in the answer')
     agent.value = res.agent
+    twoFactorRequired.value = !!res.two_factor_required
     localStorage.removeItem('loket.lang')
-    await setLocale(agent.value.language)
+    await setLocale(res.agent.language)
     const f = res.sign_in_failures
     if (f) toast(t('toast.signInFailures', { n: f.count, from: f.last_from }), { kind: 'error', ms: 30000 })
+  }
+
+  /** twoFactorChanged takes the agent as turning two-factor sign-in on or off left it. */
+  function twoFactorChanged(a: Agent) {
+    agent.value = a
+    if (a.two_factor) twoFactorRequired.value = false
   }
 
   async function logout() {
@@ -36,6 +60,7 @@ export const useSession = defineStore('session', () => {
       await api.logout()
     } finally {
       agent.value = null
+      twoFactorRequired.value = false
     }
   }
 
@@ -69,5 +94,5 @@ export const useSession = defineStore('session', () => {
     agent.value = (await api.updateProfile({ phone })).agent
   }
 
-  return { agent, checked, load, login, logout, setLanguage, updateName, updatePhone }
+  return { agent, checked, twoFactorRequired, load, login, secondFactor, twoFactorChanged, logout, setLanguage, updateName, updatePhone }
 })
