@@ -133,12 +133,16 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 var inlineTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true, "application/pdf": true, "text/plain": true}
 
 // ServeAttachment answers a customer's or agent's file with safe headers:
-// images, PDF and plain text inline, anything else as a download of
-// unknown type, always in a sandbox without scripts, so a file can never
-// run in Loket's origin. cacheControl says how long a browser may keep it.
+// images, PDF and plain text inline when their bytes are what their type
+// says, anything else as a download of unknown type, always in a sandbox
+// without scripts, so a file can never run in Loket's origin. cacheControl
+// says how long a browser may keep it.
 func ServeAttachment(w http.ResponseWriter, r *http.Request, a *domain.Attachment, content io.ReadSeeker, modified time.Time, cacheControl string) {
 	ct, _, _ := mime.ParseMediaType(a.ContentType)
 	disposition := "attachment"
+	if inlineTypes[ct] && !looksLike(content, ct) {
+		ct = "" // the bytes are not what the sender said: download only
+	}
 	if inlineTypes[ct] {
 		disposition = "inline"
 	} else {
@@ -153,4 +157,19 @@ func ServeAttachment(w http.ResponseWriter, r *http.Request, a *domain.Attachmen
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	h.Set("Cache-Control", cacheControl)
 	http.ServeContent(w, r, "", modified, content)
+}
+
+// looksLike reports whether the start of content is of type ct, by the
+// content sniffing algorithm browsers use, and rewinds content.
+func looksLike(content io.ReadSeeker, ct string) bool {
+	head := make([]byte, 512)
+	n, err := io.ReadFull(content, head)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return false
+	}
+	if _, err := content.Seek(0, io.SeekStart); err != nil {
+		return false
+	}
+	sniffed, _, _ := mime.ParseMediaType(http.DetectContentType(head[:n]))
+	return sniffed == ct
 }

@@ -566,11 +566,13 @@ func TestAttachments_DownloadWithSafeHeaders(t *testing.T) {
 	png := base64.StdEncoding.EncodeToString([]byte("\x89PNG\r\n\x1a\nfake"))
 	a := e.post(`{"external_id":"1","from":{"email":"jan@example.nl"},"text":"files","attachments":[
 		{"filename":"evil.html","content_type":"text/html","data":"`+html+`"},
-		{"filename":"photo.png","content_type":"image/png","data":"`+png+`"}]}`, 201)
+		{"filename":"photo.png","content_type":"image/png","data":"`+png+`"},
+		{"filename":"disguised.png","content_type":"image/png","data":"`+html+`"},
+		{"filename":"notes.txt","content_type":"text/plain","data":"`+base64.StdEncoding.EncodeToString([]byte("plain words"))+`"}]}`, 201)
 	var detail struct{ Messages []domain.Message }
 	e.do("GET", fmt.Sprintf("/api/v1/tickets/%d", a.Ticket.ID), e.token, "", 200, &detail)
 	atts := detail.Messages[0].Attachments
-	if len(atts) != 2 {
+	if len(atts) != 4 {
 		t.Fatalf("attachments: %+v", atts)
 	}
 	tests := []struct {
@@ -579,6 +581,9 @@ func TestAttachments_DownloadWithSafeHeaders(t *testing.T) {
 	}{
 		{atts[0].ID, "application/octet-stream", "attachment; filename=evil.html"},
 		{atts[1].ID, "image/png", "inline; filename=photo.png"},
+		// A script sent as a picture downloads, whatever it claims.
+		{atts[2].ID, "application/octet-stream", "attachment; filename=disguised.png"},
+		{atts[3].ID, "text/plain; charset=utf-8", "inline; filename=notes.txt"},
 	}
 	for _, tt := range tests {
 		resp := e.do("GET", fmt.Sprintf("/api/v1/attachments/%d", tt.id), e.token, "", 200, nil)
