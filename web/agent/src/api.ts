@@ -114,6 +114,7 @@ export const api = {
   revokeMyOtherSessions: () => request<{ revoked: number }>('DELETE', '/api/v1/session/sessions'),
   agentSessions: (id: number) => request<{ sessions: AgentSession[] }>('GET', `/api/v1/agents/${id}/sessions`),
   revokeAgentSessions: (id: number) => request<{ revoked: number }>('DELETE', `/api/v1/agents/${id}/sessions`),
+  revokeAgentSession: (id: number, sid: string) => request<void>('DELETE', `/api/v1/agents/${id}/sessions/${encodeURIComponent(sid)}`),
   resetTwoFactor: (id: number) => request<Agent>('POST', `/api/v1/agents/${id}/two-factor/reset`),
   unlockAgent: (id: number) => request<void>('POST', `/api/v1/agents/${id}/unlock`),
   securitySettings: () => request<SecuritySettings>('GET', '/api/v1/settings/security'),

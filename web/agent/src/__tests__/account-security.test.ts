@@ -1,6 +1,7 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createApp, h } from 'vue'
+import SessionsList from '../components/SessionsList.vue'
 import TwoFactorSetup from '../components/TwoFactorSetup.vue'
 import { setLocale } from '../i18n'
 import { browserName } from '../sessions'
@@ -93,5 +94,41 @@ describe('sessions', () => {
     expect(browserName('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36 Edg/131.0')).toBe('Edge · Windows')
     expect(browserName('Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1')).toBe('Safari · iOS')
     expect(browserName('curl/8.5.0')).toBe('')
+  })
+})
+
+describe("an agent's sessions, for an admin", () => {
+  beforeEach(async () => {
+    setActivePinia(createPinia())
+    await setLocale('en')
+  })
+  afterEach(() => vi.unstubAllGlobals())
+
+  it("lists another agent's sessions and signs one out", async () => {
+    const calls: string[] = []
+    let sessions = [
+      { id: 's1', agent_id: 7, created_at: 1, seen_at: 2, expires_at: 3, ip: '192.0.2.7', user_agent: 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0', current: false },
+      { id: 's2', agent_id: 7, created_at: 1, seen_at: 2, expires_at: 3, ip: '192.0.2.8', user_agent: 'curl/8.5.0', current: false },
+    ]
+    vi.stubGlobal('fetch', vi.fn(async (url: string, init: RequestInit = {}) => {
+      calls.push(`${init.method ?? 'GET'} ${url}`)
+      if ((init.method ?? 'GET') === 'DELETE') {
+        sessions = sessions.filter((s) => !url.endsWith(`/${s.id}`))
+        return new Response(null, { status: 204 })
+      }
+      return json({ sessions })
+    }))
+    const el = document.createElement('div')
+    document.body.append(el)
+    const view = createApp({ render: () => h(SessionsList, { agent: { id: 7, name: 'Bo' } }) })
+    view.mount(el)
+    await vi.waitFor(() => expect(el.querySelectorAll('li[data-session]').length).toBe(2))
+    expect(el.textContent).toContain('Where Bo is signed in.')
+    expect(el.textContent).toContain('Firefox · Linux · 192.0.2.7')
+    el.querySelector<HTMLButtonElement>('li[data-session="s1"] button')!.click()
+    await vi.waitFor(() => expect(el.querySelectorAll('li[data-session]').length).toBe(1))
+    expect(calls).toEqual(['GET /api/v1/agents/7/sessions', 'DELETE /api/v1/agents/7/sessions/s1', 'GET /api/v1/agents/7/sessions'])
+    view.unmount()
+    el.remove()
   })
 })
