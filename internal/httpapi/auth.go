@@ -215,18 +215,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *principal) err
 // challengeLifetime is how long the code may follow the password.
 const challengeLifetime = 5 * time.Minute
 
-// startSession signs a agent in whose credentials are checked: a new
-// session and its cookie, and the notice of failed sign-ins since the
-// last.
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, a *domain.Agent) error {
-	failures, err := s.store.TakeSignInFailures(r.Context(), a.ID)
-	if err != nil {
-		return err
-	}
+// newSession stores a new session of the agent and sets its cookie: the
+// last step of every sign-in, by password and code or by single sign-on.
+func (s *Server) newSession(w http.ResponseWriter, r *http.Request, agentID int64) error {
 	tok := secret.Token("lks")
 	expires := time.Now().Add(sessionLifetime)
 	if _, err := s.store.CreateSession(r.Context(), store.NewSession{
-		TokenHash: secret.Hash(tok), AgentID: a.ID, ExpiresAt: expires.UnixMilli(), IP: s.clientIP(r), UserAgent: r.UserAgent(),
+		TokenHash: secret.Hash(tok), AgentID: agentID, ExpiresAt: expires.UnixMilli(), IP: s.clientIP(r), UserAgent: r.UserAgent(),
 	}); err != nil {
 		return err
 	}
@@ -234,6 +229,20 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, a *domain.
 		Name: sessionCookie, Value: tok, Path: "/", Expires: expires,
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
 	})
+	return nil
+}
+
+// startSession signs an agent in whose credentials are checked: a new
+// session and its cookie, and the notice of failed sign-ins since the
+// last.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, a *domain.Agent) error {
+	failures, err := s.store.TakeSignInFailures(r.Context(), a.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.newSession(w, r, a.ID); err != nil {
+		return err
+	}
 	answer := map[string]any{"agent": a}
 	if failures.Count > 0 {
 		// Tell the owner someone tried their account.

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"loket.dev/loket/internal/domain"
-	"loket.dev/loket/internal/secret"
 	"loket.dev/loket/internal/sso"
 	"loket.dev/loket/internal/store"
 )
@@ -141,18 +140,7 @@ func (s *Server) ssoSignIn(w http.ResponseWriter, r *http.Request, sealed string
 		s.hub.Drop(a.ID) // open streams were authorised with the old rights
 		s.desk.AgentsChanged(ctx, a.ID)
 	}
-	tok := secret.Token("lks")
-	expires := time.Now().Add(sessionLifetime)
-	if _, err := s.store.CreateSession(ctx, store.NewSession{
-		TokenHash: secret.Hash(tok), AgentID: a.ID, ExpiresAt: expires.UnixMilli(), IP: ip, UserAgent: r.UserAgent(),
-	}); err != nil {
-		return err
-	}
-	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: tok, Path: "/", Expires: expires,
-		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
-	})
-	return nil
+	return s.newSession(w, r, a.ID)
 }
 
 // ssoAgent finds the agent by the provider's subject, or by e-mail the
