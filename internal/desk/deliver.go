@@ -122,7 +122,7 @@ func (d *Desk) outbound(ctx context.Context, job store.Job) (*channel.Outbound, 
 		Attachment:     d.attachmentBytes,
 		IdempotencyKey: fmt.Sprintf("loket-message-%d", m.ID),
 	}
-	if t.Public && ch.ID == t.ChannelID {
+	if publicReply(t, ch, d.channels.Capabilities(ch.Kind)) {
 		out.Public = true
 		p, err := d.store.LatestPublicInbound(ctx, t.ID, ch.ID)
 		if err == nil {

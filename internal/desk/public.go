@@ -389,21 +389,16 @@ func (d *Desk) Identify(ctx context.Context, token, code string) (string, error)
 	if err != nil || !ok {
 		return r.Email, err
 	}
-	addr := domain.Identity{Kind: domain.IdentityEmail, Value: r.Email}
-	owner, err := d.store.ContactIDByIdentity(ctx, addr)
-	survivor := r.ContactID
-	switch {
-	case errors.Is(err, domain.ErrNotFound):
-		if _, err := d.store.AddIdentity(ctx, r.ContactID, addr); err != nil {
-			return "", err
-		}
-	case err != nil:
+	// The address joins the author's contact, unless a customer has it:
+	// then the author's contact is merged into theirs.
+	survivor, err := d.store.AddIdentity(ctx, r.ContactID, domain.Identity{Kind: domain.IdentityEmail, Value: r.Email})
+	if err != nil {
 		return "", err
-	case owner != r.ContactID:
-		if _, err := d.MergeContacts(ctx, owner, r.ContactID, 0); err != nil {
+	}
+	if survivor != r.ContactID {
+		if _, err := d.MergeContacts(ctx, survivor, r.ContactID, 0); err != nil {
 			return "", err
 		}
-		survivor = owner
 	}
 	text := fmt.Sprintf("The author confirmed they are %s; this conversation is now on their history", r.Email)
 	if err := d.AddTimelineEvent(ctx, r.TicketID, text, EventIdentified, map[string]any{"email": r.Email, "contact_id": survivor}); err != nil {

@@ -494,17 +494,17 @@ func (s *Server) listApprovals(w http.ResponseWriter, r *http.Request, p *princi
 	if err != nil {
 		return err
 	}
+	chs, err := s.store.Channels(r.Context(), "")
+	if err != nil {
+		return err
+	}
+	byID := make(map[int64]*domain.Channel, len(chs))
+	for _, ch := range chs {
+		byID[ch.ID] = ch
+	}
 	ms := []*domain.Message{}
-	channels := map[int64]*domain.Channel{}
 	for _, m := range all {
-		ch, ok := channels[m.ChannelID]
-		if !ok {
-			if ch, err = s.store.Channel(r.Context(), m.ChannelID); err != nil {
-				return err
-			}
-			channels[m.ChannelID] = ch
-		}
-		if desk.MayApprove(ch, p.agent.ID, p.agent.Role) {
+		if desk.MayApprove(byID[m.ChannelID], p.agent.ID, p.agent.Role) {
 			ms = append(ms, m)
 		}
 	}
