@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"path/filepath"
 	"regexp"
 	"time"
@@ -169,7 +168,7 @@ func addBlob(ctx context.Context, tw *tar.Writer, blobs blob.Store, sha string) 
 	return nil
 }
 
-func blobName(sha string) string { return path.Join("blobs", sha[:2], sha[2:4], sha) }
+func blobName(sha string) string { return "blobs/" + blob.Key(sha) }
 
 var blobEntry = regexp.MustCompile(`^blobs/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})$`)
 

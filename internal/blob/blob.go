@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 )
 
@@ -58,8 +59,13 @@ func (d *Dir) path(sha string) (string, error) {
 	if err := checkSHA(sha); err != nil {
 		return "", err
 	}
-	return filepath.Join(d.root, sha[:2], sha[2:4], sha), nil
+	return filepath.Join(d.root, filepath.FromSlash(Key(sha))), nil
 }
+
+// Key is where a blob lives below a store's root, by its SHA-256 in hex:
+// two levels of directories by its first bytes, so none grows too large.
+// The directory store, the S3 store and backups lay blobs out alike.
+func Key(sha string) string { return path.Join(sha[:2], sha[2:4], sha) }
 
 // Put writes data to a temporary file, syncs it and renames it into place,
 // so a crash never leaves a partial blob under its hash.

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"path"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -81,7 +80,7 @@ func (s *S3) key(sha string) (string, error) {
 	if err := checkSHA(sha); err != nil {
 		return "", err
 	}
-	return s.prefix + path.Join(sha[:2], sha[2:4], sha), nil
+	return s.prefix + Key(sha), nil
 }
 
 func isNotFound(err error) bool {
