@@ -28,6 +28,8 @@ type principal struct {
 	agent   *domain.Agent
 	cookie  bool   // authenticated by session cookie
 	session string // hash of the session token
+	// sessionID is the session's public id (store.Session.ID).
+	sessionID string
 	scope   string // an API token's scope (store.ScopeEvents), "" for all
 	// enrolOnly: the agent's role requires two-factor sign-in and the agent
 	// has not set it up, so setting it up is all the session may do.
@@ -85,7 +87,7 @@ func (s *Server) authenticate(r *http.Request) (*principal, error) {
 			return nil, err
 		}
 	}
-	p := &principal{agent: a, cookie: true, session: h}
+	p := &principal{agent: a, cookie: true, session: h, sessionID: ses.ID}
 	if !a.TwoFactor {
 		if p.enrolOnly, err = s.twoFactorRequired(r.Context(), a.Role); err != nil {
 			return nil, err

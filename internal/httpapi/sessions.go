@@ -10,17 +10,14 @@ import (
 // Sessions: an agent sees where they are signed in and ends sessions;
 // admins do the same for any agent.
 
-func (s *Server) sessionsOf(r *http.Request, agentID int64, current string) ([]*store.Session, error) {
+// sessionsOf lists an agent's sessions, marking currentID, the caller's.
+func (s *Server) sessionsOf(r *http.Request, agentID int64, currentID string) ([]*store.Session, error) {
 	list, err := s.store.Sessions(r.Context(), agentID)
 	if err != nil {
 		return nil, err
 	}
-	if current != "" {
-		if _, cur, err := s.store.SessionAgent(r.Context(), current); err == nil {
-			for _, ses := range list {
-				ses.Current = ses.ID == cur.ID
-			}
-		}
+	for _, ses := range list {
+		ses.Current = currentID != "" && ses.ID == currentID
 	}
 	return list, nil
 }
@@ -29,7 +26,7 @@ func (s *Server) listMySessions(w http.ResponseWriter, r *http.Request, p *princ
 	if p.agent.ID == 0 {
 		return errorf(http.StatusForbidden, "forbidden", "API tokens have no sessions")
 	}
-	list, err := s.sessionsOf(r, p.agent.ID, p.session)
+	list, err := s.sessionsOf(r, p.agent.ID, p.sessionID)
 	if err != nil {
 		return err
 	}
@@ -89,7 +86,7 @@ func (s *Server) listAgentSessions(w http.ResponseWriter, r *http.Request, p *pr
 	if _, err := s.store.Agent(r.Context(), id); err != nil {
 		return err
 	}
-	list, err := s.sessionsOf(r, id, p.session)
+	list, err := s.sessionsOf(r, id, p.sessionID)
 	if err != nil {
 		return err
 	}

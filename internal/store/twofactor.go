@@ -165,7 +165,7 @@ func (s *Store) DeleteChallenge(ctx context.Context, tokenHash string) (bool, er
 // Setting returns the JSON value of a desk-wide setting, "" when unset.
 func (s *Store) Setting(ctx context.Context, key string) (string, error) {
 	var v string
-	err := s.q.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = $1", key).Scan(&v)
+	err := s.rq.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = $1", key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
