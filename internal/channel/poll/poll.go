@@ -161,8 +161,9 @@ func (r *Runner) rescan(ctx context.Context, running map[int64]*polling) {
 func (r *Runner) poll(ctx context.Context, ch *domain.Channel) {
 	failing := ch.Status != ""
 	failures := 0
+	var at position
 	for {
-		err := r.once(ctx, ch)
+		err := r.once(ctx, ch, &at)
 		if ctx.Err() != nil {
 			return
 		}
@@ -191,13 +192,24 @@ func (r *Runner) poll(ctx context.Context, ch *domain.Channel) {
 	}
 }
 
+// position is where a channel's poller has read up to: the cursor kept
+// in the database, read once when the poller starts (this node holds the
+// channel's lock, so no other writes it meanwhile).
+type position struct {
+	cursor string
+	known  bool
+}
+
 // once polls a channel once and stores what it read, then its cursor.
-func (r *Runner) once(ctx context.Context, ch *domain.Channel) error {
-	cursor, err := r.cfg.Store.ChannelCursor(ctx, ch.ID)
-	if err != nil {
-		return err
+func (r *Runner) once(ctx context.Context, ch *domain.Channel, at *position) error {
+	if !at.known {
+		cursor, err := r.cfg.Store.ChannelCursor(ctx, ch.ID)
+		if err != nil {
+			return err
+		}
+		at.cursor, at.known = cursor, true
 	}
-	payload, next, err := r.cfg.Poller.Poll(ctx, ch, cursor)
+	payload, next, err := r.cfg.Poller.Poll(ctx, ch, at.cursor)
 	if err != nil {
 		return fmt.Errorf("poll %s channel %d: %w", r.cfg.Kind, ch.ID, err)
 	}
@@ -206,8 +218,11 @@ func (r *Runner) once(ctx context.Context, ch *domain.Channel) error {
 			return fmt.Errorf("store what %s channel %d read: %w", r.cfg.Kind, ch.ID, err)
 		}
 	}
-	if next != cursor {
-		return r.cfg.Store.SetChannelCursor(ctx, ch.ID, next)
+	if next != at.cursor {
+		if err := r.cfg.Store.SetChannelCursor(ctx, ch.ID, next); err != nil {
+			return err
+		}
+		at.cursor = next
 	}
 	return nil
 }

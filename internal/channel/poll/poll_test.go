@@ -177,8 +177,9 @@ func TestRunner_OneNodePollsAChannel(t *testing.T) {
 	go func() { rb.Run(runCtx); close(done) }()
 	// Node A polls by hand while it holds the lock; B must not.
 	ra := New(Config{Kind: "reviews", Poller: sa, Store: a, Ingest: ia.fn})
+	var at position
 	for range 3 {
-		if err := ra.once(ctx, ch); err != nil {
+		if err := ra.once(ctx, ch, &at); err != nil {
 			t.Fatal(err)
 		}
 	}
