@@ -30,7 +30,7 @@ type principal struct {
 	session string // hash of the session token
 	// sessionID is the session's public id (store.Session.ID).
 	sessionID string
-	scope   string // an API token's scope (store.ScopeEvents), "" for all
+	scope     string // an API token's scope (store.ScopeEvents), "" for all
 	// enrolOnly: the agent's role requires two-factor sign-in and the agent
 	// has not set it up, so setting it up is all the session may do.
 	enrolOnly bool
