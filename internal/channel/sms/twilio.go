@@ -2,7 +2,6 @@ package sms
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"strings"
 
 	"loket.dev/loket/internal/channel"
+	"loket.dev/loket/internal/channel/twiliohook"
 	"loket.dev/loket/internal/domain"
 )
 
@@ -22,63 +22,9 @@ type twilio struct {
 	s  *Settings
 }
 
-// twilioError is Twilio's error answer.
-type twilioError struct {
-	Code    int    `json:"code"`
-	Message string `json:"message"`
-	Status  int    `json:"status"`
-}
-
-// do calls Twilio with the account's credentials and decodes a 2xx answer
-// into out. 429 and 5xx give retryable errors, any other 4xx a permanent
-// one with Twilio's message.
-func (t *twilio) do(ctx context.Context, method, path string, form url.Values, out any) error {
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequestWithContext(ctx, method, t.s.APIBaseURL+path, body)
-	if err != nil {
-		return err
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", contentTypeForm)
-	}
-	req.Header.Set("Accept", "application/json")
-	req.SetBasicAuth(t.s.AccountSID, t.ch.Secrets[SecretAuthToken])
-	resp, err := t.a.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("twilio %s %s: %w", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return fmt.Errorf("twilio %s %s: read answer: %w", method, path, err)
-	}
-	if resp.StatusCode/100 == 2 {
-		if err := json.Unmarshal(b, out); err != nil {
-			return fmt.Errorf("twilio %s %s: decode answer: %w", method, path, err)
-		}
-		return nil
-	}
-	var te twilioError
-	json.Unmarshal(b, &te)
-	msg := strings.TrimSpace(te.Message)
-	if msg == "" {
-		msg = http.StatusText(resp.StatusCode)
-	}
-	if te.Code != 0 {
-		msg = fmt.Sprintf("Twilio error %d: %s", te.Code, msg)
-	}
-	err = fmt.Errorf("twilio %s %s: %d %s", method, path, resp.StatusCode, msg)
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
-		return err
-	}
-	return channel.Permanent(err)
-}
-
-func (t *twilio) accountPath() string {
-	return "/2010-04-01/Accounts/" + url.PathEscape(t.s.AccountSID)
+// account is the channel's Twilio account API.
+func (t *twilio) account() twiliohook.Account {
+	return twiliohook.Account{Client: t.a.client, BaseURL: t.s.APIBaseURL, SID: t.s.AccountSID, Token: t.ch.Secrets[SecretAuthToken]}
 }
 
 func (t *twilio) send(ctx context.Context, to, text, _ string) (channel.Sent, error) {
@@ -94,7 +40,7 @@ func (t *twilio) send(ctx context.Context, to, text, _ string) (channel.Sent, er
 	var answer struct {
 		SID string `json:"sid"`
 	}
-	if err := t.do(ctx, http.MethodPost, t.accountPath()+"/Messages.json", form, &answer); err != nil {
+	if err := t.account().Do(ctx, http.MethodPost, t.account().Path()+"/Messages.json", form, &answer); err != nil {
 		return channel.Sent{}, err
 	}
 	if answer.SID == "" {
@@ -104,17 +50,7 @@ func (t *twilio) send(ctx context.Context, to, text, _ string) (channel.Sent, er
 }
 
 func (t *twilio) check(ctx context.Context) []channel.Check {
-	var account struct {
-		FriendlyName string `json:"friendly_name"`
-		Status       string `json:"status"`
-	}
-	if err := t.do(ctx, http.MethodGet, t.accountPath()+".json", nil, &account); err != nil {
-		return []channel.Check{{Name: "twilio_account", Detail: err.Error()}}
-	}
-	if account.Status != "" && account.Status != "active" {
-		return []channel.Check{{Name: "twilio_account", Detail: fmt.Sprintf("the Twilio account %q is %s", account.FriendlyName, account.Status)}}
-	}
-	return []channel.Check{{Name: "twilio_account", OK: true, Detail: fmt.Sprintf("signed in to the Twilio account %q", account.FriendlyName)}}
+	return []channel.Check{t.account().Check(ctx)}
 }
 
 // fetch downloads an MMS's media from Twilio with the account's
@@ -122,7 +58,7 @@ func (t *twilio) check(ctx context.Context) []channel.Check {
 // payload cannot make Loket send the credentials elsewhere; Twilio's
 // redirect to its media store drops them (another host).
 func (t *twilio) fetch(ctx context.Context, in *channel.Inbound) error {
-	prefix := t.s.APIBaseURL + t.accountPath() + "/"
+	prefix := t.s.APIBaseURL + t.account().Path() + "/"
 	kept := in.Attachments[:0]
 	for _, att := range in.Attachments {
 		if att.Ref == "" || att.Data != nil {

@@ -2,7 +2,6 @@ package voice
 
 import (
 	"context"
-	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -343,7 +342,8 @@ func (a *Adapter) twilioDial(ctx context.Context, ch *domain.Channel, s *Setting
 	var answer struct {
 		SID string `json:"sid"`
 	}
-	if err := a.twilioDo(ctx, ch, s, http.MethodPost, "/Calls.json", form, &answer); err != nil {
+	acct := twilioAccount(a.client, ch, s)
+	if err := acct.Do(ctx, http.MethodPost, acct.Path()+"/Calls.json", form, &answer); err != nil {
 		return "", err
 	}
 	if answer.SID == "" {
@@ -352,60 +352,7 @@ func (a *Adapter) twilioDial(ctx context.Context, ch *domain.Channel, s *Setting
 	return answer.SID, nil
 }
 
-// twilioCheck signs in to the Twilio account.
-func (a *Adapter) twilioCheck(ctx context.Context, ch *domain.Channel, s *Settings) channel.Check {
-	var account struct {
-		FriendlyName string `json:"friendly_name"`
-		Status       string `json:"status"`
-	}
-	if err := a.twilioDo(ctx, ch, s, http.MethodGet, ".json", nil, &account); err != nil {
-		return channel.Check{Name: "twilio_account", Detail: err.Error()}
-	}
-	if account.Status != "" && account.Status != "active" {
-		return channel.Check{Name: "twilio_account", Detail: fmt.Sprintf("the Twilio account %q is %s", account.FriendlyName, account.Status)}
-	}
-	return channel.Check{Name: "twilio_account", OK: true, Detail: fmt.Sprintf("signed in to the Twilio account %q", account.FriendlyName)}
-}
-
-// twilioDo calls the account's API with its credentials and decodes a 2xx
-// answer into out; any other answer is an error with Twilio's message.
-func (a *Adapter) twilioDo(ctx context.Context, ch *domain.Channel, s *Settings, method, path string, form url.Values, out any) error {
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	endpoint := s.APIBaseURL + "/2010-04-01/Accounts/" + url.PathEscape(s.AccountSID) + path
-	req, err := http.NewRequestWithContext(ctx, method, endpoint, body)
-	if err != nil {
-		return err
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", contentTypeForm)
-	}
-	req.Header.Set("Accept", contentTypeJSON)
-	req.SetBasicAuth(s.AccountSID, ch.Secrets[SecretAuthToken])
-	resp, err := a.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("twilio %s %s: %w", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return fmt.Errorf("twilio %s %s: read answer: %w", method, path, err)
-	}
-	if resp.StatusCode/100 != 2 {
-		var te struct {
-			Code    int    `json:"code"`
-			Message string `json:"message"`
-		}
-		json.Unmarshal(b, &te)
-		if te.Message == "" {
-			te.Message = http.StatusText(resp.StatusCode)
-		}
-		return fmt.Errorf("twilio %s %s: %d Twilio error %d: %s", method, path, resp.StatusCode, te.Code, te.Message)
-	}
-	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("twilio %s %s: decode answer: %w", method, path, err)
-	}
-	return nil
+// twilioAccount is a channel's Twilio account API.
+func twilioAccount(client *http.Client, ch *domain.Channel, s *Settings) twiliohook.Account {
+	return twiliohook.Account{Client: client, BaseURL: s.APIBaseURL, SID: s.AccountSID, Token: ch.Secrets[SecretAuthToken]}
 }

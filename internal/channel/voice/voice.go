@@ -324,7 +324,7 @@ func (a *Adapter) Check(ctx context.Context, ch *domain.Channel) []channel.Check
 		return []channel.Check{{Name: "settings", Detail: err.Error()}}
 	}
 	if s.Provider == ProviderTwilio {
-		return []channel.Check{a.twilioCheck(ctx, ch, s)}
+		return []channel.Check{twilioAccount(a.client, ch, s).Check(ctx)}
 	}
 	return []channel.Check{{Name: "cti", OK: true, Detail: "the telephone system calls Loket at the channel's CTI address; nothing to reach from here"}}
 }
