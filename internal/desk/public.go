@@ -78,13 +78,9 @@ type PublicCheck struct {
 	ToneGuideURL string        `json:"tone_guide_url"`
 }
 
-// CheckReply checks a reply's text for ticketID by channelID (0: the
-// ticket's channel) before it is sent.
-func (d *Desk) CheckReply(ctx context.Context, ticketID, channelID int64, text string) (*PublicCheck, error) {
-	t, err := d.store.Ticket(ctx, ticketID)
-	if err != nil {
-		return nil, err
-	}
+// CheckReply checks a reply's text on t by channelID (0: the ticket's
+// channel) before it is sent.
+func (d *Desk) CheckReply(ctx context.Context, t *domain.Ticket, channelID int64, text string) (*PublicCheck, error) {
 	if channelID == 0 {
 		channelID = t.ChannelID
 	}

@@ -27,10 +27,11 @@ func (s *Server) publicCheck(w http.ResponseWriter, r *http.Request, p *principa
 	if err := decode(w, r, MaxInboundBytes, &req); err != nil {
 		return err
 	}
-	if _, err := s.visibleTicket(r, p, id); err != nil {
+	t, err := s.visibleTicket(r, p, id)
+	if err != nil {
 		return err
 	}
-	res, err := s.desk.CheckReply(r.Context(), id, req.ChannelID, req.Text)
+	res, err := s.desk.CheckReply(r.Context(), t, req.ChannelID, req.Text)
 	if err != nil {
 		return err
 	}
