@@ -27,11 +27,9 @@ func publicReply(t *domain.Ticket, ch *domain.Channel, caps channel.Capabilities
 	return t.Public && caps.Public && ch.ID == t.ChannelID
 }
 
-// needsApproval reports whether a reply on t by ch waits for a second
-// person: public replies do unless the channel turned that off.
-func needsApproval(t *domain.Ticket, ch *domain.Channel, caps channel.Capabilities) bool {
-	return publicReply(t, ch, caps) && ch.Approval != domain.ApprovalOff
-}
+// approvalOn reports whether public replies on ch wait for a second
+// person: they do unless the channel turned that off.
+func approvalOn(ch *domain.Channel) bool { return ch.Approval != domain.ApprovalOff }
 
 // MayApprove reports whether an agent may approve replies on ch: the
 // channel's named approvers, or with none named, supervisors; admins
@@ -98,7 +96,7 @@ func (d *Desk) CheckReply(ctx context.Context, t *domain.Ticket, channelID int64
 	res.MaxLength = caps.MaxLength
 	res.Public = publicReply(t, ch, caps)
 	if res.Public {
-		res.Approval = needsApproval(t, ch, caps)
+		res.Approval = approvalOn(ch)
 		res.Findings = append(res.Findings, pii.Find(text)...)
 		res.ToneGuideURL = ch.ToneGuideURL
 	}

@@ -196,11 +196,12 @@ func (d *Desk) addressReply(ctx context.Context, tx *store.Store, t *domain.Tick
 	if caps.NoReplies {
 		return domain.Invalid("no_replies", fmt.Sprintf("channel %q carries no messages (calls, visits); answer by another channel (channel_id)", ch.Name))
 	}
-	if publicReply(t, ch, caps) {
+	public := publicReply(t, ch, caps)
+	if public {
 		if err := personalData(out); err != nil {
 			return err
 		}
-		if needsApproval(t, ch, caps) {
+		if approvalOn(ch) {
 			out.Approval, m.DeliveryStatus = true, domain.DeliveryAwaitingApproval
 		}
 	}
@@ -223,7 +224,7 @@ func (d *Desk) addressReply(ctx context.Context, tx *store.Store, t *domain.Tick
 	}
 	// The send window is a private conversation's: answers to a public
 	// post are the site's own rules (such as a private reply within days).
-	if out.Template == nil && caps.SendWindowSeconds > 0 && !publicReply(t, ch, caps) {
+	if out.Template == nil && caps.SendWindowSeconds > 0 && !public {
 		last, err := tx.LastInboundAt(ctx, c.ID, ch.ID)
 		if err != nil {
 			return err
